@@ -1,0 +1,5 @@
+//! archsim: a deterministic discrete-event simulator for microservice architectures.
+#![warn(missing_docs)]
+
+pub mod kernel;
+pub mod model;

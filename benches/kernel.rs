@@ -1,1 +1,54 @@
-fn main(){}
+//! Kernel benchmarks: the bare event loop under the classic "hold" model.
+//!
+//! Each handled event schedules one successor at `now + Exp(mean)`, so the number of
+//! pending events stays constant. Throughput is reported in events per second.
+
+use archsim::kernel::{run_until, EventQueue, Model, RngStream, SimTime};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use std::hint::black_box;
+
+struct Hold {
+    rng: RngStream,
+    mean: f64,
+}
+
+impl Model for Hold {
+    type Event = u32;
+    #[inline]
+    fn handle(&mut self, now: SimTime, event: u32, queue: &mut EventQueue<u32>) {
+        let gap = (-self.mean * (1.0 - self.rng.unit()).ln()) as SimTime;
+        queue.schedule(now + gap + 1, black_box(event));
+    }
+}
+
+/// Run the hold model with `pending` events until about `events` are handled.
+fn hold(pending: u32, events: u64) -> u64 {
+    let mean = 1_000.0;
+    let mut model = Hold { rng: RngStream::from_seed(1), mean };
+    let mut queue = EventQueue::with_capacity(pending as usize);
+    for i in 0..pending {
+        queue.schedule(i as SimTime, i);
+    }
+    // Each event advances time by mean/pending on average.
+    let horizon = (events as f64 * mean / pending as f64) as SimTime;
+    run_until(&mut model, &mut queue, horizon)
+}
+
+fn bench_hold(c: &mut Criterion) {
+    let mut group = c.benchmark_group("kernel_hold");
+    let events = 1_000_000u64;
+    for pending in [1_000u32, 100_000] {
+        group.throughput(Throughput::Elements(events));
+        group.bench_with_input(BenchmarkId::from_parameter(pending), &pending, |b, &p| {
+            b.iter(|| hold(p, events))
+        });
+    }
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(10);
+    targets = bench_hold
+}
+criterion_main!(benches);

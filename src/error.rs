@@ -1,0 +1,67 @@
+//! The library's top-level error.
+
+use std::path::PathBuf;
+
+/// Anything that can stop an archsim command.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The scenario file is missing, malformed or inconsistent: fix the file.
+    #[error(transparent)]
+    Spec(#[from] crate::spec::SpecError),
+    /// A command-line override is invalid (e.g. `--duration 5` without a unit).
+    #[error("{0}")]
+    Override(String),
+    /// A run's accounting did not balance: an archsim bug, please report it.
+    #[error(transparent)]
+    Conservation(#[from] crate::engine::ConservationError),
+    /// An output file could not be written: check the path and permissions.
+    #[error("cannot write {0}: {1}")]
+    Output(PathBuf, std::io::Error),
+}
+
+impl Error {
+    /// Process exit code: 2 for bad input, 1 for failures while running or writing.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Spec(_) | Error::Override(_) => 2,
+            Error::Conservation(_) | Error::Output(..) => 1,
+        }
+    }
+}
+
+/// Command-line overrides of `[simulation]` settings.
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    /// Master seed.
+    pub seed: Option<u64>,
+    /// Number of replications.
+    pub replications: Option<u32>,
+    /// Simulated duration, as a duration string.
+    pub duration: Option<String>,
+}
+
+impl Overrides {
+    /// Apply the overrides to a loaded scenario, re-checking what they could break.
+    pub fn apply(&self, scenario: &mut crate::model::Scenario) -> Result<(), Error> {
+        if let Some(seed) = self.seed {
+            scenario.sim.seed = seed;
+        }
+        if let Some(r) = self.replications {
+            if r == 0 {
+                return Err(Error::Override("--replications: must be at least 1".into()));
+            }
+            scenario.sim.replications = r;
+        }
+        if let Some(d) = &self.duration {
+            let d = crate::spec::parse_duration(d).map_err(|e| Error::Override(format!("--duration: {e}")))?;
+            if d <= scenario.sim.warmup {
+                return Err(Error::Override(format!(
+                    "--duration: must be longer than the warm-up ({})",
+                    crate::kernel::format_duration(scenario.sim.warmup as f64)
+                )));
+            }
+            scenario.sim.duration = d;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,281 @@
+//! Reduction of per-replication metrics into the report's figures.
+
+use super::Estimate;
+use crate::kernel::NANOS_PER_SEC;
+use crate::metrics::{Component, Conservation, FailureReason, FlowMetrics, RunMetrics};
+use crate::model::Scenario;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Latency figures of one flow, in milliseconds.
+#[derive(Clone, Debug, Serialize)]
+pub struct LatencySummary {
+    /// Mean.
+    pub mean: Estimate,
+    /// Median.
+    pub p50: Estimate,
+    /// 90th percentile.
+    pub p90: Estimate,
+    /// 99th percentile.
+    pub p99: Estimate,
+    /// 99.9th percentile.
+    pub p999: Estimate,
+    /// Maximum.
+    pub max: Estimate,
+}
+
+/// Failures of one reason (and optionally one root cause).
+#[derive(Clone, Debug, Serialize)]
+pub struct FailureSummary {
+    /// Failure reason label.
+    pub reason: String,
+    /// Root-cause component, when broken down by it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub root_cause: Option<String>,
+    /// Failures per replication.
+    pub count: Estimate,
+    /// Fraction of the flow's responses.
+    pub rate: Estimate,
+}
+
+/// The figures of one flow.
+#[derive(Clone, Debug, Serialize)]
+pub struct FlowSummary {
+    /// Flow name.
+    pub flow: String,
+    /// Entry operation.
+    pub entry: String,
+    /// Requests sent after the warm-up, per replication.
+    pub requests: Estimate,
+    /// Responses per second.
+    pub throughput: Estimate,
+    /// Successful responses per second.
+    pub goodput: Estimate,
+    /// Fraction of responses that were successes.
+    pub success_rate: Estimate,
+    /// Response latency of all responses (ms).
+    pub latency: LatencySummary,
+    /// Response latency of successful responses (ms).
+    pub success_latency: LatencySummary,
+    /// Failures by reason.
+    pub failures: Vec<FailureSummary>,
+    /// Failures by reason and root cause.
+    pub failures_by_root_cause: Vec<FailureSummary>,
+    /// Requests without a response at the end of the run.
+    pub in_flight: Estimate,
+}
+
+/// The figures of one service.
+#[derive(Clone, Debug, Serialize)]
+pub struct ServiceSummary {
+    /// Service name.
+    pub name: String,
+    /// Fraction of worker time busy.
+    pub utilization: Estimate,
+    /// Mean number of queued requests (all replicas).
+    pub mean_queue: Estimate,
+    /// Peak number of queued requests.
+    pub peak_queue: Estimate,
+    /// Requests admitted per second.
+    pub arrival_rate: Estimate,
+    /// Requests rejected (queue full) per replication.
+    pub rejected: Estimate,
+    /// Rejected / (admitted + rejected).
+    pub rejection_rate: Estimate,
+    /// Mean time in the service, queueing included (ms).
+    pub mean_sojourn: Estimate,
+    /// Time-average number in the service (queued + in service): Little's L.
+    pub mean_in_system: Estimate,
+    /// Admission rate x mean sojourn: Little's lambda W, to compare with L.
+    pub little_lambda_w: Estimate,
+}
+
+/// A whole experiment's result.
+#[derive(Clone, Debug, Serialize)]
+pub struct Summary {
+    /// Scenario name.
+    pub scenario: String,
+    /// archsim version that produced it.
+    pub archsim_version: String,
+    /// Master seed.
+    pub seed: u64,
+    /// Replications run.
+    pub replications: u32,
+    /// Simulated duration of each (s).
+    pub duration_s: f64,
+    /// Warm-up (s).
+    pub warmup_s: f64,
+    /// Per flow.
+    pub flows: Vec<FlowSummary>,
+    /// Per service.
+    pub services: Vec<ServiceSummary>,
+    /// Kernel events per replication.
+    pub events: Estimate,
+    /// Replies discarded because the caller had given up.
+    pub late_replies: Estimate,
+    /// Messages lost on the network.
+    pub lost_messages: Estimate,
+    /// Conservation ledger of each replication (all balanced, or the run would have failed).
+    pub conservation: Vec<Conservation>,
+}
+
+fn est(runs: &[RunMetrics], f: impl Fn(&RunMetrics) -> f64) -> Estimate {
+    let v: Vec<f64> = runs.iter().map(f).collect();
+    Estimate::from_samples(&v)
+}
+
+const NS_PER_MS: f64 = 1e6;
+
+fn latency(runs: &[RunMetrics], flow: usize, pick: impl Fn(&FlowMetrics) -> (&hdrhistogram::Histogram<u64>, u128)) -> LatencySummary {
+    let q = |quantile: f64| {
+        est(runs, |r| {
+            let (h, _) = pick(&r.flows[flow]);
+            if h.is_empty() {
+                0.0
+            } else {
+                h.value_at_quantile(quantile) as f64 / NS_PER_MS
+            }
+        })
+    };
+    LatencySummary {
+        mean: est(runs, |r| {
+            let (h, sum) = pick(&r.flows[flow]);
+            if h.is_empty() {
+                0.0
+            } else {
+                sum as f64 / h.len() as f64 / NS_PER_MS
+            }
+        }),
+        p50: q(0.5),
+        p90: q(0.9),
+        p99: q(0.99),
+        p999: q(0.999),
+        max: est(runs, |r| pick(&r.flows[flow]).0.max() as f64 / NS_PER_MS),
+    }
+}
+
+impl Summary {
+    /// Reduce the replications of `scenario` (given in replication order).
+    pub fn new(scenario: &Scenario, runs: &[RunMetrics]) -> Summary {
+        let secs = |r: &RunMetrics| r.measured as f64 / NANOS_PER_SEC as f64;
+        let flows = scenario
+            .workloads
+            .iter()
+            .enumerate()
+            .map(|(i, w)| {
+                // Shares are of the responses received: a request still in flight at
+                // the end has no outcome yet (it is reported separately).
+                let rate_of = |r: &RunMetrics, n: u64| {
+                    let g = r.flows[i].completed();
+                    if g == 0 {
+                        0.0
+                    } else {
+                        n as f64 / g as f64
+                    }
+                };
+                let failures = FailureReason::ALL
+                    .iter()
+                    .filter(|&&reason| runs.iter().any(|r| r.flows[i].failed[reason as usize] > 0))
+                    .map(|&reason| FailureSummary {
+                        reason: reason.label().to_string(),
+                        root_cause: None,
+                        count: est(runs, |r| r.flows[i].failed[reason as usize] as f64),
+                        rate: est(runs, |r| rate_of(r, r.flows[i].failed[reason as usize])),
+                    })
+                    .collect();
+                let keys: BTreeMap<(FailureReason, Component), ()> =
+                    runs.iter().flat_map(|r| r.flows[i].failed_by_root.keys().map(|k| (*k, ()))).collect();
+                let failures_by_root_cause = keys
+                    .keys()
+                    .map(|key| {
+                        let n = |r: &RunMetrics| r.flows[i].failed_by_root.get(key).copied().unwrap_or(0);
+                        FailureSummary {
+                            reason: key.0.label().to_string(),
+                            root_cause: Some(key.1.name(scenario)),
+                            count: est(runs, |r| n(r) as f64),
+                            rate: est(runs, |r| rate_of(r, n(r))),
+                        }
+                    })
+                    .collect();
+                FlowSummary {
+                    flow: w.flow.clone(),
+                    entry: scenario.operations[w.entry.0 as usize].name.clone(),
+                    requests: est(runs, |r| r.flows[i].generated as f64),
+                    throughput: est(runs, |r| r.flows[i].completed() as f64 / secs(r)),
+                    goodput: est(runs, |r| r.flows[i].succeeded as f64 / secs(r)),
+                    success_rate: est(runs, |r| rate_of(r, r.flows[i].succeeded)),
+                    latency: latency(runs, i, |f| (&f.latency, f.latency_sum)),
+                    success_latency: latency(runs, i, |f| (&f.success_latency, f.success_latency_sum)),
+                    failures,
+                    failures_by_root_cause,
+                    in_flight: est(runs, |r| r.flows[i].in_flight as f64),
+                }
+            })
+            .collect();
+        let services = scenario
+            .services
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let sojourn_ms = |r: &RunMetrics| {
+                    let m = &r.services[i];
+                    if m.completed == 0 {
+                        0.0
+                    } else {
+                        m.sojourn_sum as f64 / m.completed as f64 / NS_PER_MS
+                    }
+                };
+                ServiceSummary {
+                    name: s.name.clone(),
+                    utilization: est(runs, |r| {
+                        r.services[i].busy.mean(r.measured) / r.services[i].capacity as f64
+                    }),
+                    mean_queue: est(runs, |r| r.services[i].queued.mean(r.measured)),
+                    peak_queue: est(runs, |r| r.services[i].queued.peak() as f64),
+                    arrival_rate: est(runs, |r| r.services[i].admitted as f64 / secs(r)),
+                    rejected: est(runs, |r| r.services[i].rejected as f64),
+                    rejection_rate: est(runs, |r| {
+                        let m = &r.services[i];
+                        let offered = m.admitted + m.rejected;
+                        if offered == 0 {
+                            0.0
+                        } else {
+                            m.rejected as f64 / offered as f64
+                        }
+                    }),
+                    mean_sojourn: est(runs, sojourn_ms),
+                    mean_in_system: est(runs, |r| {
+                        r.services[i].busy.mean(r.measured) + r.services[i].queued.mean(r.measured)
+                    }),
+                    little_lambda_w: est(runs, |r| {
+                        r.services[i].admitted as f64 / secs(r) * sojourn_ms(r) / 1e3
+                    }),
+                }
+            })
+            .collect();
+        Summary {
+            scenario: scenario.name.clone(),
+            archsim_version: env!("CARGO_PKG_VERSION").to_string(),
+            seed: scenario.sim.seed,
+            replications: runs.len() as u32,
+            duration_s: scenario.sim.duration as f64 / 1e9,
+            warmup_s: scenario.sim.warmup as f64 / 1e9,
+            flows,
+            services,
+            events: est(runs, |r| r.events as f64),
+            late_replies: est(runs, |r| r.late_replies as f64),
+            lost_messages: est(runs, |r| r.lost_messages as f64),
+            conservation: runs.iter().map(|r| r.conservation.clone()).collect(),
+        }
+    }
+
+    /// The summary of a flow by name.
+    pub fn flow(&self, name: &str) -> Option<&FlowSummary> {
+        self.flows.iter().find(|f| f.flow == name)
+    }
+
+    /// The summary of a service by name.
+    pub fn service(&self, name: &str) -> Option<&ServiceSummary> {
+        self.services.iter().find(|s| s.name == name)
+    }
+}

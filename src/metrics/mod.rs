@@ -1,0 +1,266 @@
+//! Per-replication recording: latency histograms, outcome counters with root causes,
+//! time-weighted service levels, and the conservation ledger.
+//!
+//! Memory is independent of run length: histograms are HDR (fixed buckets), levels are
+//! running integrals, and nothing is stored per request.
+
+mod level;
+
+pub use level::TimeIntegral;
+
+use crate::kernel::SimTime;
+use crate::model::{LinkId, Scenario, ServiceId};
+use hdrhistogram::Histogram;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Why a request failed, as the client sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FailureReason {
+    /// A caller gave up waiting.
+    Timeout,
+    /// A bounded queue was full ("503").
+    RejectedQueueFull,
+    /// A circuit breaker refused the call.
+    RejectedCircuitOpen,
+    /// The callee was down (crashed).
+    ConnectionError,
+    /// An operation failed by its configured error probability.
+    InjectedError,
+    /// A message was lost.
+    LostMessage,
+    /// A message ended in a dead-letter queue.
+    DeadLettered,
+}
+
+impl FailureReason {
+    /// Number of reasons.
+    pub const COUNT: usize = 7;
+    /// All reasons in report order.
+    pub const ALL: [FailureReason; Self::COUNT] = [
+        FailureReason::Timeout,
+        FailureReason::RejectedQueueFull,
+        FailureReason::RejectedCircuitOpen,
+        FailureReason::ConnectionError,
+        FailureReason::InjectedError,
+        FailureReason::LostMessage,
+        FailureReason::DeadLettered,
+    ];
+
+    /// Stable label used in tables and JSON.
+    pub fn label(self) -> &'static str {
+        match self {
+            FailureReason::Timeout => "timeout",
+            FailureReason::RejectedQueueFull => "rejected: queue full",
+            FailureReason::RejectedCircuitOpen => "rejected: circuit open",
+            FailureReason::ConnectionError => "connection error",
+            FailureReason::InjectedError => "injected error",
+            FailureReason::LostMessage => "lost message",
+            FailureReason::DeadLettered => "dead-lettered",
+        }
+    }
+}
+
+/// A component a failure can be attributed to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Component {
+    /// The clients themselves (e.g. a client-side timeout with nothing downstream).
+    Client,
+    /// A service.
+    Service(ServiceId),
+    /// A network link.
+    Link(LinkId),
+}
+
+impl Component {
+    /// Human-readable name within `scenario`.
+    pub fn name(self, scenario: &Scenario) -> String {
+        match self {
+            Component::Client => "client".to_string(),
+            Component::Service(s) => scenario.services[s.0 as usize].name.clone(),
+            Component::Link(l) => format!("network:{}", scenario.links[l.0 as usize].name),
+        }
+    }
+}
+
+/// Outcome of a call or request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Success.
+    Ok,
+    /// Failure with its reason and root-cause component.
+    Failed(FailureReason, Component),
+}
+
+/// Lowest and highest trackable latency (1 ns .. 1 hour) and precision of histograms.
+const HIST_MAX_NS: u64 = 3_600_000_000_000;
+const HIST_SIGFIG: u8 = 3;
+
+/// A latency histogram in nanoseconds.
+pub fn new_histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, HIST_MAX_NS, HIST_SIGFIG).expect("valid static bounds")
+}
+
+/// What one flow (workload) recorded in one replication, counting only requests sent
+/// after the warm-up.
+#[derive(Clone, Debug)]
+pub struct FlowMetrics {
+    /// Requests sent by clients.
+    pub generated: u64,
+    /// Successful responses.
+    pub succeeded: u64,
+    /// Failed responses by reason (indexed by `FailureReason as usize`).
+    pub failed: [u64; FailureReason::COUNT],
+    /// Failures by (reason, root cause).
+    pub failed_by_root: BTreeMap<(FailureReason, Component), u64>,
+    /// Requests still without a response when the run ended.
+    pub in_flight: u64,
+    /// Response latency of every response (success or failure).
+    pub latency: Histogram<u64>,
+    /// Response latency of successes only.
+    pub success_latency: Histogram<u64>,
+    /// Exact sum of response latencies (ns), for an exact mean.
+    pub latency_sum: u128,
+    /// Exact sum of successful response latencies (ns).
+    pub success_latency_sum: u128,
+}
+
+impl FlowMetrics {
+    /// Empty metrics.
+    pub fn new() -> Self {
+        FlowMetrics {
+            generated: 0,
+            succeeded: 0,
+            failed: [0; FailureReason::COUNT],
+            failed_by_root: BTreeMap::new(),
+            in_flight: 0,
+            latency: new_histogram(),
+            success_latency: new_histogram(),
+            latency_sum: 0,
+            success_latency_sum: 0,
+        }
+    }
+
+    /// Record one response.
+    #[inline]
+    pub fn record(&mut self, latency: SimTime, outcome: Outcome) {
+        let v = latency.max(1);
+        self.latency.saturating_record(v);
+        self.latency_sum += latency as u128;
+        match outcome {
+            Outcome::Ok => {
+                self.succeeded += 1;
+                self.success_latency.saturating_record(v);
+                self.success_latency_sum += latency as u128;
+            }
+            Outcome::Failed(reason, root) => {
+                self.failed[reason as usize] += 1;
+                *self.failed_by_root.entry((reason, root)).or_insert(0) += 1;
+            }
+        }
+    }
+
+    /// Total failures.
+    pub fn failures(&self) -> u64 {
+        self.failed.iter().sum()
+    }
+
+    /// Responses received (successes + failures).
+    pub fn completed(&self) -> u64 {
+        self.succeeded + self.failures()
+    }
+}
+
+impl Default for FlowMetrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// What one service recorded in one replication (after the warm-up).
+#[derive(Clone, Debug, Default)]
+pub struct ServiceMetrics {
+    /// Requests admitted (started at once or queued).
+    pub admitted: u64,
+    /// Requests rejected because the queue was full.
+    pub rejected: u64,
+    /// Admitted requests that finished (successfully or not).
+    pub completed: u64,
+    /// Of those, the ones that failed.
+    pub failed: u64,
+    /// Sum of sojourn times (arrival at the service to reply sent) of completed requests.
+    pub sojourn_sum: u128,
+    /// Busy workers over time (all replicas).
+    pub busy: TimeIntegral,
+    /// Queued requests over time (all replicas).
+    pub queued: TimeIntegral,
+    /// Total workers (replicas x workers), for utilization.
+    pub capacity: u64,
+}
+
+/// Conservation ledger of one replication, over the whole run (warm-up included).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Conservation {
+    /// Client requests sent.
+    pub requests_sent: u64,
+    /// Client requests answered.
+    pub requests_answered: u64,
+    /// Client requests without an answer at the end.
+    pub requests_in_flight: u64,
+    /// Operation executions created (admitted at a service).
+    pub executions_started: u64,
+    /// Executions finished.
+    pub executions_finished: u64,
+    /// Executions still queued or running at the end.
+    pub executions_in_progress: u64,
+}
+
+impl Conservation {
+    /// Whether every request and execution is accounted for exactly once.
+    pub fn balances(&self) -> bool {
+        self.requests_sent == self.requests_answered + self.requests_in_flight
+            && self.executions_started == self.executions_finished + self.executions_in_progress
+    }
+}
+
+/// Everything one replication recorded.
+#[derive(Clone, Debug)]
+pub struct RunMetrics {
+    /// Length of the measured window (duration - warm-up), ns.
+    pub measured: SimTime,
+    /// Per flow, indexed like `Scenario::workloads`.
+    pub flows: Vec<FlowMetrics>,
+    /// Per service, indexed by `ServiceId`.
+    pub services: Vec<ServiceMetrics>,
+    /// Replies that arrived after their caller had given up (wasted work).
+    pub late_replies: u64,
+    /// Messages lost on the network.
+    pub lost_messages: u64,
+    /// Events handled by the kernel.
+    pub events: u64,
+    /// The conservation ledger.
+    pub conservation: Conservation,
+}
+
+impl RunMetrics {
+    /// Empty metrics shaped for `scenario`.
+    pub fn new(scenario: &Scenario) -> Self {
+        RunMetrics {
+            measured: scenario.sim.duration - scenario.sim.warmup,
+            flows: scenario.workloads.iter().map(|_| FlowMetrics::new()).collect(),
+            services: scenario
+                .services
+                .iter()
+                .map(|s| ServiceMetrics {
+                    capacity: s.replicas as u64 * s.workers as u64,
+                    ..Default::default()
+                })
+                .collect(),
+            late_replies: 0,
+            lost_messages: 0,
+            events: 0,
+            conservation: Conservation::default(),
+        }
+    }
+}

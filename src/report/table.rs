@@ -1,0 +1,113 @@
+//! The human-readable terminal report.
+
+use crate::experiment::{Estimate, LatencySummary, Summary};
+use crate::kernel::format_duration;
+use std::fmt::Write;
+
+fn ms(e: Estimate) -> String {
+    if e.ci95 > 0.0 {
+        format!("{} ±{}", format_duration(e.mean * 1e6), format_duration(e.ci95 * 1e6))
+    } else {
+        format_duration(e.mean * 1e6)
+    }
+}
+
+fn num(e: Estimate, decimals: usize) -> String {
+    if e.ci95 > 0.0 {
+        format!("{:.*} ±{:.*}", decimals, e.mean, decimals, e.ci95)
+    } else {
+        format!("{:.*}", decimals, e.mean)
+    }
+}
+
+fn pct(e: Estimate) -> String {
+    if e.ci95 > 0.0 {
+        format!("{:.2}% ±{:.2}", e.mean * 100.0, e.ci95 * 100.0)
+    } else {
+        format!("{:.2}%", e.mean * 100.0)
+    }
+}
+
+fn latency_rows(out: &mut String, label: &str, l: &LatencySummary) {
+    let cells = [l.mean, l.p50, l.p90, l.p99, l.p999, l.max].map(ms);
+    let _ = writeln!(
+        out,
+        "  {label:<9} {:<22} {:<22} {:<22} {:<22} {:<22} {}",
+        cells[0], cells[1], cells[2], cells[3], cells[4], cells[5]
+    );
+}
+
+/// Render the summary as a plain-text report (values are mean ± 95% CI half-width).
+pub fn render_table(s: &Summary) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "archsim {} — scenario {}: seed {}, {} replication{} x {}s simulated (warm-up {}s); figures are mean ±95% CI",
+        s.archsim_version,
+        s.scenario,
+        s.seed,
+        s.replications,
+        if s.replications == 1 { "" } else { "s" },
+        s.duration_s,
+        s.warmup_s
+    );
+    for f in &s.flows {
+        let _ = writeln!(out, "\nflow {} (entry {})", f.flow, f.entry);
+        let _ = writeln!(
+            out,
+            "  requests {}   throughput {}/s   goodput {}/s   success {}   in flight at end {}",
+            num(f.requests, 0),
+            num(f.throughput, 2),
+            num(f.goodput, 2),
+            pct(f.success_rate),
+            num(f.in_flight, 1)
+        );
+        let _ = writeln!(
+            out,
+            "  {:<9} {:<22} {:<22} {:<22} {:<22} {:<22} {}",
+            "latency", "mean", "p50", "p90", "p99", "p99.9", "max"
+        );
+        latency_rows(&mut out, "all", &f.latency);
+        if f.failures.is_empty() {
+            let _ = writeln!(out, "  failures: none");
+        } else {
+            latency_rows(&mut out, "success", &f.success_latency);
+            let _ = writeln!(out, "  failures (per replication, share of requests):");
+            for fl in &f.failures {
+                let _ = writeln!(out, "    {:<24} {:<16} {}", fl.reason, num(fl.count, 1), pct(fl.rate));
+            }
+            let _ = writeln!(out, "  root causes:");
+            for fl in &f.failures_by_root_cause {
+                let root = fl.root_cause.as_deref().unwrap_or("?");
+                let _ = writeln!(out, "    {:<24} at {:<20} {:<16} {}", fl.reason, root, num(fl.count, 1), pct(fl.rate));
+            }
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\n{:<16} {:<16} {:<16} {:<14} {:<16} {:<18} {}",
+        "service", "utilization", "mean queue", "peak queue", "admitted/s", "rejected", "mean sojourn"
+    );
+    for sv in &s.services {
+        let _ = writeln!(
+            out,
+            "{:<16} {:<16} {:<16} {:<14} {:<16} {:<18} {}",
+            sv.name,
+            pct(sv.utilization),
+            num(sv.mean_queue, 2),
+            num(sv.peak_queue, 0),
+            num(sv.arrival_rate, 2),
+            format!("{} ({})", num(sv.rejected, 0), pct(sv.rejection_rate)),
+            ms(sv.mean_sojourn)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nevents/replication {}   late replies {}   lost messages {}   conservation: balanced in all {} replications",
+        num(s.events, 0),
+        num(s.late_replies, 1),
+        num(s.lost_messages, 1),
+        s.conservation.len()
+    );
+    out
+}

@@ -1,0 +1,347 @@
+//! Errors of the spec layer, and the source bookkeeping that gives them a file and line.
+
+use std::fmt;
+use std::ops::Range;
+use std::path::PathBuf;
+
+/// Where an error is: file, 1-based line, and the dotted path of the key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Location {
+    /// The file as given (or the built-in model's name).
+    pub file: String,
+    /// 1-based line number.
+    pub line: usize,
+    /// Dotted path of the offending key, e.g. `services.order.operations.place.steps[0].call`.
+    pub field: String,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.file, self.line, self.field)
+    }
+}
+
+/// Why a scenario could not be loaded. Every message is one line:
+/// `{file}:{line}: {field}: {message}`.
+#[derive(Debug, thiserror::Error)]
+pub enum SpecError {
+    /// The scenario file could not be read: check the path and its permissions.
+    #[error("{file}: cannot read file: {message}")]
+    Io {
+        /// The path as given.
+        file: String,
+        /// The operating system's reason.
+        message: String,
+    },
+    /// The text is not valid TOML, or a key is misspelled or holds the wrong type of
+    /// value: fix the key or value at the location shown.
+    #[error("{at}: {message}")]
+    Syntax {
+        /// Where.
+        at: Location,
+        /// What toml reported, on one line.
+        message: String,
+    },
+    /// A required key is absent: add it (the message names it).
+    #[error("{at}: {message}")]
+    Missing {
+        /// The table that lacks the key.
+        at: Location,
+        /// Which key is missing.
+        message: String,
+    },
+    /// A value is malformed or out of range (a duration without a unit, a probability
+    /// outside [0, 1], an invalid distribution parameter, ...): correct the value.
+    #[error("{at}: {message}")]
+    Invalid {
+        /// Where.
+        at: Location,
+        /// What is wrong and what is allowed.
+        message: String,
+    },
+    /// A name refers to nothing (operation, service, model, distribution, balancer,
+    /// protocol): use one of the valid choices listed in the message.
+    #[error("{at}: {message}")]
+    Unknown {
+        /// Where.
+        at: Location,
+        /// The unknown name and the valid choices.
+        message: String,
+    },
+    /// Two things have the same name or endpoints (flows, links): rename or remove one.
+    #[error("{at}: {message}")]
+    Duplicate {
+        /// The second occurrence.
+        at: Location,
+        /// What is duplicated.
+        message: String,
+    },
+    /// Synchronous calls form a cycle, which would recurse forever: break the cycle.
+    #[error("{at}: {message}")]
+    Cycle {
+        /// The call that closes the cycle.
+        at: Location,
+        /// The cycle, e.g. `synchronous call cycle: a.x -> b.y -> a.x`.
+        message: String,
+    },
+    /// The scenario has nothing to run: add at least one service and one `[[workload]]`.
+    #[error("{at}: {message}")]
+    Empty {
+        /// The file (line of the enclosing table).
+        at: Location,
+        /// What is missing.
+        message: String,
+    },
+}
+
+impl SpecError {
+    /// The location of the error, if it has one (all but [`SpecError::Io`]).
+    pub fn location(&self) -> Option<&Location> {
+        match self {
+            SpecError::Io { .. } => None,
+            SpecError::Syntax { at, .. }
+            | SpecError::Missing { at, .. }
+            | SpecError::Invalid { at, .. }
+            | SpecError::Unknown { at, .. }
+            | SpecError::Duplicate { at, .. }
+            | SpecError::Cycle { at, .. }
+            | SpecError::Empty { at, .. } => Some(at),
+        }
+    }
+}
+
+/// The kind of a located error (all variants but `Io`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Kind {
+    Syntax,
+    Missing,
+    Invalid,
+    Unknown,
+    Duplicate,
+    Cycle,
+    Empty,
+}
+
+impl Kind {
+    pub(crate) fn at(self, at: Location, message: impl Into<String>) -> SpecError {
+        let message = one_line(&message.into());
+        match self {
+            Kind::Syntax => SpecError::Syntax { at, message },
+            Kind::Missing => SpecError::Missing { at, message },
+            Kind::Invalid => SpecError::Invalid { at, message },
+            Kind::Unknown => SpecError::Unknown { at, message },
+            Kind::Duplicate => SpecError::Duplicate { at, message },
+            Kind::Cycle => SpecError::Cycle { at, message },
+            Kind::Empty => SpecError::Empty { at, message },
+        }
+    }
+}
+
+/// Index of a source file in [`Sources`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct FileId(pub usize);
+
+/// A TOML text that values came from.
+pub(crate) struct Source {
+    /// Name used in messages.
+    pub display: String,
+    /// The text.
+    pub text: String,
+    /// Directory that relative paths in this file are resolved against.
+    pub dir: PathBuf,
+}
+
+/// All files read for one scenario (the scenario, then models).
+pub(crate) struct Sources {
+    pub files: Vec<Source>,
+}
+
+impl Sources {
+    pub(crate) fn add(&mut self, source: Source) -> FileId {
+        self.files.push(source);
+        FileId(self.files.len() - 1)
+    }
+
+    pub(crate) fn get(&self, id: FileId) -> &Source {
+        &self.files[id.0]
+    }
+
+    /// A location in `file` at byte `span` (line 1 when unknown).
+    pub(crate) fn loc(&self, file: FileId, span: &Option<Range<usize>>, field: &str) -> Location {
+        let src = self.get(file);
+        let line = span.as_ref().map_or(1, |s| line_of(&src.text, s.start));
+        Location { file: src.display.clone(), line, field: field.to_owned() }
+    }
+
+    /// Builds an error of `kind` at `span` in `file`.
+    pub(crate) fn err(
+        &self,
+        kind: Kind,
+        file: FileId,
+        span: &Option<Range<usize>>,
+        field: &str,
+        message: impl Into<String>,
+    ) -> SpecError {
+        kind.at(self.loc(file, span, field), message)
+    }
+
+    /// Converts a toml deserialization error into a one-line located error.
+    pub(crate) fn toml_error(&self, file: FileId, e: &toml::de::Error) -> SpecError {
+        let text = &self.get(file).text;
+        let span = e.span();
+        let field = span.as_ref().map_or_else(|| "(file)".to_owned(), |s| field_at(text, s.clone()));
+        let msg = e.message().replace("expected i64", "expected an integer").replace("expected f64", "expected a number");
+        self.err(Kind::Syntax, file, &span, &field, msg)
+    }
+}
+
+/// 1-based line of byte `offset` in `text`.
+pub(crate) fn line_of(text: &str, offset: usize) -> usize {
+    let end = offset.min(text.len());
+    1 + text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count()
+}
+
+/// Joins a multi-line message into one line.
+pub(crate) fn one_line(msg: &str) -> String {
+    msg.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("; ")
+}
+
+/// "valid choices: a, b, c" from names, sorted and truncated to ten.
+pub(crate) fn choices<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
+    let mut v: Vec<&str> = names.into_iter().collect();
+    v.sort_unstable();
+    v.dedup();
+    if v.is_empty() {
+        return "there are none".to_owned();
+    }
+    let more = v.len() > 10;
+    v.truncate(10);
+    let mut s = format!("valid choices: {}", v.join(", "));
+    if more {
+        s.push_str(", ...");
+    }
+    s
+}
+
+/// Best-effort dotted key path for a toml error at `span`: the enclosing `[table]`
+/// header, the key that starts the line, and the key just before the error.
+fn field_at(text: &str, span: Range<usize>) -> String {
+    let bytes = text.as_bytes();
+    let start = span.start.min(bytes.len());
+    let line_start = bytes[..start].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let line_end = bytes[start..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |i| start + i);
+    let line = String::from_utf8_lossy(&bytes[line_start..line_end]);
+    if let Some(h) = header_path(&line) {
+        return h.0;
+    }
+    // Enclosing header, with an index for arrays of tables.
+    let mut table = String::new();
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for l in String::from_utf8_lossy(&bytes[..line_start]).lines() {
+        if let Some((path, is_array)) = header_path(l) {
+            if is_array {
+                let n = match counts.iter_mut().find(|(p, _)| *p == path) {
+                    Some((_, n)) => {
+                        *n += 1;
+                        *n
+                    }
+                    None => {
+                        counts.push((path.clone(), 0));
+                        0
+                    }
+                };
+                table = format!("{path}[{n}]");
+            } else {
+                table = path;
+            }
+        }
+    }
+    let mut parts: Vec<String> = Vec::new();
+    if !table.is_empty() {
+        parts.push(table);
+    }
+    let line_key = leading_key(&line);
+    if let Some(k) = &line_key {
+        parts.push(k.clone());
+    }
+    // The key immediately before the error, or the error's own text if it is a key.
+    let before = String::from_utf8_lossy(&bytes[line_start..start]);
+    let at_err = String::from_utf8_lossy(&bytes[start..span.end.clamp(start, line_end)]).trim().to_owned();
+    let inner = if is_bare_key(&at_err) && !before.trim_end().ends_with('=') {
+        Some(at_err)
+    } else {
+        before.trim_end().strip_suffix('=').and_then(|b| last_key(b.trim_end()))
+    };
+    if let Some(k) = inner {
+        if line_key.as_deref() != Some(k.as_str()) || before.contains('{') {
+            parts.push(k);
+        }
+    }
+    if parts.is_empty() {
+        "(top level)".to_owned()
+    } else {
+        parts.join(".")
+    }
+}
+
+/// If `line` is a `[table]` or `[[array]]` header, its path and whether it is an array.
+fn header_path(line: &str) -> Option<(String, bool)> {
+    let t = line.split('#').next().unwrap_or("").trim();
+    let (inner, is_array) = if let Some(x) = t.strip_prefix("[[").and_then(|x| x.strip_suffix("]]")) {
+        (x, true)
+    } else {
+        (t.strip_prefix('[')?.strip_suffix(']')?, false)
+    };
+    let path: Vec<&str> = inner.split('.').map(|p| p.trim().trim_matches('"')).collect();
+    if path.iter().all(|p| is_bare_key(p)) {
+        Some((path.join("."), is_array))
+    } else {
+        None
+    }
+}
+
+fn is_bare_key(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// The key of a `key = value` line (dotted keys kept).
+fn leading_key(line: &str) -> Option<String> {
+    let (k, _) = line.split_once('=')?;
+    let k = k.trim();
+    let ok = k.split('.').all(|p| is_bare_key(p.trim().trim_matches('"')));
+    ok.then(|| k.split('.').map(|p| p.trim().trim_matches('"')).collect::<Vec<_>>().join("."))
+}
+
+/// The bare key at the end of `s` (e.g. `timeout` in `{ call = "a", timeout`).
+fn last_key(s: &str) -> Option<String> {
+    let is_key = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.';
+    let start = s.char_indices().rev().find(|&(_, c)| !is_key(c)).map_or(0, |(i, c)| i + c.len_utf8());
+    let k = &s[start..];
+    (!k.is_empty()).then(|| k.trim_matches('.').to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_paths_follow_headers_and_keys() {
+        let text = "[a.b]\nx = 1\n\n[[w]]\ny = 2\n[[w]]\nz = { p = 3, q = 4 }\n";
+        let at = |needle: &str| {
+            let i = text.find(needle).unwrap();
+            field_at(text, i..i + needle.len())
+        };
+        assert_eq!(at("x"), "a.b.x");
+        assert_eq!(at("2"), "w[0].y");
+        assert_eq!(at("4"), "w[1].z.q");
+        assert_eq!(at("p"), "w[1].z.p");
+        assert_eq!(at("[a.b]"), "a.b");
+    }
+
+    #[test]
+    fn choices_are_sorted_and_truncated() {
+        assert_eq!(choices(["b", "a"]), "valid choices: a, b");
+        let many: Vec<String> = (0..12).map(|i| format!("n{i:02}")).collect();
+        assert!(choices(many.iter().map(String::as_str)).ends_with("n09, ..."));
+    }
+}

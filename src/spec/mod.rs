@@ -1,0 +1,69 @@
+//! The scenario file format: TOML text in, a validated [`Scenario`] out.
+//!
+//! Loading happens in two stages, as in ripgrep's flags: `raw` holds serde structs
+//! that mirror the file key for key (unknown keys are errors), and `compile` checks
+//! them and builds the indexed model, resolving every name once. Services may take
+//! their defaults from reusable profiles in `models/` (`models`).
+//!
+//! Every failure is a [`SpecError`] whose message is one line,
+//! `{file}:{line}: {field}: {message}`, naming the key and, for unknown names, the
+//! valid choices. No input, however malformed, makes loading panic.
+//!
+//! Architecture invariant: only this module knows TOML; the rest of the crate sees
+//! [`crate::model`] types.
+//!
+//! ```
+//! use std::path::Path;
+//! let text = r#"
+//! [simulation]
+//! duration = "1m"
+//!
+//! [services.api]
+//! workers = 8
+//! operations.get = { work = { dist = "exp", mean = "2ms" } }
+//!
+//! [[workload]]
+//! entry = "api.get"
+//! arrivals = { poisson = "100/s" }
+//! "#;
+//! let scenario = archsim::spec::load_str(text, Path::new("example.toml")).unwrap();
+//! assert_eq!(scenario.services[0].workers, 8);
+//! assert_eq!(scenario.workloads[0].flow, "api.get");
+//!
+//! let err = archsim::spec::load_str("[simulation]\nduration = 5\n", Path::new("x.toml")).unwrap_err();
+//! assert_eq!(
+//!     err.to_string(),
+//!     "x.toml:2: simulation.duration: durations are strings with a unit, e.g. \"5ms\" (got the bare number 5)"
+//! );
+//! ```
+
+mod compile;
+mod dist;
+mod error;
+mod loc;
+mod models;
+mod raw;
+mod units;
+mod values;
+
+pub use error::{Location, SpecError};
+pub use models::builtin_models;
+pub use units::{parse_duration, parse_rate};
+
+use crate::model::Scenario;
+use std::path::Path;
+
+/// Reads and compiles the scenario at `path`. Models and data files are looked up
+/// relative to it; messages name it as given.
+pub fn load(path: &Path) -> Result<Scenario, SpecError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| SpecError::Io { file: path.display().to_string(), message: e.to_string() })?;
+    load_str(&text, path)
+}
+
+/// Compiles scenario `text` as if read from `origin`, which names the file in messages,
+/// gives the scenario its name (the file stem) and anchors relative paths (models,
+/// CSV files). The file itself is not read.
+pub fn load_str(text: &str, origin: &Path) -> Result<Scenario, SpecError> {
+    compile::compile(text, origin)
+}

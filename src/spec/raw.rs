@@ -1,0 +1,295 @@
+//! Stage one: serde structs that mirror the TOML file, key for key.
+//!
+//! Every key is optional here and unknown keys are rejected; the compile stage checks
+//! what is required and gives located, typed errors. Values that may be written two
+//! ways (a distribution as a string or a table) have small hand-written visitors,
+//! because `#[serde(untagged)]` would lose spans and give poor messages.
+
+use super::loc::Loc;
+use serde::de::{self, value::MapAccessDeserializer, Deserializer, MapAccess};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A whole scenario file.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawScenario {
+    /// Free text describing the scenario (accepted and ignored by the simulator).
+    #[serde(rename = "description")]
+    pub _description: Option<String>,
+    /// `[simulation]`: seed, duration, warm-up, replications.
+    pub simulation: Option<Loc<RawSimulation>>,
+    /// `[network]`: default latency and loss, and per-link overrides.
+    pub network: Option<Loc<RawNetwork>>,
+    /// `[protocols.rest]`, `[protocols.grpc]`: overrides of the default protocol costs.
+    pub protocols: Option<Loc<RawProtocols>>,
+    /// `[services.NAME]`: the services, by name.
+    pub services: Option<BTreeMap<String, Loc<RawService>>>,
+    /// `[[workload]]`: the entry flows.
+    pub workload: Option<Vec<Loc<RawWorkload>>>,
+}
+
+/// `[simulation]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSimulation {
+    /// Master seed (integer >= 0), default 1.
+    pub seed: Option<Loc<i64>>,
+    /// Simulated duration of one replication, e.g. "10m" (required).
+    pub duration: Option<Loc<StrOrNum>>,
+    /// Warm-up whose samples are discarded, default "0s"; must be < duration.
+    pub warmup: Option<Loc<StrOrNum>>,
+    /// Number of independent replications (>= 1), default 1.
+    pub replications: Option<Loc<i64>>,
+}
+
+/// `[network]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawNetwork {
+    /// Default one-way latency distribution, default "0s".
+    pub latency: Option<Loc<RawDist>>,
+    /// Default message-loss probability in [0, 1], default 0.
+    pub loss: Option<Loc<f64>>,
+    /// Per-link overrides.
+    pub links: Option<Vec<Loc<RawLink>>>,
+}
+
+/// One entry of `[network] links`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawLink {
+    /// Calling side: a service name or "client" (required).
+    pub from: Option<Loc<String>>,
+    /// Called side: a service name (required).
+    pub to: Option<Loc<String>>,
+    /// One-way latency on this link; default: the `[network]` latency.
+    pub latency: Option<Loc<RawDist>>,
+    /// Loss probability on this link; default: the `[network]` loss.
+    pub loss: Option<Loc<f64>>,
+}
+
+/// `[protocols]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawProtocols {
+    /// Costs of REST (HTTP/1.1 + JSON).
+    pub rest: Option<Loc<RawProtocol>>,
+    /// Costs of gRPC (HTTP/2 + protobuf).
+    pub grpc: Option<Loc<RawProtocol>>,
+}
+
+/// `[protocols.NAME]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawProtocol {
+    /// Fixed cost per message, a duration.
+    pub per_message: Option<Loc<StrOrNum>>,
+    /// Cost per KiB of payload, a duration.
+    pub per_kib: Option<Loc<StrOrNum>>,
+}
+
+/// `[services.NAME]`, and also the whole of a model file.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawService {
+    /// Name of a model (or a path ending in .toml) to take defaults from.
+    pub model: Option<Loc<String>>,
+    /// Number of replicas (>= 1), default 1.
+    pub replicas: Option<Loc<i64>>,
+    /// Concurrent workers per replica (>= 1), default 1.
+    pub workers: Option<Loc<i64>>,
+    /// Queue capacity per replica (>= 0), default 1000.
+    pub queue: Option<Loc<i64>>,
+    /// "round-robin" (default), "random" or "least-outstanding".
+    pub balancer: Option<Loc<String>>,
+    /// The operations, by name.
+    pub operations: Option<BTreeMap<String, Loc<RawOperation>>>,
+}
+
+/// `[services.S.operations.NAME]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawOperation {
+    /// Local work (a distribution), default "0s".
+    pub work: Option<Loc<RawDist>>,
+    /// Probability of an injected error, in [0, 1], default 0.
+    pub error: Option<Loc<f64>>,
+    /// Steps run in order after the work.
+    pub steps: Option<Vec<Loc<RawStep>>>,
+}
+
+/// One step: `call = "svc.op"` (with its options) or `parallel = [ calls ]`.
+/// Also used for the calls inside `parallel`, so nesting gets a clear message.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawStep {
+    /// Target operation, "service.operation".
+    pub call: Option<Loc<String>>,
+    /// Calls made in parallel (each a table with `call` and its options).
+    pub parallel: Option<Loc<Vec<Loc<RawStep>>>>,
+    /// "rest" (default) or "grpc".
+    pub protocol: Option<Loc<String>>,
+    /// Give up waiting after this duration; default: wait forever.
+    pub timeout: Option<Loc<StrOrNum>>,
+    /// Payload bytes each way, default 1024.
+    pub payload: Option<Loc<i64>>,
+}
+
+/// One `[[workload]]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawWorkload {
+    /// Flow name used in reports, default: the entry string. Unique.
+    pub flow: Option<Loc<String>>,
+    /// Operation the clients call, "service.operation" (required).
+    pub entry: Option<Loc<String>>,
+    /// The arrival process (required).
+    pub arrivals: Option<Loc<RawArrivals>>,
+    /// "rest" (default) or "grpc".
+    pub protocol: Option<Loc<String>>,
+    /// Client-side timeout; default: none.
+    pub timeout: Option<Loc<StrOrNum>>,
+}
+
+/// `arrivals = { ... }`: exactly one key.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawArrivals {
+    /// Poisson process with this rate, e.g. "50/s".
+    pub poisson: Option<Loc<StrOrNum>>,
+    /// Evenly spaced arrivals at this rate.
+    pub constant: Option<Loc<StrOrNum>>,
+    /// Piecewise-constant Poisson rates: `[ { at, rate }, ... ]`.
+    pub schedule: Option<Loc<Vec<Loc<RawScheduleEntry>>>>,
+    /// Closed loop: `{ users, think }`.
+    pub closed: Option<Loc<RawClosed>>,
+}
+
+/// One `{ at, rate }` of a schedule.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawScheduleEntry {
+    /// When this rate starts (the first must be "0s"; strictly increasing).
+    pub at: Option<Loc<StrOrNum>>,
+    /// The Poisson rate from then on (>= 0).
+    pub rate: Option<Loc<StrOrNum>>,
+}
+
+/// `closed = { users, think }`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawClosed {
+    /// Number of users (>= 1).
+    pub users: Option<Loc<i64>>,
+    /// Think time between a response and the next request, default "0s".
+    pub think: Option<Loc<RawDist>>,
+}
+
+/// A scalar written as a string (the normal case: "5ms", "50/s") or a bare number
+/// (accepted for rates, rejected with a hint for durations).
+#[derive(Clone, Debug)]
+pub(crate) enum StrOrNum {
+    Str(String),
+    Num(f64),
+}
+
+impl<'de> Deserialize<'de> for StrOrNum {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(StrOrNumVisitor)
+    }
+}
+
+struct StrOrNumVisitor;
+
+impl de::Visitor<'_> for StrOrNumVisitor {
+    type Value = StrOrNum;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string such as \"5ms\" or \"50/s\"")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<StrOrNum, E> {
+        Ok(StrOrNum::Str(v.to_owned()))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<StrOrNum, E> {
+        Ok(StrOrNum::Num(v as f64))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<StrOrNum, E> {
+        Ok(StrOrNum::Num(v as f64))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<StrOrNum, E> {
+        Ok(StrOrNum::Num(v))
+    }
+}
+
+/// A distribution: a duration string (a constant), a number (an error, reported with a
+/// hint), or a table with `dist` and its parameters.
+#[derive(Clone, Debug)]
+pub(crate) enum RawDist {
+    Scalar(StrOrNum),
+    Table(Box<RawDistTable>),
+}
+
+impl<'de> Deserialize<'de> for RawDist {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(RawDistVisitor)
+    }
+}
+
+struct RawDistVisitor;
+
+impl<'de> de::Visitor<'de> for RawDistVisitor {
+    type Value = RawDist;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a duration such as \"5ms\" or a table such as { dist = \"exp\", mean = \"5ms\" }")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<RawDist, E> {
+        Ok(RawDist::Scalar(StrOrNum::Str(v.to_owned())))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawDist, E> {
+        Ok(RawDist::Scalar(StrOrNum::Num(v as f64)))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawDist, E> {
+        Ok(RawDist::Scalar(StrOrNum::Num(v as f64)))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawDist, E> {
+        Ok(RawDist::Scalar(StrOrNum::Num(v)))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawDist, A::Error> {
+        RawDistTable::deserialize(MapAccessDeserializer::new(map)).map(|t| RawDist::Table(Box::new(t)))
+    }
+}
+
+/// `{ dist = "...", ... }`: every parameter of every distribution; which ones are
+/// required or allowed depends on `dist` and is checked when compiling.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawDistTable {
+    /// Distribution name: constant, exp (exponential), uniform, normal, lognormal,
+    /// gamma, weibull, pareto, empirical.
+    pub dist: Option<Loc<String>>,
+    /// constant: the value.
+    pub value: Option<Loc<StrOrNum>>,
+    /// exp, normal, lognormal, gamma: the mean.
+    pub mean: Option<Loc<StrOrNum>>,
+    /// uniform: lower bound.
+    pub min: Option<Loc<StrOrNum>>,
+    /// uniform: upper bound.
+    pub max: Option<Loc<StrOrNum>>,
+    /// normal, lognormal: standard deviation.
+    pub std: Option<Loc<StrOrNum>>,
+    /// lognormal: the median.
+    pub median: Option<Loc<StrOrNum>>,
+    /// lognormal: the 99th percentile (> median).
+    pub p99: Option<Loc<StrOrNum>>,
+    /// gamma, weibull, pareto: scale (a duration).
+    pub scale: Option<Loc<StrOrNum>>,
+    /// gamma, weibull, pareto: shape (a plain number).
+    pub shape: Option<Loc<f64>>,
+    /// empirical: observed durations.
+    pub values: Option<Loc<Vec<Loc<StrOrNum>>>>,
+    /// empirical: a CSV file of observed durations, relative to this TOML file.
+    pub file: Option<Loc<String>>,
+}

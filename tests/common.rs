@@ -1,0 +1,42 @@
+//! Helpers shared by the integration tests (included with `mod common;`).
+#![allow(dead_code)]
+
+use archsim::experiment::{self, Summary};
+use archsim::Scenario;
+use std::path::Path;
+
+/// Load a scenario from TOML text (errors are test failures with the message).
+pub fn scenario(toml: &str) -> Scenario {
+    archsim::spec::load_str(toml, Path::new("inline-test.toml")).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Load a scenario file of the repository.
+pub fn scenario_file(path: &str) -> Scenario {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+    archsim::spec::load(&p).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Run a scenario (all replications).
+pub fn run(sc: &Scenario) -> Summary {
+    experiment::run(sc).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The TOML header of a theory experiment: no network, no protocol cost.
+pub fn theory_header(seed: u64, duration: &str, warmup: &str, replications: u32) -> String {
+    format!(
+        r#"
+[simulation]
+seed = {seed}
+duration = "{duration}"
+warmup = "{warmup}"
+replications = {replications}
+
+[network]
+latency = "0s"
+
+[protocols.rest]
+per_message = "0s"
+per_kib = "0s"
+"#
+    )
+}

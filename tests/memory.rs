@@ -1,0 +1,53 @@
+//! Memory stays flat in run length: streaming histograms and counters, nothing stored
+//! per request. This file holds a single test so that it owns its process and the peak
+//! resident set (VmHWM) measures only this run.
+
+mod common;
+
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn chain(duration: &str) -> archsim::Scenario {
+    common::scenario(&format!(
+        r#"
+[simulation]
+seed = 3
+duration = "{duration}"
+[network]
+latency = {{ dist = "exp", mean = "0.5ms" }}
+[services.gateway]
+workers = 64
+operations.checkout = {{ work = {{ dist = "exp", mean = "0.2ms" }}, steps = [ {{ call = "order.place", timeout = "50ms" }} ] }}
+[services.order]
+workers = 64
+operations.place = {{ work = {{ dist = "exp", mean = "0.5ms" }}, steps = [ {{ parallel = [ {{ call = "stock.check" }}, {{ call = "price.quote" }} ] }} ] }}
+[services.stock]
+workers = 8
+operations.check = {{ work = {{ dist = "exp", mean = "1ms" }} }}
+[services.price]
+workers = 8
+operations.quote = {{ work = {{ dist = "lognormal", median = "1ms", p99 = "20ms" }} }}
+[[workload]]
+flow = "checkout"
+entry = "gateway.checkout"
+arrivals = {{ poisson = "5000/s" }}
+"#
+    ))
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn peak_memory_is_flat_when_the_run_is_ten_times_longer() {
+    let short = archsim::engine::run_replication(&chain("20s"), 0).unwrap();
+    let after_short = peak_rss_kib().expect("VmHWM on Linux");
+    let long = archsim::engine::run_replication(&chain("200s"), 0).unwrap();
+    let after_long = peak_rss_kib().unwrap();
+    assert!(long.conservation.requests_sent > 9 * short.conservation.requests_sent);
+    // A per-request record of even 16 bytes for the extra ~900k requests would add
+    // 14 MiB; allow 4 MiB of allocator noise.
+    let growth = after_long.saturating_sub(after_short);
+    assert!(growth < 4 * 1024, "peak RSS grew by {growth} KiB ({after_short} -> {after_long})");
+}

@@ -23,13 +23,18 @@ impl Model for Hold {
 
 /// Run the hold model with `pending` events until about `events` are handled.
 fn hold(pending: u32, events: u64) -> u64 {
-    let mean = 1_000.0;
-    let mut model = Hold { rng: RngStream::from_seed(1), mean };
+    let mean = 1_000_000.0;
+    let mut model = Hold {
+        rng: RngStream::from_seed(1),
+        mean,
+    };
     let mut queue = EventQueue::with_capacity(pending as usize);
+    // Start in steady state: each pending event's time is one exponential gap away.
     for i in 0..pending {
-        queue.schedule(i as SimTime, i);
+        let t = (-mean * (1.0 - model.rng.unit()).ln()) as SimTime;
+        queue.schedule(t, i);
     }
-    // Each event advances time by mean/pending on average.
+    // `pending` events each recur every `mean` ns: pending/mean events per ns.
     let horizon = (events as f64 * mean / pending as f64) as SimTime;
     run_until(&mut model, &mut queue, horizon)
 }

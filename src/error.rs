@@ -53,7 +53,8 @@ impl Overrides {
             scenario.sim.replications = r;
         }
         if let Some(d) = &self.duration {
-            let d = crate::spec::parse_duration(d).map_err(|e| Error::Override(format!("--duration: {e}")))?;
+            let d = crate::spec::parse_duration(d)
+                .map_err(|e| Error::Override(format!("--duration: {e}")))?;
             if d <= scenario.sim.warmup {
                 return Err(Error::Override(format!(
                     "--duration: must be longer than the warm-up ({})",

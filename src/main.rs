@@ -58,8 +58,18 @@ fn load(file: &Path, overrides: &Overrides) -> Result<Scenario, archsim::Error> 
 
 fn try_main(cli: Cli) -> Result<(), archsim::Error> {
     match cli.command {
-        Command::Run { file, seed, replications, duration, json } => {
-            let overrides = Overrides { seed, replications, duration };
+        Command::Run {
+            file,
+            seed,
+            replications,
+            duration,
+            json,
+        } => {
+            let overrides = Overrides {
+                seed,
+                replications,
+                duration,
+            };
             let scenario = load(&file, &overrides)?;
             let summary = archsim::experiment::run(&scenario)?;
             let json_text = archsim::report::to_json(&summary);

@@ -10,36 +10,151 @@ use std::path::Path;
 
 /// (file stem, expected line, expected field, expected message fragment)
 const CASES: &[(&str, usize, &str, &str)] = &[
-    ("typo_key", 7, "services.gateway.wrokers", "unknown field `wrokers`, expected one of `model`, `replicas`, `workers`"),
+    (
+        "typo_key",
+        7,
+        "services.gateway.wrokers",
+        "unknown field `wrokers`, expected one of `model`, `replicas`, `workers`",
+    ),
     (
         "unknown_call_target",
         11,
         "services.payment.operations.charge.steps[1].call",
         "unknown operation \"payment.chrage\"; valid choices: payment.charge",
     ),
-    ("unknown_dist", 5, "services.api.operations.get.work.dist", "unknown distribution \"lognormial\"; valid choices: constant, empirical, exp,"),
-    ("negative_mean", 6, "services.api.operations.get.work.mean", "duration \"-5ms\" is negative"),
-    ("lognormal_p99_below_median", 5, "network.latency", "`p99` (1.00ms) must be greater than `median` (5.00ms)"),
-    ("lognormal_missing_p99", 5, "services.api.operations.get.work", "missing `p99`; lognormal takes median + p99, or mean + std"),
-    ("param_not_of_dist", 5, "services.api.operations.get.work.p99", "`p99` is not a parameter of exp; exp takes mean"),
-    ("duration_without_unit", 6, "services.a.operations.x.steps[0].timeout", "duration \"5\" has no unit"),
-    ("number_for_duration", 8, "services.api.operations.get.work", "durations are strings with a unit, e.g. \"5ms\""),
-    ("warmup_not_shorter", 4, "simulation.warmup", "warmup (60s) must be shorter than duration (1m)"),
-    ("sync_call_cycle", 11, "services.c.operations.z.steps[0].call", "synchronous call cycle: a.x -> b.y -> c.z -> a.x"),
-    ("probability_above_one", 6, "services.api.operations.get.error", "probability 1.5 is outside [0, 1]"),
-    ("unknown_balancer", 6, "services.api.balancer", "unknown balancer \"round-robbin\"; valid choices: least-outstanding, random, round-robin"),
-    ("call_and_parallel", 7, "services.a.operations.x.steps[1]", "a step has either `call` or `parallel`, not both"),
-    ("empty_parallel", 5, "services.a.operations.x.steps[0].parallel", "`parallel` must hold at least one call"),
-    ("unknown_model", 5, "services.bank.model", "unknown model \"bank-apii\""),
-    ("unknown_entry", 13, "workload[1].entry", "unknown operation \"gateway.browse\"; valid choices: gateway.checkout"),
-    ("link_unknown_service", 8, "network.links[1].to", "unknown service \"ordr\"; valid choices: gateway, order"),
-    ("invalid_syntax", 5, "services.api.operations.get.work", "invalid inline table"),
-    ("schedule_not_at_zero", 10, "workload[0].arrivals.schedule[0].at", "the first schedule entry must be at \"0s\""),
+    (
+        "unknown_dist",
+        5,
+        "services.api.operations.get.work.dist",
+        "unknown distribution \"lognormial\"; valid choices: constant, empirical, exp,",
+    ),
+    (
+        "negative_mean",
+        6,
+        "services.api.operations.get.work.mean",
+        "duration \"-5ms\" is negative",
+    ),
+    (
+        "lognormal_p99_below_median",
+        5,
+        "network.latency",
+        "`p99` (1.00ms) must be greater than `median` (5.00ms)",
+    ),
+    (
+        "lognormal_missing_p99",
+        5,
+        "services.api.operations.get.work",
+        "missing `p99`; lognormal takes median + p99, or mean + std",
+    ),
+    (
+        "param_not_of_dist",
+        5,
+        "services.api.operations.get.work.p99",
+        "`p99` is not a parameter of exp; exp takes mean",
+    ),
+    (
+        "duration_without_unit",
+        6,
+        "services.a.operations.x.steps[0].timeout",
+        "duration \"5\" has no unit",
+    ),
+    (
+        "number_for_duration",
+        8,
+        "services.api.operations.get.work",
+        "durations are strings with a unit, e.g. \"5ms\"",
+    ),
+    (
+        "warmup_not_shorter",
+        4,
+        "simulation.warmup",
+        "warmup (60s) must be shorter than duration (1m)",
+    ),
+    (
+        "sync_call_cycle",
+        11,
+        "services.c.operations.z.steps[0].call",
+        "synchronous call cycle: a.x -> b.y -> c.z -> a.x",
+    ),
+    (
+        "probability_above_one",
+        6,
+        "services.api.operations.get.error",
+        "probability 1.5 is outside [0, 1]",
+    ),
+    (
+        "unknown_balancer",
+        6,
+        "services.api.balancer",
+        "unknown balancer \"round-robbin\"; valid choices: least-outstanding, random, round-robin",
+    ),
+    (
+        "call_and_parallel",
+        7,
+        "services.a.operations.x.steps[1]",
+        "a step has either `call` or `parallel`, not both",
+    ),
+    (
+        "empty_parallel",
+        5,
+        "services.a.operations.x.steps[0].parallel",
+        "`parallel` must hold at least one call",
+    ),
+    (
+        "unknown_model",
+        5,
+        "services.bank.model",
+        "unknown model \"bank-apii\"",
+    ),
+    (
+        "unknown_entry",
+        13,
+        "workload[1].entry",
+        "unknown operation \"gateway.browse\"; valid choices: gateway.checkout",
+    ),
+    (
+        "link_unknown_service",
+        8,
+        "network.links[1].to",
+        "unknown service \"ordr\"; valid choices: gateway, order",
+    ),
+    (
+        "invalid_syntax",
+        5,
+        "services.api.operations.get.work",
+        "invalid inline table",
+    ),
+    (
+        "schedule_not_at_zero",
+        10,
+        "workload[0].arrivals.schedule[0].at",
+        "the first schedule entry must be at \"0s\"",
+    ),
     ("no_workload", 1, "workload", "no workloads"),
-    ("duplicate_link", 7, "network.links[1]", "duplicate link client->api"),
-    ("wrong_type", 5, "services.api.replicas", "invalid type: string \"two\", expected an integer"),
-    ("two_arrival_kinds", 9, "workload[0].arrivals", "needs exactly one of `poisson`, `constant`, `schedule`, `closed`"),
-    ("zero_replicas", 6, "services.api.replicas", "must be >= 1, got 0"),
+    (
+        "duplicate_link",
+        7,
+        "network.links[1]",
+        "duplicate link client->api",
+    ),
+    (
+        "wrong_type",
+        5,
+        "services.api.replicas",
+        "invalid type: string \"two\", expected an integer",
+    ),
+    (
+        "two_arrival_kinds",
+        9,
+        "workload[0].arrivals",
+        "needs exactly one of `poisson`, `constant`, `schedule`, `closed`",
+    ),
+    (
+        "zero_replicas",
+        6,
+        "services.api.replicas",
+        "must be >= 1, got 0",
+    ),
 ];
 
 fn load_err(stem: &str) -> (String, SpecError) {
@@ -56,11 +171,23 @@ fn every_bad_file_gives_the_expected_located_message() {
         let (path, err) = load_err(stem);
         let msg = err.to_string();
         let prefix = format!("{path}:{line}: {field}: ");
-        assert!(msg.starts_with(&prefix), "{stem}: expected prefix {prefix:?}, got {msg:?}");
-        assert!(msg.contains(fragment), "{stem}: expected {fragment:?} in {msg:?}");
-        assert!(!msg.contains('\n'), "{stem}: message is not one line: {msg:?}");
+        assert!(
+            msg.starts_with(&prefix),
+            "{stem}: expected prefix {prefix:?}, got {msg:?}"
+        );
+        assert!(
+            msg.contains(fragment),
+            "{stem}: expected {fragment:?} in {msg:?}"
+        );
+        assert!(
+            !msg.contains('\n'),
+            "{stem}: message is not one line: {msg:?}"
+        );
         let at = err.location().expect("located error");
-        assert_eq!((at.file.as_str(), at.line, at.field.as_str()), (path.as_str(), line, field));
+        assert_eq!(
+            (at.file.as_str(), at.line, at.field.as_str()),
+            (path.as_str(), line, field)
+        );
     }
 }
 
@@ -82,14 +209,35 @@ fn every_file_in_the_directory_is_covered() {
 #[test]
 fn errors_have_the_right_kind() {
     assert!(matches!(load_err("typo_key").1, SpecError::Syntax { .. }));
-    assert!(matches!(load_err("invalid_syntax").1, SpecError::Syntax { .. }));
-    assert!(matches!(load_err("unknown_call_target").1, SpecError::Unknown { .. }));
-    assert!(matches!(load_err("unknown_model").1, SpecError::Unknown { .. }));
-    assert!(matches!(load_err("sync_call_cycle").1, SpecError::Cycle { .. }));
-    assert!(matches!(load_err("duplicate_link").1, SpecError::Duplicate { .. }));
+    assert!(matches!(
+        load_err("invalid_syntax").1,
+        SpecError::Syntax { .. }
+    ));
+    assert!(matches!(
+        load_err("unknown_call_target").1,
+        SpecError::Unknown { .. }
+    ));
+    assert!(matches!(
+        load_err("unknown_model").1,
+        SpecError::Unknown { .. }
+    ));
+    assert!(matches!(
+        load_err("sync_call_cycle").1,
+        SpecError::Cycle { .. }
+    ));
+    assert!(matches!(
+        load_err("duplicate_link").1,
+        SpecError::Duplicate { .. }
+    ));
     assert!(matches!(load_err("no_workload").1, SpecError::Empty { .. }));
-    assert!(matches!(load_err("lognormal_missing_p99").1, SpecError::Missing { .. }));
-    assert!(matches!(load_err("probability_above_one").1, SpecError::Invalid { .. }));
+    assert!(matches!(
+        load_err("lognormal_missing_p99").1,
+        SpecError::Missing { .. }
+    ));
+    assert!(matches!(
+        load_err("probability_above_one").1,
+        SpecError::Invalid { .. }
+    ));
 }
 
 #[test]
@@ -103,6 +251,9 @@ fn a_missing_file_names_the_file() {
     let err = spec::load(Path::new("tests/bad_input/does_not_exist.toml")).unwrap_err();
     assert!(matches!(err, SpecError::Io { .. }));
     let msg = err.to_string();
-    assert!(msg.starts_with("tests/bad_input/does_not_exist.toml: cannot read file: "), "{msg}");
+    assert!(
+        msg.starts_with("tests/bad_input/does_not_exist.toml: cannot read file: "),
+        "{msg}"
+    );
     assert!(!msg.contains('\n'));
 }

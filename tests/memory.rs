@@ -49,5 +49,8 @@ fn peak_memory_is_flat_when_the_run_is_ten_times_longer() {
     // A per-request record of even 16 bytes for the extra ~900k requests would add
     // 14 MiB; allow 4 MiB of allocator noise.
     let growth = after_long.saturating_sub(after_short);
-    assert!(growth < 4 * 1024, "peak RSS grew by {growth} KiB ({after_short} -> {after_long})");
+    assert!(
+        growth < 4 * 1024,
+        "peak RSS grew by {growth} KiB ({after_short} -> {after_long})"
+    );
 }

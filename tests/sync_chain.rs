@@ -9,7 +9,9 @@ use common::{run, scenario};
 /// 2 checkouts/s. `bank_work` is the bank's service time, `timeout` an optional
 /// timeout on payment -> bank.
 fn chain(bank_work: &str, timeout: Option<&str>) -> Summary {
-    let timeout = timeout.map(|t| format!(", timeout = \"{t}\"")).unwrap_or_default();
+    let timeout = timeout
+        .map(|t| format!(", timeout = \"{t}\""))
+        .unwrap_or_default();
     let toml = format!(
         r#"
 [simulation]
@@ -57,9 +59,16 @@ fn healthy_chain_latency_is_the_sum_of_the_hops() {
     assert!(f.success_rate.mean > 0.999, "success {:?}", f.success_rate);
     // 8 network hops of 1 ms + 8 ms of work + 3 s at the bank.
     let expected_ms = 3000.0 + 8.0 + 8.0;
-    assert!(f.latency.mean.contains(expected_ms, 0.0), "mean {:?} vs {expected_ms}", f.latency.mean);
+    assert!(
+        f.latency.mean.contains(expected_ms, 0.0),
+        "mean {:?} vs {expected_ms}",
+        f.latency.mean
+    );
     for name in ["gateway", "order", "payment"] {
-        assert!(s.service(name).unwrap().utilization.mean < 0.5, "{name} busy in the healthy run");
+        assert!(
+            s.service(name).unwrap().utilization.mean < 0.5,
+            "{name} busy in the healthy run"
+        );
     }
 }
 
@@ -71,14 +80,21 @@ fn a_slow_bank_exhausts_workers_hop_after_hop_until_the_gateway_rejects() {
         assert!(u > 0.9, "{name} utilization {u:.3} should be saturated");
     }
     let gw = s.service("gateway").unwrap();
-    assert!(gw.rejected.mean > 0.0, "the gateway should reject once its workers and queue are full");
+    assert!(
+        gw.rejected.mean > 0.0,
+        "the gateway should reject once its workers and queue are full"
+    );
     let f = &s.flows[0];
     let rejected_at_gateway = f
         .failures_by_root_cause
         .iter()
         .find(|x| x.reason == "rejected: queue full" && x.root_cause.as_deref() == Some("gateway"))
         .expect("rejections rooted at the gateway");
-    assert!(rejected_at_gateway.rate.mean > 0.3, "share rejected at gateway {:?}", rejected_at_gateway.rate);
+    assert!(
+        rejected_at_gateway.rate.mean > 0.3,
+        "share rejected at gateway {:?}",
+        rejected_at_gateway.rate
+    );
 }
 
 #[test]
@@ -86,8 +102,15 @@ fn a_timeout_shorter_than_the_slow_bank_fails_fast_and_keeps_the_gateway_availab
     let slow = chain("30s", None);
     let guarded = chain("30s", Some("4s"));
     let gw = guarded.service("gateway").unwrap();
-    assert_eq!(gw.rejected.mean, 0.0, "no rejections at the gateway with the timeout");
-    assert!(gw.utilization.mean < 0.5, "gateway utilization {:?}", gw.utilization);
+    assert_eq!(
+        gw.rejected.mean, 0.0,
+        "no rejections at the gateway with the timeout"
+    );
+    assert!(
+        gw.utilization.mean < 0.5,
+        "gateway utilization {:?}",
+        gw.utilization
+    );
     let f = &guarded.flows[0];
     let timeouts = f
         .failures_by_root_cause
@@ -95,7 +118,11 @@ fn a_timeout_shorter_than_the_slow_bank_fails_fast_and_keeps_the_gateway_availab
         .find(|x| x.reason == "timeout" && x.root_cause.as_deref() == Some("bank"))
         .expect("timeouts rooted at the bank");
     // Exp(30 s) exceeds 4 s with probability e^{-4/30} = 0.875.
-    assert!((timeouts.rate.mean - (-4.0f64 / 30.0).exp()).abs() < 0.03, "timeout share {:?}", timeouts.rate);
+    assert!(
+        (timeouts.rate.mean - (-4.0f64 / 30.0).exp()).abs() < 0.03,
+        "timeout share {:?}",
+        timeouts.rate
+    );
     // Failing fast: the failures come back after ~4 s, not after the bank's 30 s.
     assert!(f.latency.p99.mean < 4100.0, "p99 {:?}", f.latency.p99);
     assert!(f.latency.mean.mean < slow.flows[0].latency.mean.mean);

@@ -22,7 +22,11 @@ fn assert_in_ci(what: &str, est: Estimate, theory: f64, quantization: f64) {
         est.ci95
     );
     // A CI so wide that it would accept anything is a failed experiment, not a pass.
-    assert!(est.ci95 < 0.1 * theory.abs(), "{what}: CI ±{:.4} too wide to test {theory:.4}", est.ci95);
+    assert!(
+        est.ci95 < 0.1 * theory.abs(),
+        "{what}: CI ±{:.4} too wide to test {theory:.4}",
+        est.ci95
+    );
 }
 
 /// Little's law on every service: time-average number in system L = lambda W.
@@ -42,7 +46,14 @@ fn assert_little(summary: &Summary) {
     }
 }
 
-fn single_station(seed: u64, work: &str, workers: u32, rate_per_s: f64, duration: &str, reps: u32) -> Summary {
+fn single_station(
+    seed: u64,
+    work: &str,
+    workers: u32,
+    rate_per_s: f64,
+    duration: &str,
+    reps: u32,
+) -> Summary {
     let toml = format!(
         r#"{}
 [services.server]
@@ -63,7 +74,14 @@ arrivals = {{ poisson = "{rate_per_s}/s" }}
 fn mm1(rho: f64, seed: u64) {
     let mu = 1000.0; // per second (mean service 1 ms)
     let lambda = rho * mu;
-    let s = single_station(seed, r#"{ dist = "exp", mean = "1ms" }"#, 1, lambda, "300s", 20);
+    let s = single_station(
+        seed,
+        r#"{ dist = "exp", mean = "1ms" }"#,
+        1,
+        lambda,
+        "300s",
+        20,
+    );
     let f = &s.flows[0];
     let mean_ms = 1e3 / (mu - lambda);
     let p99_ms = 1e3 * -(0.01f64.ln()) / (mu - lambda);
@@ -101,12 +119,25 @@ fn erlang_c(c: u32, a: f64) -> f64 {
 fn mmc_c4_rho_0_8_waiting_time_matches_erlang_c() {
     let (c, mu, rho) = (4u32, 1000.0, 0.8);
     let lambda = rho * c as f64 * mu;
-    let s = single_station(21, r#"{ dist = "exp", mean = "1ms" }"#, c, lambda, "200s", 20);
+    let s = single_station(
+        21,
+        r#"{ dist = "exp", mean = "1ms" }"#,
+        c,
+        lambda,
+        "200s",
+        20,
+    );
     let wq_ms = erlang_c(c, lambda / mu) / (c as f64 * mu - lambda) * 1e3;
     // The flow's mean response is wait + service; the service mean is exactly 1 ms.
     let wait = s.flows[0].latency.mean;
-    let wait = Estimate { mean: wait.mean - 1.0, ci95: wait.ci95 };
-    assert!((erlang_c(1, 0.5) - 0.5).abs() < 1e-12, "Erlang C sanity: M/M/1 waits with prob rho");
+    let wait = Estimate {
+        mean: wait.mean - 1.0,
+        ci95: wait.ci95,
+    };
+    assert!(
+        (erlang_c(1, 0.5) - 0.5).abs() < 1e-12,
+        "Erlang C sanity: M/M/1 waits with prob rho"
+    );
     assert_in_ci("M/M/4 mean wait (ms)", wait, wq_ms, 0.0);
     assert_in_ci("M/M/4 utilization", s.services[0].utilization, rho, 0.0);
     assert_little(&s);
@@ -119,7 +150,12 @@ fn md1_matches_pollaczek_khinchine() {
     let s = single_station(31, r#""1ms""#, 1, lambda, "200s", 20);
     // P-K for deterministic service: Wq = rho D / (2 (1 - rho)).
     let response_ms = d_ms + rho * d_ms / (2.0 * (1.0 - rho));
-    assert_in_ci("M/D/1 mean response (ms)", s.flows[0].latency.mean, response_ms, 0.0);
+    assert_in_ci(
+        "M/D/1 mean response (ms)",
+        s.flows[0].latency.mean,
+        response_ms,
+        0.0,
+    );
     assert_little(&s);
 }
 
@@ -152,13 +188,26 @@ operations.go = { steps = [ { call = "s1.serve" }, { call = "s2.serve" }, { call
         "\n[[workload]]\nflow = \"tandem\"\nentry = \"front.go\"\narrivals = {{ poisson = \"{lambda}/s\" }}\n"
     ));
     let s = run(&scenario(&toml));
-    let sojourns: f64 = means_ms.iter().map(|m| 1.0 / (1.0 / m - lambda / 1e3)).sum();
+    let sojourns: f64 = means_ms
+        .iter()
+        .map(|m| 1.0 / (1.0 / m - lambda / 1e3))
+        .sum();
     // Client <-> front (2 hops) and front <-> each station (8 hops).
     let expected = sojourns + 10.0 * hop_ms;
-    assert_in_ci("tandem mean response (ms)", s.flows[0].latency.mean, expected, 0.0);
+    assert_in_ci(
+        "tandem mean response (ms)",
+        s.flows[0].latency.mean,
+        expected,
+        0.0,
+    );
     for (i, m) in means_ms.iter().enumerate() {
         let st = s.service(&format!("s{}", i + 1)).unwrap();
-        assert_in_ci(&format!("station s{} sojourn (ms)", i + 1), st.mean_sojourn, 1.0 / (1.0 / m - lambda / 1e3), 0.0);
+        assert_in_ci(
+            &format!("station s{} sojourn (ms)", i + 1),
+            st.mean_sojourn,
+            1.0 / (1.0 / m - lambda / 1e3),
+            0.0,
+        );
     }
     assert_little(&s);
 }

@@ -13,12 +13,14 @@
 //! the callee's execution goes on (wasted work) and its reply is dropped as late.
 
 mod slab;
+mod timers;
 
 use crate::kernel::{self, stable_id, EventQueue, RngStream, SimTime, StreamKey};
 use crate::metrics::{Component, FailureReason, Outcome, RunMetrics};
 use crate::model::{Arrivals, Balancer, Call, OpId, Scenario, ServiceId};
 use slab::{Handle, Slab};
 use std::collections::VecDeque;
+use timers::TimeoutLists;
 
 /// RNG stream purposes (part of each stream's key; never renumber).
 mod purpose {
@@ -84,13 +86,17 @@ enum Event {
     /// A closed-loop user sends its next request.
     UserSend { workload: u32, user: u32 },
     /// A call's request reaches replica `replica` to run `op`.
-    Deliver { call: Handle, op: OpId, replica: u32 },
+    Deliver {
+        call: Handle,
+        op: OpId,
+        replica: u32,
+    },
     /// An execution finished its local work.
     WorkDone { exec: Handle },
     /// A call's reply reaches its caller.
     Reply { call: Handle, outcome: Outcome },
-    /// A call's timeout expires.
-    Timeout { call: Handle },
+    /// The head of timeout list `list` expires.
+    Timeouts { list: u32 },
     /// The warm-up ends: reset time integrals.
     WarmupEnd,
 }
@@ -126,6 +132,7 @@ struct Engine<'a> {
     service_rng: Vec<ServiceStreams>,
     link_rng: Vec<LinkStreams>,
     workloads: Vec<WorkloadState>,
+    timeouts: TimeoutLists,
     metrics: RunMetrics,
 }
 
@@ -142,7 +149,10 @@ pub struct ConservationError {
 /// Run replication `replication` of `scenario` and return its metrics.
 ///
 /// Fails only if the conservation check fails, which would be an engine bug.
-pub fn run_replication(scenario: &Scenario, replication: u32) -> Result<RunMetrics, ConservationError> {
+pub fn run_replication(
+    scenario: &Scenario,
+    replication: u32,
+) -> Result<RunMetrics, ConservationError> {
     let mut engine = Engine::new(scenario, replication);
     let mut queue = EventQueue::with_capacity(4096);
     engine.start(&mut queue);
@@ -183,7 +193,10 @@ impl<'a> Engine<'a> {
             .iter()
             .map(|l| {
                 let name = format!("link:{}", l.name);
-                LinkStreams { latency: key(&name, purpose::LATENCY), loss: key(&name, purpose::LOSS) }
+                LinkStreams {
+                    latency: key(&name, purpose::LATENCY),
+                    loss: key(&name, purpose::LOSS),
+                }
             })
             .collect();
         let workloads = sc
@@ -191,7 +204,11 @@ impl<'a> Engine<'a> {
             .iter()
             .map(|w| {
                 let name = format!("workload:{}", w.flow);
-                WorkloadState { arrivals: key(&name, purpose::ARRIVALS), think: key(&name, purpose::THINK), segment: 0 }
+                WorkloadState {
+                    arrivals: key(&name, purpose::ARRIVALS),
+                    think: key(&name, purpose::THINK),
+                    segment: 0,
+                }
             })
             .collect();
         Engine {
@@ -205,6 +222,7 @@ impl<'a> Engine<'a> {
             service_rng,
             link_rng,
             workloads,
+            timeouts: TimeoutLists::new(timeout_lengths(sc)),
             metrics: RunMetrics::new(sc),
         }
     }
@@ -246,8 +264,14 @@ impl<'a> Engine<'a> {
                 let mut from = now;
                 loop {
                     let (_, rate) = segments[state.segment];
-                    let end = segments.get(state.segment + 1).map_or(SimTime::MAX, |s| s.0);
-                    let t = if rate > 0.0 { from.saturating_add(exp_gap(&mut state.arrivals, rate)) } else { SimTime::MAX };
+                    let end = segments
+                        .get(state.segment + 1)
+                        .map_or(SimTime::MAX, |s| s.0);
+                    let t = if rate > 0.0 {
+                        from.saturating_add(exp_gap(&mut state.arrivals, rate))
+                    } else {
+                        SimTime::MAX
+                    };
                     if t < end {
                         break t;
                     }
@@ -280,7 +304,9 @@ impl<'a> Engine<'a> {
                 *rr = (r + 1) % s.replicas;
                 r
             }
-            Balancer::Random => self.service_rng[service.0 as usize].balance.below(s.replicas),
+            Balancer::Random => self.service_rng[service.0 as usize]
+                .balance
+                .below(s.replicas),
             Balancer::LeastOutstanding => {
                 let rng = &mut self.service_rng[service.0 as usize].balance;
                 let a = rng.below(s.replicas);
@@ -324,7 +350,13 @@ impl<'a> Engine<'a> {
         let service = self.sc.operations[target.0 as usize].service;
         let replica = self.pick_replica(service);
         let now = self.now;
-        let state = CallState { caller, link, wire_cost, sent: now, callee: None };
+        let state = CallState {
+            caller,
+            link,
+            wire_cost,
+            sent: now,
+            callee: None,
+        };
         let call = self.calls.insert_with(
             || CallState { ..state },
             |slot| {
@@ -332,11 +364,20 @@ impl<'a> Engine<'a> {
             },
         );
         if let Some(t) = timeout {
-            queue.schedule(now + t, Event::Timeout { call });
+            if let Some((list, at)) = self.timeouts.arm(now, t, call) {
+                queue.schedule(at, Event::Timeouts { list });
+            }
         }
         match self.wire(link, wire_cost) {
             Some(0) => self.deliver(call, target, replica, queue),
-            Some(delay) => queue.schedule(now + delay, Event::Deliver { call, op: target, replica }),
+            Some(delay) => queue.schedule(
+                now + delay,
+                Event::Deliver {
+                    call,
+                    op: target,
+                    replica,
+                },
+            ),
             None => {} // lost: only a timeout will notice
         }
         call
@@ -371,7 +412,14 @@ impl<'a> Engine<'a> {
             if counted {
                 self.metrics.services[service.0 as usize].rejected += 1;
             }
-            self.reply(call, Outcome::Failed(FailureReason::RejectedQueueFull, Component::Service(service)), queue);
+            self.reply(
+                call,
+                Outcome::Failed(
+                    FailureReason::RejectedQueueFull,
+                    Component::Service(service),
+                ),
+                queue,
+            );
             return;
         }
         let now = self.now;
@@ -430,8 +478,12 @@ impl<'a> Engine<'a> {
     fn work_done(&mut self, exec: Handle, queue: &mut EventQueue<Event>) {
         let op_id = self.execs.get(exec).expect("live execution").op;
         let op = &self.sc.operations[op_id.0 as usize];
-        if self.service_rng[op.service.0 as usize].error.chance(op.error_probability) {
-            let outcome = Outcome::Failed(FailureReason::InjectedError, Component::Service(op.service));
+        if self.service_rng[op.service.0 as usize]
+            .error
+            .chance(op.error_probability)
+        {
+            let outcome =
+                Outcome::Failed(FailureReason::InjectedError, Component::Service(op.service));
             self.complete(exec, outcome, queue);
         } else {
             self.run_group(exec, 0, queue);
@@ -450,9 +502,22 @@ impl<'a> Engine<'a> {
         e.group = group;
         e.pending = g.calls.len() as u32;
         for call in &g.calls {
-            let Call { target, protocol, timeout, payload_bytes, link } = *call;
+            let Call {
+                target,
+                protocol,
+                timeout,
+                payload_bytes,
+                link,
+            } = *call;
             let cost = sc.protocol(protocol).cost(payload_bytes);
-            let child = self.send_call(Caller::Execution(exec), target, link.0, cost, timeout, queue);
+            let child = self.send_call(
+                Caller::Execution(exec),
+                target,
+                link.0,
+                cost,
+                timeout,
+                queue,
+            );
             // A zero-delay hop may have completed (or failed) the whole execution inline.
             match self.execs.get_mut(exec) {
                 Some(e) if e.group == group => {
@@ -470,7 +535,8 @@ impl<'a> Engine<'a> {
     fn complete(&mut self, exec: Handle, outcome: Outcome, queue: &mut EventQueue<Event>) {
         let now = self.now;
         let e = self.execs.get_mut(exec).expect("live execution");
-        let (op, replica, parent, arrived, counted) = (e.op, e.replica, e.parent, e.arrived, e.counted);
+        let (op, replica, parent, arrived, counted) =
+            (e.op, e.replica, e.parent, e.arrived, e.counted);
         let mut children = std::mem::take(&mut e.children);
         for child in children.drain(..) {
             self.calls.remove(child);
@@ -510,11 +576,19 @@ impl<'a> Engine<'a> {
     }
 
     fn on_timeout(&mut self, call: Handle, queue: &mut EventQueue<Event>) {
-        let Some(c) = self.calls.get(call) else { return };
+        let Some(c) = self.calls.get(call) else {
+            return;
+        };
         let (caller, sent) = (c.caller, c.sent);
         let root = self.root_cause(call);
         self.calls.remove(call);
-        self.resume(caller, call, sent, Outcome::Failed(FailureReason::Timeout, root), queue);
+        self.resume(
+            caller,
+            call,
+            sent,
+            Outcome::Failed(FailureReason::Timeout, root),
+            queue,
+        );
     }
 
     /// Follow the chain of in-progress calls from `call` down to the deepest one: the
@@ -535,11 +609,22 @@ impl<'a> Engine<'a> {
     }
 
     /// Deliver the result of `call` to whoever made it.
-    fn resume(&mut self, caller: Caller, call: Handle, sent: SimTime, outcome: Outcome, queue: &mut EventQueue<Event>) {
+    fn resume(
+        &mut self,
+        caller: Caller,
+        call: Handle,
+        sent: SimTime,
+        outcome: Outcome,
+        queue: &mut EventQueue<Event>,
+    ) {
         match caller {
-            Caller::Client { workload, user } => self.client_response(workload, user, sent, outcome, queue),
+            Caller::Client { workload, user } => {
+                self.client_response(workload, user, sent, outcome, queue)
+            }
             Caller::Execution(exec) => {
-                let Some(e) = self.execs.get_mut(exec) else { return };
+                let Some(e) = self.execs.get_mut(exec) else {
+                    return;
+                };
                 if let Some(pos) = e.children.iter().position(|&h| h == call) {
                     e.children.swap_remove(pos);
                 }
@@ -567,10 +652,24 @@ impl<'a> Engine<'a> {
         if self.now >= self.sc.sim.warmup {
             self.metrics.flows[workload as usize].generated += 1;
         }
-        self.send_call(Caller::Client { workload, user }, entry, link, cost, timeout, queue);
+        self.send_call(
+            Caller::Client { workload, user },
+            entry,
+            link,
+            cost,
+            timeout,
+            queue,
+        );
     }
 
-    fn client_response(&mut self, workload: u32, user: u32, sent: SimTime, outcome: Outcome, queue: &mut EventQueue<Event>) {
+    fn client_response(
+        &mut self,
+        workload: u32,
+        user: u32,
+        sent: SimTime,
+        outcome: Outcome,
+        queue: &mut EventQueue<Event>,
+    ) {
         self.metrics.conservation.requests_answered += 1;
         if sent >= self.sc.sim.warmup {
             self.metrics.flows[workload as usize].record(self.now - sent, outcome);
@@ -622,7 +721,10 @@ impl<'a> Engine<'a> {
         if problems.is_empty() {
             Ok(self.metrics)
         } else {
-            Err(ConservationError { replication, detail: problems.join("; ") })
+            Err(ConservationError {
+                replication,
+                detail: problems.join("; "),
+            })
         }
     }
 }
@@ -644,7 +746,14 @@ impl kernel::Model for Engine<'_> {
             Event::Deliver { call, op, replica } => self.deliver(call, op, replica, queue),
             Event::WorkDone { exec } => self.work_done(exec, queue),
             Event::Reply { call, outcome } => self.on_reply(call, outcome, queue),
-            Event::Timeout { call } => self.on_timeout(call, queue),
+            Event::Timeouts { list } => {
+                while let Some(call) = self.timeouts.pop_expired(list, now) {
+                    self.on_timeout(call, queue);
+                }
+                if let Some(at) = self.timeouts.next_expiry(list) {
+                    queue.schedule(at, Event::Timeouts { list });
+                }
+            }
             Event::WarmupEnd => {
                 for s in &mut self.metrics.services {
                     s.busy.reset(now);
@@ -653,6 +762,18 @@ impl kernel::Model for Engine<'_> {
             }
         }
     }
+}
+
+/// Every distinct timeout length the scenario can arm.
+fn timeout_lengths(sc: &Scenario) -> Vec<SimTime> {
+    let steps = sc.operations.iter().flat_map(|o| {
+        o.groups
+            .iter()
+            .flat_map(|g| g.calls.iter().filter_map(|c| c.timeout))
+    });
+    steps
+        .chain(sc.workloads.iter().filter_map(|w| w.timeout))
+        .collect()
 }
 
 /// Exponential inter-arrival gap for `rate` per second, in ns (at least 1).

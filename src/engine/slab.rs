@@ -10,72 +10,92 @@ pub struct Handle {
     pub(crate) generation: u32,
 }
 
+struct Slot<T> {
+    generation: u32,
+    live: bool,
+    value: T,
+}
+
 pub(crate) struct Slab<T> {
-    entries: Vec<T>,
-    generations: Vec<u32>,
-    live: Vec<bool>,
+    slots: Vec<Slot<T>>,
     free: Vec<u32>,
     len: usize,
 }
 
 impl<T> Slab<T> {
     pub fn new() -> Self {
-        Slab { entries: Vec::new(), generations: Vec::new(), live: Vec::new(), free: Vec::new(), len: 0 }
+        Slab {
+            slots: Vec::new(),
+            free: Vec::new(),
+            len: 0,
+        }
     }
 
-    /// Insert a value built by `init` (given the possibly recycled old value, so buffers
-    /// inside it can be reused without allocating).
+    /// Insert a value: `fresh` builds it in a new slot; `reuse` overwrites a recycled
+    /// one in place, so buffers inside it are kept and the slab stops allocating once
+    /// it has reached its high-water mark.
     #[inline]
     pub fn insert_with(&mut self, fresh: impl FnOnce() -> T, reuse: impl FnOnce(&mut T)) -> Handle {
         self.len += 1;
         if let Some(index) = self.free.pop() {
-            let i = index as usize;
-            reuse(&mut self.entries[i]);
-            self.live[i] = true;
-            Handle { index, generation: self.generations[i] }
+            let slot = &mut self.slots[index as usize];
+            reuse(&mut slot.value);
+            slot.live = true;
+            Handle {
+                index,
+                generation: slot.generation,
+            }
         } else {
-            let index = self.entries.len() as u32;
-            self.entries.push(fresh());
-            self.generations.push(0);
-            self.live.push(true);
-            Handle { index, generation: 0 }
+            let index = self.slots.len() as u32;
+            self.slots.push(Slot {
+                generation: 0,
+                live: true,
+                value: fresh(),
+            });
+            Handle {
+                index,
+                generation: 0,
+            }
         }
+    }
+
+    #[inline]
+    fn slot(&self, h: Handle) -> Option<&Slot<T>> {
+        self.slots
+            .get(h.index as usize)
+            .filter(|s| s.live && s.generation == h.generation)
     }
 
     /// Whether `h` still refers to a live entry.
     #[inline]
     pub fn contains(&self, h: Handle) -> bool {
-        let i = h.index as usize;
-        i < self.entries.len() && self.live[i] && self.generations[i] == h.generation
+        self.slot(h).is_some()
     }
 
     #[inline]
     pub fn get(&self, h: Handle) -> Option<&T> {
-        if self.contains(h) {
-            Some(&self.entries[h.index as usize])
-        } else {
-            None
-        }
+        self.slot(h).map(|s| &s.value)
     }
 
     #[inline]
     pub fn get_mut(&mut self, h: Handle) -> Option<&mut T> {
-        if self.contains(h) {
-            Some(&mut self.entries[h.index as usize])
-        } else {
-            None
-        }
+        self.slots
+            .get_mut(h.index as usize)
+            .filter(|s| s.live && s.generation == h.generation)
+            .map(|s| &mut s.value)
     }
 
     /// Free the entry (its storage is kept for reuse). Returns false if already stale.
     #[inline]
     pub fn remove(&mut self, h: Handle) -> bool {
-        if !self.contains(h) {
+        let Some(slot) = self.slots.get_mut(h.index as usize) else {
+            return false;
+        };
+        if !slot.live || slot.generation != h.generation {
             return false;
         }
-        let i = h.index as usize;
-        self.live[i] = false;
-        self.generations[i] = self.generations[i].wrapping_add(1);
+        slot.live = false;
+        slot.generation = slot.generation.wrapping_add(1);
         self.free.push(h.index);
         self.len -= 1;
         true
@@ -87,7 +107,7 @@ impl<T> Slab<T> {
 
     /// Live entries in slot order (deterministic).
     pub fn iter(&self) -> impl Iterator<Item = &T> {
-        self.entries.iter().zip(&self.live).filter(|(_, l)| **l).map(|(e, _)| e)
+        self.slots.iter().filter(|s| s.live).map(|s| &s.value)
     }
 }
 

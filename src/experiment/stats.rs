@@ -18,14 +18,20 @@ impl Estimate {
     pub fn from_samples(values: &[f64]) -> Estimate {
         let n = values.len();
         if n == 0 {
-            return Estimate { mean: 0.0, ci95: 0.0 };
+            return Estimate {
+                mean: 0.0,
+                ci95: 0.0,
+            };
         }
         let mean = values.iter().sum::<f64>() / n as f64;
         if n < 2 {
             return Estimate { mean, ci95: 0.0 };
         }
         let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
-        Estimate { mean, ci95: t_quantile_975(n - 1) * (var / n as f64).sqrt() }
+        Estimate {
+            mean,
+            ci95: t_quantile_975(n - 1) * (var / n as f64).sqrt(),
+        }
     }
 
     /// Whether `value` lies within the interval widened by `slack` (absolute).
@@ -46,7 +52,9 @@ impl Estimate {
 
 /// The 0.975 quantile of Student's t with `df` degrees of freedom.
 pub fn t_quantile_975(df: usize) -> f64 {
-    StudentsT::new(0.0, 1.0, df as f64).map(|t| t.inverse_cdf(0.975)).unwrap_or(1.96)
+    StudentsT::new(0.0, 1.0, df as f64)
+        .map(|t| t.inverse_cdf(0.975))
+        .unwrap_or(1.96)
 }
 
 #[cfg(test)]

@@ -126,7 +126,11 @@ fn est(runs: &[RunMetrics], f: impl Fn(&RunMetrics) -> f64) -> Estimate {
 
 const NS_PER_MS: f64 = 1e6;
 
-fn latency(runs: &[RunMetrics], flow: usize, pick: impl Fn(&FlowMetrics) -> (&hdrhistogram::Histogram<u64>, u128)) -> LatencySummary {
+fn latency(
+    runs: &[RunMetrics],
+    flow: usize,
+    pick: impl Fn(&FlowMetrics) -> (&hdrhistogram::Histogram<u64>, u128),
+) -> LatencySummary {
     let q = |quantile: f64| {
         est(runs, |r| {
             let (h, _) = pick(&r.flows[flow]);
@@ -183,12 +187,16 @@ impl Summary {
                         rate: est(runs, |r| rate_of(r, r.flows[i].failed[reason as usize])),
                     })
                     .collect();
-                let keys: BTreeMap<(FailureReason, Component), ()> =
-                    runs.iter().flat_map(|r| r.flows[i].failed_by_root.keys().map(|k| (*k, ()))).collect();
+                let keys: BTreeMap<(FailureReason, Component), ()> = runs
+                    .iter()
+                    .flat_map(|r| r.flows[i].failed_by_root.keys().map(|k| (*k, ())))
+                    .collect();
                 let failures_by_root_cause = keys
                     .keys()
                     .map(|key| {
-                        let n = |r: &RunMetrics| r.flows[i].failed_by_root.get(key).copied().unwrap_or(0);
+                        let n = |r: &RunMetrics| {
+                            r.flows[i].failed_by_root.get(key).copied().unwrap_or(0)
+                        };
                         FailureSummary {
                             reason: key.0.label().to_string(),
                             root_cause: Some(key.1.name(scenario)),
@@ -205,7 +213,9 @@ impl Summary {
                     goodput: est(runs, |r| r.flows[i].succeeded as f64 / secs(r)),
                     success_rate: est(runs, |r| rate_of(r, r.flows[i].succeeded)),
                     latency: latency(runs, i, |f| (&f.latency, f.latency_sum)),
-                    success_latency: latency(runs, i, |f| (&f.success_latency, f.success_latency_sum)),
+                    success_latency: latency(runs, i, |f| {
+                        (&f.success_latency, f.success_latency_sum)
+                    }),
                     failures,
                     failures_by_root_cause,
                     in_flight: est(runs, |r| r.flows[i].in_flight as f64),

@@ -72,7 +72,10 @@ mod tests {
         let mut m = Counter { seen: vec![] };
         let n = run_until(&mut m, &mut q, 50);
         assert_eq!(n, 6);
-        assert_eq!(m.seen, vec![(0, 0), (5, 2), (5, 1), (10, 10), (15, 12), (15, 11)]);
+        assert_eq!(
+            m.seen,
+            vec![(0, 0), (5, 2), (5, 1), (10, 10), (15, 12), (15, 11)]
+        );
         assert_eq!(q.len(), 1, "the event after the horizon stays queued");
     }
 }

@@ -70,13 +70,21 @@ impl<E> EventQueue<E> {
 
     /// An empty queue with room for `capacity` pending events.
     pub fn with_capacity(capacity: usize) -> Self {
-        Self { heap: BinaryHeap::with_capacity(capacity), next_seq: 0, now: 0 }
+        Self {
+            heap: BinaryHeap::with_capacity(capacity),
+            next_seq: 0,
+            now: 0,
+        }
     }
 
     /// Schedule `event` at absolute time `time`. Scheduling in the past is a model bug.
     #[inline]
     pub fn schedule(&mut self, time: SimTime, event: E) {
-        debug_assert!(time >= self.now, "event scheduled in the past: {time} < {}", self.now);
+        debug_assert!(
+            time >= self.now,
+            "event scheduled in the past: {time} < {}",
+            self.now
+        );
         let key = ((time as u128) << 64) | self.next_seq as u128;
         self.next_seq += 1;
         self.heap.push(Entry { key, event });
@@ -88,7 +96,11 @@ impl<E> EventQueue<E> {
         let Entry { key, event } = self.heap.pop()?;
         let time = (key >> 64) as SimTime;
         self.now = time;
-        Some(Scheduled { time, seq: key as u64, event })
+        Some(Scheduled {
+            time,
+            seq: key as u64,
+            event,
+        })
     }
 
     /// Time of the earliest pending event.

@@ -96,7 +96,12 @@ mod tests {
     use super::*;
 
     fn key(component: &str, purpose: u64) -> StreamKey {
-        StreamKey { seed: 42, replication: 0, component: stable_id(component), purpose }
+        StreamKey {
+            seed: 42,
+            replication: 0,
+            component: stable_id(component),
+            purpose,
+        }
     }
 
     #[test]

@@ -248,7 +248,11 @@ impl RunMetrics {
     pub fn new(scenario: &Scenario) -> Self {
         RunMetrics {
             measured: scenario.sim.duration - scenario.sim.warmup,
-            flows: scenario.workloads.iter().map(|_| FlowMetrics::new()).collect(),
+            flows: scenario
+                .workloads
+                .iter()
+                .map(|_| FlowMetrics::new())
+                .collect(),
             services: scenario
                 .services
                 .iter()

@@ -44,7 +44,9 @@ fn positive(name: &str, v: f64) -> Result<f64, String> {
     if v.is_finite() && v > 0.0 {
         Ok(v)
     } else {
-        Err(format!("`{name}` must be a positive finite number, got {v}"))
+        Err(format!(
+            "`{name}` must be a positive finite number, got {v}"
+        ))
     }
 }
 
@@ -56,13 +58,17 @@ impl Dist {
 
     /// Exponential with mean `mean` ns (> 0).
     pub fn exponential(mean: f64) -> Result<Dist, String> {
-        Ok(Dist::Exponential { mean: positive("mean", mean)? })
+        Ok(Dist::Exponential {
+            mean: positive("mean", mean)?,
+        })
     }
 
     /// Uniform on [min, max], 0 <= min <= max.
     pub fn uniform(min: f64, max: f64) -> Result<Dist, String> {
         if !(min.is_finite() && max.is_finite() && min >= 0.0 && min <= max) {
-            return Err(format!("uniform needs 0 <= `min` <= `max`, got min {min}, max {max}"));
+            return Err(format!(
+                "uniform needs 0 <= `min` <= `max`, got min {min}, max {max}"
+            ));
         }
         Ok(Dist::Uniform { min, max })
     }
@@ -73,7 +79,9 @@ impl Dist {
         if !(std.is_finite() && std >= 0.0) {
             return Err(format!("`std` must be >= 0, got {std}"));
         }
-        rand_distr::Normal::new(mean, std).map(|n| Dist::Normal(n, mean)).map_err(|e| e.to_string())
+        rand_distr::Normal::new(mean, std)
+            .map(|n| Dist::Normal(n, mean))
+            .map_err(|e| e.to_string())
     }
 
     /// Log-normal with the given mean and standard deviation of the *values* (ns).
@@ -90,7 +98,9 @@ impl Dist {
         positive("median", median)?;
         positive("p99", p99)?;
         if p99 <= median {
-            return Err(format!("`p99` ({p99} ns) must be greater than `median` ({median} ns)"));
+            return Err(format!(
+                "`p99` ({p99} ns) must be greater than `median` ({median} ns)"
+            ));
         }
         Self::lognormal_mu_sigma(median.ln(), (p99 / median).ln() / Z_99)
     }
@@ -98,14 +108,17 @@ impl Dist {
     /// Log-normal from the parameters of the underlying normal (of ln ns).
     pub fn lognormal_mu_sigma(mu: f64, sigma: f64) -> Result<Dist, String> {
         rand_distr::LogNormal::new(mu, sigma)
-            .map(|l| Dist::LogNormal(l, (mu + sigma * sigma / 2.0).exp())).map_err(|e| e.to_string())
+            .map(|l| Dist::LogNormal(l, (mu + sigma * sigma / 2.0).exp()))
+            .map_err(|e| e.to_string())
     }
 
     /// Gamma with shape k > 0 and scale theta > 0 (ns).
     pub fn gamma(shape: f64, scale: f64) -> Result<Dist, String> {
         positive("shape", shape)?;
         positive("scale", scale)?;
-        rand_distr::Gamma::new(shape, scale).map(|g| Dist::Gamma(g, shape * scale)).map_err(|e| e.to_string())
+        rand_distr::Gamma::new(shape, scale)
+            .map(|g| Dist::Gamma(g, shape * scale))
+            .map_err(|e| e.to_string())
     }
 
     /// Weibull with scale lambda > 0 (ns) and shape k > 0.
@@ -113,17 +126,24 @@ impl Dist {
         positive("scale", scale)?;
         positive("shape", shape)?;
         rand_distr::Weibull::new(scale, shape)
-            .map(|w| Dist::Weibull(w, scale * statrs::function::gamma::gamma(1.0 + 1.0 / shape))).map_err(|e| e.to_string())
+            .map(|w| Dist::Weibull(w, scale * statrs::function::gamma::gamma(1.0 + 1.0 / shape)))
+            .map_err(|e| e.to_string())
     }
 
     /// Pareto with scale x_m > 0 (ns) and shape alpha > 0.
     pub fn pareto(scale: f64, shape: f64) -> Result<Dist, String> {
         positive("scale", scale)?;
         positive("shape", shape)?;
-        rand_distr::Pareto::new(scale, shape).map(|p| {
-            let mean = if shape <= 1.0 { f64::INFINITY } else { shape * scale / (shape - 1.0) };
-            Dist::Pareto(p, mean)
-        }).map_err(|e| e.to_string())
+        rand_distr::Pareto::new(scale, shape)
+            .map(|p| {
+                let mean = if shape <= 1.0 {
+                    f64::INFINITY
+                } else {
+                    shape * scale / (shape - 1.0)
+                };
+                Dist::Pareto(p, mean)
+            })
+            .map_err(|e| e.to_string())
     }
 
     /// Empirical distribution over observed values (ns); needs at least one value.
@@ -233,7 +253,9 @@ mod tests {
     #[test]
     fn invalid_parameters_are_rejected_with_the_parameter_name() {
         assert!(Dist::exponential(0.0).unwrap_err().contains("mean"));
-        assert!(Dist::lognormal_median_p99(5.0, 1.0).unwrap_err().contains("p99"));
+        assert!(Dist::lognormal_median_p99(5.0, 1.0)
+            .unwrap_err()
+            .contains("p99"));
         assert!(Dist::uniform(3.0, 1.0).is_err());
         assert!(Dist::empirical(vec![]).is_err());
         assert!(Dist::pareto(1.0, -1.0).unwrap_err().contains("shape"));

@@ -204,12 +204,18 @@ impl Scenario {
 
     /// Look up a service by name.
     pub fn service_by_name(&self, name: &str) -> Option<ServiceId> {
-        self.services.iter().position(|s| s.name == name).map(|i| ServiceId(i as u32))
+        self.services
+            .iter()
+            .position(|s| s.name == name)
+            .map(|i| ServiceId(i as u32))
     }
 
     /// Look up an operation by its full name "service.operation".
     pub fn operation_by_name(&self, name: &str) -> Option<OpId> {
-        self.operations.iter().position(|o| o.name == name).map(|i| OpId(i as u32))
+        self.operations
+            .iter()
+            .position(|o| o.name == name)
+            .map(|i| OpId(i as u32))
     }
 
     /// Total number of replicas over all services.
@@ -221,12 +227,18 @@ impl Scenario {
 impl ProtocolProfile {
     /// Default REST (HTTP/1.1 + JSON) costs: see `models/README.md` for the sources.
     pub fn rest_default() -> Self {
-        ProtocolProfile { per_message: 60_000, per_kib: 25_000 }
+        ProtocolProfile {
+            per_message: 60_000,
+            per_kib: 25_000,
+        }
     }
 
     /// Default gRPC (HTTP/2 + protobuf) costs.
     pub fn grpc_default() -> Self {
-        ProtocolProfile { per_message: 20_000, per_kib: 6_000 }
+        ProtocolProfile {
+            per_message: 20_000,
+            per_kib: 6_000,
+        }
     }
 
     /// Serialization + transfer cost of one message of `bytes` bytes.

@@ -6,7 +6,11 @@ use std::fmt::Write;
 
 fn ms(e: Estimate) -> String {
     if e.ci95 > 0.0 {
-        format!("{} ±{}", format_duration(e.mean * 1e6), format_duration(e.ci95 * 1e6))
+        format!(
+            "{} ±{}",
+            format_duration(e.mean * 1e6),
+            format_duration(e.ci95 * 1e6)
+        )
     } else {
         format_duration(e.mean * 1e6)
     }
@@ -64,8 +68,8 @@ pub fn render_table(s: &Summary) -> String {
         );
         let _ = writeln!(
             out,
-            "  {:<9} {:<22} {:<22} {:<22} {:<22} {:<22} {}",
-            "latency", "mean", "p50", "p90", "p99", "p99.9", "max"
+            "  {:<9} {:<22} {:<22} {:<22} {:<22} {:<22} max",
+            "latency", "mean", "p50", "p90", "p99", "p99.9"
         );
         latency_rows(&mut out, "all", &f.latency);
         if f.failures.is_empty() {
@@ -74,19 +78,32 @@ pub fn render_table(s: &Summary) -> String {
             latency_rows(&mut out, "success", &f.success_latency);
             let _ = writeln!(out, "  failures (per replication, share of requests):");
             for fl in &f.failures {
-                let _ = writeln!(out, "    {:<24} {:<16} {}", fl.reason, num(fl.count, 1), pct(fl.rate));
+                let _ = writeln!(
+                    out,
+                    "    {:<24} {:<16} {}",
+                    fl.reason,
+                    num(fl.count, 1),
+                    pct(fl.rate)
+                );
             }
             let _ = writeln!(out, "  root causes:");
             for fl in &f.failures_by_root_cause {
                 let root = fl.root_cause.as_deref().unwrap_or("?");
-                let _ = writeln!(out, "    {:<24} at {:<20} {:<16} {}", fl.reason, root, num(fl.count, 1), pct(fl.rate));
+                let _ = writeln!(
+                    out,
+                    "    {:<24} at {:<20} {:<16} {}",
+                    fl.reason,
+                    root,
+                    num(fl.count, 1),
+                    pct(fl.rate)
+                );
             }
         }
     }
     let _ = writeln!(
         out,
-        "\n{:<16} {:<16} {:<16} {:<14} {:<16} {:<18} {}",
-        "service", "utilization", "mean queue", "peak queue", "admitted/s", "rejected", "mean sojourn"
+        "\n{:<16} {:<16} {:<16} {:<14} {:<16} {:<18} mean sojourn",
+        "service", "utilization", "mean queue", "peak queue", "admitted/s", "rejected"
     );
     for sv in &s.services {
         let _ = writeln!(

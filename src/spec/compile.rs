@@ -7,8 +7,8 @@ use super::models::{merge, MergedService, ModelCache, Sourced};
 use super::raw::{RawNetwork, RawProtocols, RawScenario, RawSimulation, RawStep, RawWorkload};
 use super::values::In;
 use crate::model::{
-    Call, Dist, Link, LinkId, OpId, Operation, ProtocolProfile, Scenario, Service, ServiceId, SimSettings, StepGroup,
-    Workload,
+    Call, Dist, Link, LinkId, OpId, Operation, ProtocolProfile, Scenario, Service, ServiceId,
+    SimSettings, StepGroup, Workload,
 };
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
@@ -39,7 +39,11 @@ struct Names {
 pub(crate) fn compile(text: &str, origin: &Path) -> Result<Scenario, SpecError> {
     let mut src = Sources { files: Vec::new() };
     let dir = origin.parent().map(Path::to_path_buf).unwrap_or_default();
-    let main = src.add(Source { display: origin.display().to_string(), text: text.to_owned(), dir });
+    let main = src.add(Source {
+        display: origin.display().to_string(),
+        text: text.to_owned(),
+        dir,
+    });
     let raw: RawScenario = toml::from_str(text).map_err(|e| src.toml_error(main, &e))?;
 
     let mut cache = ModelCache::default();
@@ -53,7 +57,11 @@ pub(crate) fn compile(text: &str, origin: &Path) -> Result<Scenario, SpecError> 
 
     let sim = simulation(&at, raw.simulation.as_ref())?;
     if merged.is_empty() {
-        return Err(top(Kind::Empty, "services", "no services; add at least one [services.NAME] table"));
+        return Err(top(
+            Kind::Empty,
+            "services",
+            "no services; add at least one [services.NAME] table",
+        ));
     }
     let mut names = number(src, main, &merged)?;
     let links = network(&at, raw.network.as_ref(), &mut names)?;
@@ -75,37 +83,81 @@ pub(crate) fn compile(text: &str, origin: &Path) -> Result<Scenario, SpecError> 
         let wl = workload(&at, &names, w, i)?;
         if workloads.iter().any(|x: &Workload| x.flow == wl.flow) {
             let flow_span = w.value.flow.as_ref().map_or(&w.span, |f| &f.span);
-            let msg = format!("duplicate flow name \"{}\"; give each workload a unique `flow`", wl.flow);
-            return Err(src.err(Kind::Duplicate, main, flow_span, &format!("workload[{i}].flow"), msg));
+            let msg = format!(
+                "duplicate flow name \"{}\"; give each workload a unique `flow`",
+                wl.flow
+            );
+            return Err(src.err(
+                Kind::Duplicate,
+                main,
+                flow_span,
+                &format!("workload[{i}].flow"),
+                msg,
+            ));
         }
         workloads.push(wl);
     }
     if workloads.is_empty() {
-        return Err(top(Kind::Empty, "workload", "no workloads; add at least one [[workload]] with `entry` and `arrivals`"));
+        return Err(top(
+            Kind::Empty,
+            "workload",
+            "no workloads; add at least one [[workload]] with `entry` and `arrivals`",
+        ));
     }
 
-    let name = origin.file_stem().map_or_else(|| "scenario".to_owned(), |s| s.to_string_lossy().into_owned());
-    Ok(Scenario { name, sim, services, operations, links, protocols, workloads })
+    let name = origin.file_stem().map_or_else(
+        || "scenario".to_owned(),
+        |s| s.to_string_lossy().into_owned(),
+    );
+    Ok(Scenario {
+        name,
+        sim,
+        services,
+        operations,
+        links,
+        protocols,
+        workloads,
+    })
 }
 
 fn simulation(at: &In, sim: Option<&Loc<RawSimulation>>) -> Result<SimSettings, SpecError> {
     let Some(sim) = sim else {
-        return Err(at.src.err(Kind::Missing, at.file, &None, "simulation", "missing [simulation] table with at least `duration`"));
+        return Err(at.src.err(
+            Kind::Missing,
+            at.file,
+            &None,
+            "simulation",
+            "missing [simulation] table with at least `duration`",
+        ));
     };
     let s = &sim.value;
     let Some(d) = &s.duration else {
-        return Err(at.err(Kind::Missing, sim, "simulation", "missing `duration`, e.g. duration = \"10m\""));
+        return Err(at.err(
+            Kind::Missing,
+            sim,
+            "simulation",
+            "missing `duration`, e.g. duration = \"10m\"",
+        ));
     };
     let duration = at.duration(d, "simulation.duration")?;
     if duration == 0 {
-        return Err(at.err(Kind::Invalid, d, "simulation.duration", "duration must be greater than 0s"));
+        return Err(at.err(
+            Kind::Invalid,
+            d,
+            "simulation.duration",
+            "duration must be greater than 0s",
+        ));
     }
     let warmup = match &s.warmup {
         None => 0,
         Some(w) => {
             let v = at.duration(w, "simulation.warmup")?;
             if v >= duration {
-                let msg = format!("warmup ({}) must be shorter than duration ({})", raw_text(w), raw_text(d));
+                let msg = format!(
+                    "warmup ({}) must be shorter than duration ({})",
+                    raw_text(w),
+                    raw_text(d)
+                );
                 return Err(at.err(Kind::Invalid, w, "simulation.warmup", msg));
             }
             v
@@ -116,7 +168,12 @@ fn simulation(at: &In, sim: Option<&Loc<RawSimulation>>) -> Result<SimSettings, 
         Some(v) => at.int(v, "simulation.seed", 0, i64::MAX)? as u64,
     };
     let replications = at.count(&s.replications, "simulation.replications", 1, 1)?;
-    Ok(SimSettings { seed, duration, warmup, replications })
+    Ok(SimSettings {
+        seed,
+        duration,
+        warmup,
+        replications,
+    })
 }
 
 fn raw_text(v: &Loc<super::raw::StrOrNum>) -> String {
@@ -127,7 +184,9 @@ fn raw_text(v: &Loc<super::raw::StrOrNum>) -> String {
 }
 
 fn valid_name(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 /// Assigns service and operation ids (services by name, then operations by name).
@@ -145,23 +204,38 @@ fn number(src: &Sources, main: FileId, merged: &[MergedService]) -> Result<Names
             let msg = if m.name == CLIENT {
                 "\"client\" is reserved for the workload clients; rename the service".to_owned()
             } else {
-                format!("invalid service name \"{}\"; use letters, digits, '-' and '_'", m.name)
+                format!(
+                    "invalid service name \"{}\"; use letters, digits, '-' and '_'",
+                    m.name
+                )
             };
             return Err(src.err(Kind::Invalid, main, &m.span, &field, msg));
         }
         if m.operations.is_empty() {
-            let msg = format!("service \"{}\" has no operations; add [services.{}.operations.NAME]", m.name, m.name);
+            let msg = format!(
+                "service \"{}\" has no operations; add [services.{}.operations.NAME]",
+                m.name, m.name
+            );
             return Err(src.err(Kind::Missing, main, &m.span, &field, msg));
         }
         let sid = ServiceId(i as u32);
         names.services.insert(m.name.clone(), sid);
         for (op, o) in &m.operations {
             if !valid_name(op) {
-                let msg = format!("invalid operation name \"{op}\"; use letters, digits, '-' and '_'");
-                return Err(src.err(Kind::Invalid, o.file, &o.v.span, &format!("{field}.operations.{op}"), msg));
+                let msg =
+                    format!("invalid operation name \"{op}\"; use letters, digits, '-' and '_'");
+                return Err(src.err(
+                    Kind::Invalid,
+                    o.file,
+                    &o.v.span,
+                    &format!("{field}.operations.{op}"),
+                    msg,
+                ));
             }
             let full = format!("{}.{op}", m.name);
-            names.ops.insert(full.clone(), OpId(names.op_names.len() as u32));
+            names
+                .ops
+                .insert(full.clone(), OpId(names.op_names.len() as u32));
             names.op_names.push(full);
             names.op_service.push(sid);
         }
@@ -170,22 +244,44 @@ fn number(src: &Sources, main: FileId, merged: &[MergedService]) -> Result<Names
 }
 
 /// The default link (index 0) and the declared links, in file order.
-fn network(at: &In, net: Option<&Loc<RawNetwork>>, names: &mut Names) -> Result<Vec<Link>, SpecError> {
+fn network(
+    at: &In,
+    net: Option<&Loc<RawNetwork>>,
+    names: &mut Names,
+) -> Result<Vec<Link>, SpecError> {
     let (latency, loss) = match net {
         None => (Dist::constant(0), 0.0),
         Some(n) => (
             at.dist_or_zero(&n.value.latency, "network.latency")?,
-            n.value.loss.as_ref().map_or(Ok(0.0), |l| at.probability(l, "network.loss"))?,
+            n.value
+                .loss
+                .as_ref()
+                .map_or(Ok(0.0), |l| at.probability(l, "network.loss"))?,
         ),
     };
-    let mut links = vec![Link { name: "default".to_owned(), latency: latency.clone(), loss }];
+    let mut links = vec![Link {
+        name: "default".to_owned(),
+        latency: latency.clone(),
+        loss,
+    }];
     let Some(net) = net else { return Ok(links) };
     for (i, l) in net.value.links.iter().flatten().enumerate() {
         let field = format!("network.links[{i}]");
-        let end = |key: &str, v: &Option<Loc<String>>, client_ok: bool| -> Result<Option<ServiceId>, SpecError> {
+        let end = |key: &str,
+                   v: &Option<Loc<String>>,
+                   client_ok: bool|
+         -> Result<Option<ServiceId>, SpecError> {
             let f = format!("{field}.{key}");
             let Some(v) = v else {
-                return Err(at.err(Kind::Missing, l, &field, format!("missing `{key}` (a service name{})", if client_ok { " or \"client\"" } else { "" })));
+                return Err(at.err(
+                    Kind::Missing,
+                    l,
+                    &field,
+                    format!(
+                        "missing `{key}` (a service name{})",
+                        if client_ok { " or \"client\"" } else { "" }
+                    ),
+                ));
             };
             if client_ok && v.value == CLIENT {
                 return Ok(None);
@@ -197,39 +293,79 @@ fn network(at: &In, net: Option<&Loc<RawNetwork>>, names: &mut Names) -> Result<
                     if client_ok {
                         valid.push(CLIENT);
                     }
-                    let hint = if !client_ok && v.value == CLIENT { " (\"client\" can only be a link's `from`)" } else { "" };
-                    Err(at.err(Kind::Unknown, v, &f, format!("unknown service \"{}\"{hint}; {}", v.value, choices(valid))))
+                    let hint = if !client_ok && v.value == CLIENT {
+                        " (\"client\" can only be a link's `from`)"
+                    } else {
+                        ""
+                    };
+                    Err(at.err(
+                        Kind::Unknown,
+                        v,
+                        &f,
+                        format!("unknown service \"{}\"{hint}; {}", v.value, choices(valid)),
+                    ))
                 }
             }
         };
         let from = end("from", &l.value.from, true)?;
         let Some(to) = end("to", &l.value.to, false)? else {
-            return Err(at.err(Kind::Invalid, l, &format!("{field}.to"), "\"client\" can only be a link's `from`"));
+            return Err(at.err(
+                Kind::Invalid,
+                l,
+                &format!("{field}.to"),
+                "\"client\" can only be a link's `from`",
+            ));
         };
         let id = LinkId(links.len() as u32);
         let from_name = from.map_or(CLIENT, |s| service_name(names, s));
         let name = format!("{from_name}->{}", service_name(names, to));
         if names.links.insert((from, to), id).is_some() {
-            return Err(at.err(Kind::Duplicate, l, &field, format!("duplicate link {name}; declare each link once")));
+            return Err(at.err(
+                Kind::Duplicate,
+                l,
+                &field,
+                format!("duplicate link {name}; declare each link once"),
+            ));
         }
         let latency = match &l.value.latency {
             Some(d) => at.dist(d, &format!("{field}.latency"))?,
             None => latency.clone(),
         };
-        let loss = l.value.loss.as_ref().map_or(Ok(loss), |p| at.probability(p, &format!("{field}.loss")))?;
-        links.push(Link { name, latency, loss });
+        let loss = l
+            .value
+            .loss
+            .as_ref()
+            .map_or(Ok(loss), |p| at.probability(p, &format!("{field}.loss")))?;
+        links.push(Link {
+            name,
+            latency,
+            loss,
+        });
     }
     Ok(links)
 }
 
 fn service_name(names: &Names, id: ServiceId) -> &str {
-    names.services.iter().find(|(_, &v)| v == id).map_or("?", |(k, _)| k.as_str())
+    names
+        .services
+        .iter()
+        .find(|(_, &v)| v == id)
+        .map_or("?", |(k, _)| k.as_str())
 }
 
-fn protocol_profiles(at: &In, p: Option<&Loc<RawProtocols>>) -> Result<[ProtocolProfile; 2], SpecError> {
-    let mut out = [ProtocolProfile::rest_default(), ProtocolProfile::grpc_default()];
+fn protocol_profiles(
+    at: &In,
+    p: Option<&Loc<RawProtocols>>,
+) -> Result<[ProtocolProfile; 2], SpecError> {
+    let mut out = [
+        ProtocolProfile::rest_default(),
+        ProtocolProfile::grpc_default(),
+    ];
     let Some(p) = p else { return Ok(out) };
-    for (i, (name, raw)) in [("rest", &p.value.rest), ("grpc", &p.value.grpc)].into_iter().enumerate() {
+    for (i, (name, raw)) in [("rest", &p.value.rest), ("grpc", &p.value.grpc)]
+        .into_iter()
+        .enumerate()
+    {
         let Some(raw) = raw else { continue };
         if let Some(v) = &raw.value.per_message {
             out[i].per_message = at.duration(v, &format!("protocols.{name}.per_message"))?;
@@ -251,14 +387,21 @@ fn service(
     let field = format!("services.{}", m.name);
     let count = |v: &Option<Sourced<i64>>, key: &str, min: i64, default: u32| match v {
         None => Ok(default),
-        Some(s) => In { src, file: s.file }.count(&Some(s.v.clone()), &format!("{field}.{key}"), min, default),
+        Some(s) => In { src, file: s.file }.count(
+            &Some(s.v.clone()),
+            &format!("{field}.{key}"),
+            min,
+            default,
+        ),
     };
     let replicas = count(&m.replicas, "replicas", 1, 1)?;
     let workers = count(&m.workers, "workers", 1, 1)?;
     let queue_capacity = count(&m.queue, "queue", 0, 1000)?;
     let balancer = match &m.balancer {
         None => crate::model::Balancer::RoundRobin,
-        Some(b) => In { src, file: b.file }.balancer(&Some(b.v.clone()), &format!("{field}.balancer"))?,
+        Some(b) => {
+            In { src, file: b.file }.balancer(&Some(b.v.clone()), &format!("{field}.balancer"))?
+        }
     };
     let mut ops = Vec::new();
     let mut ids = Vec::new();
@@ -270,7 +413,10 @@ fn service(
         let f = format!("{field}.operations.{op}");
         let r = &o.v.value;
         let work = at.dist_or_zero(&r.work, &format!("{f}.work"))?;
-        let error_probability = r.error.as_ref().map_or(Ok(0.0), |p| at.probability(p, &format!("{f}.error")))?;
+        let error_probability = r
+            .error
+            .as_ref()
+            .map_or(Ok(0.0), |p| at.probability(p, &format!("{f}.error")))?;
         let mut groups = Vec::new();
         let mut out_edges = Vec::new();
         for (i, step) in r.steps.iter().flatten().enumerate() {
@@ -278,9 +424,22 @@ fn service(
             groups.push(step_group(&at, names, sid, step, &sf, &mut out_edges)?);
         }
         edges.push(out_edges);
-        ops.push(Operation { name: full, service: sid, work, error_probability, groups });
+        ops.push(Operation {
+            name: full,
+            service: sid,
+            work,
+            error_probability,
+            groups,
+        });
     }
-    let svc = Service { name: m.name.clone(), replicas, workers, queue_capacity, balancer, operations: ids };
+    let svc = Service {
+        name: m.name.clone(),
+        replicas,
+        workers,
+        queue_capacity,
+        balancer,
+        operations: ids,
+    };
     Ok((svc, ops))
 }
 
@@ -294,28 +453,60 @@ fn step_group(
 ) -> Result<StepGroup, SpecError> {
     let s = &step.value;
     match (&s.call, &s.parallel) {
-        (Some(_), Some(_)) => Err(at.err(Kind::Invalid, step, field, "a step has either `call` or `parallel`, not both")),
-        (None, None) => Err(at.err(Kind::Missing, step, field, "a step needs `call = \"service.operation\"` or `parallel = [ ... ]`")),
-        (Some(_), None) => Ok(StepGroup { calls: vec![call(at, names, caller, step, field, edges)?] }),
+        (Some(_), Some(_)) => Err(at.err(
+            Kind::Invalid,
+            step,
+            field,
+            "a step has either `call` or `parallel`, not both",
+        )),
+        (None, None) => Err(at.err(
+            Kind::Missing,
+            step,
+            field,
+            "a step needs `call = \"service.operation\"` or `parallel = [ ... ]`",
+        )),
+        (Some(_), None) => Ok(StepGroup {
+            calls: vec![call(at, names, caller, step, field, edges)?],
+        }),
         (None, Some(par)) => {
             let pf = format!("{field}.parallel");
-            for (key, present) in [("protocol", s.protocol.is_some()), ("timeout", s.timeout.is_some()), ("payload", s.payload.is_some())] {
+            for (key, present) in [
+                ("protocol", s.protocol.is_some()),
+                ("timeout", s.timeout.is_some()),
+                ("payload", s.payload.is_some()),
+            ] {
                 if present {
-                    let msg = format!("`{key}` goes on each call inside `parallel`, not on the group");
+                    let msg =
+                        format!("`{key}` goes on each call inside `parallel`, not on the group");
                     return Err(at.err(Kind::Invalid, step, &format!("{field}.{key}"), msg));
                 }
             }
             if par.value.is_empty() {
-                return Err(at.err(Kind::Invalid, par, &pf, "`parallel` must hold at least one call"));
+                return Err(at.err(
+                    Kind::Invalid,
+                    par,
+                    &pf,
+                    "`parallel` must hold at least one call",
+                ));
             }
             let mut calls = Vec::with_capacity(par.value.len());
             for (j, c) in par.value.iter().enumerate() {
                 let cf = format!("{pf}[{j}]");
                 if c.value.parallel.is_some() {
-                    return Err(at.err(Kind::Invalid, c, &cf, "`parallel` groups cannot be nested"));
+                    return Err(at.err(
+                        Kind::Invalid,
+                        c,
+                        &cf,
+                        "`parallel` groups cannot be nested",
+                    ));
                 }
                 if c.value.call.is_none() {
-                    return Err(at.err(Kind::Missing, c, &cf, "each entry of `parallel` needs `call = \"service.operation\"`"));
+                    return Err(at.err(
+                        Kind::Missing,
+                        c,
+                        &cf,
+                        "each entry of `parallel` needs `call = \"service.operation\"`",
+                    ));
                 }
                 calls.push(call(at, names, caller, c, &cf, edges)?);
             }
@@ -325,18 +516,55 @@ fn step_group(
 }
 
 /// Resolves "service.operation" to an id, listing the valid choices when unknown.
-fn resolve_op(at: &In, names: &Names, target: &Loc<String>, field: &str) -> Result<OpId, SpecError> {
+fn resolve_op(
+    at: &In,
+    names: &Names,
+    target: &Loc<String>,
+    field: &str,
+) -> Result<OpId, SpecError> {
     if let Some(&id) = names.ops.get(&target.value) {
         return Ok(id);
     }
-    let svc = target.value.split_once('.').map_or(target.value.as_str(), |(s, _)| s);
-    let same_service: Vec<&str> = names.op_names.iter().filter(|n| n.split_once('.').is_some_and(|(s, _)| s == svc)).map(String::as_str).collect();
-    let valid = if same_service.is_empty() { names.op_names.iter().map(String::as_str).collect() } else { same_service };
-    let hint = if target.value.contains('.') { "" } else { " (write it as \"service.operation\")" };
-    Err(at.err(Kind::Unknown, target, field, format!("unknown operation \"{}\"{hint}; {}", target.value, choices(valid))))
+    let svc = target
+        .value
+        .split_once('.')
+        .map_or(target.value.as_str(), |(s, _)| s);
+    let same_service: Vec<&str> = names
+        .op_names
+        .iter()
+        .filter(|n| n.split_once('.').is_some_and(|(s, _)| s == svc))
+        .map(String::as_str)
+        .collect();
+    let valid = if same_service.is_empty() {
+        names.op_names.iter().map(String::as_str).collect()
+    } else {
+        same_service
+    };
+    let hint = if target.value.contains('.') {
+        ""
+    } else {
+        " (write it as \"service.operation\")"
+    };
+    Err(at.err(
+        Kind::Unknown,
+        target,
+        field,
+        format!(
+            "unknown operation \"{}\"{hint}; {}",
+            target.value,
+            choices(valid)
+        ),
+    ))
 }
 
-fn call(at: &In, names: &Names, caller: ServiceId, step: &Loc<RawStep>, field: &str, edges: &mut Vec<Edge>) -> Result<Call, SpecError> {
+fn call(
+    at: &In,
+    names: &Names,
+    caller: ServiceId,
+    step: &Loc<RawStep>,
+    field: &str,
+    edges: &mut Vec<Edge>,
+) -> Result<Call, SpecError> {
     let s = &step.value;
     let Some(target_name) = &s.call else {
         return Err(at.err(Kind::Missing, step, field, "missing `call`"));
@@ -350,9 +578,24 @@ fn call(at: &In, names: &Names, caller: ServiceId, step: &Loc<RawStep>, field: &
         Some(p) => at.int(p, &format!("{field}.payload"), 0, i64::from(u32::MAX))? as u32,
     };
     let callee = names.op_service[target.0 as usize];
-    let link = names.links.get(&(Some(caller), callee)).copied().unwrap_or(LinkId(0));
-    edges.push(Edge { to: target, file: at.file, span: target_name.span.clone(), field: cf });
-    Ok(Call { target, protocol, timeout, payload_bytes, link })
+    let link = names
+        .links
+        .get(&(Some(caller), callee))
+        .copied()
+        .unwrap_or(LinkId(0));
+    edges.push(Edge {
+        to: target,
+        file: at.file,
+        span: target_name.span.clone(),
+        field: cf,
+    });
+    Ok(Call {
+        target,
+        protocol,
+        timeout,
+        payload_bytes,
+        link,
+    })
 }
 
 /// Rejects cycles of synchronous calls (iterative DFS, so deep chains cannot overflow).
@@ -386,7 +629,10 @@ fn check_cycles(src: &Sources, names: &Names, edges: &[Vec<Edge>]) -> Result<(),
                 }
                 Mark::Active => {
                     let start = stack.iter().position(|&(n, _)| n == to).unwrap_or(0);
-                    let mut path: Vec<&str> = stack[start..].iter().map(|&(n, _)| names.op_names[n].as_str()).collect();
+                    let mut path: Vec<&str> = stack[start..]
+                        .iter()
+                        .map(|&(n, _)| names.op_names[n].as_str())
+                        .collect();
                     path.push(&names.op_names[to]);
                     let msg = format!("synchronous call cycle: {}", path.join(" -> "));
                     return Err(src.err(Kind::Cycle, e.file, &e.span, &e.field, msg));
@@ -402,31 +648,74 @@ fn workload(at: &In, names: &Names, w: &Loc<RawWorkload>, i: usize) -> Result<Wo
     let field = format!("workload[{i}]");
     let r = &w.value;
     let Some(entry_name) = &r.entry else {
-        return Err(at.err(Kind::Missing, w, &field, "missing `entry`, the operation clients call, e.g. entry = \"gateway.checkout\""));
+        return Err(at.err(
+            Kind::Missing,
+            w,
+            &field,
+            "missing `entry`, the operation clients call, e.g. entry = \"gateway.checkout\"",
+        ));
     };
     let entry = resolve_op(at, names, entry_name, &format!("{field}.entry"))?;
-    let flow = r.flow.as_ref().map_or_else(|| entry_name.value.clone(), |f| f.value.clone());
+    let flow = r
+        .flow
+        .as_ref()
+        .map_or_else(|| entry_name.value.clone(), |f| f.value.clone());
     let protocol = at.protocol(&r.protocol, &format!("{field}.protocol"))?;
     let timeout = at.timeout(&r.timeout, &format!("{field}.timeout"))?;
-    let link = names.links.get(&(None, names.op_service[entry.0 as usize])).copied().unwrap_or(LinkId(0));
+    let link = names
+        .links
+        .get(&(None, names.op_service[entry.0 as usize]))
+        .copied()
+        .unwrap_or(LinkId(0));
     let af = format!("{field}.arrivals");
     let Some(arr) = &r.arrivals else {
-        return Err(at.err(Kind::Missing, w, &field, "missing `arrivals`, e.g. arrivals = { poisson = \"50/s\" }"));
+        return Err(at.err(
+            Kind::Missing,
+            w,
+            &field,
+            "missing `arrivals`, e.g. arrivals = { poisson = \"50/s\" }",
+        ));
     };
     let a = &arr.value;
-    let given = [a.poisson.is_some(), a.constant.is_some(), a.schedule.is_some(), a.closed.is_some()].iter().filter(|&&b| b).count();
+    let given = [
+        a.poisson.is_some(),
+        a.constant.is_some(),
+        a.schedule.is_some(),
+        a.closed.is_some(),
+    ]
+    .iter()
+    .filter(|&&b| b)
+    .count();
     if given != 1 {
         let msg = "`arrivals` needs exactly one of `poisson`, `constant`, `schedule`, `closed`";
-        return Err(at.err(if given == 0 { Kind::Missing } else { Kind::Invalid }, arr, &af, msg));
+        return Err(at.err(
+            if given == 0 {
+                Kind::Missing
+            } else {
+                Kind::Invalid
+            },
+            arr,
+            &af,
+            msg,
+        ));
     }
     let arrivals = if let Some(p) = &a.poisson {
-        Arrivals::Poisson { rate: at.rate(p, &format!("{af}.poisson"), true)? }
+        Arrivals::Poisson {
+            rate: at.rate(p, &format!("{af}.poisson"), true)?,
+        }
     } else if let Some(c) = &a.constant {
-        Arrivals::Constant { rate: at.rate(c, &format!("{af}.constant"), true)? }
+        Arrivals::Constant {
+            rate: at.rate(c, &format!("{af}.constant"), true)?,
+        }
     } else if let Some(sched) = &a.schedule {
         let sf = format!("{af}.schedule");
         if sched.value.is_empty() {
-            return Err(at.err(Kind::Invalid, sched, &sf, "`schedule` needs at least one { at, rate } entry"));
+            return Err(at.err(
+                Kind::Invalid,
+                sched,
+                &sf,
+                "`schedule` needs at least one { at, rate } entry",
+            ));
         }
         let mut out: Vec<(u64, f64)> = Vec::with_capacity(sched.value.len());
         for (j, e) in sched.value.iter().enumerate() {
@@ -437,23 +726,46 @@ fn workload(at: &In, names: &Names, w: &Loc<RawWorkload>, i: usize) -> Result<Wo
             let tf = format!("{ef}.at");
             let time = at.duration(t, &tf)?;
             if j == 0 && time != 0 {
-                return Err(at.err(Kind::Invalid, t, &tf, format!("the first schedule entry must be at \"0s\", got \"{}\"", raw_text(t))));
+                return Err(at.err(
+                    Kind::Invalid,
+                    t,
+                    &tf,
+                    format!(
+                        "the first schedule entry must be at \"0s\", got \"{}\"",
+                        raw_text(t)
+                    ),
+                ));
             }
             if let Some(&(prev, _)) = out.last() {
                 if time <= prev {
-                    return Err(at.err(Kind::Invalid, t, &tf, "schedule times must be strictly increasing"));
+                    return Err(at.err(
+                        Kind::Invalid,
+                        t,
+                        &tf,
+                        "schedule times must be strictly increasing",
+                    ));
                 }
             }
             out.push((time, at.rate(rate, &format!("{ef}.rate"), false)?));
         }
         if out.iter().all(|&(_, r)| r == 0.0) {
-            return Err(at.err(Kind::Invalid, sched, &sf, "every rate in the schedule is 0; no request would arrive"));
+            return Err(at.err(
+                Kind::Invalid,
+                sched,
+                &sf,
+                "every rate in the schedule is 0; no request would arrive",
+            ));
         }
         Arrivals::Schedule(out)
     } else if let Some(c) = &a.closed {
         let cf = format!("{af}.closed");
         let Some(users) = &c.value.users else {
-            return Err(at.err(Kind::Missing, c, &cf, "missing `users`, e.g. closed = { users = 50, think = \"1s\" }"));
+            return Err(at.err(
+                Kind::Missing,
+                c,
+                &cf,
+                "missing `users`, e.g. closed = { users = 50, think = \"1s\" }",
+            ));
         };
         let users = at.int(users, &format!("{cf}.users"), 1, i64::from(u32::MAX))? as u32;
         let think = at.dist_or_zero(&c.value.think, &format!("{cf}.think"))?;
@@ -461,5 +773,12 @@ fn workload(at: &In, names: &Names, w: &Loc<RawWorkload>, i: usize) -> Result<Wo
     } else {
         return Err(at.err(Kind::Missing, arr, &af, "missing arrival process"));
     };
-    Ok(Workload { flow, entry, link, protocol, timeout, arrivals })
+    Ok(Workload {
+        flow,
+        entry,
+        link,
+        protocol,
+        timeout,
+        arrivals,
+    })
 }

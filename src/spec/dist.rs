@@ -30,20 +30,41 @@ impl In<'_> {
     /// Compiles a distribution of durations.
     pub(crate) fn dist(&self, d: &Loc<RawDist>, field: &str) -> Result<Dist, SpecError> {
         match &d.value {
-            RawDist::Scalar(s) => Ok(Dist::constant(self.duration(&Loc { span: d.span.clone(), value: s.clone() }, field)?)),
+            RawDist::Scalar(s) => Ok(Dist::constant(self.duration(
+                &Loc {
+                    span: d.span.clone(),
+                    value: s.clone(),
+                },
+                field,
+            )?)),
             RawDist::Table(t) => self.dist_table(t, d, field),
         }
     }
 
     /// An optional distribution, constant zero by default.
-    pub(crate) fn dist_or_zero(&self, d: &Option<Loc<RawDist>>, field: &str) -> Result<Dist, SpecError> {
-        d.as_ref().map_or(Ok(Dist::constant(0)), |d| self.dist(d, field))
+    pub(crate) fn dist_or_zero(
+        &self,
+        d: &Option<Loc<RawDist>>,
+        field: &str,
+    ) -> Result<Dist, SpecError> {
+        d.as_ref()
+            .map_or(Ok(Dist::constant(0)), |d| self.dist(d, field))
     }
 
-    fn dist_table(&self, t: &RawDistTable, at: &Loc<RawDist>, field: &str) -> Result<Dist, SpecError> {
+    fn dist_table(
+        &self,
+        t: &RawDistTable,
+        at: &Loc<RawDist>,
+        field: &str,
+    ) -> Result<Dist, SpecError> {
         let names = || choices(DISTS.iter().map(|(n, _)| *n));
         let Some(name) = &t.dist else {
-            return Err(self.err(Kind::Missing, at, field, format!("missing `dist`; {}", names())));
+            return Err(self.err(
+                Kind::Missing,
+                at,
+                field,
+                format!("missing `dist`; {}", names()),
+            ));
         };
         let Some(&(_, sets)) = DISTS.iter().find(|(n, _)| *n == name.value) else {
             let msg = format!("unknown distribution \"{}\"; {}", name.value, names());
@@ -67,25 +88,46 @@ impl In<'_> {
         .into_iter()
         .filter_map(|(k, s)| s.map(|s| (k, s)))
         .collect();
-        let takes = sets.iter().map(|s| s.join(" + ")).collect::<Vec<_>>().join(", or ");
+        let takes = sets
+            .iter()
+            .map(|s| s.join(" + "))
+            .collect::<Vec<_>>()
+            .join(", or ");
         let allowed: Vec<&str> = sets.iter().flat_map(|s| s.iter().copied()).collect();
         for (key, span) in &present {
             if !allowed.contains(key) {
                 let msg = format!("`{key}` is not a parameter of {dname}; {dname} takes {takes}");
-                return Err(self.src.err(Kind::Invalid, self.file, span, &format!("{field}.{key}"), msg));
+                return Err(self.src.err(
+                    Kind::Invalid,
+                    self.file,
+                    span,
+                    &format!("{field}.{key}"),
+                    msg,
+                ));
             }
         }
         let has = |k: &str| present.iter().any(|(p, _)| *p == k);
-        let Some(set) = sets.iter().find(|s| s.len() == present.len() && s.iter().all(|k| has(k))) else {
-            let missing: Vec<&str> = sets
-                .iter()
-                .max_by_key(|s| s.iter().filter(|k| has(k)).count())
+        let Some(set) = sets
+            .iter()
+            .find(|s| s.len() == present.len() && s.iter().all(|k| has(k)))
+        else {
+            let overlap = |s: &&&[&str]| s.iter().filter(|k| has(k)).count();
+            let best = sets.iter().max_by_key(overlap);
+            let missing: Vec<&str> = best
                 .map(|s| s.iter().copied().filter(|k| !has(k)).collect())
                 .unwrap_or_default();
-            let msg = if missing.is_empty() {
-                format!("conflicting parameters for {dname}; it takes {takes}")
+            let mixes = best.is_some_and(|s| overlap(&s) < present.len());
+            let msg = if missing.is_empty() || mixes {
+                let given: Vec<&str> = present.iter().map(|(k, _)| *k).collect();
+                format!(
+                    "conflicting parameters for {dname} ({}); it takes {takes}",
+                    given.join(", ")
+                )
             } else {
-                format!("missing `{}`; {dname} takes {takes}", missing.join("` and `"))
+                format!(
+                    "missing `{}`; {dname} takes {takes}",
+                    missing.join("` and `")
+                )
             };
             return Err(self.err(Kind::Missing, at, field, msg));
         };
@@ -102,7 +144,11 @@ impl In<'_> {
             ("uniform", _) => {
                 let (min, max) = (dur(&t.min, "min")?, dur(&t.max, "max")?);
                 if min > max {
-                    Err(format!("`min` ({}) must not exceed `max` ({})", format_duration(min), format_duration(max)))
+                    Err(format!(
+                        "`min` ({}) must not exceed `max` ({})",
+                        format_duration(min),
+                        format_duration(max)
+                    ))
                 } else {
                     Dist::uniform(min, max)
                 }
@@ -111,12 +157,18 @@ impl In<'_> {
             ("lognormal", "median") => {
                 let (median, p99) = (dur(&t.median, "median")?, dur(&t.p99, "p99")?);
                 if p99 <= median {
-                    Err(format!("`p99` ({}) must be greater than `median` ({})", format_duration(p99), format_duration(median)))
+                    Err(format!(
+                        "`p99` ({}) must be greater than `median` ({})",
+                        format_duration(p99),
+                        format_duration(median)
+                    ))
                 } else {
                     Dist::lognormal_median_p99(median, p99)
                 }
             }
-            ("lognormal", _) => Dist::lognormal_mean_std(dur(&t.mean, "mean")?, dur(&t.std, "std")?),
+            ("lognormal", _) => {
+                Dist::lognormal_mean_std(dur(&t.mean, "mean")?, dur(&t.std, "std")?)
+            }
             ("gamma", _) if t.mean.is_some() => {
                 let mean = dur(&t.mean, "mean")?;
                 Dist::gamma(shape, if shape > 0.0 { mean / shape } else { 0.0 })
@@ -127,7 +179,14 @@ impl In<'_> {
             ("empirical", _) => Dist::empirical(self.empirical_values(t, field)?),
             _ => Err(format!("unsupported distribution {dname}")),
         };
-        built.map_err(|m| self.err(Kind::Invalid, at, field, format!("invalid {dname} distribution: {m}")))
+        built.map_err(|m| {
+            self.err(
+                Kind::Invalid,
+                at,
+                field,
+                format!("invalid {dname} distribution: {m}"),
+            )
+        })
     }
 
     fn empirical_values(&self, t: &RawDistTable, field: &str) -> Result<Vec<u64>, SpecError> {
@@ -139,12 +198,27 @@ impl In<'_> {
                 .map(|(i, v)| self.duration(v, &format!("{field}.values[{i}]")))
                 .collect();
         }
-        let Some(file) = &t.file else { return Ok(Vec::new()) };
+        let Some(file) = &t.file else {
+            return Ok(Vec::new());
+        };
         let f = format!("{field}.file");
         let path = self.src.get(self.file).dir.join(&file.value);
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| self.err(Kind::Invalid, file, &f, format!("cannot read \"{}\": {e}", path.display())))?;
-        parse_csv(&text).map_err(|m| self.err(Kind::Invalid, file, &f, format!("in \"{}\": {m}", path.display())))
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            self.err(
+                Kind::Invalid,
+                file,
+                &f,
+                format!("cannot read \"{}\": {e}", path.display()),
+            )
+        })?;
+        parse_csv(&text).map_err(|m| {
+            self.err(
+                Kind::Invalid,
+                file,
+                &f,
+                format!("in \"{}\": {m}", path.display()),
+            )
+        })
     }
 }
 
@@ -154,7 +228,12 @@ impl In<'_> {
 fn parse_csv(text: &str) -> Result<Vec<u64>, String> {
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
-        let cell = line.split(',').next().unwrap_or("").trim().trim_matches('"');
+        let cell = line
+            .split(',')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .trim_matches('"');
         if cell.is_empty() || cell.starts_with('#') {
             continue;
         }
@@ -162,8 +241,13 @@ fn parse_csv(text: &str) -> Result<Vec<u64>, String> {
             continue;
         }
         let ns = match cell.parse::<f64>() {
-            Ok(ms) if ms.is_finite() && ms >= 0.0 && ms < 1e12 => (ms * 1e6).round() as u64,
-            Ok(_) => return Err(format!("line {}: \"{cell}\" is not a non-negative number of ms", i + 1)),
+            Ok(ms) if (0.0..1e12).contains(&ms) => (ms * 1e6).round() as u64,
+            Ok(_) => {
+                return Err(format!(
+                    "line {}: \"{cell}\" is not a non-negative number of ms",
+                    i + 1
+                ))
+            }
             Err(_) => parse_duration(cell).map_err(|m| format!("line {}: {m}", i + 1))?,
         };
         out.push(ns);
@@ -183,7 +267,10 @@ mod tests {
 
     #[test]
     fn csv_takes_ms_numbers_and_durations() {
-        assert_eq!(parse_csv("latency_ms\n1.5\n# note\n\n2ms, x\n"), Ok(vec![1_500_000, 2_000_000]));
+        assert_eq!(
+            parse_csv("latency_ms\n1.5\n# note\n\n2ms, x\n"),
+            Ok(vec![1_500_000, 2_000_000])
+        );
         assert!(parse_csv("1\nfoo\n").unwrap_err().contains("line 2"));
         assert!(parse_csv("-1\n").is_err());
         assert!(parse_csv("").is_err());

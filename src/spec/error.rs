@@ -123,8 +123,12 @@ pub(crate) enum Kind {
 }
 
 impl Kind {
-    pub(crate) fn at(self, at: Location, message: impl Into<String>) -> SpecError {
-        let message = one_line(&message.into());
+    pub(crate) fn at(self, mut at: Location, message: impl Into<String>) -> SpecError {
+        let mut message = one_line(&message.into());
+        if message.is_empty() {
+            message = "invalid TOML here (a missing value, an unclosed bracket or quote, or a stray character?)".to_owned();
+        }
+        at.field = escape_controls(&at.field);
         match self {
             Kind::Syntax => SpecError::Syntax { at, message },
             Kind::Missing => SpecError::Missing { at, message },
@@ -170,7 +174,11 @@ impl Sources {
     pub(crate) fn loc(&self, file: FileId, span: &Option<Range<usize>>, field: &str) -> Location {
         let src = self.get(file);
         let line = span.as_ref().map_or(1, |s| line_of(&src.text, s.start));
-        Location { file: src.display.clone(), line, field: field.to_owned() }
+        Location {
+            file: src.display.clone(),
+            line,
+            field: field.to_owned(),
+        }
     }
 
     /// Builds an error of `kind` at `span` in `file`.
@@ -189,8 +197,13 @@ impl Sources {
     pub(crate) fn toml_error(&self, file: FileId, e: &toml::de::Error) -> SpecError {
         let text = &self.get(file).text;
         let span = e.span();
-        let field = span.as_ref().map_or_else(|| "(file)".to_owned(), |s| field_at(text, s.clone()));
-        let msg = e.message().replace("expected i64", "expected an integer").replace("expected f64", "expected a number");
+        let field = span
+            .as_ref()
+            .map_or_else(|| "(file)".to_owned(), |s| field_at(text, s.clone()));
+        let msg = e
+            .message()
+            .replace("expected i64", "expected an integer")
+            .replace("expected f64", "expected a number");
         self.err(Kind::Syntax, file, &span, &field, msg)
     }
 }
@@ -198,12 +211,37 @@ impl Sources {
 /// 1-based line of byte `offset` in `text`.
 pub(crate) fn line_of(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
-    1 + text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count()
+    1 + text.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
 }
 
-/// Joins a multi-line message into one line.
+/// Joins a multi-line message into one line, escaping any other control characters
+/// (names from quoted TOML keys may contain them).
 pub(crate) fn one_line(msg: &str) -> String {
-    msg.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("; ")
+    let joined = msg
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ");
+    escape_controls(&joined)
+}
+
+fn escape_controls(s: &str) -> String {
+    if !s.chars().any(char::is_control) {
+        return s.to_owned();
+    }
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// "valid choices: a, b, c" from names, sorted and truncated to ten.
@@ -228,8 +266,14 @@ pub(crate) fn choices<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
 fn field_at(text: &str, span: Range<usize>) -> String {
     let bytes = text.as_bytes();
     let start = span.start.min(bytes.len());
-    let line_start = bytes[..start].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-    let line_end = bytes[start..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |i| start + i);
+    let line_start = bytes[..start]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let line_end = bytes[start..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len(), |i| start + i);
     let line = String::from_utf8_lossy(&bytes[line_start..line_end]);
     if let Some(h) = header_path(&line) {
         return h.0;
@@ -266,11 +310,16 @@ fn field_at(text: &str, span: Range<usize>) -> String {
     }
     // The key immediately before the error, or the error's own text if it is a key.
     let before = String::from_utf8_lossy(&bytes[line_start..start]);
-    let at_err = String::from_utf8_lossy(&bytes[start..span.end.clamp(start, line_end)]).trim().to_owned();
+    let at_err = String::from_utf8_lossy(&bytes[start..span.end.clamp(start, line_end)])
+        .trim()
+        .to_owned();
     let inner = if is_bare_key(&at_err) && !before.trim_end().ends_with('=') {
         Some(at_err)
     } else {
-        before.trim_end().strip_suffix('=').and_then(|b| last_key(b.trim_end()))
+        before
+            .trim_end()
+            .strip_suffix('=')
+            .and_then(|b| last_key(b.trim_end()))
     };
     if let Some(k) = inner {
         if line_key.as_deref() != Some(k.as_str()) || before.contains('{') {
@@ -287,12 +336,16 @@ fn field_at(text: &str, span: Range<usize>) -> String {
 /// If `line` is a `[table]` or `[[array]]` header, its path and whether it is an array.
 fn header_path(line: &str) -> Option<(String, bool)> {
     let t = line.split('#').next().unwrap_or("").trim();
-    let (inner, is_array) = if let Some(x) = t.strip_prefix("[[").and_then(|x| x.strip_suffix("]]")) {
+    let (inner, is_array) = if let Some(x) = t.strip_prefix("[[").and_then(|x| x.strip_suffix("]]"))
+    {
         (x, true)
     } else {
         (t.strip_prefix('[')?.strip_suffix(']')?, false)
     };
-    let path: Vec<&str> = inner.split('.').map(|p| p.trim().trim_matches('"')).collect();
+    let path: Vec<&str> = inner
+        .split('.')
+        .map(|p| p.trim().trim_matches('"'))
+        .collect();
     if path.iter().all(|p| is_bare_key(p)) {
         Some((path.join("."), is_array))
     } else {
@@ -301,21 +354,34 @@ fn header_path(line: &str) -> Option<(String, bool)> {
 }
 
 fn is_bare_key(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 /// The key of a `key = value` line (dotted keys kept).
 fn leading_key(line: &str) -> Option<String> {
     let (k, _) = line.split_once('=')?;
     let k = k.trim();
-    let ok = k.split('.').all(|p| is_bare_key(p.trim().trim_matches('"')));
-    ok.then(|| k.split('.').map(|p| p.trim().trim_matches('"')).collect::<Vec<_>>().join("."))
+    let ok = k
+        .split('.')
+        .all(|p| is_bare_key(p.trim().trim_matches('"')));
+    ok.then(|| {
+        k.split('.')
+            .map(|p| p.trim().trim_matches('"'))
+            .collect::<Vec<_>>()
+            .join(".")
+    })
 }
 
 /// The bare key at the end of `s` (e.g. `timeout` in `{ call = "a", timeout`).
 fn last_key(s: &str) -> Option<String> {
     let is_key = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.';
-    let start = s.char_indices().rev().find(|&(_, c)| !is_key(c)).map_or(0, |(i, c)| i + c.len_utf8());
+    let start = s
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| !is_key(c))
+        .map_or(0, |(i, c)| i + c.len_utf8());
     let k = &s[start..];
     (!k.is_empty()).then(|| k.trim_matches('.').to_owned())
 }
@@ -336,6 +402,28 @@ mod tests {
         assert_eq!(at("4"), "w[1].z.q");
         assert_eq!(at("p"), "w[1].z.p");
         assert_eq!(at("[a.b]"), "a.b");
+    }
+
+    #[test]
+    fn messages_are_one_printable_line() {
+        let e = Kind::Invalid.at(
+            Location {
+                file: "f".into(),
+                line: 1,
+                field: "a\nb".into(),
+            },
+            "x\r\ny\tz",
+        );
+        assert_eq!(e.to_string(), "f:1: a\\nb: x; y\\tz");
+        let e = Kind::Syntax.at(
+            Location {
+                file: "f".into(),
+                line: 1,
+                field: "a".into(),
+            },
+            "\n",
+        );
+        assert!(e.to_string().starts_with("f:1: a: invalid TOML here"));
     }
 
     #[test]

@@ -37,7 +37,9 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Loc<T> {
 struct LocVisitor<T>(PhantomData<T>);
 
 /// Reads the spanned protocol after its first key, `START`.
-fn read_spanned<'de, T: Deserialize<'de>, A: MapAccess<'de>>(mut map: A) -> Result<Loc<T>, A::Error> {
+fn read_spanned<'de, T: Deserialize<'de>, A: MapAccess<'de>>(
+    mut map: A,
+) -> Result<Loc<T>, A::Error> {
     let start: usize = map.next_value()?;
     let mut end: Option<usize> = None;
     let mut value: Option<T> = None;
@@ -49,7 +51,10 @@ fn read_spanned<'de, T: Deserialize<'de>, A: MapAccess<'de>>(mut map: A) -> Resu
         }
     }
     match (end, value) {
-        (Some(end), Some(value)) => Ok(Loc { span: Some(start..end), value }),
+        (Some(end), Some(value)) => Ok(Loc {
+            span: Some(start..end),
+            value,
+        }),
         (None, _) => Err(de::Error::missing_field(END)),
         (_, None) => Err(de::Error::missing_field(VALUE)),
     }
@@ -67,7 +72,10 @@ impl<'de, T: Deserialize<'de>> de::Visitor<'de> for LocVisitor<T> {
             Some(k) if k.name == START => read_spanned(map),
             first => {
                 let span = first.as_ref().and_then(|k| k.span.clone());
-                let rest = Prepend { first: first.map(|k| k.name), map };
+                let rest = Prepend {
+                    first: first.map(|k| k.name),
+                    map,
+                };
                 let value = T::deserialize(MapAccessDeserializer::new(rest))?;
                 Ok(Loc { span, value })
             }
@@ -123,11 +131,17 @@ impl<'de> de::Visitor<'de> for KeyVisitor {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Key, E> {
-        Ok(Key { name: v.to_owned(), span: None })
+        Ok(Key {
+            name: v.to_owned(),
+            span: None,
+        })
     }
 
     fn visit_string<E: de::Error>(self, v: String) -> Result<Key, E> {
-        Ok(Key { name: v, span: None })
+        Ok(Key {
+            name: v,
+            span: None,
+        })
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Key, A::Error> {
@@ -135,7 +149,10 @@ impl<'de> de::Visitor<'de> for KeyVisitor {
         match map.next_key::<Key>()? {
             Some(k) if k.name == START => {
                 let loc: Loc<String> = read_spanned(map)?;
-                Ok(Key { name: loc.value, span: loc.span })
+                Ok(Key {
+                    name: loc.value,
+                    span: loc.span,
+                })
             }
             _ => Err(de::Error::custom("expected a key")),
         }
@@ -151,7 +168,10 @@ struct Prepend<A> {
 impl<'de, A: MapAccess<'de>> MapAccess<'de> for Prepend<A> {
     type Error = A::Error;
 
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, A::Error> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, A::Error> {
         match self.first.take() {
             Some(k) => seed.deserialize(k.into_deserializer()).map(Some),
             None => self.map.next_key_seed(seed),

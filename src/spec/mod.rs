@@ -56,8 +56,10 @@ use std::path::Path;
 /// Reads and compiles the scenario at `path`. Models and data files are looked up
 /// relative to it; messages name it as given.
 pub fn load(path: &Path) -> Result<Scenario, SpecError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| SpecError::Io { file: path.display().to_string(), message: e.to_string() })?;
+    let text = std::fs::read_to_string(path).map_err(|e| SpecError::Io {
+        file: path.display().to_string(),
+        message: e.to_string(),
+    })?;
     load_str(&text, path)
 }
 

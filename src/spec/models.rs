@@ -6,7 +6,7 @@
 //! relative to the scenario file. The scenario's keys override the model's key by key;
 //! an operation defined in the scenario replaces the model's operation of that name.
 
-use super::error::{choices, FileId, Kind, Source, Sources, SpecError};
+use super::error::{FileId, Kind, Source, Sources, SpecError};
 use super::loc::Loc;
 use super::raw::{RawOperation, RawService};
 use std::collections::BTreeMap;
@@ -81,11 +81,19 @@ pub(crate) fn merge(
         merged.queue = merged.queue.or_else(|| tag(file, &m.queue));
         merged.balancer = merged.balancer.or_else(|| tag(file, &m.balancer));
         for (op, v) in m.operations.iter().flatten() {
-            merged.operations.insert(op.clone(), Sourced { file, v: v.clone() });
+            merged
+                .operations
+                .insert(op.clone(), Sourced { file, v: v.clone() });
         }
     }
     for (op, v) in s.operations.iter().flatten() {
-        merged.operations.insert(op.clone(), Sourced { file: main, v: v.clone() });
+        merged.operations.insert(
+            op.clone(),
+            Sourced {
+                file: main,
+                v: v.clone(),
+            },
+        );
     }
     Ok(merged)
 }
@@ -109,7 +117,10 @@ fn load_model(
             }
         }
     } else {
-        let valid = !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        let valid = !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         let candidates = if valid { model_dirs(&dir) } else { Vec::new() };
         let mut found = None;
         for d in &candidates {
@@ -128,14 +139,26 @@ fn load_model(
         match found {
             Some(f) => f,
             None => match BUILTIN.iter().find(|(n, _)| *n == name) {
-                Some((n, t)) => (PathBuf::from(format!("builtin:models/{n}.toml")), (*t).to_owned()),
+                Some((n, t)) => (
+                    PathBuf::from(format!("builtin:models/{n}.toml")),
+                    (*t).to_owned(),
+                ),
                 None => {
-                    let looked: Vec<String> = candidates.iter().map(|d| d.display().to_string()).collect();
-                    let msg = format!(
-                        "unknown model \"{name}\" (looked in {}); built-in models: {}",
-                        if looked.is_empty() { "no directory".to_owned() } else { looked.join(", ") },
-                        choices(BUILTIN.iter().map(|(n, _)| *n)).trim_start_matches("valid choices: ")
-                    );
+                    let looked: Vec<String> =
+                        candidates.iter().map(|d| d.display().to_string()).collect();
+                    let msg = if !valid {
+                        format!("invalid model name \"{name}\"; use a built-in model ({}) or a path ending in .toml", builtin_models().join(", "))
+                    } else {
+                        format!(
+                            "unknown model \"{name}\" (looked in {}); built-in models: {}",
+                            if looked.is_empty() {
+                                "no directory".to_owned()
+                            } else {
+                                looked.join(", ")
+                            },
+                            builtin_models().join(", ")
+                        )
+                    };
                     return Err(src.err(Kind::Unknown, main, &model.span, field, msg));
                 }
             },
@@ -145,11 +168,26 @@ fn load_model(
         return Ok((*id, raw.clone()));
     }
     let display = path.display().to_string();
-    let mdir = if display.starts_with("builtin:") { dir } else { path.parent().map(Path::to_path_buf).unwrap_or_default() };
-    let file = src.add(Source { display, text, dir: mdir });
-    let raw: RawService = toml::from_str(&src.get(file).text).map_err(|e| src.toml_error(file, &e))?;
+    let mdir = if display.starts_with("builtin:") {
+        dir
+    } else {
+        path.parent().map(Path::to_path_buf).unwrap_or_default()
+    };
+    let file = src.add(Source {
+        display,
+        text,
+        dir: mdir,
+    });
+    let raw: RawService =
+        toml::from_str(&src.get(file).text).map_err(|e| src.toml_error(file, &e))?;
     if let Some(m) = &raw.model {
-        return Err(src.err(Kind::Invalid, file, &m.span, "model", "a model file cannot itself use `model`"));
+        return Err(src.err(
+            Kind::Invalid,
+            file,
+            &m.span,
+            "model",
+            "a model file cannot itself use `model`",
+        ));
     }
     cache.loaded.push((path, file, raw.clone()));
     Ok((file, raw))

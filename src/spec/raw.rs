@@ -243,7 +243,9 @@ impl<'de> de::Visitor<'de> for RawDistVisitor {
     type Value = RawDist;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a duration such as \"5ms\" or a table such as { dist = \"exp\", mean = \"5ms\" }")
+        f.write_str(
+            "a duration such as \"5ms\" or a table such as { dist = \"exp\", mean = \"5ms\" }",
+        )
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<RawDist, E> {
         Ok(RawDist::Scalar(StrOrNum::Str(v.to_owned())))
@@ -258,7 +260,8 @@ impl<'de> de::Visitor<'de> for RawDistVisitor {
         Ok(RawDist::Scalar(StrOrNum::Num(v)))
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawDist, A::Error> {
-        RawDistTable::deserialize(MapAccessDeserializer::new(map)).map(|t| RawDist::Table(Box::new(t)))
+        RawDistTable::deserialize(MapAccessDeserializer::new(map))
+            .map(|t| RawDist::Table(Box::new(t)))
     }
 }
 

@@ -21,7 +21,9 @@ fn unit_ns(unit: &str) -> Option<u64> {
 
 /// Splits "12.5ms" into ("12.5", "ms"), trimming spaces between them.
 fn split_number(s: &str) -> (&str, &str) {
-    let end = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
+    let end = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
     (&s[..end], s[end..].trim_start())
 }
 
@@ -31,26 +33,39 @@ fn split_number(s: &str) -> (&str, &str) {
 pub fn parse_duration(s: &str) -> Result<SimTime, String> {
     let t = s.trim();
     if t.is_empty() {
-        return Err(format!("empty duration; use a number with a unit ({UNIT_LIST}), e.g. \"5ms\""));
+        return Err(format!(
+            "empty duration; use a number with a unit ({UNIT_LIST}), e.g. \"5ms\""
+        ));
     }
     if t.starts_with('-') {
-        return Err(format!("duration \"{s}\" is negative; durations must be >= 0"));
+        return Err(format!(
+            "duration \"{s}\" is negative; durations must be >= 0"
+        ));
     }
     let (num, unit) = split_number(t.strip_prefix('+').unwrap_or(t));
     if num.is_empty() || num == "." || num.matches('.').count() > 1 {
-        return Err(format!("invalid duration \"{s}\"; expected a number with a unit ({UNIT_LIST}), e.g. \"5ms\""));
+        return Err(format!(
+            "invalid duration \"{s}\"; expected a number with a unit ({UNIT_LIST}), e.g. \"5ms\""
+        ));
     }
     if unit.is_empty() {
-        return Err(format!("duration \"{s}\" has no unit; add one of {UNIT_LIST}, e.g. \"{num}ms\""));
+        return Err(format!(
+            "duration \"{s}\" has no unit; add one of {UNIT_LIST}, e.g. \"{num}ms\""
+        ));
     }
     let Some(scale) = unit_ns(unit) else {
-        return Err(format!("unknown unit \"{unit}\" in duration \"{s}\"; valid units: {UNIT_LIST}"));
+        return Err(format!(
+            "unknown unit \"{unit}\" in duration \"{s}\"; valid units: {UNIT_LIST}"
+        ));
     };
     let (int, frac) = num.split_once('.').unwrap_or((num, ""));
     let too_long = || format!("duration \"{s}\" is too long");
     let mut ns: u128 = 0;
     for d in int.bytes() {
-        ns = ns.checked_mul(10).and_then(|v| v.checked_add(u128::from(d - b'0'))).ok_or_else(too_long)?;
+        ns = ns
+            .checked_mul(10)
+            .and_then(|v| v.checked_add(u128::from(d - b'0')))
+            .ok_or_else(too_long)?;
         if ns > u128::from(u64::MAX) {
             return Err(too_long());
         }
@@ -78,13 +93,19 @@ pub fn parse_rate(s: &str) -> Result<f64, String> {
     };
     let value: f64 = match num.parse::<f64>() {
         Ok(v) if !num.is_empty() && num.bytes().all(|b| b.is_ascii_digit() || b == b'.') => v,
-        _ => return Err(format!("invalid rate \"{s}\"; expected a number per unit, e.g. \"50/s\" or \"3000/m\"")),
+        _ => {
+            return Err(format!(
+                "invalid rate \"{s}\"; expected a number per unit, e.g. \"50/s\" or \"3000/m\""
+            ))
+        }
     };
     let per_sec = match per {
         None => value,
         Some(unit) => {
             let Some(ns) = unit_ns(unit) else {
-                return Err(format!("unknown unit \"{unit}\" in rate \"{s}\"; valid units: {UNIT_LIST}"));
+                return Err(format!(
+                    "unknown unit \"{unit}\" in rate \"{s}\"; valid units: {UNIT_LIST}"
+                ));
             };
             value * (1e9 / ns as f64)
         }
@@ -120,14 +141,20 @@ mod tests {
     #[test]
     fn bad_durations_say_what_is_wrong() {
         assert!(parse_duration("5").unwrap_err().contains("has no unit"));
-        assert!(parse_duration("5 parsecs").unwrap_err().contains("unknown unit"));
+        assert!(parse_duration("5 parsecs")
+            .unwrap_err()
+            .contains("unknown unit"));
         assert!(parse_duration("-5ms").unwrap_err().contains("negative"));
         assert!(parse_duration("").unwrap_err().contains("empty"));
         assert!(parse_duration("ms").is_err());
         assert!(parse_duration("1.2.3s").is_err());
         assert!(parse_duration("1e3ms").is_err());
-        assert!(parse_duration("99999999999999999999999h").unwrap_err().contains("too long"));
-        assert!(parse_duration("9999999999h").unwrap_err().contains("too long"));
+        assert!(parse_duration("99999999999999999999999h")
+            .unwrap_err()
+            .contains("too long"));
+        assert!(parse_duration("9999999999h")
+            .unwrap_err()
+            .contains("too long"));
         assert!(parse_duration("1.00000000000000000000000000000001s").is_ok());
     }
 
@@ -145,7 +172,9 @@ mod tests {
     fn bad_rates_are_rejected() {
         assert!(parse_rate("fast").is_err());
         assert!(parse_rate("-5/s").is_err());
-        assert!(parse_rate("5/fortnight").unwrap_err().contains("unknown unit"));
+        assert!(parse_rate("5/fortnight")
+            .unwrap_err()
+            .contains("unknown unit"));
         assert!(parse_rate("NaN").is_err());
         assert!(parse_rate("inf/s").is_err());
         assert!(parse_rate("/s").is_err());

@@ -18,7 +18,13 @@ pub(crate) struct In<'a> {
 }
 
 impl In<'_> {
-    pub(crate) fn err<T>(&self, kind: Kind, loc: &Loc<T>, field: &str, msg: impl Into<String>) -> SpecError {
+    pub(crate) fn err<T>(
+        &self,
+        kind: Kind,
+        loc: &Loc<T>,
+        field: &str,
+        msg: impl Into<String>,
+    ) -> SpecError {
         self.src.err(kind, self.file, &loc.span, field, msg)
     }
 
@@ -26,28 +32,59 @@ impl In<'_> {
     pub(crate) fn duration(&self, v: &Loc<StrOrNum>, field: &str) -> Result<SimTime, SpecError> {
         match &v.value {
             StrOrNum::Str(s) => parse_duration(s).map_err(|m| self.err(Kind::Invalid, v, field, m)),
-            StrOrNum::Num(n) => Err(self.err(Kind::Invalid, v, field, format!("{DURATION_HINT} (got the bare number {n})"))),
+            StrOrNum::Num(n) => Err(self.err(
+                Kind::Invalid,
+                v,
+                field,
+                format!("{DURATION_HINT} (got the bare number {n})"),
+            )),
         }
     }
 
     /// An optional duration that must be > 0 when given.
-    pub(crate) fn timeout(&self, v: &Option<Loc<StrOrNum>>, field: &str) -> Result<Option<SimTime>, SpecError> {
+    pub(crate) fn timeout(
+        &self,
+        v: &Option<Loc<StrOrNum>>,
+        field: &str,
+    ) -> Result<Option<SimTime>, SpecError> {
         let Some(v) = v else { return Ok(None) };
         match self.duration(v, field)? {
-            0 => Err(self.err(Kind::Invalid, v, field, "a timeout must be greater than 0s; remove it to wait forever")),
+            0 => Err(self.err(
+                Kind::Invalid,
+                v,
+                field,
+                "a timeout must be greater than 0s; remove it to wait forever",
+            )),
             t => Ok(Some(t)),
         }
     }
 
     /// A rate ("50/s", or a bare number per second), finite and >= 0; > 0 if `positive`.
-    pub(crate) fn rate(&self, v: &Loc<StrOrNum>, field: &str, positive: bool) -> Result<f64, SpecError> {
+    pub(crate) fn rate(
+        &self,
+        v: &Loc<StrOrNum>,
+        field: &str,
+        positive: bool,
+    ) -> Result<f64, SpecError> {
         let r = match &v.value {
             StrOrNum::Str(s) => parse_rate(s).map_err(|m| self.err(Kind::Invalid, v, field, m))?,
             StrOrNum::Num(n) if n.is_finite() && *n >= 0.0 => *n,
-            StrOrNum::Num(n) => return Err(self.err(Kind::Invalid, v, field, format!("invalid rate {n}; rates are >= 0, e.g. \"50/s\""))),
+            StrOrNum::Num(n) => {
+                return Err(self.err(
+                    Kind::Invalid,
+                    v,
+                    field,
+                    format!("invalid rate {n}; rates are >= 0, e.g. \"50/s\""),
+                ))
+            }
         };
         if positive && r <= 0.0 {
-            return Err(self.err(Kind::Invalid, v, field, "the rate must be greater than 0, e.g. \"50/s\""));
+            return Err(self.err(
+                Kind::Invalid,
+                v,
+                field,
+                "the rate must be greater than 0, e.g. \"50/s\"",
+            ));
         }
         Ok(r)
     }
@@ -58,23 +95,50 @@ impl In<'_> {
         if (0.0..=1.0).contains(&p) {
             Ok(p)
         } else {
-            Err(self.err(Kind::Invalid, v, field, format!("probability {p} is outside [0, 1]")))
+            Err(self.err(
+                Kind::Invalid,
+                v,
+                field,
+                format!("probability {p} is outside [0, 1]"),
+            ))
         }
     }
 
     /// An integer in `[min, max]`.
-    pub(crate) fn int(&self, v: &Loc<i64>, field: &str, min: i64, max: i64) -> Result<i64, SpecError> {
+    pub(crate) fn int(
+        &self,
+        v: &Loc<i64>,
+        field: &str,
+        min: i64,
+        max: i64,
+    ) -> Result<i64, SpecError> {
         if (min..=max).contains(&v.value) {
             Ok(v.value)
         } else if v.value < min {
-            Err(self.err(Kind::Invalid, v, field, format!("must be >= {min}, got {}", v.value)))
+            Err(self.err(
+                Kind::Invalid,
+                v,
+                field,
+                format!("must be >= {min}, got {}", v.value),
+            ))
         } else {
-            Err(self.err(Kind::Invalid, v, field, format!("must be <= {max}, got {}", v.value)))
+            Err(self.err(
+                Kind::Invalid,
+                v,
+                field,
+                format!("must be <= {max}, got {}", v.value),
+            ))
         }
     }
 
     /// An optional count in `[min, u32::MAX]`, with a default.
-    pub(crate) fn count(&self, v: &Option<Loc<i64>>, field: &str, min: i64, default: u32) -> Result<u32, SpecError> {
+    pub(crate) fn count(
+        &self,
+        v: &Option<Loc<i64>>,
+        field: &str,
+        min: i64,
+        default: u32,
+    ) -> Result<u32, SpecError> {
         match v {
             None => Ok(default),
             Some(v) => Ok(self.int(v, field, min, i64::from(u32::MAX))? as u32),
@@ -82,18 +146,38 @@ impl In<'_> {
     }
 
     /// "rest" or "grpc", default rest.
-    pub(crate) fn protocol(&self, v: &Option<Loc<String>>, field: &str) -> Result<Protocol, SpecError> {
-        let Some(v) = v else { return Ok(Protocol::Rest) };
+    pub(crate) fn protocol(
+        &self,
+        v: &Option<Loc<String>>,
+        field: &str,
+    ) -> Result<Protocol, SpecError> {
+        let Some(v) = v else {
+            return Ok(Protocol::Rest);
+        };
         match v.value.as_str() {
             "rest" => Ok(Protocol::Rest),
             "grpc" => Ok(Protocol::Grpc),
-            other => Err(self.err(Kind::Unknown, v, field, format!("unknown protocol \"{other}\"; {}", choices(["rest", "grpc"])))),
+            other => Err(self.err(
+                Kind::Unknown,
+                v,
+                field,
+                format!(
+                    "unknown protocol \"{other}\"; {}",
+                    choices(["rest", "grpc"])
+                ),
+            )),
         }
     }
 
     /// A load-balancing policy, default round-robin.
-    pub(crate) fn balancer(&self, v: &Option<Loc<String>>, field: &str) -> Result<Balancer, SpecError> {
-        let Some(v) = v else { return Ok(Balancer::RoundRobin) };
+    pub(crate) fn balancer(
+        &self,
+        v: &Option<Loc<String>>,
+        field: &str,
+    ) -> Result<Balancer, SpecError> {
+        let Some(v) = v else {
+            return Ok(Balancer::RoundRobin);
+        };
         match v.value.as_str() {
             "round-robin" => Ok(Balancer::RoundRobin),
             "random" => Ok(Balancer::Random),
@@ -102,7 +186,10 @@ impl In<'_> {
                 Kind::Unknown,
                 v,
                 field,
-                format!("unknown balancer \"{other}\"; {}", choices(["round-robin", "random", "least-outstanding"])),
+                format!(
+                    "unknown balancer \"{other}\"; {}",
+                    choices(["round-robin", "random", "least-outstanding"])
+                ),
             )),
         }
     }

@@ -508,6 +508,7 @@ impl<'a> Engine<'a> {
                 timeout,
                 payload_bytes,
                 link,
+                ..
             } = *call;
             let cost = sc.protocol(protocol).cost(payload_bytes);
             let child = self.send_call(

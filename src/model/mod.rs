@@ -8,8 +8,10 @@
 //! synchronous calls), so the engine may index without checking.
 
 mod dist;
+mod resilience;
 
 pub use dist::Dist;
+pub use resilience::{BreakerPolicy, Fault, FaultKind, FaultSchedule, FaultTarget, Policies, RetryPolicy};
 
 use crate::kernel::SimTime;
 use serde::Serialize;
@@ -37,6 +39,11 @@ pub struct SimSettings {
     pub warmup: SimTime,
     /// Number of independent replications.
     pub replications: u32,
+    /// Width of a timeline interval (default 1 s).
+    pub timeline: SimTime,
+    /// A non-faulted service whose failure rate during a fault window exceeds this is in
+    /// the blast radius (default 0.01).
+    pub blast_threshold: f64,
 }
 
 /// How a caller chooses among a service's replicas.
@@ -111,6 +118,8 @@ pub struct Call {
     pub payload_bytes: u32,
     /// The network path used (both ways).
     pub link: LinkId,
+    /// Index of this call site in [`Scenario::policies`] (every call has one).
+    pub site: u32,
 }
 
 /// Steps run in order; the calls within one group run in parallel.
@@ -160,6 +169,15 @@ pub enum Arrivals {
     },
 }
 
+/// A token-bucket rate limit.
+#[derive(Clone, Copy, Debug)]
+pub struct RateLimit {
+    /// Tokens added per second.
+    pub rate: f64,
+    /// Bucket size (the largest burst admitted at once), >= 1.
+    pub burst: u32,
+}
+
 /// An entry flow: clients calling one operation.
 #[derive(Clone, Debug)]
 pub struct Workload {
@@ -173,6 +191,11 @@ pub struct Workload {
     pub protocol: Protocol,
     /// Client-side timeout, if any.
     pub timeout: Option<SimTime>,
+    /// Propagate the client timeout as a deadline: callees give up on work whose
+    /// deadline has passed, and no downstream call waits past it.
+    pub deadline: bool,
+    /// Admission rate limit at the entry (token bucket), if any.
+    pub rate_limit: Option<RateLimit>,
     /// Arrival process.
     pub arrivals: Arrivals,
 }
@@ -194,6 +217,10 @@ pub struct Scenario {
     pub protocols: [ProtocolProfile; 2],
     /// Entry flows.
     pub workloads: Vec<Workload>,
+    /// Resilience policies of every call site, indexed by [`Call::site`].
+    pub policies: Vec<Policies>,
+    /// Injected failures.
+    pub faults: Vec<Fault>,
 }
 
 impl Scenario {

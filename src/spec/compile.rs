@@ -105,6 +105,16 @@ pub(crate) fn compile(text: &str, origin: &Path) -> Result<Scenario, SpecError> 
         ));
     }
 
+    let mut next_site = 0u32;
+    for op in &mut operations {
+        for g in &mut op.groups {
+            for c in &mut g.calls {
+                c.site = next_site;
+                next_site += 1;
+            }
+        }
+    }
+    let policies = (0..next_site).map(|_| Default::default()).collect();
     let name = origin.file_stem().map_or_else(
         || "scenario".to_owned(),
         |s| s.to_string_lossy().into_owned(),
@@ -115,8 +125,10 @@ pub(crate) fn compile(text: &str, origin: &Path) -> Result<Scenario, SpecError> 
         services,
         operations,
         links,
+        policies,
         protocols,
         workloads,
+        faults: Vec::new(),
     })
 }
 
@@ -173,6 +185,8 @@ fn simulation(at: &In, sim: Option<&Loc<RawSimulation>>) -> Result<SimSettings, 
         duration,
         warmup,
         replications,
+        timeline: crate::kernel::NANOS_PER_SEC,
+        blast_threshold: 0.01,
     })
 }
 
@@ -595,6 +609,7 @@ fn call(
         timeout,
         payload_bytes,
         link,
+        site: u32::MAX, // assigned after compilation
     })
 }
 
@@ -779,6 +794,8 @@ fn workload(at: &In, names: &Names, w: &Loc<RawWorkload>, i: usize) -> Result<Wo
         link,
         protocol,
         timeout,
+        deadline: false,
+        rate_limit: None,
         arrivals,
     })
 }

@@ -8,16 +8,30 @@
 //! for every downstream call it makes (this is what makes synchronous chains fragile),
 //! then replies over the same link.
 //!
-//! Timeouts are lazy: a timeout event carries a generational handle to its call and is
-//! ignored if the call has already finished. A caller that gives up abandons the call;
-//! the callee's execution goes on (wasted work) and its reply is dropped as late.
+//! A step's call is a *logical call* at a call site; resilience policies (retry,
+//! hedging, circuit breaker, bulkhead, fallback, deadlines) turn it into one or more
+//! *attempts*, each a call of its own. Timeouts are lazy: a timeout carries a
+//! generational handle and is ignored if its call has already finished. A caller that
+//! gives up abandons the attempt; the callee's execution goes on (wasted work) and its
+//! reply is dropped as late.
+//!
+//! Module map: `clients` (arrivals, rate limiting, responses), `calls` (attempts,
+//! replies, timeouts, policies, root causes), `exec` (admission, workers, steps),
+//! `faults` (injection), `breaker` (the circuit-breaker state machine), `slab` and
+//! `timers` (allocation-free bookkeeping).
 
+mod breaker;
+mod calls;
+mod clients;
+mod exec;
+mod faults;
 mod slab;
 mod timers;
 
 use crate::kernel::{self, stable_id, EventQueue, RngStream, SimTime, StreamKey};
-use crate::metrics::{Component, FailureReason, Outcome, RunMetrics};
-use crate::model::{Arrivals, Balancer, Call, OpId, Scenario, ServiceId};
+use crate::metrics::{FaultWindow, Outcome, RunMetrics};
+use crate::model::{Call, OpId, Scenario};
+use breaker::Breaker;
 use slab::{Handle, Slab};
 use std::collections::VecDeque;
 use timers::TimeoutLists;
@@ -31,7 +45,14 @@ mod purpose {
     pub const LOSS: u64 = 5;
     pub const ARRIVALS: u64 = 6;
     pub const THINK: u64 = 7;
+    pub const RETRY: u64 = 8;
+    pub const FAULT: u64 = 9;
 }
+
+/// Marker for "no deadline".
+const NO_DEADLINE: SimTime = SimTime::MAX;
+/// Marker for "not a call site" (client calls).
+const NO_SITE: u32 = u32::MAX;
 
 /// Who is waiting for a call's reply.
 #[derive(Clone, Copy, Debug)]
@@ -42,17 +63,29 @@ enum Caller {
     Execution(Handle),
 }
 
-/// A call in flight: request on the wire, queued or running at the callee, or reply on
-/// the wire.
+/// One attempt of a call: request on the wire, queued or running at the callee, or
+/// reply on the wire.
+#[derive(Clone, Copy)]
 struct CallState {
     caller: Caller,
-    /// Network delay of one message each way is sampled per message on this link.
+    /// The client call of the request this belongs to (itself for a client call).
+    root: Handle,
+    /// Call site (`NO_SITE` for client calls).
+    site: u32,
+    /// Attempt number, 1-based.
+    attempt: u32,
     link: u32,
-    /// Protocol cost of one message of this call (constant per call).
+    /// Protocol cost of one message of this call.
     wire_cost: SimTime,
     sent: SimTime,
-    /// The execution serving this call, once the request has arrived and was admitted.
+    /// Absolute deadline propagated from the client, or `NO_DEADLINE`.
+    deadline: SimTime,
+    /// The execution serving this call, once admitted.
     callee: Option<Handle>,
+    /// Client calls only: some part of the request touched a faulted component.
+    touched_fault: bool,
+    /// Client calls only: sent while a fault was active.
+    during_fault: bool,
 }
 
 /// An execution of an operation on a replica.
@@ -61,30 +94,57 @@ struct Execution {
     replica: u32,
     /// The call this execution answers.
     parent: Handle,
+    root: Handle,
+    deadline: SimTime,
     arrived: SimTime,
+    /// Holding a worker (false while queued).
+    running: bool,
     /// Index of the step group in progress.
     group: u32,
-    /// Calls of the current group still awaited.
+    /// Logical calls of the current group still awaited.
     pending: u32,
-    /// Outstanding child calls (for abandoning them and for root-cause walks).
+    /// Outstanding attempts (for abandoning them and for root-cause walks).
     children: Vec<Handle>,
+    /// A fallback ran in this execution or below it.
+    degraded: bool,
     /// Arrived after the warm-up (counted in service metrics).
     counted: bool,
 }
 
+/// A replica's workers, queue and fault state.
 #[derive(Default)]
 struct Replica {
     busy: u32,
     queue: VecDeque<Handle>,
+    /// Active crash faults (down while > 0).
+    crashed: u32,
+    /// Active hang faults (frozen while > 0).
+    hung: u32,
+    /// Executions whose work finished while hung, resumed when the hang ends.
+    frozen: Vec<Handle>,
+    /// Active slow and error faults (indices into `Scenario::faults`).
+    slow: Vec<u32>,
+    error: Vec<u32>,
 }
 
-/// Events of the microservice engine. Plain data, 24 bytes.
+impl Replica {
+    fn faulted(&self) -> bool {
+        self.crashed > 0 || self.hung > 0 || !self.slow.is_empty() || !self.error.is_empty()
+    }
+}
+
+/// Events of the microservice engine. Plain data, at most 24 bytes.
 #[derive(Clone, Copy, Debug)]
 enum Event {
     /// Next open-loop arrival of a workload.
-    Arrival { workload: u32 },
+    Arrival {
+        workload: u32,
+    },
     /// A closed-loop user sends its next request.
-    UserSend { workload: u32, user: u32 },
+    UserSend {
+        workload: u32,
+        user: u32,
+    },
     /// A call's request reaches replica `replica` to run `op`.
     Deliver {
         call: Handle,
@@ -92,11 +152,51 @@ enum Event {
         replica: u32,
     },
     /// An execution finished its local work.
-    WorkDone { exec: Handle },
+    WorkDone {
+        exec: Handle,
+    },
     /// A call's reply reaches its caller.
-    Reply { call: Handle, outcome: Outcome },
+    Reply {
+        call: Handle,
+        outcome: Outcome,
+    },
     /// The head of timeout list `list` expires.
-    Timeouts { list: u32 },
+    Timeouts {
+        list: u32,
+    },
+    /// A deadline-derived (variable) timeout of one call expires.
+    Timeout {
+        call: Handle,
+    },
+    /// Send attempt `attempt` of `site` for `exec` after a backoff.
+    Retry {
+        exec: Handle,
+        site: u32,
+        attempt: u32,
+    },
+    /// Hedge the attempt `call` of `site` if it is still unanswered.
+    Hedge {
+        exec: Handle,
+        site: u32,
+        call: Handle,
+    },
+    /// A fallback's local work finished.
+    FallbackDone {
+        exec: Handle,
+    },
+    /// A circuit breaker's open period ends.
+    BreakerHalfOpen {
+        site: u32,
+    },
+    /// Fault `fault` starts or ends.
+    FaultStart {
+        fault: u32,
+    },
+    FaultEnd {
+        fault: u32,
+    },
+    /// Close a timeline interval.
+    Tick,
     /// The warm-up ends: reset time integrals.
     WarmupEnd,
 }
@@ -107,9 +207,11 @@ struct ServiceStreams {
     balance: RngStream,
 }
 
-struct LinkStreams {
+struct LinkState {
     latency: RngStream,
     loss: RngStream,
+    /// Active partition faults.
+    partitioned: u32,
 }
 
 struct WorkloadState {
@@ -117,6 +219,20 @@ struct WorkloadState {
     think: RngStream,
     /// Index into a rate schedule.
     segment: usize,
+    /// Rate limiter tokens and last refill time.
+    tokens: f64,
+    refilled: SimTime,
+}
+
+/// Per call-site policy state (shared by the caller service's replicas).
+struct SiteState {
+    call: Call,
+    /// Attempts in flight (bulkhead).
+    in_flight: u32,
+    breaker: Option<Breaker>,
+    /// Retry-budget tokens.
+    retry_tokens: f64,
+    retry_rng: RngStream,
 }
 
 /// The state of one replication.
@@ -130,9 +246,17 @@ struct Engine<'a> {
     calls: Slab<CallState>,
     execs: Slab<Execution>,
     service_rng: Vec<ServiceStreams>,
-    link_rng: Vec<LinkStreams>,
+    links: Vec<LinkState>,
     workloads: Vec<WorkloadState>,
+    sites: Vec<SiteState>,
     timeouts: TimeoutLists,
+    /// Per fault: its stream (stochastic schedules) and the start of its open window.
+    fault_rng: Vec<RngStream>,
+    fault_open: Vec<Option<usize>>,
+    /// Number of faults active now.
+    active_faults: u32,
+    /// Lifetime busy / queued areas at the last tick, per service.
+    tick_areas: Vec<(u128, u128)>,
     metrics: RunMetrics,
 }
 
@@ -188,14 +312,15 @@ impl<'a> Engine<'a> {
                 }
             })
             .collect();
-        let link_rng = sc
+        let links = sc
             .links
             .iter()
             .map(|l| {
                 let name = format!("link:{}", l.name);
-                LinkStreams {
+                LinkState {
                     latency: key(&name, purpose::LATENCY),
                     loss: key(&name, purpose::LOSS),
+                    partitioned: 0,
                 }
             })
             .collect();
@@ -208,8 +333,41 @@ impl<'a> Engine<'a> {
                     arrivals: key(&name, purpose::ARRIVALS),
                     think: key(&name, purpose::THINK),
                     segment: 0,
+                    tokens: w.rate_limit.map_or(0.0, |r| r.burst as f64),
+                    refilled: 0,
                 }
             })
+            .collect();
+        let mut site_calls: Vec<Option<Call>> = vec![None; sc.policies.len()];
+        let mut site_names = vec![String::new(); sc.policies.len()];
+        for op in &sc.operations {
+            for g in &op.groups {
+                for c in &g.calls {
+                    site_calls[c.site as usize] = Some(*c);
+                    site_names[c.site as usize] = format!(
+                        "site:{}->{}",
+                        op.name, sc.operations[c.target.0 as usize].name
+                    );
+                }
+            }
+        }
+        let sites = sc
+            .policies
+            .iter()
+            .zip(site_calls)
+            .zip(&site_names)
+            .map(|((p, call), name)| SiteState {
+                call: call.expect("every site belongs to a call"),
+                in_flight: 0,
+                breaker: p.breaker.clone().map(Breaker::new),
+                retry_tokens: 0.0,
+                retry_rng: key(name, purpose::RETRY),
+            })
+            .collect();
+        let fault_rng = sc
+            .faults
+            .iter()
+            .map(|f| key(&format!("fault:{}", f.name), purpose::FAULT))
             .collect();
         Engine {
             sc,
@@ -220,9 +378,14 @@ impl<'a> Engine<'a> {
             calls: Slab::new(),
             execs: Slab::new(),
             service_rng,
-            link_rng,
+            links,
             workloads,
+            sites,
             timeouts: TimeoutLists::new(timeout_lengths(sc)),
+            fault_rng,
+            fault_open: vec![None; sc.faults.len()],
+            active_faults: 0,
+            tick_areas: vec![(0, 0); sc.services.len()],
             metrics: RunMetrics::new(sc),
         }
     }
@@ -231,453 +394,31 @@ impl<'a> Engine<'a> {
         if self.sc.sim.warmup > 0 {
             queue.schedule(self.sc.sim.warmup, Event::WarmupEnd);
         }
-        for (w, wl) in self.sc.workloads.iter().enumerate() {
-            let workload = w as u32;
-            match &wl.arrivals {
-                Arrivals::Closed { users, think } => {
-                    for user in 0..*users {
-                        // Stagger the first requests by one think time so users do not
-                        // all fire at t = 0.
-                        let t = think.sample(&mut self.workloads[w].think);
-                        queue.schedule(t, Event::UserSend { workload, user });
-                    }
-                }
-                _ => {
-                    if let Some(t) = self.next_arrival(w, 0) {
-                        queue.schedule(t, Event::Arrival { workload });
-                    }
-                }
-            }
-        }
+        queue.schedule(self.sc.sim.timeline.min(self.sc.sim.duration), Event::Tick);
+        self.start_clients(queue);
+        self.start_faults(queue);
     }
 
-    /// Time of the next open-loop arrival after `now`, or `None` past the horizon.
-    fn next_arrival(&mut self, w: usize, now: SimTime) -> Option<SimTime> {
-        let horizon = self.sc.sim.duration;
-        let state = &mut self.workloads[w];
-        let t = match &self.sc.workloads[w].arrivals {
-            Arrivals::Poisson { rate } => now + exp_gap(&mut state.arrivals, *rate),
-            Arrivals::Constant { rate } => now + (1e9 / rate).round().max(1.0) as SimTime,
-            Arrivals::Schedule(segments) => {
-                // Piecewise Poisson by memorylessness: draw with the current rate; if the
-                // draw crosses a boundary, restart from the boundary with the next rate.
-                let mut from = now;
-                loop {
-                    let (_, rate) = segments[state.segment];
-                    let end = segments
-                        .get(state.segment + 1)
-                        .map_or(SimTime::MAX, |s| s.0);
-                    let t = if rate > 0.0 {
-                        from.saturating_add(exp_gap(&mut state.arrivals, rate))
-                    } else {
-                        SimTime::MAX
-                    };
-                    if t < end {
-                        break t;
-                    }
-                    if end == SimTime::MAX {
-                        return None;
-                    }
-                    from = end;
-                    state.segment += 1;
-                }
-            }
-            Arrivals::Closed { .. } => unreachable!("closed workloads have no arrival process"),
-        };
-        (t <= horizon).then_some(t)
-    }
-
-    // ----- calls ---------------------------------------------------------------------
-
-    /// Pick the replica of `service` that receives the next call.
-    #[inline]
-    fn pick_replica(&mut self, service: ServiceId) -> u32 {
-        let s = &self.sc.services[service.0 as usize];
-        let base = self.replica_base[service.0 as usize];
-        if s.replicas == 1 {
-            return base;
-        }
-        let local = match s.balancer {
-            Balancer::RoundRobin => {
-                let rr = &mut self.round_robin[service.0 as usize];
-                let r = *rr;
-                *rr = (r + 1) % s.replicas;
-                r
-            }
-            Balancer::Random => self.service_rng[service.0 as usize]
-                .balance
-                .below(s.replicas),
-            Balancer::LeastOutstanding => {
-                let rng = &mut self.service_rng[service.0 as usize].balance;
-                let a = rng.below(s.replicas);
-                let b = rng.below(s.replicas);
-                let load = |r: u32| {
-                    let rep = &self.replicas[(base + r) as usize];
-                    rep.busy as usize + rep.queue.len()
-                };
-                if load(b) < load(a) {
-                    b
-                } else {
-                    a
-                }
-            }
-        };
-        base + local
-    }
-
-    /// One-way delay of a message on `link`, or `None` if the message is lost.
-    #[inline]
-    fn wire(&mut self, link: u32, wire_cost: SimTime) -> Option<SimTime> {
-        let l = &self.sc.links[link as usize];
-        let streams = &mut self.link_rng[link as usize];
-        if streams.loss.chance(l.loss) {
-            self.metrics.lost_messages += 1;
-            return None;
-        }
-        Some(l.latency.sample(&mut streams.latency) + wire_cost)
-    }
-
-    /// Send a call: choose a replica, put the request on the wire, arm the timeout.
-    fn send_call(
-        &mut self,
-        caller: Caller,
-        target: OpId,
-        link: u32,
-        wire_cost: SimTime,
-        timeout: Option<SimTime>,
-        queue: &mut EventQueue<Event>,
-    ) -> Handle {
-        let service = self.sc.operations[target.0 as usize].service;
-        let replica = self.pick_replica(service);
+    /// Close the timeline interval ending now and schedule the next tick.
+    fn tick(&mut self, queue: &mut EventQueue<Event>) {
         let now = self.now;
-        let state = CallState {
-            caller,
-            link,
-            wire_cost,
-            sent: now,
-            callee: None,
-        };
-        let call = self.calls.insert_with(
-            || CallState { ..state },
-            |slot| {
-                *slot = CallState { ..state };
-            },
-        );
-        if let Some(t) = timeout {
-            if let Some((list, at)) = self.timeouts.arm(now, t, call) {
-                queue.schedule(at, Event::Timeouts { list });
-            }
+        let width = self.sc.sim.timeline;
+        let end = self.sc.sim.duration;
+        let start = now.saturating_sub(1) / width * width;
+        let span = (now - start).max(1) as f64;
+        for s in 0..self.sc.services.len() {
+            let m = &mut self.metrics.services[s];
+            let busy = m.busy.lifetime_area(now);
+            let queued = m.queued.lifetime_area(now);
+            let capacity = m.capacity as f64;
+            let (last_busy, last_queued) = self.tick_areas[s];
+            self.tick_areas[s] = (busy, queued);
+            let iv = self.metrics.timeline.service_at(s, now.saturating_sub(1));
+            iv.utilization = (busy - last_busy) as f64 / span / capacity;
+            iv.queue = (queued - last_queued) as f64 / span;
         }
-        match self.wire(link, wire_cost) {
-            Some(0) => self.deliver(call, target, replica, queue),
-            Some(delay) => queue.schedule(
-                now + delay,
-                Event::Deliver {
-                    call,
-                    op: target,
-                    replica,
-                },
-            ),
-            None => {} // lost: only a timeout will notice
-        }
-        call
-    }
-
-    /// Send the reply of `call` back to its caller.
-    fn reply(&mut self, call: Handle, outcome: Outcome, queue: &mut EventQueue<Event>) {
-        let Some(c) = self.calls.get(call) else {
-            // The caller already gave up; the reply would be discarded on arrival anyway.
-            self.metrics.late_replies += 1;
-            return;
-        };
-        let (link, cost) = (c.link, c.wire_cost);
-        match self.wire(link, cost) {
-            Some(0) => self.on_reply(call, outcome, queue),
-            Some(delay) => queue.schedule(self.now + delay, Event::Reply { call, outcome }),
-            None => {}
-        }
-    }
-
-    // ----- executions ----------------------------------------------------------------
-
-    /// A request arrives at its replica: run, queue, or reject. If the caller has
-    /// already given up, the server does not know: it still does the work (wasted).
-    fn deliver(&mut self, call: Handle, op: OpId, replica_ix: u32, queue: &mut EventQueue<Event>) {
-        let service = self.sc.operations[op.0 as usize].service;
-        let svc = &self.sc.services[service.0 as usize];
-        let replica = &self.replicas[replica_ix as usize];
-        let counted = self.now >= self.sc.sim.warmup;
-        let has_worker = replica.busy < svc.workers;
-        if !has_worker && replica.queue.len() >= svc.queue_capacity as usize {
-            if counted {
-                self.metrics.services[service.0 as usize].rejected += 1;
-            }
-            self.reply(
-                call,
-                Outcome::Failed(
-                    FailureReason::RejectedQueueFull,
-                    Component::Service(service),
-                ),
-                queue,
-            );
-            return;
-        }
-        let now = self.now;
-        let exec = self.execs.insert_with(
-            || Execution {
-                op,
-                replica: replica_ix,
-                parent: call,
-                arrived: now,
-                group: 0,
-                pending: 0,
-                children: Vec::new(),
-                counted,
-            },
-            |e| {
-                e.op = op;
-                e.replica = replica_ix;
-                e.parent = call;
-                e.arrived = now;
-                e.group = 0;
-                e.pending = 0;
-                e.children.clear();
-                e.counted = counted;
-            },
-        );
-        self.metrics.conservation.executions_started += 1;
-        if counted {
-            self.metrics.services[service.0 as usize].admitted += 1;
-        }
-        if let Some(c) = self.calls.get_mut(call) {
-            c.callee = Some(exec);
-        }
-        if has_worker {
-            self.begin(exec, queue);
-        } else {
-            self.replicas[replica_ix as usize].queue.push_back(exec);
-            self.metrics.services[service.0 as usize].queued.add(now, 1);
-        }
-    }
-
-    /// Give an execution a worker and start its local work.
-    fn begin(&mut self, exec: Handle, queue: &mut EventQueue<Event>) {
-        let e = self.execs.get(exec).expect("live execution");
-        let op = &self.sc.operations[e.op.0 as usize];
-        let service = op.service.0 as usize;
-        self.replicas[e.replica as usize].busy += 1;
-        self.metrics.services[service].busy.add(self.now, 1);
-        let work = op.work.sample(&mut self.service_rng[service].work);
-        if work == 0 {
-            self.work_done(exec, queue);
-        } else {
-            queue.schedule(self.now + work, Event::WorkDone { exec });
-        }
-    }
-
-    fn work_done(&mut self, exec: Handle, queue: &mut EventQueue<Event>) {
-        let op_id = self.execs.get(exec).expect("live execution").op;
-        let op = &self.sc.operations[op_id.0 as usize];
-        if self.service_rng[op.service.0 as usize]
-            .error
-            .chance(op.error_probability)
-        {
-            let outcome =
-                Outcome::Failed(FailureReason::InjectedError, Component::Service(op.service));
-            self.complete(exec, outcome, queue);
-        } else {
-            self.run_group(exec, 0, queue);
-        }
-    }
-
-    /// Start step group `group` of an execution (or complete it after the last group).
-    fn run_group(&mut self, exec: Handle, group: u32, queue: &mut EventQueue<Event>) {
-        let sc = self.sc;
-        let e = self.execs.get_mut(exec).expect("live execution");
-        let op = &sc.operations[e.op.0 as usize];
-        let Some(g) = op.groups.get(group as usize) else {
-            self.complete(exec, Outcome::Ok, queue);
-            return;
-        };
-        e.group = group;
-        e.pending = g.calls.len() as u32;
-        for call in &g.calls {
-            let Call {
-                target,
-                protocol,
-                timeout,
-                payload_bytes,
-                link,
-                ..
-            } = *call;
-            let cost = sc.protocol(protocol).cost(payload_bytes);
-            let child = self.send_call(
-                Caller::Execution(exec),
-                target,
-                link.0,
-                cost,
-                timeout,
-                queue,
-            );
-            // A zero-delay hop may have completed (or failed) the whole execution inline.
-            match self.execs.get_mut(exec) {
-                Some(e) if e.group == group => {
-                    if self.calls.contains(child) {
-                        e.children.push(child);
-                    }
-                }
-                _ => return,
-            }
-        }
-    }
-
-    /// Finish an execution: free its worker, abandon its children, reply, and start the
-    /// next queued request of the replica.
-    fn complete(&mut self, exec: Handle, outcome: Outcome, queue: &mut EventQueue<Event>) {
-        let now = self.now;
-        let e = self.execs.get_mut(exec).expect("live execution");
-        let (op, replica, parent, arrived, counted) =
-            (e.op, e.replica, e.parent, e.arrived, e.counted);
-        let mut children = std::mem::take(&mut e.children);
-        for child in children.drain(..) {
-            self.calls.remove(child);
-        }
-        // Give the (empty) buffer back so the slot's next user does not allocate.
-        self.execs.get_mut(exec).expect("live").children = children;
-        self.execs.remove(exec);
-        self.metrics.conservation.executions_finished += 1;
-        let service = self.sc.operations[op.0 as usize].service.0 as usize;
-        let m = &mut self.metrics.services[service];
-        m.busy.add(now, -1);
-        if counted {
-            m.completed += 1;
-            m.sojourn_sum += (now - arrived) as u128;
-            if outcome != Outcome::Ok {
-                m.failed += 1;
-            }
-        }
-        self.replicas[replica as usize].busy -= 1;
-        self.reply(parent, outcome, queue);
-        if let Some(next) = self.replicas[replica as usize].queue.pop_front() {
-            self.metrics.services[service].queued.add(now, -1);
-            self.begin(next, queue);
-        }
-    }
-
-    // ----- replies and timeouts --------------------------------------------------------
-
-    fn on_reply(&mut self, call: Handle, outcome: Outcome, queue: &mut EventQueue<Event>) {
-        let Some(c) = self.calls.get(call) else {
-            self.metrics.late_replies += 1;
-            return;
-        };
-        let (caller, sent) = (c.caller, c.sent);
-        self.calls.remove(call);
-        self.resume(caller, call, sent, outcome, queue);
-    }
-
-    fn on_timeout(&mut self, call: Handle, queue: &mut EventQueue<Event>) {
-        let Some(c) = self.calls.get(call) else {
-            return;
-        };
-        let (caller, sent) = (c.caller, c.sent);
-        let root = self.root_cause(call);
-        self.calls.remove(call);
-        self.resume(
-            caller,
-            call,
-            sent,
-            Outcome::Failed(FailureReason::Timeout, root),
-            queue,
-        );
-    }
-
-    /// Follow the chain of in-progress calls from `call` down to the deepest one: the
-    /// component holding the request there is the root cause of a timeout.
-    fn root_cause(&self, mut call: Handle) -> Component {
-        loop {
-            let c = self.calls.get(call).expect("live call");
-            let Some(exec) = c.callee.and_then(|h| self.execs.get(h)) else {
-                // Not admitted yet, or already answered: the message is on (or lost by)
-                // the network.
-                return Component::Link(crate::model::LinkId(c.link));
-            };
-            match exec.children.first() {
-                Some(&child) => call = child,
-                None => return Component::Service(self.sc.operations[exec.op.0 as usize].service),
-            }
-        }
-    }
-
-    /// Deliver the result of `call` to whoever made it.
-    fn resume(
-        &mut self,
-        caller: Caller,
-        call: Handle,
-        sent: SimTime,
-        outcome: Outcome,
-        queue: &mut EventQueue<Event>,
-    ) {
-        match caller {
-            Caller::Client { workload, user } => {
-                self.client_response(workload, user, sent, outcome, queue)
-            }
-            Caller::Execution(exec) => {
-                let Some(e) = self.execs.get_mut(exec) else {
-                    return;
-                };
-                if let Some(pos) = e.children.iter().position(|&h| h == call) {
-                    e.children.swap_remove(pos);
-                }
-                if outcome != Outcome::Ok {
-                    // Fail fast: the error (with its root cause) propagates to our caller.
-                    self.complete(exec, outcome, queue);
-                    return;
-                }
-                e.pending -= 1;
-                if e.pending == 0 {
-                    let next = e.group + 1;
-                    self.run_group(exec, next, queue);
-                }
-            }
-        }
-    }
-
-    // ----- clients ---------------------------------------------------------------------
-
-    fn client_send(&mut self, workload: u32, user: u32, queue: &mut EventQueue<Event>) {
-        let wl = &self.sc.workloads[workload as usize];
-        let (entry, link, timeout) = (wl.entry, wl.link.0, wl.timeout);
-        let cost = self.sc.protocol(wl.protocol).cost(1024);
-        self.metrics.conservation.requests_sent += 1;
-        if self.now >= self.sc.sim.warmup {
-            self.metrics.flows[workload as usize].generated += 1;
-        }
-        self.send_call(
-            Caller::Client { workload, user },
-            entry,
-            link,
-            cost,
-            timeout,
-            queue,
-        );
-    }
-
-    fn client_response(
-        &mut self,
-        workload: u32,
-        user: u32,
-        sent: SimTime,
-        outcome: Outcome,
-        queue: &mut EventQueue<Event>,
-    ) {
-        self.metrics.conservation.requests_answered += 1;
-        if sent >= self.sc.sim.warmup {
-            self.metrics.flows[workload as usize].record(self.now - sent, outcome);
-        }
-        if let Arrivals::Closed { think, .. } = &self.sc.workloads[workload as usize].arrivals {
-            let t = think.sample(&mut self.workloads[workload as usize].think);
-            queue.schedule(self.now + t, Event::UserSend { workload, user });
+        if now < end {
+            queue.schedule((now + width).min(end), Event::Tick);
         }
     }
 
@@ -689,6 +430,15 @@ impl<'a> Engine<'a> {
         for s in &mut self.metrics.services {
             s.busy.close(end);
             s.queued.close(end);
+        }
+        for (fault, open) in self.fault_open.iter().enumerate() {
+            if let Some(i) = open {
+                self.metrics.fault_windows[*i] = FaultWindow {
+                    fault: fault as u32,
+                    start: self.metrics.fault_windows[*i].start,
+                    end,
+                };
+            }
         }
         let mut in_flight = 0;
         for c in self.calls.iter() {
@@ -737,12 +487,7 @@ impl kernel::Model for Engine<'_> {
     fn handle(&mut self, now: SimTime, event: Event, queue: &mut EventQueue<Event>) {
         self.now = now;
         match event {
-            Event::Arrival { workload } => {
-                self.client_send(workload, 0, queue);
-                if let Some(t) = self.next_arrival(workload as usize, now) {
-                    queue.schedule(t, Event::Arrival { workload });
-                }
-            }
+            Event::Arrival { workload } => self.on_arrival(workload, queue),
             Event::UserSend { workload, user } => self.client_send(workload, user, queue),
             Event::Deliver { call, op, replica } => self.deliver(call, op, replica, queue),
             Event::WorkDone { exec } => self.work_done(exec, queue),
@@ -755,6 +500,18 @@ impl kernel::Model for Engine<'_> {
                     queue.schedule(at, Event::Timeouts { list });
                 }
             }
+            Event::Timeout { call } => self.on_timeout(call, queue),
+            Event::Retry {
+                exec,
+                site,
+                attempt,
+            } => self.on_retry(exec, site, attempt, queue),
+            Event::Hedge { exec, site, call } => self.on_hedge(exec, site, call, queue),
+            Event::FallbackDone { exec } => self.on_fallback_done(exec, queue),
+            Event::BreakerHalfOpen { site } => self.on_breaker_half_open(site),
+            Event::FaultStart { fault } => self.fault_start(fault, queue),
+            Event::FaultEnd { fault } => self.fault_end(fault, queue),
+            Event::Tick => self.tick(queue),
             Event::WarmupEnd => {
                 for s in &mut self.metrics.services {
                     s.busy.reset(now);
@@ -765,7 +522,14 @@ impl kernel::Model for Engine<'_> {
     }
 }
 
-/// Every distinct timeout length the scenario can arm.
+/// Exponential inter-arrival gap for `rate` per second, in ns (at least 1).
+#[inline]
+fn exp_gap(rng: &mut RngStream, rate: f64) -> SimTime {
+    let gap = -(1.0 - rng.unit()).ln() * 1e9 / rate;
+    (gap.round() as SimTime).max(1)
+}
+
+/// Every distinct fixed timeout length the scenario can arm.
 fn timeout_lengths(sc: &Scenario) -> Vec<SimTime> {
     let steps = sc.operations.iter().flat_map(|o| {
         o.groups
@@ -775,11 +539,4 @@ fn timeout_lengths(sc: &Scenario) -> Vec<SimTime> {
     steps
         .chain(sc.workloads.iter().filter_map(|w| w.timeout))
         .collect()
-}
-
-/// Exponential inter-arrival gap for `rate` per second, in ns (at least 1).
-#[inline]
-fn exp_gap(rng: &mut RngStream, rate: f64) -> SimTime {
-    let gap = -(1.0 - rng.unit()).ln() * 1e9 / rate;
-    (gap.round() as SimTime).max(1)
 }

@@ -105,6 +105,18 @@ impl<T> Slab<T> {
         self.len
     }
 
+    /// Handles of the live entries in slot order (deterministic).
+    pub fn handles(&self) -> impl Iterator<Item = Handle> + '_ {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.live)
+            .map(|(i, s)| Handle {
+                index: i as u32,
+                generation: s.generation,
+            })
+    }
+
     /// Live entries in slot order (deterministic).
     pub fn iter(&self) -> impl Iterator<Item = &T> {
         self.slots.iter().filter(|s| s.live).map(|s| &s.value)

@@ -8,6 +8,8 @@ pub struct TimeIntegral {
     level: u64,
     last: SimTime,
     area: u128,
+    /// Area since time 0, never reset (for per-interval timelines).
+    lifetime_area: u128,
     peak: u64,
 }
 
@@ -15,7 +17,9 @@ impl TimeIntegral {
     /// Change the level by `delta` at time `now`.
     #[inline]
     pub fn add(&mut self, now: SimTime, delta: i64) {
-        self.area += self.level as u128 * (now - self.last) as u128;
+        let step = self.level as u128 * (now - self.last) as u128;
+        self.area += step;
+        self.lifetime_area += step;
         self.last = now;
         self.level = (self.level as i64 + delta) as u64;
         self.peak = self.peak.max(self.level);
@@ -31,6 +35,12 @@ impl TimeIntegral {
     /// Close the integral at `now` (end of the run).
     pub fn close(&mut self, now: SimTime) {
         self.add(now, 0);
+    }
+
+    /// Area since time 0 up to `now` (closes the integral at `now`).
+    pub fn lifetime_area(&mut self, now: SimTime) -> u128 {
+        self.add(now, 0);
+        self.lifetime_area
     }
 
     /// Current level.

@@ -5,8 +5,10 @@
 //! running integrals, and nothing is stored per request.
 
 mod level;
+mod timeline;
 
 pub use level::TimeIntegral;
+pub use timeline::{FlowInterval, ServiceInterval, Timeline};
 
 use crate::kernel::SimTime;
 use crate::model::{LinkId, Scenario, ServiceId};
@@ -32,11 +34,15 @@ pub enum FailureReason {
     LostMessage,
     /// A message ended in a dead-letter queue.
     DeadLettered,
+    /// A bulkhead was full.
+    RejectedBulkheadFull,
+    /// The entry's rate limiter refused the request.
+    RejectedRateLimited,
 }
 
 impl FailureReason {
     /// Number of reasons.
-    pub const COUNT: usize = 7;
+    pub const COUNT: usize = 9;
     /// All reasons in report order.
     pub const ALL: [FailureReason; Self::COUNT] = [
         FailureReason::Timeout,
@@ -46,6 +52,8 @@ impl FailureReason {
         FailureReason::InjectedError,
         FailureReason::LostMessage,
         FailureReason::DeadLettered,
+        FailureReason::RejectedBulkheadFull,
+        FailureReason::RejectedRateLimited,
     ];
 
     /// Stable label used in tables and JSON.
@@ -58,6 +66,8 @@ impl FailureReason {
             FailureReason::InjectedError => "injected error",
             FailureReason::LostMessage => "lost message",
             FailureReason::DeadLettered => "dead-lettered",
+            FailureReason::RejectedBulkheadFull => "rejected: bulkhead full",
+            FailureReason::RejectedRateLimited => "rejected: rate limited",
         }
     }
 }
@@ -89,6 +99,8 @@ impl Component {
 pub enum Outcome {
     /// Success.
     Ok,
+    /// Success thanks to a fallback somewhere below (a degraded answer).
+    Degraded,
     /// Failure with its reason and root-cause component.
     Failed(FailureReason, Component),
 }
@@ -124,6 +136,44 @@ pub struct FlowMetrics {
     pub latency_sum: u128,
     /// Exact sum of successful response latencies (ns).
     pub success_latency_sum: u128,
+    /// Successes that were degraded answers (a fallback ran somewhere).
+    pub degraded: u64,
+    /// Failures whose root cause is not the entry service (the fault travelled back).
+    pub cascade: u64,
+    /// Cascade failures of requests that never touched a faulted component.
+    pub collateral: u64,
+    /// Requests sent while a fault was active.
+    pub during_fault: FaultCounters,
+}
+
+/// Counters of the requests sent while at least one fault was active.
+#[derive(Clone, Debug, Default)]
+pub struct FaultCounters {
+    /// Requests sent during a fault.
+    pub requests: u64,
+    /// Of those, answered.
+    pub answered: u64,
+    /// Of those, failed.
+    pub failed: u64,
+    /// Of those, cascade failures.
+    pub cascade: u64,
+    /// Of those, collateral failures.
+    pub collateral: u64,
+}
+
+/// Facts about one client request known when its response arrives.
+#[derive(Clone, Copy, Debug)]
+pub struct ResponseFacts {
+    /// Time from send to response.
+    pub latency: SimTime,
+    /// The outcome.
+    pub outcome: Outcome,
+    /// The entry service of the flow (failures rooted elsewhere are cascades).
+    pub entry: ServiceId,
+    /// Some part of the request's causal tree touched a faulted component.
+    pub touched_fault: bool,
+    /// The request was sent while a fault was active.
+    pub sent_during_fault: bool,
 }
 
 impl FlowMetrics {
@@ -139,25 +189,43 @@ impl FlowMetrics {
             success_latency: new_histogram(),
             latency_sum: 0,
             success_latency_sum: 0,
+            degraded: 0,
+            cascade: 0,
+            collateral: 0,
+            during_fault: FaultCounters::default(),
         }
     }
 
     /// Record one response.
     #[inline]
-    pub fn record(&mut self, latency: SimTime, outcome: Outcome) {
-        let v = latency.max(1);
+    pub fn record(&mut self, r: ResponseFacts) {
+        let v = r.latency.max(1);
         self.latency.saturating_record(v);
-        self.latency_sum += latency as u128;
-        match outcome {
-            Outcome::Ok => {
+        self.latency_sum += r.latency as u128;
+        let mut cascade = false;
+        let mut collateral = false;
+        match r.outcome {
+            Outcome::Ok | Outcome::Degraded => {
                 self.succeeded += 1;
+                self.degraded += (r.outcome == Outcome::Degraded) as u64;
                 self.success_latency.saturating_record(v);
-                self.success_latency_sum += latency as u128;
+                self.success_latency_sum += r.latency as u128;
             }
             Outcome::Failed(reason, root) => {
                 self.failed[reason as usize] += 1;
                 *self.failed_by_root.entry((reason, root)).or_insert(0) += 1;
+                cascade = root != Component::Service(r.entry);
+                collateral = cascade && !r.touched_fault;
+                self.cascade += cascade as u64;
+                self.collateral += collateral as u64;
             }
+        }
+        if r.sent_during_fault {
+            let d = &mut self.during_fault;
+            d.answered += 1;
+            d.failed += matches!(r.outcome, Outcome::Failed(..)) as u64;
+            d.cascade += cascade as u64;
+            d.collateral += collateral as u64;
         }
     }
 
@@ -197,6 +265,65 @@ pub struct ServiceMetrics {
     pub queued: TimeIntegral,
     /// Total workers (replicas x workers), for utilization.
     pub capacity: u64,
+    /// Executions lost to a crash.
+    pub lost_to_crash: u64,
+}
+
+/// What happened at one call site (a step's call with its policies).
+#[derive(Clone, Debug, Default)]
+pub struct SiteMetrics {
+    /// Logical calls made (one per step execution).
+    pub calls: u64,
+    /// Attempts sent (first tries, retries and hedges).
+    pub attempts: u64,
+    /// Retries sent.
+    pub retries: u64,
+    /// Retries refused by the retry budget.
+    pub retries_denied: u64,
+    /// Hedged attempts sent.
+    pub hedges: u64,
+    /// Fallbacks run.
+    pub fallbacks: u64,
+    /// Calls refused by the bulkhead.
+    pub bulkhead_rejections: u64,
+    /// Calls refused by an open circuit breaker.
+    pub breaker_rejections: u64,
+}
+
+/// Circuit-breaker states.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BreakerState {
+    /// Calls flow.
+    Closed,
+    /// Calls are refused.
+    Open,
+    /// A few probes are let through.
+    HalfOpen,
+}
+
+/// One circuit-breaker state change.
+#[derive(Clone, Debug, Serialize)]
+pub struct BreakerTransition {
+    /// When (seconds of simulated time).
+    pub time_s: f64,
+    /// Call site index.
+    pub site: u32,
+    /// From.
+    pub from: BreakerState,
+    /// To.
+    pub to: BreakerState,
+}
+
+/// A period during which a fault was active.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct FaultWindow {
+    /// Index of the fault in `Scenario::faults`.
+    pub fault: u32,
+    /// Start (ns).
+    pub start: SimTime,
+    /// End (ns); the end of the run if the fault was still active.
+    pub end: SimTime,
 }
 
 /// Conservation ledger of one replication, over the whole run (warm-up included).
@@ -212,6 +339,8 @@ pub struct Conservation {
     pub executions_started: u64,
     /// Executions finished.
     pub executions_finished: u64,
+    /// Executions lost to a crash of their replica.
+    pub executions_lost: u64,
     /// Executions still queued or running at the end.
     pub executions_in_progress: u64,
 }
@@ -220,7 +349,8 @@ impl Conservation {
     /// Whether every request and execution is accounted for exactly once.
     pub fn balances(&self) -> bool {
         self.requests_sent == self.requests_answered + self.requests_in_flight
-            && self.executions_started == self.executions_finished + self.executions_in_progress
+            && self.executions_started
+                == self.executions_finished + self.executions_lost + self.executions_in_progress
     }
 }
 
@@ -241,6 +371,14 @@ pub struct RunMetrics {
     pub events: u64,
     /// The conservation ledger.
     pub conservation: Conservation,
+    /// Per call site, indexed like `Scenario::policies`.
+    pub sites: Vec<SiteMetrics>,
+    /// Circuit-breaker state changes, in time order.
+    pub breaker_transitions: Vec<BreakerTransition>,
+    /// Fault activity, in start order.
+    pub fault_windows: Vec<FaultWindow>,
+    /// Per-interval figures.
+    pub timeline: Timeline,
 }
 
 impl RunMetrics {
@@ -265,6 +403,14 @@ impl RunMetrics {
             lost_messages: 0,
             events: 0,
             conservation: Conservation::default(),
+            sites: scenario
+                .policies
+                .iter()
+                .map(|_| SiteMetrics::default())
+                .collect(),
+            breaker_transitions: Vec::new(),
+            fault_windows: Vec::new(),
+            timeline: Timeline::new(scenario),
         }
     }
 }

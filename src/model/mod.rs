@@ -11,7 +11,9 @@ mod dist;
 mod resilience;
 
 pub use dist::Dist;
-pub use resilience::{BreakerPolicy, Fault, FaultKind, FaultSchedule, FaultTarget, Policies, RetryPolicy};
+pub use resilience::{
+    BreakerPolicy, Fault, FaultKind, FaultSchedule, FaultTarget, Policies, RetryPolicy,
+};
 
 use crate::kernel::SimTime;
 use serde::Serialize;
@@ -106,7 +108,7 @@ pub struct Service {
 }
 
 /// One synchronous call made by an operation.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 pub struct Call {
     /// The operation called.
     pub target: OpId,

@@ -1,0 +1,542 @@
+//! Calls and their attempts: routing, the wire, replies, timeouts, root causes, and the
+//! resilience policies that turn one logical call into attempts.
+
+use super::breaker::Admission;
+use super::slab::Handle;
+use super::{CallState, Caller, Engine, Event, NO_DEADLINE, NO_SITE};
+use crate::kernel::{EventQueue, SimTime};
+use crate::metrics::{BreakerState, BreakerTransition, Component, FailureReason, Outcome};
+use crate::model::{Balancer, LinkId, OpId, RetryPolicy, ServiceId};
+
+/// Cap of a retry budget's token bucket.
+const RETRY_BUDGET_CAP: f64 = 10.0;
+
+impl Engine<'_> {
+    /// Pick the replica of `service` that receives the next call.
+    #[inline]
+    fn pick_replica(&mut self, service: ServiceId) -> u32 {
+        let s = &self.sc.services[service.0 as usize];
+        let base = self.replica_base[service.0 as usize];
+        if s.replicas == 1 {
+            return base;
+        }
+        let local = match s.balancer {
+            Balancer::RoundRobin => {
+                let rr = &mut self.round_robin[service.0 as usize];
+                let r = *rr;
+                *rr = (r + 1) % s.replicas;
+                r
+            }
+            Balancer::Random => self.service_rng[service.0 as usize]
+                .balance
+                .below(s.replicas),
+            Balancer::LeastOutstanding => {
+                let rng = &mut self.service_rng[service.0 as usize].balance;
+                let a = rng.below(s.replicas);
+                let b = rng.below(s.replicas);
+                let load = |r: u32| {
+                    let rep = &self.replicas[(base + r) as usize];
+                    rep.busy as usize + rep.queue.len()
+                };
+                if load(b) < load(a) {
+                    b
+                } else {
+                    a
+                }
+            }
+        };
+        base + local
+    }
+
+    /// One-way delay of a message on `link`, or `None` if the message is lost (randomly
+    /// or because the link is partitioned; the request's root is then marked as having
+    /// touched a fault).
+    #[inline]
+    fn wire(&mut self, link: u32, wire_cost: SimTime, root: Handle) -> Option<SimTime> {
+        let l = &self.sc.links[link as usize];
+        let state = &mut self.links[link as usize];
+        if state.partitioned > 0 {
+            self.metrics.lost_messages += 1;
+            self.touch(root);
+            return None;
+        }
+        if state.loss.chance(l.loss) {
+            self.metrics.lost_messages += 1;
+            return None;
+        }
+        Some(l.latency.sample(&mut state.latency) + wire_cost)
+    }
+
+    /// Mark the request rooted at `root` as having touched a faulted component.
+    #[inline]
+    pub(super) fn touch(&mut self, root: Handle) {
+        if let Some(c) = self.calls.get_mut(root) {
+            c.touched_fault = true;
+        }
+    }
+
+    /// Send one attempt: choose a replica, put the request on the wire, arm the timeout.
+    /// `root` is `None` for a client call (which is its own root).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn send_call(
+        &mut self,
+        caller: Caller,
+        root: Option<Handle>,
+        target: OpId,
+        link: u32,
+        wire_cost: SimTime,
+        timeout: Option<SimTime>,
+        site: u32,
+        attempt: u32,
+        deadline: SimTime,
+        queue: &mut EventQueue<Event>,
+    ) -> Handle {
+        let service = self.sc.operations[target.0 as usize].service;
+        let replica = self.pick_replica(service);
+        let now = self.now;
+        let state = CallState {
+            caller,
+            root: root.unwrap_or(Handle {
+                index: u32::MAX,
+                generation: 0,
+            }),
+            site,
+            attempt,
+            link,
+            wire_cost,
+            sent: now,
+            deadline,
+            callee: None,
+            touched_fault: false,
+            during_fault: root.is_none() && self.active_faults > 0,
+        };
+        let call = self.calls.insert_with(|| state, |slot| *slot = state);
+        let root = root.unwrap_or(call);
+        if let Some(c) = self.calls.get_mut(call) {
+            c.root = root;
+        }
+        // The deadline shortens the timeout when it is nearer.
+        let until_deadline = (deadline != NO_DEADLINE).then(|| deadline.saturating_sub(now));
+        match (timeout, until_deadline) {
+            (Some(t), Some(d)) if d < t => queue.schedule(now + d, Event::Timeout { call }),
+            (None, Some(d)) => queue.schedule(now + d, Event::Timeout { call }),
+            (Some(t), _) => {
+                if let Some((list, at)) = self.timeouts.arm(now, t, call) {
+                    queue.schedule(at, Event::Timeouts { list });
+                }
+            }
+            (None, None) => {}
+        }
+        match self.wire(link, wire_cost, root) {
+            Some(0) => self.deliver(call, target, replica, queue),
+            Some(delay) => queue.schedule(
+                now + delay,
+                Event::Deliver {
+                    call,
+                    op: target,
+                    replica,
+                },
+            ),
+            None => {} // lost: only a timeout will notice
+        }
+        call
+    }
+
+    /// Send the reply of `call` back to its caller.
+    pub(super) fn reply(&mut self, call: Handle, outcome: Outcome, queue: &mut EventQueue<Event>) {
+        let Some(c) = self.calls.get(call) else {
+            // The caller already gave up; the reply would be discarded on arrival anyway.
+            self.metrics.late_replies += 1;
+            return;
+        };
+        let (link, cost, root) = (c.link, c.wire_cost, c.root);
+        match self.wire(link, cost, root) {
+            Some(0) => self.on_reply(call, outcome, queue),
+            Some(delay) => queue.schedule(self.now + delay, Event::Reply { call, outcome }),
+            None => {}
+        }
+    }
+
+    pub(super) fn on_reply(
+        &mut self,
+        call: Handle,
+        outcome: Outcome,
+        queue: &mut EventQueue<Event>,
+    ) {
+        if !self.calls.contains(call) {
+            self.metrics.late_replies += 1;
+            return;
+        }
+        self.attempt_done(call, outcome, queue);
+    }
+
+    pub(super) fn on_timeout(&mut self, call: Handle, queue: &mut EventQueue<Event>) {
+        if !self.calls.contains(call) {
+            return;
+        }
+        let root = self.root_cause(call);
+        self.attempt_done(call, Outcome::Failed(FailureReason::Timeout, root), queue);
+    }
+
+    /// Follow the chain of in-progress calls from `call` down to the deepest one: the
+    /// component holding the request there is the root cause of a timeout.
+    fn root_cause(&self, mut call: Handle) -> Component {
+        loop {
+            let c = self.calls.get(call).expect("live call");
+            let Some(exec) = c.callee.and_then(|h| self.execs.get(h)) else {
+                // Not admitted yet, or already answered: the message is on (or lost by)
+                // the network.
+                return Component::Link(LinkId(c.link));
+            };
+            match exec.children.first() {
+                Some(&child) => call = child,
+                None => return Component::Service(self.sc.operations[exec.op.0 as usize].service),
+            }
+        }
+    }
+
+    /// Forget an attempt (answered, timed out or abandoned).
+    pub(super) fn release_call(&mut self, call: Handle) {
+        if let Some(c) = self.calls.get(call) {
+            if c.site != NO_SITE {
+                self.sites[c.site as usize].in_flight -= 1;
+            }
+            self.calls.remove(call);
+        }
+    }
+
+    /// An attempt ended with `outcome`: hand it to whoever made it.
+    fn attempt_done(&mut self, call: Handle, outcome: Outcome, queue: &mut EventQueue<Event>) {
+        let c = *self.calls.get(call).expect("live call");
+        self.release_call(call);
+        let exec = match c.caller {
+            Caller::Client { workload, user } => {
+                self.client_response(
+                    workload,
+                    user,
+                    c.sent,
+                    outcome,
+                    c.touched_fault,
+                    c.during_fault,
+                    queue,
+                );
+                return;
+            }
+            Caller::Execution(exec) => exec,
+        };
+        let Some(e) = self.execs.get_mut(exec) else {
+            return;
+        };
+        if let Some(pos) = e.children.iter().position(|&h| h == call) {
+            e.children.swap_remove(pos);
+        }
+        let site = c.site;
+        let failed = matches!(outcome, Outcome::Failed(..));
+        self.breaker_record(site, failed, queue);
+        if !failed {
+            if outcome == Outcome::Degraded {
+                self.execs.get_mut(exec).expect("live").degraded = true;
+            }
+            self.abandon_site_attempts(exec, site);
+            self.site_succeeded(exec, queue);
+            return;
+        }
+        if self.site_has_attempts(exec, site) {
+            return; // a hedged attempt of the same call is still out: first success wins
+        }
+        self.site_failed(exec, site, c.attempt, outcome, true, queue);
+    }
+
+    fn site_has_attempts(&self, exec: Handle, site: u32) -> bool {
+        let e = self.execs.get(exec).expect("live execution");
+        e.children
+            .iter()
+            .any(|&h| self.calls.get(h).is_some_and(|c| c.site == site))
+    }
+
+    fn abandon_site_attempts(&mut self, exec: Handle, site: u32) {
+        let e = self.execs.get_mut(exec).expect("live execution");
+        let mut children = std::mem::take(&mut e.children);
+        children.retain(|&h| {
+            let same = self.calls.get(h).is_some_and(|c| c.site == site);
+            if same {
+                if let Some(c) = self.calls.get(h) {
+                    self.sites[c.site as usize].in_flight -= 1;
+                }
+                self.calls.remove(h);
+            }
+            !same
+        });
+        self.execs.get_mut(exec).expect("live execution").children = children;
+    }
+
+    /// A logical call of the current group succeeded.
+    pub(super) fn site_succeeded(&mut self, exec: Handle, queue: &mut EventQueue<Event>) {
+        let e = self.execs.get_mut(exec).expect("live execution");
+        e.pending -= 1;
+        if e.pending == 0 {
+            let next = e.group + 1;
+            self.run_group(exec, next, queue);
+        }
+    }
+
+    /// A logical call failed (an attempt failed with no other attempt out, or a policy
+    /// refused it): retry, fall back, or fail the execution.
+    fn site_failed(
+        &mut self,
+        exec: Handle,
+        site: u32,
+        attempt: u32,
+        outcome: Outcome,
+        retryable: bool,
+        queue: &mut EventQueue<Event>,
+    ) {
+        let policies = &self.sc.policies[site as usize];
+        if let (true, Some(retry)) = (retryable, &policies.retry) {
+            if attempt < retry.max_attempts {
+                let st = &mut self.sites[site as usize];
+                let allowed = match retry.budget {
+                    None => true,
+                    Some(_) if st.retry_tokens >= 1.0 => {
+                        st.retry_tokens -= 1.0;
+                        true
+                    }
+                    Some(_) => false,
+                };
+                if allowed {
+                    self.metrics.sites[site as usize].retries += 1;
+                    let delay = backoff(retry, attempt, &mut self.sites[site as usize].retry_rng);
+                    if delay == 0 {
+                        self.start_site_call(exec, site, attempt + 1, queue);
+                    } else {
+                        queue.schedule(
+                            self.now + delay,
+                            Event::Retry {
+                                exec,
+                                site,
+                                attempt: attempt + 1,
+                            },
+                        );
+                    }
+                    return;
+                }
+                self.metrics.sites[site as usize].retries_denied += 1;
+            }
+        }
+        if let Some(fallback) = &policies.fallback {
+            let e = self.execs.get_mut(exec).expect("live execution");
+            e.degraded = true;
+            let service = self.sc.operations[e.op.0 as usize].service.0 as usize;
+            self.metrics.sites[site as usize].fallbacks += 1;
+            let work = fallback.sample(&mut self.service_rng[service].work);
+            if work == 0 {
+                self.site_succeeded(exec, queue);
+            } else {
+                queue.schedule(self.now + work, Event::FallbackDone { exec });
+            }
+            return;
+        }
+        // Fail fast: the error (with its root cause) propagates to our caller.
+        self.complete(exec, outcome, queue);
+    }
+
+    /// Start attempt `attempt` of the logical call at `site` made by `exec`.
+    pub(super) fn start_site_call(
+        &mut self,
+        exec: Handle,
+        site: u32,
+        attempt: u32,
+        queue: &mut EventQueue<Event>,
+    ) {
+        let e = self.execs.get(exec).expect("live execution");
+        let (deadline, root, own_service) = (
+            e.deadline,
+            e.root,
+            self.sc.operations[e.op.0 as usize].service,
+        );
+        let s = site as usize;
+        let call = self.sites[s].call;
+        let target_service = self.sc.operations[call.target.0 as usize].service;
+        let policies = &self.sc.policies[s];
+        if attempt == 1 {
+            self.metrics.sites[s].calls += 1;
+            if let Some(b) = policies.retry.as_ref().and_then(|r| r.budget) {
+                let st = &mut self.sites[s];
+                st.retry_tokens = (st.retry_tokens + b).min(RETRY_BUDGET_CAP);
+            }
+        }
+        if deadline <= self.now {
+            // The caller's deadline has passed: do not even try.
+            let outcome = Outcome::Failed(FailureReason::Timeout, Component::Service(own_service));
+            self.site_failed(exec, site, attempt, outcome, false, queue);
+            return;
+        }
+        if let Some(b) = self.sites[s].breaker.as_mut() {
+            if b.admit() == Admission::Refuse {
+                self.metrics.sites[s].breaker_rejections += 1;
+                let outcome = Outcome::Failed(
+                    FailureReason::RejectedCircuitOpen,
+                    Component::Service(target_service),
+                );
+                self.site_failed(exec, site, attempt, outcome, false, queue);
+                return;
+            }
+        }
+        if let Some(max) = policies.bulkhead {
+            if self.sites[s].in_flight >= max {
+                self.metrics.sites[s].bulkhead_rejections += 1;
+                let outcome = Outcome::Failed(
+                    FailureReason::RejectedBulkheadFull,
+                    Component::Service(target_service),
+                );
+                self.site_failed(exec, site, attempt, outcome, false, queue);
+                return;
+            }
+        }
+        let hedge = policies.hedge;
+        let child = self.send_attempt(exec, site, attempt, root, deadline, queue);
+        if let (Some(h), Some(child)) = (hedge, child) {
+            queue.schedule(
+                self.now + h,
+                Event::Hedge {
+                    exec,
+                    site,
+                    call: child,
+                },
+            );
+        }
+    }
+
+    /// Send one attempt for `exec` and register it as a child. Returns the attempt if it
+    /// is still outstanding (it may have completed inline over a zero-delay path).
+    fn send_attempt(
+        &mut self,
+        exec: Handle,
+        site: u32,
+        attempt: u32,
+        root: Handle,
+        deadline: SimTime,
+        queue: &mut EventQueue<Event>,
+    ) -> Option<Handle> {
+        let s = site as usize;
+        let call = self.sites[s].call;
+        self.sites[s].in_flight += 1;
+        self.metrics.sites[s].attempts += 1;
+        let cost = self.sc.protocol(call.protocol).cost(call.payload_bytes);
+        let group = self.execs.get(exec).expect("live execution").group;
+        let child = self.send_call(
+            Caller::Execution(exec),
+            Some(root),
+            call.target,
+            call.link.0,
+            cost,
+            call.timeout,
+            site,
+            attempt,
+            deadline,
+            queue,
+        );
+        match self.execs.get_mut(exec) {
+            Some(e) if e.group == group && self.calls.contains(child) => {
+                e.children.push(child);
+                Some(child)
+            }
+            _ => None,
+        }
+    }
+
+    pub(super) fn on_retry(
+        &mut self,
+        exec: Handle,
+        site: u32,
+        attempt: u32,
+        queue: &mut EventQueue<Event>,
+    ) {
+        if self.execs.contains(exec) {
+            self.start_site_call(exec, site, attempt, queue);
+        }
+    }
+
+    /// Send a second attempt if the first is still unanswered (and the breaker and the
+    /// bulkhead allow it).
+    pub(super) fn on_hedge(
+        &mut self,
+        exec: Handle,
+        site: u32,
+        call: Handle,
+        queue: &mut EventQueue<Event>,
+    ) {
+        let Some(c) = self.calls.get(call) else {
+            return;
+        };
+        let (attempt, deadline, root) = (c.attempt, c.deadline, c.root);
+        let s = site as usize;
+        if let Some(b) = self.sites[s].breaker.as_mut() {
+            if b.admit() == Admission::Refuse {
+                return;
+            }
+        }
+        if let Some(max) = self.sc.policies[s].bulkhead {
+            if self.sites[s].in_flight >= max {
+                return;
+            }
+        }
+        self.metrics.sites[s].hedges += 1;
+        self.send_attempt(exec, site, attempt, root, deadline, queue);
+    }
+
+    pub(super) fn on_fallback_done(&mut self, exec: Handle, queue: &mut EventQueue<Event>) {
+        if self.execs.contains(exec) {
+            self.site_succeeded(exec, queue);
+        }
+    }
+
+    fn breaker_record(&mut self, site: u32, failed: bool, queue: &mut EventQueue<Event>) {
+        let now = self.now;
+        let Some(b) = self.sites[site as usize].breaker.as_mut() else {
+            return;
+        };
+        let from = b.state();
+        if let Some(to) = b.record(now, failed) {
+            if to == BreakerState::Open {
+                queue.schedule(now + b.open_for(), Event::BreakerHalfOpen { site });
+            }
+            self.metrics.breaker_transitions.push(BreakerTransition {
+                time_s: now as f64 / 1e9,
+                site,
+                from,
+                to,
+            });
+        }
+    }
+
+    pub(super) fn on_breaker_half_open(&mut self, site: u32) {
+        let now = self.now;
+        if let Some(b) = self.sites[site as usize].breaker.as_mut() {
+            if b.half_open() {
+                self.metrics.breaker_transitions.push(BreakerTransition {
+                    time_s: now as f64 / 1e9,
+                    site,
+                    from: BreakerState::Open,
+                    to: BreakerState::HalfOpen,
+                });
+            }
+        }
+    }
+}
+
+/// Delay before retry number `attempt` (1 = the first retry): exponential, capped, with
+/// optional full jitter.
+fn backoff(r: &RetryPolicy, attempt: u32, rng: &mut crate::kernel::RngStream) -> SimTime {
+    if r.backoff == 0 {
+        return 0;
+    }
+    let base = r.backoff as f64 * r.multiplier.powi(attempt as i32 - 1);
+    let capped = base.min(r.max_backoff as f64);
+    let d = if r.jitter {
+        capped * rng.unit()
+    } else {
+        capped
+    };
+    d.round() as SimTime
+}

@@ -1,0 +1,169 @@
+//! Clients: open-loop arrivals, closed-loop users, the entry rate limiter, responses.
+
+use super::{exp_gap, Caller, Engine, Event, NO_DEADLINE, NO_SITE};
+use crate::kernel::{EventQueue, SimTime};
+use crate::metrics::{Component, FailureReason, Outcome, ResponseFacts};
+use crate::model::Arrivals;
+
+impl Engine<'_> {
+    pub(super) fn start_clients(&mut self, queue: &mut EventQueue<Event>) {
+        for (w, wl) in self.sc.workloads.iter().enumerate() {
+            let workload = w as u32;
+            match &wl.arrivals {
+                Arrivals::Closed { users, think } => {
+                    for user in 0..*users {
+                        // Stagger the first requests by one think time so users do not
+                        // all fire at t = 0.
+                        let t = think.sample(&mut self.workloads[w].think);
+                        queue.schedule(t, Event::UserSend { workload, user });
+                    }
+                }
+                _ => {
+                    if let Some(t) = self.next_arrival(w, 0) {
+                        queue.schedule(t, Event::Arrival { workload });
+                    }
+                }
+            }
+        }
+    }
+
+    pub(super) fn on_arrival(&mut self, workload: u32, queue: &mut EventQueue<Event>) {
+        self.client_send(workload, 0, queue);
+        if let Some(t) = self.next_arrival(workload as usize, self.now) {
+            queue.schedule(t, Event::Arrival { workload });
+        }
+    }
+
+    /// Time of the next open-loop arrival after `now`, or `None` past the horizon.
+    fn next_arrival(&mut self, w: usize, now: SimTime) -> Option<SimTime> {
+        let horizon = self.sc.sim.duration;
+        let state = &mut self.workloads[w];
+        let t = match &self.sc.workloads[w].arrivals {
+            Arrivals::Poisson { rate } => now + exp_gap(&mut state.arrivals, *rate),
+            Arrivals::Constant { rate } => now + (1e9 / rate).round().max(1.0) as SimTime,
+            Arrivals::Schedule(segments) => {
+                // Piecewise Poisson by memorylessness: draw with the current rate; if the
+                // draw crosses a boundary, restart from the boundary with the next rate.
+                let mut from = now;
+                loop {
+                    let (_, rate) = segments[state.segment];
+                    let end = segments
+                        .get(state.segment + 1)
+                        .map_or(SimTime::MAX, |s| s.0);
+                    let t = if rate > 0.0 {
+                        from.saturating_add(exp_gap(&mut state.arrivals, rate))
+                    } else {
+                        SimTime::MAX
+                    };
+                    if t < end {
+                        break t;
+                    }
+                    if end == SimTime::MAX {
+                        return None;
+                    }
+                    from = end;
+                    state.segment += 1;
+                }
+            }
+            Arrivals::Closed { .. } => unreachable!("closed workloads have no arrival process"),
+        };
+        (t <= horizon).then_some(t)
+    }
+
+    /// Token bucket at the entry: whether a request may enter now.
+    fn admit(&mut self, workload: usize) -> bool {
+        let Some(limit) = self.sc.workloads[workload].rate_limit else {
+            return true;
+        };
+        let st = &mut self.workloads[workload];
+        let elapsed = (self.now - st.refilled) as f64 / 1e9;
+        st.tokens = (st.tokens + elapsed * limit.rate).min(limit.burst as f64);
+        st.refilled = self.now;
+        if st.tokens >= 1.0 {
+            st.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+
+    pub(super) fn client_send(&mut self, workload: u32, user: u32, queue: &mut EventQueue<Event>) {
+        let w = workload as usize;
+        let wl = &self.sc.workloads[w];
+        let (entry, link, timeout) = (wl.entry, wl.link.0, wl.timeout);
+        let deadline = match (wl.deadline, timeout) {
+            (true, Some(t)) => self.now + t,
+            _ => NO_DEADLINE,
+        };
+        let cost = self.sc.protocol(wl.protocol).cost(1024);
+        self.metrics.conservation.requests_sent += 1;
+        let counted = self.now >= self.sc.sim.warmup;
+        if counted {
+            self.metrics.flows[w].generated += 1;
+            if self.active_faults > 0 {
+                self.metrics.flows[w].during_fault.requests += 1;
+            }
+        }
+        let caller = Caller::Client { workload, user };
+        if !self.admit(w) {
+            let service = self.sc.operations[entry.0 as usize].service;
+            let outcome = Outcome::Failed(
+                FailureReason::RejectedRateLimited,
+                Component::Service(service),
+            );
+            let during_fault = self.active_faults > 0;
+            self.client_response(
+                workload,
+                user,
+                self.now,
+                outcome,
+                false,
+                during_fault,
+                queue,
+            );
+            return;
+        }
+        self.send_call(
+            caller, None, entry, link, cost, timeout, NO_SITE, 1, deadline, queue,
+        );
+    }
+
+    /// A client receives its response (or gives up).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn client_response(
+        &mut self,
+        workload: u32,
+        user: u32,
+        sent: SimTime,
+        outcome: Outcome,
+        touched_fault: bool,
+        sent_during_fault: bool,
+        queue: &mut EventQueue<Event>,
+    ) {
+        let w = workload as usize;
+        let now = self.now;
+        self.metrics.conservation.requests_answered += 1;
+        if sent >= self.sc.sim.warmup {
+            let entry = self.sc.operations[self.sc.workloads[w].entry.0 as usize].service;
+            let facts = ResponseFacts {
+                latency: now - sent,
+                outcome,
+                entry,
+                touched_fault,
+                sent_during_fault,
+            };
+            self.metrics.flows[w].record(facts);
+            let iv = self.metrics.timeline.flow_at(w, now);
+            iv.responses += 1;
+            if let Outcome::Failed(_, root) = outcome {
+                iv.failed += 1;
+                iv.cascade += (root != Component::Service(entry)) as u64;
+            }
+            iv.latency.saturating_record((now - sent).max(1));
+        }
+        if let Arrivals::Closed { think, .. } = &self.sc.workloads[w].arrivals {
+            let t = think.sample(&mut self.workloads[w].think);
+            queue.schedule(now + t, Event::UserSend { workload, user });
+        }
+    }
+}

@@ -1,0 +1,294 @@
+//! Executions: admission to a replica (run, queue or reject), workers, local work, step
+//! groups, completion, and loss in a crash.
+
+use super::slab::Handle;
+use super::{Engine, Event, Execution, NO_DEADLINE};
+use crate::kernel::EventQueue;
+use crate::metrics::{Component, FailureReason, Outcome};
+use crate::model::OpId;
+
+impl Engine<'_> {
+    /// A request arrives at its replica: run, queue, or reject. If the caller has
+    /// already given up, the server does not know: it still does the work (wasted).
+    pub(super) fn deliver(
+        &mut self,
+        call: Handle,
+        op: OpId,
+        replica_ix: u32,
+        queue: &mut EventQueue<Event>,
+    ) {
+        let (root, deadline) = self
+            .calls
+            .get(call)
+            .map_or((call, NO_DEADLINE), |c| (c.root, c.deadline));
+        let service = self.sc.operations[op.0 as usize].service;
+        let svc = &self.sc.services[service.0 as usize];
+        let now = self.now;
+        let counted = now >= self.sc.sim.warmup;
+        if self.replicas[replica_ix as usize].faulted() {
+            self.touch(root);
+        }
+        let replica = &self.replicas[replica_ix as usize];
+        if replica.crashed > 0 {
+            self.metrics
+                .timeline
+                .service_at(service.0 as usize, now)
+                .rejected += 1;
+            let outcome =
+                Outcome::Failed(FailureReason::ConnectionError, Component::Service(service));
+            self.reply(call, outcome, queue);
+            return;
+        }
+        // A hung replica still accepts requests into its queue but never starts them.
+        let has_worker = replica.hung == 0 && replica.busy < svc.workers;
+        if !has_worker && replica.queue.len() >= svc.queue_capacity as usize {
+            if counted {
+                self.metrics.services[service.0 as usize].rejected += 1;
+            }
+            self.metrics
+                .timeline
+                .service_at(service.0 as usize, now)
+                .rejected += 1;
+            let outcome = Outcome::Failed(
+                FailureReason::RejectedQueueFull,
+                Component::Service(service),
+            );
+            self.reply(call, outcome, queue);
+            return;
+        }
+        let fresh = Execution {
+            op,
+            replica: replica_ix,
+            parent: call,
+            root,
+            deadline,
+            arrived: now,
+            running: false,
+            group: 0,
+            pending: 0,
+            children: Vec::new(),
+            degraded: false,
+            counted,
+        };
+        let exec = self.execs.insert_with(
+            || fresh,
+            |e| {
+                // Keep the children buffer's allocation.
+                let mut children = std::mem::take(&mut e.children);
+                children.clear();
+                *e = Execution {
+                    children,
+                    op,
+                    replica: replica_ix,
+                    parent: call,
+                    root,
+                    deadline,
+                    arrived: now,
+                    running: false,
+                    group: 0,
+                    pending: 0,
+                    degraded: false,
+                    counted,
+                };
+            },
+        );
+        self.metrics.conservation.executions_started += 1;
+        if counted {
+            self.metrics.services[service.0 as usize].admitted += 1;
+        }
+        if let Some(c) = self.calls.get_mut(call) {
+            c.callee = Some(exec);
+        }
+        if has_worker {
+            self.begin(exec, queue);
+        } else {
+            self.replicas[replica_ix as usize].queue.push_back(exec);
+            self.metrics.services[service.0 as usize].queued.add(now, 1);
+        }
+    }
+
+    /// Give an execution a worker and start its local work.
+    pub(super) fn begin(&mut self, exec: Handle, queue: &mut EventQueue<Event>) {
+        let now = self.now;
+        let e = self.execs.get_mut(exec).expect("live execution");
+        e.running = true;
+        let (op_id, replica_ix, deadline) = (e.op, e.replica, e.deadline);
+        let op = &self.sc.operations[op_id.0 as usize];
+        let service = op.service.0 as usize;
+        self.replicas[replica_ix as usize].busy += 1;
+        self.metrics.services[service].busy.add(now, 1);
+        if deadline <= now {
+            // Deadline propagation: the caller has given up already; do not do the work.
+            let outcome = Outcome::Failed(FailureReason::Timeout, Component::Service(op.service));
+            self.complete(exec, outcome, queue);
+            return;
+        }
+        let mut work = op.work.sample(&mut self.service_rng[service].work);
+        let sc = self.sc;
+        for &f in &self.replicas[replica_ix as usize].slow {
+            if let crate::model::FaultKind::Slow { factor, delay } = sc.faults[f as usize].kind {
+                work = (work as f64 * factor).round() as u64 + delay;
+            }
+        }
+        if work == 0 {
+            self.work_done(exec, queue);
+        } else {
+            queue.schedule(now + work, Event::WorkDone { exec });
+        }
+    }
+
+    pub(super) fn work_done(&mut self, exec: Handle, queue: &mut EventQueue<Event>) {
+        let Some(e) = self.execs.get(exec) else {
+            return;
+        }; // lost in a crash
+        let (op_id, replica_ix) = (e.op, e.replica);
+        let replica = &mut self.replicas[replica_ix as usize];
+        if replica.hung > 0 {
+            replica.frozen.push(exec);
+            return;
+        }
+        let sc = self.sc;
+        let op = &sc.operations[op_id.0 as usize];
+        let rng = &mut self.service_rng[op.service.0 as usize].error;
+        let mut failed = rng.chance(op.error_probability);
+        for &f in &self.replicas[replica_ix as usize].error {
+            if let crate::model::FaultKind::Error { probability } = sc.faults[f as usize].kind {
+                failed |= rng.chance(probability);
+            }
+        }
+        if failed {
+            let outcome =
+                Outcome::Failed(FailureReason::InjectedError, Component::Service(op.service));
+            self.complete(exec, outcome, queue);
+        } else {
+            self.run_group(exec, 0, queue);
+        }
+    }
+
+    /// Start step group `group` of an execution (or complete it after the last group).
+    pub(super) fn run_group(&mut self, exec: Handle, group: u32, queue: &mut EventQueue<Event>) {
+        let sc = self.sc;
+        let e = self.execs.get_mut(exec).expect("live execution");
+        let op = &sc.operations[e.op.0 as usize];
+        let Some(g) = op.groups.get(group as usize) else {
+            self.complete(exec, Outcome::Ok, queue);
+            return;
+        };
+        e.group = group;
+        e.pending = g.calls.len() as u32;
+        for call in &g.calls {
+            self.start_site_call(exec, call.site, 1, queue);
+            // A zero-delay path may have finished this group (or the execution) inline.
+            match self.execs.get(exec) {
+                Some(e) if e.group == group => {}
+                _ => return,
+            }
+        }
+    }
+
+    /// Finish an execution: free its worker, abandon its children, reply, and start the
+    /// next queued request of the replica.
+    pub(super) fn complete(
+        &mut self,
+        exec: Handle,
+        outcome: Outcome,
+        queue: &mut EventQueue<Event>,
+    ) {
+        let now = self.now;
+        let e = self.execs.get_mut(exec).expect("live execution");
+        let (op, replica, parent, arrived, counted) =
+            (e.op, e.replica, e.parent, e.arrived, e.counted);
+        let outcome = if outcome == Outcome::Ok && e.degraded {
+            Outcome::Degraded
+        } else {
+            outcome
+        };
+        let mut children = std::mem::take(&mut e.children);
+        for child in children.drain(..) {
+            self.release_call(child);
+        }
+        // Give the (empty) buffer back so the slot's next user does not allocate.
+        self.execs.get_mut(exec).expect("live").children = children;
+        self.execs.remove(exec);
+        self.metrics.conservation.executions_finished += 1;
+        let service = self.sc.operations[op.0 as usize].service.0 as usize;
+        let failed = matches!(outcome, Outcome::Failed(..));
+        let m = &mut self.metrics.services[service];
+        m.busy.add(now, -1);
+        if counted {
+            m.completed += 1;
+            m.sojourn_sum += (now - arrived) as u128;
+            m.failed += failed as u64;
+        }
+        let iv = self.metrics.timeline.service_at(service, now);
+        iv.completed += 1;
+        iv.failed += failed as u64;
+        self.replicas[replica as usize].busy -= 1;
+        self.reply(parent, outcome, queue);
+        self.start_queued(replica, queue);
+    }
+
+    /// Start queued executions while the replica has free workers.
+    pub(super) fn start_queued(&mut self, replica: u32, queue: &mut EventQueue<Event>) {
+        loop {
+            let r = &mut self.replicas[replica as usize];
+            let Some(&next) = r.queue.front() else { return };
+            let op = self.execs.get(next).expect("queued execution is live").op;
+            let svc = self.sc.operations[op.0 as usize].service;
+            let workers = self.sc.services[svc.0 as usize].workers;
+            if r.hung > 0 || r.crashed > 0 || r.busy >= workers {
+                return;
+            }
+            r.queue.pop_front();
+            self.metrics.services[svc.0 as usize]
+                .queued
+                .add(self.now, -1);
+            self.begin(next, queue);
+        }
+    }
+
+    /// A crash: every execution on the replica, running or queued, is lost; callers get
+    /// a fast connection error.
+    pub(super) fn crash_replica(&mut self, replica: u32, queue: &mut EventQueue<Event>) {
+        let now = self.now;
+        let victims: Vec<Handle> = self
+            .execs
+            .handles()
+            .filter(|&h| self.execs.get(h).is_some_and(|e| e.replica == replica))
+            .collect();
+        for exec in victims {
+            let e = self.execs.get_mut(exec).expect("live");
+            let (op, parent, running) = (e.op, e.parent, e.running);
+            let children = std::mem::take(&mut e.children);
+            for child in children {
+                self.release_call(child);
+            }
+            self.execs.remove(exec);
+            let service = self.sc.operations[op.0 as usize].service;
+            let m = &mut self.metrics.services[service.0 as usize];
+            if running {
+                m.busy.add(now, -1);
+            } else {
+                m.queued.add(now, -1);
+            }
+            m.lost_to_crash += 1;
+            self.metrics.conservation.executions_lost += 1;
+            let outcome =
+                Outcome::Failed(FailureReason::ConnectionError, Component::Service(service));
+            self.reply(parent, outcome, queue);
+        }
+        let r = &mut self.replicas[replica as usize];
+        r.busy = 0;
+        r.queue.clear();
+        r.frozen.clear();
+    }
+
+    /// A hang ended: resume the frozen executions, then fill free workers from the queue.
+    pub(super) fn unfreeze(&mut self, replica: u32, queue: &mut EventQueue<Event>) {
+        let frozen = std::mem::take(&mut self.replicas[replica as usize].frozen);
+        for exec in frozen {
+            self.work_done(exec, queue);
+        }
+        self.start_queued(replica, queue);
+    }
+}

@@ -1,0 +1,105 @@
+//! Per-interval figures (default 1 s of simulated time): throughput, failures and p99 per
+//! flow; utilization, queue length, completions and failures per service.
+//!
+//! Memory grows with the number of intervals (duration / interval), never with the
+//! number of requests. Interval histograms use 2 significant digits to stay small.
+
+use crate::kernel::SimTime;
+use crate::model::Scenario;
+use hdrhistogram::Histogram;
+
+/// One flow's figures in one interval (by response time).
+#[derive(Clone, Debug)]
+pub struct FlowInterval {
+    /// Responses received.
+    pub responses: u64,
+    /// Failed responses.
+    pub failed: u64,
+    /// Cascade failures.
+    pub cascade: u64,
+    /// Response latencies (ns), 2 significant digits.
+    pub latency: Histogram<u32>,
+}
+
+/// One service's figures in one interval.
+#[derive(Clone, Debug, Default)]
+pub struct ServiceInterval {
+    /// Mean busy workers / total workers.
+    pub utilization: f64,
+    /// Mean number of queued requests.
+    pub queue: f64,
+    /// Executions finished.
+    pub completed: u64,
+    /// Of those, failed.
+    pub failed: u64,
+    /// Requests rejected (queue full or down).
+    pub rejected: u64,
+}
+
+/// Per-interval figures of one replication.
+#[derive(Clone, Debug)]
+pub struct Timeline {
+    /// Interval width (ns).
+    pub interval: SimTime,
+    /// `flows[f][i]`: flow `f` in interval `i`.
+    pub flows: Vec<Vec<FlowInterval>>,
+    /// `services[s][i]`: service `s` in interval `i`.
+    pub services: Vec<Vec<ServiceInterval>>,
+}
+
+fn interval_histogram() -> Histogram<u32> {
+    Histogram::new_with_bounds(1_000, 3_600_000_000_000, 2).expect("valid static bounds")
+}
+
+impl Timeline {
+    /// An empty timeline covering the scenario's whole duration.
+    pub fn new(sc: &Scenario) -> Self {
+        let n = sc.sim.duration.div_ceil(sc.sim.timeline).max(1) as usize;
+        let flow = || FlowInterval {
+            responses: 0,
+            failed: 0,
+            cascade: 0,
+            latency: interval_histogram(),
+        };
+        Timeline {
+            interval: sc.sim.timeline,
+            flows: sc
+                .workloads
+                .iter()
+                .map(|_| (0..n).map(|_| flow()).collect())
+                .collect(),
+            services: sc
+                .services
+                .iter()
+                .map(|_| vec![ServiceInterval::default(); n])
+                .collect(),
+        }
+    }
+
+    /// Number of intervals.
+    pub fn intervals(&self) -> usize {
+        self.services.first().map_or(0, Vec::len)
+    }
+
+    /// Interval index of time `t` (clamped to the last interval).
+    #[inline]
+    pub fn index(&self, t: SimTime, len: usize) -> usize {
+        ((t / self.interval) as usize).min(len.saturating_sub(1))
+    }
+
+    /// The flow interval containing `t`.
+    #[inline]
+    pub fn flow_at(&mut self, flow: usize, t: SimTime) -> &mut FlowInterval {
+        let len = self.flows[flow].len();
+        let i = self.index(t, len);
+        &mut self.flows[flow][i]
+    }
+
+    /// The service interval containing `t`.
+    #[inline]
+    pub fn service_at(&mut self, service: usize, t: SimTime) -> &mut ServiceInterval {
+        let len = self.services[service].len();
+        let i = self.index(t, len);
+        &mut self.services[service][i]
+    }
+}

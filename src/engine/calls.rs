@@ -180,7 +180,7 @@ impl Engine<'_> {
 
     /// Follow the chain of in-progress calls from `call` down to the deepest one: the
     /// component holding the request there is the root cause of a timeout.
-    fn root_cause(&self, mut call: Handle) -> Component {
+    pub(super) fn root_cause(&self, mut call: Handle) -> Component {
         loop {
             let c = self.calls.get(call).expect("live call");
             let Some(exec) = c.callee.and_then(|h| self.execs.get(h)) else {

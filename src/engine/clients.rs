@@ -157,7 +157,9 @@ impl Engine<'_> {
             iv.responses += 1;
             if let Outcome::Failed(_, root) = outcome {
                 iv.failed += 1;
-                iv.cascade += (root != Component::Service(entry)) as u64;
+                let cascade = root != Component::Service(entry);
+                iv.cascade += cascade as u64;
+                iv.collateral += (cascade && !touched_fault) as u64;
             }
             iv.latency.saturating_record((now - sent).max(1));
         }

@@ -49,10 +49,8 @@ impl Engine<'_> {
                 .timeline
                 .service_at(service.0 as usize, now)
                 .rejected += 1;
-            let outcome = Outcome::Failed(
-                FailureReason::RejectedQueueFull,
-                Component::Service(service),
-            );
+            let root = self.saturation_root(replica_ix, service);
+            let outcome = Outcome::Failed(FailureReason::RejectedQueueFull, root);
             self.reply(call, outcome, queue);
             return;
         }
@@ -64,6 +62,7 @@ impl Engine<'_> {
             deadline,
             arrived: now,
             running: false,
+            running_index: 0,
             group: 0,
             pending: 0,
             children: Vec::new(),
@@ -85,6 +84,7 @@ impl Engine<'_> {
                     deadline,
                     arrived: now,
                     running: false,
+                    running_index: 0,
                     group: 0,
                     pending: 0,
                     degraded: false,
@@ -107,12 +107,27 @@ impl Engine<'_> {
         }
     }
 
+    /// Root cause of a rejection by a full replica: if its workers are held waiting on
+    /// downstream calls, the component holding those calls up (found by the same walk as
+    /// for a timeout); otherwise the replica's own service (it is simply overloaded).
+    fn saturation_root(&self, replica: u32, service: crate::model::ServiceId) -> Component {
+        for &h in &self.replicas[replica as usize].running {
+            if let Some(&child) = self.execs.get(h).and_then(|e| e.children.first()) {
+                return self.root_cause(child);
+            }
+        }
+        Component::Service(service)
+    }
+
     /// Give an execution a worker and start its local work.
     pub(super) fn begin(&mut self, exec: Handle, queue: &mut EventQueue<Event>) {
         let now = self.now;
         let e = self.execs.get_mut(exec).expect("live execution");
         e.running = true;
         let (op_id, replica_ix, deadline) = (e.op, e.replica, e.deadline);
+        let running = &mut self.replicas[replica_ix as usize].running;
+        e.running_index = running.len() as u32;
+        running.push(exec);
         let op = &self.sc.operations[op_id.0 as usize];
         let service = op.service.0 as usize;
         self.replicas[replica_ix as usize].busy += 1;
@@ -198,6 +213,7 @@ impl Engine<'_> {
         let e = self.execs.get_mut(exec).expect("live execution");
         let (op, replica, parent, arrived, counted) =
             (e.op, e.replica, e.parent, e.arrived, e.counted);
+        let index = e.running_index as usize;
         let outcome = if outcome == Outcome::Ok && e.degraded {
             Outcome::Degraded
         } else {
@@ -210,6 +226,11 @@ impl Engine<'_> {
         // Give the (empty) buffer back so the slot's next user does not allocate.
         self.execs.get_mut(exec).expect("live").children = children;
         self.execs.remove(exec);
+        let running = &mut self.replicas[replica as usize].running;
+        running.swap_remove(index);
+        if let Some(&moved) = running.get(index) {
+            self.execs.get_mut(moved).expect("running execution is live").running_index = index as u32;
+        }
         self.metrics.conservation.executions_finished += 1;
         let service = self.sc.operations[op.0 as usize].service.0 as usize;
         let failed = matches!(outcome, Outcome::Failed(..));
@@ -279,6 +300,7 @@ impl Engine<'_> {
         }
         let r = &mut self.replicas[replica as usize];
         r.busy = 0;
+        r.running.clear();
         r.queue.clear();
         r.frozen.clear();
     }

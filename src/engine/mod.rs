@@ -99,6 +99,8 @@ struct Execution {
     arrived: SimTime,
     /// Holding a worker (false while queued).
     running: bool,
+    /// Position in its replica's `running` list (valid while running).
+    running_index: u32,
     /// Index of the step group in progress.
     group: u32,
     /// Logical calls of the current group still awaited.
@@ -116,6 +118,8 @@ struct Execution {
 struct Replica {
     busy: u32,
     queue: VecDeque<Handle>,
+    /// Executions holding a worker (for attributing rejections).
+    running: Vec<Handle>,
     /// Active crash faults (down while > 0).
     crashed: u32,
     /// Active hang faults (frozen while > 0).

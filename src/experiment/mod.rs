@@ -5,11 +5,16 @@
 //! replication is a sequential, self-contained simulation with its own RNG streams, so
 //! the result does not depend on the number of threads.
 
+mod faults;
 mod stats;
 mod summary;
 
+pub use faults::{
+    BlastService, FaultSummary, FlowTimeline, ServiceTimeline, SiteSummary, TimelineSummary, TransitionSummary,
+    WindowFlow, WindowSummary,
+};
 pub use stats::{t_quantile_975, Estimate};
-pub use summary::{FailureSummary, FlowSummary, LatencySummary, ServiceSummary, Summary};
+pub use summary::{DuringFaults, FailureSummary, FlowSummary, LatencySummary, ServiceSummary, Summary};
 
 use crate::engine::{run_replication, ConservationError};
 use crate::metrics::RunMetrics;

@@ -1,6 +1,7 @@
 //! Reduction of per-replication metrics into the report's figures.
 
-use super::Estimate;
+use super::faults::{fault_summaries, site_summaries, timeline, transitions};
+use super::{Estimate, FaultSummary, SiteSummary, TimelineSummary, TransitionSummary};
 use crate::kernel::NANOS_PER_SEC;
 use crate::metrics::{Component, Conservation, FailureReason, FlowMetrics, RunMetrics};
 use crate::model::Scenario;
@@ -63,6 +64,28 @@ pub struct FlowSummary {
     pub failures_by_root_cause: Vec<FailureSummary>,
     /// Requests without a response at the end of the run.
     pub in_flight: Estimate,
+    /// Degraded successes (a fallback ran) / responses.
+    pub degraded_rate: Estimate,
+    /// Failures rooted outside the entry service / responses.
+    pub cascade_rate: Estimate,
+    /// Cascade failures of requests that never touched a faulted component / responses.
+    pub collateral_rate: Estimate,
+    /// Over requests sent while a fault was active: failure, cascade and collateral rates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub during_faults: Option<DuringFaults>,
+}
+
+/// Rates over the requests sent while at least one fault was active.
+#[derive(Clone, Debug, Serialize)]
+pub struct DuringFaults {
+    /// Requests sent during faults, per replication.
+    pub requests: Estimate,
+    /// Failed / answered.
+    pub failure_rate: Estimate,
+    /// Cascade / answered.
+    pub cascade_rate: Estimate,
+    /// Collateral / answered.
+    pub collateral_rate: Estimate,
 }
 
 /// The figures of one service.
@@ -117,6 +140,14 @@ pub struct Summary {
     pub lost_messages: Estimate,
     /// Conservation ledger of each replication (all balanced, or the run would have failed).
     pub conservation: Vec<Conservation>,
+    /// Injected faults and their effects.
+    pub faults: Vec<FaultSummary>,
+    /// Resilience-policy activity per call site (sites with a policy).
+    pub sites: Vec<SiteSummary>,
+    /// Circuit-breaker state changes in replication 0.
+    pub breaker_transitions: Vec<TransitionSummary>,
+    /// Per-interval figures averaged over replications.
+    pub timeline: TimelineSummary,
 }
 
 fn est(runs: &[RunMetrics], f: impl Fn(&RunMetrics) -> f64) -> Estimate {
@@ -219,6 +250,19 @@ impl Summary {
                     failures,
                     failures_by_root_cause,
                     in_flight: est(runs, |r| r.flows[i].in_flight as f64),
+                    degraded_rate: est(runs, |r| rate_of(r, r.flows[i].degraded)),
+                    cascade_rate: est(runs, |r| rate_of(r, r.flows[i].cascade)),
+                    collateral_rate: est(runs, |r| rate_of(r, r.flows[i].collateral)),
+                    during_faults: (!scenario.faults.is_empty()).then(|| {
+                        let d = |r: &RunMetrics| r.flows[i].during_fault.clone();
+                        let share = |n: u64, of: u64| if of == 0 { 0.0 } else { n as f64 / of as f64 };
+                        DuringFaults {
+                            requests: est(runs, |r| d(r).requests as f64),
+                            failure_rate: est(runs, |r| share(d(r).failed, d(r).answered)),
+                            cascade_rate: est(runs, |r| share(d(r).cascade, d(r).answered)),
+                            collateral_rate: est(runs, |r| share(d(r).collateral, d(r).answered)),
+                        }
+                    }),
                 }
             })
             .collect();
@@ -276,6 +320,10 @@ impl Summary {
             late_replies: est(runs, |r| r.late_replies as f64),
             lost_messages: est(runs, |r| r.lost_messages as f64),
             conservation: runs.iter().map(|r| r.conservation.clone()).collect(),
+            faults: fault_summaries(scenario, runs),
+            sites: site_summaries(scenario, runs),
+            breaker_transitions: transitions(scenario, runs),
+            timeline: timeline(scenario, runs),
         }
     }
 

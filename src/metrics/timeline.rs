@@ -17,6 +17,8 @@ pub struct FlowInterval {
     pub failed: u64,
     /// Cascade failures.
     pub cascade: u64,
+    /// Collateral failures.
+    pub collateral: u64,
     /// Response latencies (ns), 2 significant digits.
     pub latency: Histogram<u32>,
 }
@@ -59,6 +61,7 @@ impl Timeline {
             responses: 0,
             failed: 0,
             cascade: 0,
+            collateral: 0,
             latency: interval_histogram(),
         };
         Timeline {

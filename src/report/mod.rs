@@ -2,6 +2,8 @@
 //!
 //! Architecture invariant: only this module knows about output formats.
 
+pub mod charts;
+pub mod graph;
 mod table;
 
 pub use table::render_table;

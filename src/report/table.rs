@@ -72,6 +72,21 @@ pub fn render_table(s: &Summary) -> String {
             "latency", "mean", "p50", "p90", "p99", "p99.9"
         );
         latency_rows(&mut out, "all", &f.latency);
+        if f.degraded_rate.mean > 0.0 {
+            let _ = writeln!(out, "  degraded answers (fallback) {}", pct(f.degraded_rate));
+        }
+        if let Some(d) = &f.during_faults {
+            let _ = writeln!(
+                out,
+                "  cascade failures {}   collateral {}   | sent during faults: {} requests, failed {}, cascade {}, collateral {}",
+                pct(f.cascade_rate),
+                pct(f.collateral_rate),
+                num(d.requests, 0),
+                pct(d.failure_rate),
+                pct(d.cascade_rate),
+                pct(d.collateral_rate)
+            );
+        }
         if f.failures.is_empty() {
             let _ = writeln!(out, "  failures: none");
         } else {
@@ -118,6 +133,8 @@ pub fn render_table(s: &Summary) -> String {
             ms(sv.mean_sojourn)
         );
     }
+    render_faults(&mut out, s);
+    render_sites(&mut out, s);
     let _ = writeln!(
         out,
         "\nevents/replication {}   late replies {}   lost messages {}   conservation: balanced in all {} replications",
@@ -127,4 +144,76 @@ pub fn render_table(s: &Summary) -> String {
         s.conservation.len()
     );
     out
+}
+
+fn render_faults(out: &mut String, s: &Summary) {
+    for f in &s.faults {
+        let _ = writeln!(
+            out,
+            "\nfault \"{}\": {} on {}; active {} of the time, {} activation(s)",
+            f.name,
+            f.kind,
+            f.target,
+            pct(Estimate { mean: 1.0 - f.availability.mean, ci95: f.availability.ci95 }),
+            num(f.activations, 1)
+        );
+        let Some(w) = &f.window else { continue };
+        let _ = writeln!(out, "  window {}s .. {}s", w.start_s, w.end_s);
+        for fl in &w.flows {
+            let recovery = match &fl.recovery_s {
+                Some(r) if fl.recovered_in as usize == s.replications as usize => format!("{} s", num(*r, 2)),
+                Some(r) => format!("{} s in {}/{} replications; never in the others", num(*r, 2), fl.recovered_in, s.replications),
+                None => "not recovered before the end of the run".to_string(),
+            };
+            let _ = writeln!(
+                out,
+                "  {:<16} failed {:<18} cascade {:<18} collateral {:<18} recovery {}",
+                fl.flow,
+                pct(fl.failure_rate),
+                pct(fl.cascade_rate),
+                pct(fl.collateral_rate),
+                recovery
+            );
+        }
+        if w.blast_radius.is_empty() {
+            let _ = writeln!(out, "  blast radius: none");
+        } else {
+            let list: Vec<String> =
+                w.blast_radius.iter().map(|b| format!("{} ({})", b.service, pct(b.failure_rate))).collect();
+            let _ = writeln!(out, "  blast radius: {} service(s): {}", w.blast_radius.len(), list.join(", "));
+        }
+    }
+}
+
+fn render_sites(out: &mut String, s: &Summary) {
+    if s.sites.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\n{:<40} {:<14} {:<16} {:<12} {:<12} {:<12} {:<12} {}",
+        "call site (policies)", "calls", "amplification", "retries", "denied", "fallbacks", "bulkhead", "breaker rejected / opened"
+    );
+    for site in &s.sites {
+        let _ = writeln!(
+            out,
+            "{:<40} {:<14} {:<16} {:<12} {:<12} {:<12} {:<12} {} / {}",
+            site.site,
+            num(site.calls, 0),
+            num(site.amplification, 3),
+            num(site.retries, 0),
+            num(site.retries_denied, 0),
+            num(site.fallbacks, 0),
+            num(site.bulkhead_rejections, 0),
+            num(site.breaker_rejections, 0),
+            num(site.breaker_opened, 1)
+        );
+    }
+    if !s.breaker_transitions.is_empty() {
+        let shown = s.breaker_transitions.len().min(12);
+        let _ = writeln!(out, "circuit breaker transitions (replication 0, first {shown} of {}):", s.breaker_transitions.len());
+        for t in &s.breaker_transitions[..shown] {
+            let _ = writeln!(out, "  {:>10.3}s  {}  {:?} -> {:?}", t.time_s, t.site, t.from, t.to);
+        }
+    }
 }

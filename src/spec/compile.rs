@@ -2,20 +2,21 @@
 //! every name to an index.
 
 use super::error::{choices, FileId, Kind, Source, Sources, SpecError};
+use super::faults::{faults, Topology};
 use super::loc::Loc;
 use super::models::{merge, MergedService, ModelCache, Sourced};
 use super::raw::{RawNetwork, RawProtocols, RawScenario, RawSimulation, RawStep, RawWorkload};
 use super::values::In;
 use crate::model::{
-    Call, Dist, Link, LinkId, OpId, Operation, ProtocolProfile, Scenario, Service, ServiceId,
-    SimSettings, StepGroup, Workload,
+    Call, Dist, Link, LinkId, OpId, Operation, Policies, ProtocolProfile, Scenario, Service,
+    ServiceId, SimSettings, StepGroup, Workload,
 };
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use std::path::Path;
 
 /// The name that stands for the workload clients in `[network] links`.
-const CLIENT: &str = "client";
+pub(crate) const CLIENT: &str = "client";
 
 /// A synchronous call edge, for the cycle check: target and where it was written.
 struct Edge {
@@ -26,13 +27,14 @@ struct Edge {
 }
 
 /// Everything resolved so far, shared by the later passes.
-struct Names {
-    services: BTreeMap<String, ServiceId>,
-    ops: HashMap<String, OpId>,
-    op_names: Vec<String>,
-    op_service: Vec<ServiceId>,
-    /// (caller service or `None` for clients, callee service) -> declared link.
-    links: HashMap<(Option<ServiceId>, ServiceId), LinkId>,
+pub(crate) struct Names {
+    pub services: BTreeMap<String, ServiceId>,
+    pub ops: HashMap<String, OpId>,
+    pub op_names: Vec<String>,
+    pub op_service: Vec<ServiceId>,
+    /// (caller service or `None` for clients, callee service) -> declared link (and the
+    /// dedicated links that faults create).
+    pub links: HashMap<(Option<ServiceId>, ServiceId), LinkId>,
 }
 
 /// Parses and compiles a scenario; `origin` names the file and anchors relative paths.
@@ -64,15 +66,17 @@ pub(crate) fn compile(text: &str, origin: &Path) -> Result<Scenario, SpecError> 
         ));
     }
     let mut names = number(src, main, &merged)?;
-    let links = network(&at, raw.network.as_ref(), &mut names)?;
+    let mut links = network(&at, raw.network.as_ref(), &mut names)?;
     let protocols = protocol_profiles(&at, raw.protocols.as_ref())?;
 
     let mut services = Vec::with_capacity(merged.len());
     let mut operations = Vec::with_capacity(names.op_names.len());
     let mut edges: Vec<Vec<Edge>> = Vec::with_capacity(names.op_names.len());
+    // Policies in the order the calls were compiled; `Call::site` indexes this for now.
+    let mut compiled_policies: Vec<Policies> = Vec::new();
     for (i, m) in merged.iter().enumerate() {
         let sid = ServiceId(i as u32);
-        let (svc, ops) = service(src, &names, sid, m, &mut edges)?;
+        let (svc, ops) = service(src, &names, sid, m, &mut edges, &mut compiled_policies)?;
         services.push(svc);
         operations.extend(ops);
     }
@@ -105,16 +109,30 @@ pub(crate) fn compile(text: &str, origin: &Path) -> Result<Scenario, SpecError> 
         ));
     }
 
-    let mut next_site = 0u32;
+    // Call sites are numbered in operation, group, call order.
+    let mut policies = Vec::with_capacity(compiled_policies.len());
     for op in &mut operations {
         for g in &mut op.groups {
             for c in &mut g.calls {
-                c.site = next_site;
-                next_site += 1;
+                let p = std::mem::take(&mut compiled_policies[c.site as usize]);
+                c.site = policies.len() as u32;
+                policies.push(p);
             }
         }
     }
-    let policies = (0..next_site).map(|_| Default::default()).collect();
+
+    let faults = faults(
+        &at,
+        &mut names,
+        raw.fault.as_deref().unwrap_or(&[]),
+        &mut Topology {
+            services: &services,
+            operations: &mut operations,
+            workloads: &mut workloads,
+            links: &mut links,
+        },
+        sim.duration,
+    )?;
     let name = origin.file_stem().map_or_else(
         || "scenario".to_owned(),
         |s| s.to_string_lossy().into_owned(),
@@ -128,7 +146,7 @@ pub(crate) fn compile(text: &str, origin: &Path) -> Result<Scenario, SpecError> 
         policies,
         protocols,
         workloads,
-        faults: Vec::new(),
+        faults,
     })
 }
 
@@ -180,13 +198,32 @@ fn simulation(at: &In, sim: Option<&Loc<RawSimulation>>) -> Result<SimSettings, 
         Some(v) => at.int(v, "simulation.seed", 0, i64::MAX)? as u64,
     };
     let replications = at.count(&s.replications, "simulation.replications", 1, 1)?;
+    let timeline = match &s.timeline {
+        None => crate::kernel::NANOS_PER_SEC.min(duration),
+        Some(t) => {
+            let v = at.positive_duration(t, "simulation.timeline")?;
+            if v > duration {
+                let msg = format!(
+                    "timeline interval ({}) must not be longer than duration ({})",
+                    raw_text(t),
+                    raw_text(d)
+                );
+                return Err(at.err(Kind::Invalid, t, "simulation.timeline", msg));
+            }
+            v
+        }
+    };
+    let blast_threshold = match &s.blast_threshold {
+        None => 0.01,
+        Some(b) => at.number_in(b, "simulation.blast_threshold", 0.0, false, 1.0)?,
+    };
     Ok(SimSettings {
         seed,
         duration,
         warmup,
         replications,
-        timeline: crate::kernel::NANOS_PER_SEC,
-        blast_threshold: 0.01,
+        timeline,
+        blast_threshold,
     })
 }
 
@@ -397,6 +434,7 @@ fn service(
     sid: ServiceId,
     m: &MergedService,
     edges: &mut Vec<Vec<Edge>>,
+    policies: &mut Vec<Policies>,
 ) -> Result<(Service, Vec<Operation>), SpecError> {
     let field = format!("services.{}", m.name);
     let count = |v: &Option<Sourced<i64>>, key: &str, min: i64, default: u32| match v {
@@ -435,7 +473,15 @@ fn service(
         let mut out_edges = Vec::new();
         for (i, step) in r.steps.iter().flatten().enumerate() {
             let sf = format!("{f}.steps[{i}]");
-            groups.push(step_group(&at, names, sid, step, &sf, &mut out_edges)?);
+            groups.push(step_group(
+                &at,
+                names,
+                sid,
+                step,
+                &sf,
+                &mut out_edges,
+                policies,
+            )?);
         }
         edges.push(out_edges);
         ops.push(Operation {
@@ -464,6 +510,7 @@ fn step_group(
     step: &Loc<RawStep>,
     field: &str,
     edges: &mut Vec<Edge>,
+    policies: &mut Vec<Policies>,
 ) -> Result<StepGroup, SpecError> {
     let s = &step.value;
     match (&s.call, &s.parallel) {
@@ -480,7 +527,7 @@ fn step_group(
             "a step needs `call = \"service.operation\"` or `parallel = [ ... ]`",
         )),
         (Some(_), None) => Ok(StepGroup {
-            calls: vec![call(at, names, caller, step, field, edges)?],
+            calls: vec![call(at, names, caller, step, field, edges, policies)?],
         }),
         (None, Some(par)) => {
             let pf = format!("{field}.parallel");
@@ -488,6 +535,11 @@ fn step_group(
                 ("protocol", s.protocol.is_some()),
                 ("timeout", s.timeout.is_some()),
                 ("payload", s.payload.is_some()),
+                ("retry", s.retry.is_some()),
+                ("circuit_breaker", s.circuit_breaker.is_some()),
+                ("bulkhead", s.bulkhead.is_some()),
+                ("fallback", s.fallback.is_some()),
+                ("hedge", s.hedge.is_some()),
             ] {
                 if present {
                     let msg =
@@ -522,7 +574,7 @@ fn step_group(
                         "each entry of `parallel` needs `call = \"service.operation\"`",
                     ));
                 }
-                calls.push(call(at, names, caller, c, &cf, edges)?);
+                calls.push(call(at, names, caller, c, &cf, edges, policies)?);
             }
             Ok(StepGroup { calls })
         }
@@ -578,6 +630,7 @@ fn call(
     step: &Loc<RawStep>,
     field: &str,
     edges: &mut Vec<Edge>,
+    policies: &mut Vec<Policies>,
 ) -> Result<Call, SpecError> {
     let s = &step.value;
     let Some(target_name) = &s.call else {
@@ -587,6 +640,8 @@ fn call(
     let target = resolve_op(at, names, target_name, &cf)?;
     let protocol = at.protocol(&s.protocol, &format!("{field}.protocol"))?;
     let timeout = at.timeout(&s.timeout, &format!("{field}.timeout"))?;
+    let site = policies.len() as u32;
+    policies.push(at.policies(s, field, timeout)?);
     let payload_bytes = match &s.payload {
         None => 1024,
         Some(p) => at.int(p, &format!("{field}.payload"), 0, i64::from(u32::MAX))? as u32,
@@ -609,7 +664,7 @@ fn call(
         timeout,
         payload_bytes,
         link,
-        site: u32::MAX, // assigned after compilation
+        site, // renumbered once all operations are compiled
     })
 }
 
@@ -677,6 +732,19 @@ fn workload(at: &In, names: &Names, w: &Loc<RawWorkload>, i: usize) -> Result<Wo
         .map_or_else(|| entry_name.value.clone(), |f| f.value.clone());
     let protocol = at.protocol(&r.protocol, &format!("{field}.protocol"))?;
     let timeout = at.timeout(&r.timeout, &format!("{field}.timeout"))?;
+    let deadline = r.deadline.as_ref().is_some_and(|d| d.value);
+    if let Some(d) = r.deadline.as_ref().filter(|d| d.value && timeout.is_none()) {
+        return Err(at.err(
+            Kind::Invalid,
+            d,
+            &format!("{field}.deadline"),
+            "deadline propagation needs a `timeout` on the workload, e.g. timeout = \"2s\"",
+        ));
+    }
+    let rate_limit = match &r.rate_limit {
+        None => None,
+        Some(l) => Some(at.rate_limit(l, &format!("{field}.rate_limit"))?),
+    };
     let link = names
         .links
         .get(&(None, names.op_service[entry.0 as usize]))
@@ -794,8 +862,8 @@ fn workload(at: &In, names: &Names, w: &Loc<RawWorkload>, i: usize) -> Result<Wo
         link,
         protocol,
         timeout,
-        deadline: false,
-        rate_limit: None,
+        deadline,
+        rate_limit,
         arrivals,
     })
 }

@@ -278,11 +278,15 @@ fn field_at(text: &str, span: Range<usize>) -> String {
     if let Some(h) = header_path(&line) {
         return h.0;
     }
-    // Enclosing header, with an index for arrays of tables.
+    // Enclosing header, with an index for arrays of tables, and where its body starts.
     let mut table = String::new();
+    let mut section_start = 0;
     let mut counts: Vec<(String, usize)> = Vec::new();
-    for l in String::from_utf8_lossy(&bytes[..line_start]).lines() {
+    let mut offset = 0;
+    for l in text[..line_start.min(text.len())].split_inclusive('\n') {
+        offset += l.len();
         if let Some((path, is_array)) = header_path(l) {
+            section_start = offset;
             if is_array {
                 let n = match counts.iter_mut().find(|(p, _)| *p == path) {
                     Some((_, n)) => {
@@ -304,32 +308,154 @@ fn field_at(text: &str, span: Range<usize>) -> String {
     if !table.is_empty() {
         parts.push(table);
     }
-    let line_key = leading_key(&line);
-    if let Some(k) = &line_key {
-        parts.push(k.clone());
-    }
-    // The key immediately before the error, or the error's own text if it is a key.
-    let before = String::from_utf8_lossy(&bytes[line_start..start]);
+    // The keys of the inline tables and arrays open at the error, then the key at it.
+    let before = text.get(section_start.min(start)..start).unwrap_or("");
+    let scan = scan_nesting(before);
+    parts.extend(scan.path);
     let at_err = String::from_utf8_lossy(&bytes[start..span.end.clamp(start, line_end)])
         .trim()
         .to_owned();
-    let inner = if is_bare_key(&at_err) && !before.trim_end().ends_with('=') {
-        Some(at_err)
-    } else {
-        before
-            .trim_end()
-            .strip_suffix('=')
-            .and_then(|b| last_key(b.trim_end()))
-    };
-    if let Some(k) = inner {
-        if line_key.as_deref() != Some(k.as_str()) || before.contains('{') {
-            parts.push(k);
-        }
+    if scan.key_position && is_bare_key(&at_err) {
+        parts.push(at_err);
+    } else if let Some(k) = scan.pending {
+        parts.push(k);
     }
     if parts.is_empty() {
         "(top level)".to_owned()
     } else {
         parts.join(".")
+    }
+}
+
+/// What [`scan_nesting`] found before an error.
+struct Nesting {
+    /// Keys of the open inline tables and arrays, with array indices ("steps[0]", "retry").
+    path: Vec<String>,
+    /// A key whose value is being written (`key = ` then the error), if any.
+    pending: Option<String>,
+    /// Whether the text ends where a key is expected (not inside an array, not after `=`).
+    key_position: bool,
+}
+
+/// Follows the inline tables and arrays opened in `text` (the body of a table up to an
+/// error), skipping strings and comments. Best effort: it only names a path in messages.
+fn scan_nesting(text: &str) -> Nesting {
+    struct Frame {
+        key: Option<String>,
+        index: Option<usize>,
+    }
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut key: Option<String> = None;
+    let mut after_eq = false;
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    let in_array = |stack: &[Frame]| stack.last().is_some_and(|f| f.index.is_some());
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '#' => {
+                while i < chars.len() && chars[i] != '\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            '\n' if stack.is_empty() => {
+                key = None;
+                after_eq = false;
+            }
+            '"' | '\'' => {
+                let triple = chars.get(i + 1) == Some(&c) && chars.get(i + 2) == Some(&c);
+                let mut j = i + if triple { 3 } else { 1 };
+                let body_start = j;
+                loop {
+                    match chars.get(j) {
+                        None => break,
+                        Some('\\') if c == '"' => j += 2,
+                        Some(&d) if d == c => {
+                            if !triple {
+                                break;
+                            }
+                            if chars.get(j + 1) == Some(&c) && chars.get(j + 2) == Some(&c) {
+                                break;
+                            }
+                            j += 1;
+                        }
+                        Some('\n') if !triple => break,
+                        Some(_) => j += 1,
+                    }
+                }
+                let body: String = chars[body_start..j.min(chars.len())].iter().collect();
+                if after_eq || in_array(&stack) {
+                    after_eq = false;
+                    key = None;
+                } else {
+                    key = Some(body);
+                }
+                i = j + if triple { 3 } else { 1 };
+                continue;
+            }
+            '=' => after_eq = true,
+            '{' | '[' => {
+                let k = if after_eq { key.take() } else { None };
+                stack.push(Frame {
+                    key: k,
+                    index: (c == '[').then_some(0),
+                });
+                after_eq = false;
+                key = None;
+            }
+            '}' | ']' => {
+                stack.pop();
+                after_eq = false;
+                key = None;
+            }
+            ',' => {
+                if let Some(Frame { index: Some(n), .. }) = stack.last_mut() {
+                    *n += 1;
+                }
+                after_eq = false;
+                key = None;
+            }
+            c if c.is_whitespace() => {}
+            _ => {
+                let mut j = i;
+                while j < chars.len()
+                    && !chars[j].is_whitespace()
+                    && !matches!(
+                        chars[j],
+                        '=' | ',' | '{' | '}' | '[' | ']' | '#' | '"' | '\''
+                    )
+                {
+                    j += 1;
+                }
+                let word: String = chars[i..j].iter().collect();
+                if after_eq || in_array(&stack) {
+                    after_eq = false;
+                    key = None;
+                } else {
+                    // A dotted key may be followed by a quoted part: keep it simple.
+                    key = Some(word.trim_matches('.').to_owned());
+                }
+                i = j;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    let mut path: Vec<String> = Vec::new();
+    for f in &stack {
+        let idx = f.index.map(|n| format!("[{n}]")).unwrap_or_default();
+        match (&f.key, path.last_mut()) {
+            (Some(k), _) => path.push(format!("{k}{idx}")),
+            (None, Some(last)) => last.push_str(&idx),
+            (None, None) if !idx.is_empty() => path.push(idx),
+            (None, None) => {}
+        }
+    }
+    Nesting {
+        key_position: !after_eq && !in_array(&stack),
+        pending: if after_eq { key } else { None },
+        path,
     }
 }
 
@@ -359,33 +485,6 @@ fn is_bare_key(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
-/// The key of a `key = value` line (dotted keys kept).
-fn leading_key(line: &str) -> Option<String> {
-    let (k, _) = line.split_once('=')?;
-    let k = k.trim();
-    let ok = k
-        .split('.')
-        .all(|p| is_bare_key(p.trim().trim_matches('"')));
-    ok.then(|| {
-        k.split('.')
-            .map(|p| p.trim().trim_matches('"'))
-            .collect::<Vec<_>>()
-            .join(".")
-    })
-}
-
-/// The bare key at the end of `s` (e.g. `timeout` in `{ call = "a", timeout`).
-fn last_key(s: &str) -> Option<String> {
-    let is_key = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.';
-    let start = s
-        .char_indices()
-        .rev()
-        .find(|&(_, c)| !is_key(c))
-        .map_or(0, |(i, c)| i + c.len_utf8());
-    let k = &s[start..];
-    (!k.is_empty()).then(|| k.trim_matches('.').to_owned())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -402,6 +501,15 @@ mod tests {
         assert_eq!(at("4"), "w[1].z.q");
         assert_eq!(at("p"), "w[1].z.p");
         assert_eq!(at("[a.b]"), "a.b");
+
+        let text = "[s]\nsteps = [ { call = \"a.b\" },\n  { call = \"c{d\", retry = { atempts = 3 } } ]\n# { [\nn = 'x'\n";
+        let at = |needle: &str| {
+            let i = text.find(needle).unwrap();
+            field_at(text, i..i + needle.len())
+        };
+        assert_eq!(at("atempts"), "s.steps[1].retry.atempts");
+        assert_eq!(at("3"), "s.steps[1].retry.atempts");
+        assert_eq!(at("'x'"), "s.n");
     }
 
     #[test]

@@ -40,8 +40,10 @@
 mod compile;
 mod dist;
 mod error;
+mod faults;
 mod loc;
 mod models;
+mod policies;
 mod raw;
 mod units;
 mod values;

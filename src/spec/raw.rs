@@ -28,6 +28,8 @@ pub(crate) struct RawScenario {
     pub services: Option<BTreeMap<String, Loc<RawService>>>,
     /// `[[workload]]`: the entry flows.
     pub workload: Option<Vec<Loc<RawWorkload>>>,
+    /// `[[fault]]`: injected failures, in file order.
+    pub fault: Option<Vec<Loc<RawFault>>>,
 }
 
 /// `[simulation]`.
@@ -42,6 +44,12 @@ pub(crate) struct RawSimulation {
     pub warmup: Option<Loc<StrOrNum>>,
     /// Number of independent replications (>= 1), default 1.
     pub replications: Option<Loc<i64>>,
+    /// Width of a timeline interval, default "1s" (or the duration if shorter); > 0 and
+    /// <= duration.
+    pub timeline: Option<Loc<StrOrNum>>,
+    /// Failure rate above which a non-faulted service is in a fault's blast radius, in
+    /// (0, 1], default 0.01.
+    pub blast_threshold: Option<Loc<f64>>,
 }
 
 /// `[network]`.
@@ -135,6 +143,56 @@ pub(crate) struct RawStep {
     pub timeout: Option<Loc<StrOrNum>>,
     /// Payload bytes each way, default 1024.
     pub payload: Option<Loc<i64>>,
+    /// Retries: `{ attempts, backoff, multiplier, max_backoff, jitter, budget }`.
+    pub retry: Option<Loc<RawRetry>>,
+    /// Circuit breaker: `{ failure_ratio, window, min_calls, open, probes }`.
+    pub circuit_breaker: Option<Loc<RawBreaker>>,
+    /// Bulkhead: maximum concurrent calls from the caller service to this call (>= 1).
+    pub bulkhead: Option<Loc<i64>>,
+    /// Fallback: the local work (a distribution) done instead of a call that finally failed.
+    pub fallback: Option<Loc<RawDist>>,
+    /// Hedging: send a second attempt after this delay if no answer yet (> 0).
+    pub hedge: Option<Loc<StrOrNum>>,
+}
+
+/// `retry = { ... }` on a call.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a table such as { attempts = 3, backoff = \"100ms\" }"
+)]
+pub(crate) struct RawRetry {
+    /// Total attempts including the first (>= 1, required).
+    pub attempts: Option<Loc<i64>>,
+    /// Delay before the first retry, default "0s".
+    pub backoff: Option<Loc<StrOrNum>>,
+    /// Growth of the delay per retry (>= 1), default 2.
+    pub multiplier: Option<Loc<f64>>,
+    /// Cap on the delay (>= backoff), default "30s" (or `backoff` if longer).
+    pub max_backoff: Option<Loc<StrOrNum>>,
+    /// Full jitter, default false.
+    pub jitter: Option<Loc<bool>>,
+    /// Retries allowed per first attempt, in (0, 10]; default: unlimited.
+    pub budget: Option<Loc<f64>>,
+}
+
+/// `circuit_breaker = { ... }` on a call.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a table such as { failure_ratio = 0.5, window = \"10s\" }"
+)]
+pub(crate) struct RawBreaker {
+    /// Open at this failure ratio over the window, in (0, 1] (required).
+    pub failure_ratio: Option<Loc<f64>>,
+    /// Sliding window length, default "10s" (> 0).
+    pub window: Option<Loc<StrOrNum>>,
+    /// Calls needed in the window before the breaker may open (>= 1), default 10.
+    pub min_calls: Option<Loc<i64>>,
+    /// How long the breaker stays open, default "5s" (> 0).
+    pub open: Option<Loc<StrOrNum>>,
+    /// Probes let through when half-open (>= 1), default 1.
+    pub probes: Option<Loc<i64>>,
 }
 
 /// One `[[workload]]`.
@@ -151,6 +209,50 @@ pub(crate) struct RawWorkload {
     pub protocol: Option<Loc<String>>,
     /// Client-side timeout; default: none.
     pub timeout: Option<Loc<StrOrNum>>,
+    /// Propagate the timeout downstream as a deadline, default false (needs `timeout`).
+    pub deadline: Option<Loc<bool>>,
+    /// Token-bucket admission limit at the entry: `{ rate, burst }`.
+    pub rate_limit: Option<Loc<RawRateLimit>>,
+}
+
+/// `rate_limit = { rate, burst }` on a workload.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a table such as { rate = \"100/s\", burst = 20 }"
+)]
+pub(crate) struct RawRateLimit {
+    /// Tokens per second, e.g. "100/s" (> 0, required).
+    pub rate: Option<Loc<StrOrNum>>,
+    /// Bucket size (>= 1), default 1.
+    pub burst: Option<Loc<i64>>,
+}
+
+/// One `[[fault]]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawFault {
+    /// Display name, default "KIND TARGET".
+    pub name: Option<Loc<String>>,
+    /// "service", "service#N" (replica N, 0-based) or "from->to" (a link; from may be
+    /// "client") (required).
+    pub target: Option<Loc<String>>,
+    /// crash, hang, slow, error (services, replicas) or partition (links) (required).
+    pub kind: Option<Loc<String>>,
+    /// slow: multiplier of the work (>= 0), default 1.
+    pub factor: Option<Loc<f64>>,
+    /// slow: added delay, default "0s".
+    pub delay: Option<Loc<StrOrNum>>,
+    /// error: failure probability in [0, 1] (required for error).
+    pub probability: Option<Loc<f64>>,
+    /// Window schedule: start (< simulation duration), with `duration`.
+    pub at: Option<Loc<StrOrNum>>,
+    /// Window schedule: length (> 0), with `at`.
+    pub duration: Option<Loc<StrOrNum>>,
+    /// Stochastic schedule: up time between failures (a distribution), with `mttr`.
+    pub mtbf: Option<Loc<RawDist>>,
+    /// Stochastic schedule: down time (a distribution), with `mtbf`.
+    pub mttr: Option<Loc<RawDist>>,
 }
 
 /// `arrivals = { ... }`: exactly one key.

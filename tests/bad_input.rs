@@ -155,6 +155,90 @@ const CASES: &[(&str, usize, &str, &str)] = &[
         "services.api.replicas",
         "must be >= 1, got 0",
     ),
+    (
+        "retry_typo",
+        6,
+        "services.payment.operations.charge.steps[0].retry.atempts",
+        "unknown field `atempts`, expected one of `attempts`, `backoff`, `multiplier`, `max_backoff`, `jitter`, `budget`",
+    ),
+    (
+        "retry_zero_attempts",
+        6,
+        "services.payment.operations.charge.steps[0].retry.attempts",
+        "must be >= 1, got 0",
+    ),
+    (
+        "retry_on_parallel_group",
+        6,
+        "services.a.operations.x.steps[0].retry",
+        "`retry` goes on each call inside `parallel`, not on the group",
+    ),
+    (
+        "breaker_ratio_above_one",
+        8,
+        "services.payment.operations.charge.steps[0].parallel[1].circuit_breaker.failure_ratio",
+        "must be in (0, 1], got 1.5",
+    ),
+    (
+        "fault_unknown_target",
+        16,
+        "fault[0].target",
+        "unknown service \"bnak\"; valid choices: bank, payment (or a replica \"SERVICE#N\", or a link \"FROM->TO\")",
+    ),
+    (
+        "fault_unknown_kind",
+        14,
+        "fault[0].kind",
+        "unknown fault kind \"explode\" for a service or replica; valid choices: crash, error, hang, slow",
+    ),
+    (
+        "partition_on_service",
+        17,
+        "fault[0].kind",
+        "kind \"partition\" does not apply to a service or replica",
+    ),
+    (
+        "crash_on_link",
+        17,
+        "fault[0].kind",
+        "kind \"crash\" does not apply to a link",
+    ),
+    (
+        "slow_fault_no_effect",
+        15,
+        "fault[0]",
+        "a slow fault needs `factor`",
+    ),
+    (
+        "fault_two_schedules",
+        20,
+        "fault[0].mtbf",
+        "a fault has one schedule, not both",
+    ),
+    (
+        "replica_out_of_range",
+        17,
+        "fault[0].target",
+        "replica 2 does not exist: bank has 2 replicas, numbered from 0",
+    ),
+    (
+        "deadline_without_timeout",
+        11,
+        "workload[0].deadline",
+        "deadline propagation needs a `timeout` on the workload",
+    ),
+    (
+        "rate_limit_zero_burst",
+        11,
+        "workload[0].rate_limit.burst",
+        "must be >= 1, got 0",
+    ),
+    (
+        "timeline_longer_than_run",
+        4,
+        "simulation.timeline",
+        "timeline interval (5m) must not be longer than duration (1m)",
+    ),
 ];
 
 fn load_err(stem: &str) -> (String, SpecError) {
@@ -203,7 +287,7 @@ fn every_file_in_the_directory_is_covered() {
     let mut covered: Vec<&str> = CASES.iter().map(|c| c.0).collect();
     covered.sort_unstable();
     assert_eq!(stems, covered);
-    assert!(stems.len() >= 14);
+    assert!(stems.len() >= 30);
 }
 
 #[test]
@@ -237,6 +321,23 @@ fn errors_have_the_right_kind() {
     assert!(matches!(
         load_err("probability_above_one").1,
         SpecError::Invalid { .. }
+    ));
+    assert!(matches!(load_err("retry_typo").1, SpecError::Syntax { .. }));
+    assert!(matches!(
+        load_err("fault_unknown_target").1,
+        SpecError::Unknown { .. }
+    ));
+    assert!(matches!(
+        load_err("fault_unknown_kind").1,
+        SpecError::Unknown { .. }
+    ));
+    assert!(matches!(
+        load_err("partition_on_service").1,
+        SpecError::Invalid { .. }
+    ));
+    assert!(matches!(
+        load_err("slow_fault_no_effect").1,
+        SpecError::Missing { .. }
     ));
 }
 

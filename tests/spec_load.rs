@@ -422,6 +422,10 @@ const TOKENS: &[&str] = &[
     "'",
     "\"\"\"",
     "1.5",
+    "[[fault]]",
+    "\"bank#9\"",
+    "\"a->b\"",
+    "retry = {",
 ];
 
 #[test]
@@ -430,9 +434,11 @@ fn mangled_inputs_never_panic() {
     let mut rng = Lcg(12345);
     let origin = Path::new("scenarios/fuzz.toml");
     // Every truncation.
-    for cut in 0..=CHECKOUT.len() {
-        if CHECKOUT.is_char_boundary(cut) {
-            let _ = load_str(&CHECKOUT[..cut], origin);
+    for text in [CHECKOUT, RESILIENT] {
+        for cut in 0..=text.len() {
+            if text.is_char_boundary(cut) {
+                let _ = load_str(&text[..cut], origin);
+            }
         }
     }
     for round in 0..3000 {
@@ -502,5 +508,430 @@ mod prop {
             prop_assert_eq!(archsim::spec::parse_duration(&format!("{n}ns")), Ok(n));
             prop_assert_eq!(archsim::spec::parse_duration(&format!("{n}us")), Ok(n * 1000));
         }
+    }
+}
+
+const RESILIENT: &str = r#"
+[simulation]
+duration = "10m"
+timeline = "500ms"
+blast_threshold = 0.05
+
+[network]
+latency = "1ms"
+loss = 0.001
+links = [ { from = "gateway", to = "inventory", latency = "2ms" } ]
+
+[services.gateway.operations.checkout]
+steps = [ { call = "order.place", timeout = "2s", retry = { attempts = 3 } },
+          { parallel = [ { call = "inventory.reserve", bulkhead = 50, fallback = { dist = "exp", mean = "2ms" } },
+                         { call = "payment.charge", timeout = "6s", hedge = "200ms" } ] } ]
+
+[services.order.operations.place]
+work = "5ms"
+
+[services.inventory.operations.reserve]
+work = "1ms"
+
+# A long step reads better as an array of tables.
+[[services.payment.operations.charge.steps]]
+call = "bank.authorize"
+timeout = "5s"
+retry = { attempts = 4, backoff = "100ms", multiplier = 1.5, max_backoff = "10s", jitter = true, budget = 0.1 }
+circuit_breaker = { failure_ratio = 0.5, window = "20s", min_calls = 20, open = "7s", probes = 3 }
+bulkhead = 8
+fallback = "2ms"
+hedge = "1s"
+
+[services.bank]
+replicas = 3
+operations.authorize = { work = "100ms" }
+
+[[workload]]
+entry = "gateway.checkout"
+timeout = "10s"
+deadline = true
+rate_limit = { rate = "100/s", burst = 20 }
+arrivals = { poisson = "50/s" }
+
+[[workload]]
+entry = "payment.charge"
+rate_limit = { rate = 30 }
+arrivals = { poisson = "5/s" }
+
+[[fault]]
+name = "bank link cut"
+target = "payment->bank"
+kind = "partition"
+at = "2m"
+duration = "20s"
+
+[[fault]]
+target = "bank#1"
+kind = "crash"
+mtbf = { dist = "exp", mean = "10m" }
+mttr = { dist = "exp", mean = "30s" }
+
+[[fault]]
+target = "inventory"
+kind = "slow"
+factor = 10.0
+delay = "2s"
+at = "1m"
+duration = "1m"
+
+[[fault]]
+target = "order"
+kind = "error"
+probability = 0.5
+at = "3m"
+duration = "10s"
+
+[[fault]]
+target = "gateway -> inventory"
+kind = "partition"
+at = "4m"
+duration = "10s"
+
+[[fault]]
+target = "client->gateway"
+kind = "partition"
+at = "5m"
+duration = "10s"
+
+[[fault]]
+target = "order"
+kind = "error"
+probability = 1
+at = "6m"
+duration = "10s"
+"#;
+
+#[test]
+fn simulation_timeline_and_blast_threshold() {
+    let s = load_str(RESILIENT, Path::new("r.toml")).unwrap();
+    assert_eq!(s.sim.timeline, 500_000_000);
+    assert_eq!(s.sim.blast_threshold, 0.05);
+    // Defaults: 1 s (or the whole run if shorter) and 0.01.
+    let d = load_str(MODEL_USER, Path::new("m.toml")).unwrap();
+    assert_eq!(
+        (d.sim.timeline, d.sim.blast_threshold),
+        (1_000_000_000, 0.01)
+    );
+    let short = MODEL_USER.replace("duration = \"1m\"", "duration = \"300ms\"");
+    let d = load_str(&short, Path::new("m.toml")).unwrap();
+    assert_eq!(d.sim.timeline, 300_000_000);
+}
+
+#[test]
+fn policies_land_at_their_call_site() {
+    let s = load_str(RESILIENT, Path::new("r.toml")).unwrap();
+    // Sites in operation, group, call order: gateway.checkout has sites 0, 1, 2;
+    // payment.charge (after inventory and order, which make no calls) has site 3.
+    assert_eq!(s.policies.len(), 4);
+    let checkout = &s.operations[s.operation_by_name("gateway.checkout").unwrap().0 as usize];
+    let sites: Vec<u32> = checkout
+        .groups
+        .iter()
+        .flat_map(|g| g.calls.iter().map(|c| c.site))
+        .collect();
+    assert_eq!(sites, [0, 1, 2]);
+    let charge = &s.operations[s.operation_by_name("payment.charge").unwrap().0 as usize];
+    assert_eq!(charge.groups[0].calls[0].site, 3);
+
+    // order.place: only a retry, with the defaults.
+    let p0 = &s.policies[0];
+    let r = p0.retry.as_ref().unwrap();
+    assert_eq!(
+        (
+            r.max_attempts,
+            r.backoff,
+            r.multiplier,
+            r.max_backoff,
+            r.jitter,
+            r.budget
+        ),
+        (3, 0, 2.0, 30_000_000_000, false, None)
+    );
+    assert!(p0.breaker.is_none() && p0.bulkhead.is_none() && p0.fallback.is_none());
+    // inventory.reserve: bulkhead and fallback.
+    let p1 = &s.policies[1];
+    assert_eq!(p1.bulkhead, Some(50));
+    assert!(matches!(p1.fallback, Some(Dist::Exponential { mean }) if mean == ms(2.0)));
+    assert!(p1.retry.is_none() && p1.hedge.is_none());
+    // payment.charge (from the gateway): a hedge only.
+    assert_eq!(s.policies[2].hedge, Some(200_000_000));
+    assert!(s.policies[2].retry.is_none());
+    // bank.authorize: everything.
+    let p3 = &s.policies[3];
+    let r = p3.retry.as_ref().unwrap();
+    assert_eq!(
+        (
+            r.max_attempts,
+            r.backoff,
+            r.multiplier,
+            r.max_backoff,
+            r.jitter,
+            r.budget
+        ),
+        (4, 100_000_000, 1.5, 10_000_000_000, true, Some(0.1))
+    );
+    let b = p3.breaker.as_ref().unwrap();
+    assert_eq!(
+        (
+            b.failure_ratio,
+            b.window,
+            b.min_calls,
+            b.open_for,
+            b.half_open_probes
+        ),
+        (0.5, 20_000_000_000, 20, 7_000_000_000, 3)
+    );
+    assert_eq!(p3.bulkhead, Some(8));
+    assert!(matches!(p3.fallback, Some(Dist::Constant(2_000_000))));
+    assert_eq!(p3.hedge, Some(1_000_000_000));
+
+    // A breaker with only the ratio takes the defaults.
+    let text = RESILIENT.replace(
+        "bulkhead = 50,",
+        "bulkhead = 50, circuit_breaker = { failure_ratio = 1 },",
+    );
+    let s = load_str(&text, Path::new("r.toml")).unwrap();
+    let b = s.policies[1].breaker.as_ref().unwrap();
+    assert_eq!(
+        (
+            b.failure_ratio,
+            b.window,
+            b.min_calls,
+            b.open_for,
+            b.half_open_probes
+        ),
+        (1.0, 10_000_000_000, 10, 5_000_000_000, 1)
+    );
+}
+
+#[test]
+fn workloads_take_deadline_and_rate_limit() {
+    let s = load_str(RESILIENT, Path::new("r.toml")).unwrap();
+    let w = &s.workloads;
+    assert!(w[0].deadline);
+    let rl = w[0].rate_limit.unwrap();
+    assert_eq!((rl.rate, rl.burst), (100.0, 20));
+    assert!(!w[1].deadline);
+    let rl = w[1].rate_limit.unwrap();
+    assert_eq!((rl.rate, rl.burst), (30.0, 1), "burst defaults to 1");
+    let plain = load_str(MODEL_USER, Path::new("m.toml")).unwrap();
+    assert!(!plain.workloads[0].deadline && plain.workloads[0].rate_limit.is_none());
+}
+
+#[test]
+fn faults_compile_in_file_order_with_their_targets_and_schedules() {
+    use archsim::model::{FaultKind, FaultSchedule, FaultTarget};
+    let s = load_str(RESILIENT, Path::new("r.toml")).unwrap();
+    let bank = s.service_by_name("bank").unwrap();
+    let names: Vec<&str> = s.faults.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "bank link cut",
+            "crash bank#1",
+            "slow inventory",
+            "error order",
+            "partition gateway -> inventory",
+            "partition client->gateway",
+            "error order (2)"
+        ]
+    );
+    // The replica fault, stochastic.
+    let f = &s.faults[1];
+    assert_eq!(f.target, FaultTarget::Replica(bank, 1));
+    assert!(matches!(f.kind, FaultKind::Crash));
+    match &f.schedule {
+        FaultSchedule::Stochastic { mtbf, mttr } => {
+            assert!((mtbf.mean() - 600e9).abs() < 1.0);
+            assert!((mttr.mean() - 30e9).abs() < 1.0);
+        }
+        other => panic!("{other:?}"),
+    }
+    // Slow and error, on a window.
+    let inv = s.service_by_name("inventory").unwrap();
+    assert_eq!(s.faults[2].target, FaultTarget::Service(inv));
+    assert!(
+        matches!(s.faults[2].kind, FaultKind::Slow { factor, delay } if factor == 10.0 && delay == 2_000_000_000)
+    );
+    assert!(matches!(
+        s.faults[2].schedule,
+        FaultSchedule::Window {
+            at: 60_000_000_000,
+            duration: 60_000_000_000
+        }
+    ));
+    assert!(matches!(s.faults[3].kind, FaultKind::Error { probability } if probability == 0.5));
+}
+
+#[test]
+fn a_link_fault_gets_a_dedicated_link_that_the_calls_use() {
+    use archsim::model::FaultTarget;
+    let s = load_str(RESILIENT, Path::new("r.toml")).unwrap();
+    let links: Vec<&str> = s.links.iter().map(|l| l.name.as_str()).collect();
+    // The declared link, then one per faulted undeclared pair, in fault order.
+    assert_eq!(
+        links,
+        [
+            "default",
+            "gateway->inventory",
+            "payment->bank",
+            "client->gateway"
+        ]
+    );
+    // The new links copy the default latency and loss.
+    assert!(matches!(s.links[2].latency, Dist::Constant(1_000_000)));
+    assert_eq!(s.links[2].loss, 0.001);
+    assert_eq!(s.faults[0].target, FaultTarget::Link(LinkId(2)));
+    assert_eq!(
+        s.faults[4].target,
+        FaultTarget::Link(LinkId(1)),
+        "a declared link is used as is"
+    );
+    assert_eq!(s.faults[5].target, FaultTarget::Link(LinkId(3)));
+    // payment -> bank calls moved onto the dedicated link; other calls stay put.
+    let charge = &s.operations[s.operation_by_name("payment.charge").unwrap().0 as usize];
+    assert_eq!(charge.groups[0].calls[0].link, LinkId(2));
+    let checkout = &s.operations[s.operation_by_name("gateway.checkout").unwrap().0 as usize];
+    assert_eq!(
+        checkout.groups[0].calls[0].link,
+        LinkId(0),
+        "gateway->order"
+    );
+    assert_eq!(
+        checkout.groups[1].calls[0].link,
+        LinkId(1),
+        "gateway->inventory"
+    );
+    assert_eq!(
+        checkout.groups[1].calls[1].link,
+        LinkId(0),
+        "gateway->payment"
+    );
+    // The client link applies to the workload entering the gateway only.
+    assert_eq!(
+        (s.workloads[0].link, s.workloads[1].link),
+        (LinkId(3), LinkId(0))
+    );
+}
+
+#[test]
+fn fault_and_policy_mistakes_are_explained() {
+    let cases = [
+        (
+            "target = \"payment->bank\"",
+            "target = \"bank->payment\"",
+            "r.toml:51: fault[0].target: link bank->payment carries no traffic: no operation of bank calls payment, so a fault there has no effect (a link is named caller first: did you mean \"payment->bank\"?)",
+        ),
+        (
+            "target = \"payment->bank\"",
+            "target = \"payment->client\"",
+            "\"client\" can only be the first end of a link",
+        ),
+        (
+            "target = \"bank#1\"",
+            "target = \"bank#one\"",
+            "replica index \"one\" is not a number",
+        ),
+        (
+            "probability = 0.5",
+            "",
+            "r.toml:70: fault[3]: an error fault needs `probability`",
+        ),
+        (
+            "factor = 10.0",
+            "factor = 10.0\nprobability = 0.2",
+            "fault[2].probability: `probability` applies only to kind = \"error\" (this fault is \"slow\")",
+        ),
+        (
+            "at = \"1m\"",
+            "at = \"10m\"",
+            "fault[2].at: the fault starts at 10m00s, not before the end of the simulation",
+        ),
+        (
+            "mttr = { dist = \"exp\", mean = \"30s\" }",
+            "",
+            "fault[1]: missing `mttr`",
+        ),
+        (
+            "mttr = { dist = \"exp\", mean = \"30s\" }",
+            "mttr = \"0s\"",
+            "fault[1].mttr: the mean must be greater than 0s",
+        ),
+        (
+            "target = \"inventory\"",
+            "name = \"bank link cut\"\ntarget = \"inventory\"",
+            "fault[2].name: duplicate fault name \"bank link cut\"",
+        ),
+        (
+            "hedge = \"1s\"",
+            "hedge = \"5s\"",
+            "hedge (5.000s) must be shorter than the call's timeout (5.000s)",
+        ),
+        (
+            "max_backoff = \"10s\"",
+            "max_backoff = \"10ms\"",
+            "max_backoff (10.00ms) must not be shorter than backoff (100.00ms)",
+        ),
+        (
+            "budget = 0.1",
+            "budget = 0",
+            "steps[0].retry.budget: must be in (0, 10], got 0",
+        ),
+        (
+            "multiplier = 1.5",
+            "multiplier = 0.5",
+            "retry.multiplier: must be >= 1, got 0.5",
+        ),
+        (
+            "retry = { attempts = 3 }",
+            "retry = 3",
+            "steps[0].retry: invalid type: integer `3`, expected a table such as { attempts = 3",
+        ),
+        (
+            "retry = { attempts = 3 }",
+            "retry = { backoff = \"1s\" }",
+            "steps[0].retry: missing `attempts`",
+        ),
+        (
+            "window = \"20s\"",
+            "window = \"0s\"",
+            "circuit_breaker.window: must be greater than 0s",
+        ),
+        (
+            "bulkhead = 8",
+            "bulkhead = 0",
+            "steps[0].bulkhead: must be >= 1, got 0",
+        ),
+        (
+            "rate_limit = { rate = 30 }",
+            "rate_limit = { burst = 30 }",
+            "workload[1].rate_limit: missing `rate`",
+        ),
+        (
+            "blast_threshold = 0.05",
+            "blast_threshold = 0",
+            "r.toml:5: simulation.blast_threshold: must be in (0, 1], got 0",
+        ),
+        (
+            "kind = \"crash\"",
+            "kind = \"crash\"\ncolor = \"red\"",
+            "unknown field `color`, expected one of `name`, `target`, `kind`",
+        ),
+    ];
+    for (from, to, want) in cases {
+        assert!(RESILIENT.contains(from), "{from}");
+        let text = RESILIENT.replacen(from, to, 1);
+        let msg = load_str(&text, Path::new("r.toml"))
+            .err()
+            .unwrap_or_else(|| panic!("{to:?} loaded"))
+            .to_string();
+        assert!(msg.contains(want), "{to:?}: expected {want:?} in {msg:?}");
+        assert!(msg.starts_with("r.toml:"), "{msg}");
     }
 }

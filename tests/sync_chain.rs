@@ -93,8 +93,16 @@ fn a_slow_bank_exhausts_workers_hop_after_hop_until_the_gateway_rejects() {
         .iter()
         .find(|x| x.reason == "rejected: queue full" && x.root_cause.as_deref() == Some("bank"))
         .expect("rejections root-caused to the bank");
-    assert!(rejected.rate.mean > 0.3, "share rejected {:?}", rejected.rate);
-    assert!(f.cascade_rate.mean > 0.3, "they are cascade failures: {:?}", f.cascade_rate);
+    assert!(
+        rejected.rate.mean > 0.3,
+        "share rejected {:?}",
+        rejected.rate
+    );
+    assert!(
+        f.cascade_rate.mean > 0.3,
+        "they are cascade failures: {:?}",
+        f.cascade_rate
+    );
 }
 
 #[test]

@@ -96,6 +96,7 @@ impl Engine<'_> {
         let now = self.now;
         let state = CallState {
             caller,
+            target_service: service,
             root: root.unwrap_or(Handle {
                 index: u32::MAX,
                 generation: 0,
@@ -183,16 +184,36 @@ impl Engine<'_> {
     pub(super) fn root_cause(&self, mut call: Handle) -> Component {
         loop {
             let c = self.calls.get(call).expect("live call");
-            let Some(exec) = c.callee.and_then(|h| self.execs.get(h)) else {
-                // Not admitted yet, or already answered: the message is on (or lost by)
-                // the network.
+            let Some(callee) = c.callee else {
+                // Never admitted: the request is on (or was lost by) the network.
                 return Component::Link(LinkId(c.link));
             };
-            match exec.children.first() {
-                Some(&child) => call = child,
-                None => return Component::Service(self.sc.operations[exec.op.0 as usize].service),
+            let Some(exec) = self.execs.get(callee) else {
+                // Admitted and answered, but the answer came too late: the callee was
+                // the slow part (its reply is on the wire).
+                return Component::Service(c.target_service);
+            };
+            let next = if exec.running {
+                exec.children.first().copied()
+            } else {
+                // Queued for a worker: the workers of this replica are the bottleneck;
+                // if they are held on downstream calls, follow one of those.
+                self.held_worker_call(exec.replica)
+            };
+            match next {
+                Some(child) => call = child,
+                None => return Component::Service(c.target_service),
             }
         }
+    }
+
+    /// A downstream call holding one of `replica`'s workers, if any. Following it always
+    /// goes deeper in the (acyclic) call graph, so root-cause walks terminate.
+    pub(super) fn held_worker_call(&self, replica: u32) -> Option<Handle> {
+        self.replicas[replica as usize]
+            .running
+            .iter()
+            .find_map(|&h| self.execs.get(h).and_then(|e| e.children.first().copied()))
     }
 
     /// Forget an attempt (answered, timed out or abandoned).
@@ -292,6 +313,18 @@ impl Engine<'_> {
         queue: &mut EventQueue<Event>,
     ) {
         let policies = &self.sc.policies[site as usize];
+        // A refusal by a breaker, a bulkhead or a rate limiter (here or propagated from
+        // below) says "back off": it is never retried.
+        let retryable = retryable
+            && !matches!(
+                outcome,
+                Outcome::Failed(
+                    FailureReason::RejectedCircuitOpen
+                        | FailureReason::RejectedBulkheadFull
+                        | FailureReason::RejectedRateLimited,
+                    _
+                )
+            );
         if let (true, Some(retry)) = (retryable, &policies.retry) {
             if attempt < retry.max_attempts {
                 let st = &mut self.sites[site as usize];

@@ -111,12 +111,10 @@ impl Engine<'_> {
     /// downstream calls, the component holding those calls up (found by the same walk as
     /// for a timeout); otherwise the replica's own service (it is simply overloaded).
     fn saturation_root(&self, replica: u32, service: crate::model::ServiceId) -> Component {
-        for &h in &self.replicas[replica as usize].running {
-            if let Some(&child) = self.execs.get(h).and_then(|e| e.children.first()) {
-                return self.root_cause(child);
-            }
+        match self.held_worker_call(replica) {
+            Some(child) => self.root_cause(child),
+            None => Component::Service(service),
         }
-        Component::Service(service)
     }
 
     /// Give an execution a worker and start its local work.
@@ -229,7 +227,10 @@ impl Engine<'_> {
         let running = &mut self.replicas[replica as usize].running;
         running.swap_remove(index);
         if let Some(&moved) = running.get(index) {
-            self.execs.get_mut(moved).expect("running execution is live").running_index = index as u32;
+            self.execs
+                .get_mut(moved)
+                .expect("running execution is live")
+                .running_index = index as u32;
         }
         self.metrics.conservation.executions_finished += 1;
         let service = self.sc.operations[op.0 as usize].service.0 as usize;
@@ -279,12 +280,13 @@ impl Engine<'_> {
             .collect();
         for exec in victims {
             let e = self.execs.get_mut(exec).expect("live");
-            let (op, parent, running) = (e.op, e.parent, e.running);
+            let (op, parent, running, root) = (e.op, e.parent, e.running, e.root);
             let children = std::mem::take(&mut e.children);
             for child in children {
                 self.release_call(child);
             }
             self.execs.remove(exec);
+            self.touch(root);
             let service = self.sc.operations[op.0 as usize].service;
             let m = &mut self.metrics.services[service.0 as usize];
             if running {

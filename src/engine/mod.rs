@@ -68,6 +68,8 @@ enum Caller {
 #[derive(Clone, Copy)]
 struct CallState {
     caller: Caller,
+    /// The service called.
+    target_service: crate::model::ServiceId,
     /// The client call of the request this belongs to (itself for a client call).
     root: Handle,
     /// Call site (`NO_SITE` for client calls).

@@ -187,16 +187,27 @@ fn kind_name(k: &FaultKind) -> String {
     match k {
         FaultKind::Crash => "crash".into(),
         FaultKind::Hang => "hang".into(),
-        FaultKind::Slow { factor, delay } => {
-            format!("slow (x{factor} + {})", crate::kernel::format_duration(*delay as f64))
-        }
+        FaultKind::Slow { factor, delay } => match (*factor != 1.0, *delay > 0) {
+            (true, true) => format!(
+                "slow (x{factor} + {})",
+                crate::kernel::format_duration(*delay as f64)
+            ),
+            (false, true) => format!("slow (+{})", crate::kernel::format_duration(*delay as f64)),
+            _ => format!("slow (x{factor})"),
+        },
         FaultKind::Error { probability } => format!("error (p = {probability})"),
         FaultKind::Partition => "partition".into(),
     }
 }
 
 /// Recovery time (ns after `end`) of flow `f` in one replication, or `None`.
-fn recovery(run: &RunMetrics, f: usize, start: SimTime, end: SimTime, warmup: SimTime) -> Option<SimTime> {
+fn recovery(
+    run: &RunMetrics,
+    f: usize,
+    start: SimTime,
+    end: SimTime,
+    warmup: SimTime,
+) -> Option<SimTime> {
     let tl = &run.timeline;
     let ivs = &tl.flows[f];
     let base = interval_range(tl, warmup, start);
@@ -210,7 +221,11 @@ fn recovery(run: &RunMetrics, f: usize, start: SimTime, end: SimTime, warmup: Si
         let _ = hist.add(&iv.latency);
     }
     let base_failure = ratio(failed, responses);
-    let base_p99 = if hist.is_empty() { 0 } else { hist.value_at_quantile(0.99) };
+    let base_p99 = if hist.is_empty() {
+        0
+    } else {
+        hist.value_at_quantile(0.99)
+    };
     let healthy = |i: usize| {
         let iv = &ivs[i];
         if iv.responses == 0 {
@@ -243,7 +258,13 @@ pub(super) fn fault_summaries(sc: &Scenario, runs: &[RunMetrics]) -> Vec<FaultSu
         .iter()
         .enumerate()
         .map(|(fi, fault)| {
-            let windows = |r: &RunMetrics| r.fault_windows.iter().filter(|w| w.fault == fi as u32).copied().collect::<Vec<_>>();
+            let windows = |r: &RunMetrics| {
+                r.fault_windows
+                    .iter()
+                    .filter(|w| w.fault == fi as u32)
+                    .copied()
+                    .collect::<Vec<_>>()
+            };
             let availability = est(runs.iter().map(|r| {
                 let down: SimTime = windows(r).iter().map(|w| w.end - w.start).sum();
                 1.0 - down as f64 / duration
@@ -268,7 +289,13 @@ pub(super) fn fault_summaries(sc: &Scenario, runs: &[RunMetrics]) -> Vec<FaultSu
         .collect()
 }
 
-fn window_summary(sc: &Scenario, runs: &[RunMetrics], target: FaultTarget, start: SimTime, end: SimTime) -> WindowSummary {
+fn window_summary(
+    sc: &Scenario,
+    runs: &[RunMetrics],
+    target: FaultTarget,
+    start: SimTime,
+    end: SimTime,
+) -> WindowSummary {
     let flows = sc
         .workloads
         .iter()
@@ -276,9 +303,16 @@ fn window_summary(sc: &Scenario, runs: &[RunMetrics], target: FaultTarget, start
         .map(|(f, w)| {
             let sums = |r: &RunMetrics| {
                 let range = interval_range(&r.timeline, start, end);
-                r.timeline.flows[f][range].iter().fold((0, 0, 0, 0), |a, iv| {
-                    (a.0 + iv.responses, a.1 + iv.failed, a.2 + iv.cascade, a.3 + iv.collateral)
-                })
+                r.timeline.flows[f][range]
+                    .iter()
+                    .fold((0, 0, 0, 0), |a, iv| {
+                        (
+                            a.0 + iv.responses,
+                            a.1 + iv.failed,
+                            a.2 + iv.cascade,
+                            a.3 + iv.collateral,
+                        )
+                    })
             };
             let rec: Vec<f64> = runs
                 .iter()
@@ -316,15 +350,26 @@ fn window_summary(sc: &Scenario, runs: &[RunMetrics], target: FaultTarget, start
         .filter_map(|(s, svc)| {
             let rate = est(runs.iter().map(|r| {
                 let range = interval_range(&r.timeline, start, end);
-                let (done, bad) = r.timeline.services[s][range]
-                    .iter()
-                    .fold((0, 0), |a, iv| (a.0 + iv.completed + iv.rejected, a.1 + iv.failed + iv.rejected));
+                let (done, bad) = r.timeline.services[s][range].iter().fold((0, 0), |a, iv| {
+                    (
+                        a.0 + iv.completed + iv.rejected,
+                        a.1 + iv.failed + iv.rejected,
+                    )
+                });
                 ratio(bad, done)
             }));
-            (rate.mean > sc.sim.blast_threshold).then(|| BlastService { service: svc.name.clone(), failure_rate: rate })
+            (rate.mean > sc.sim.blast_threshold).then(|| BlastService {
+                service: svc.name.clone(),
+                failure_rate: rate,
+            })
         })
         .collect();
-    WindowSummary { start_s: start as f64 / 1e9, end_s: end as f64 / 1e9, flows, blast_radius }
+    WindowSummary {
+        start_s: start as f64 / 1e9,
+        end_s: end as f64 / 1e9,
+        flows,
+        blast_radius,
+    }
 }
 
 /// Name of a call site: "caller.op -> callee.op".
@@ -333,7 +378,8 @@ pub(super) fn site_names(sc: &Scenario) -> Vec<String> {
     for op in &sc.operations {
         for g in &op.groups {
             for c in &g.calls {
-                names[c.site as usize] = format!("{} -> {}", op.name, sc.operations[c.target.0 as usize].name);
+                names[c.site as usize] =
+                    format!("{} -> {}", op.name, sc.operations[c.target.0 as usize].name);
             }
         }
     }
@@ -346,12 +392,16 @@ pub(super) fn site_summaries(sc: &Scenario, runs: &[RunMetrics]) -> Vec<SiteSumm
     (0..sc.policies.len())
         .filter(|&s| !sc.policies[s].is_empty())
         .map(|s| {
-            let m = |f: fn(&crate::metrics::SiteMetrics) -> u64| est(runs.iter().map(|r| f(&r.sites[s]) as f64));
+            let m = |f: fn(&crate::metrics::SiteMetrics) -> u64| {
+                est(runs.iter().map(|r| f(&r.sites[s]) as f64))
+            };
             SiteSummary {
                 site: names[s].clone(),
                 calls: m(|x| x.calls),
                 attempts: m(|x| x.attempts),
-                amplification: est(runs.iter().map(|r| ratio(r.sites[s].attempts, r.sites[s].calls))),
+                amplification: est(runs
+                    .iter()
+                    .map(|r| ratio(r.sites[s].attempts, r.sites[s].calls))),
                 retries: m(|x| x.retries),
                 retries_denied: m(|x| x.retries_denied),
                 hedges: m(|x| x.hedges),
@@ -359,7 +409,10 @@ pub(super) fn site_summaries(sc: &Scenario, runs: &[RunMetrics]) -> Vec<SiteSumm
                 bulkhead_rejections: m(|x| x.bulkhead_rejections),
                 breaker_rejections: m(|x| x.breaker_rejections),
                 breaker_opened: est(runs.iter().map(|r| {
-                    r.breaker_transitions.iter().filter(|t| t.site == s as u32 && t.to == BreakerState::Open).count() as f64
+                    r.breaker_transitions
+                        .iter()
+                        .filter(|t| t.site == s as u32 && t.to == BreakerState::Open)
+                        .count() as f64
                 })),
             }
         })
@@ -373,7 +426,12 @@ pub(super) fn transitions(sc: &Scenario, runs: &[RunMetrics]) -> Vec<TransitionS
         .map(|r| {
             r.breaker_transitions
                 .iter()
-                .map(|t| TransitionSummary { time_s: t.time_s, site: names[t.site as usize].clone(), from: t.from, to: t.to })
+                .map(|t| TransitionSummary {
+                    time_s: t.time_s,
+                    site: names[t.site as usize].clone(),
+                    from: t.from,
+                    to: t.to,
+                })
                 .collect()
         })
         .unwrap_or_default()
@@ -385,7 +443,9 @@ pub(super) fn timeline(sc: &Scenario, runs: &[RunMetrics]) -> TimelineSummary {
     let width = sc.sim.timeline;
     let reps = runs.len().max(1) as f64;
     let mean = |f: &dyn Fn(&RunMetrics, usize) -> f64| -> Vec<f64> {
-        (0..n).map(|i| runs.iter().map(|r| f(r, i)).sum::<f64>() / reps).collect()
+        (0..n)
+            .map(|i| runs.iter().map(|r| f(r, i)).sum::<f64>() / reps)
+            .collect()
     };
     let span = |i: usize| {
         let start = i as SimTime * width;
@@ -393,7 +453,9 @@ pub(super) fn timeline(sc: &Scenario, runs: &[RunMetrics]) -> TimelineSummary {
     };
     TimelineSummary {
         interval_s: width as f64 / 1e9,
-        t_s: (0..n).map(|i| ((i as SimTime + 1) * width).min(sc.sim.duration) as f64 / 1e9).collect(),
+        t_s: (0..n)
+            .map(|i| ((i as SimTime + 1) * width).min(sc.sim.duration) as f64 / 1e9)
+            .collect(),
         flows: sc
             .workloads
             .iter()
@@ -401,8 +463,18 @@ pub(super) fn timeline(sc: &Scenario, runs: &[RunMetrics]) -> TimelineSummary {
             .map(|(f, w)| FlowTimeline {
                 flow: w.flow.clone(),
                 throughput: mean(&|r, i| r.timeline.flows[f][i].responses as f64 / span(i)),
-                failure_rate: mean(&|r, i| ratio(r.timeline.flows[f][i].failed, r.timeline.flows[f][i].responses)),
-                cascade_rate: mean(&|r, i| ratio(r.timeline.flows[f][i].cascade, r.timeline.flows[f][i].responses)),
+                failure_rate: mean(&|r, i| {
+                    ratio(
+                        r.timeline.flows[f][i].failed,
+                        r.timeline.flows[f][i].responses,
+                    )
+                }),
+                cascade_rate: mean(&|r, i| {
+                    ratio(
+                        r.timeline.flows[f][i].cascade,
+                        r.timeline.flows[f][i].responses,
+                    )
+                }),
                 p99_ms: mean(&|r, i| {
                     let h = &r.timeline.flows[f][i].latency;
                     if h.is_empty() {

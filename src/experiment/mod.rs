@@ -10,11 +10,13 @@ mod stats;
 mod summary;
 
 pub use faults::{
-    BlastService, FaultSummary, FlowTimeline, ServiceTimeline, SiteSummary, TimelineSummary, TransitionSummary,
-    WindowFlow, WindowSummary,
+    BlastService, FaultSummary, FlowTimeline, ServiceTimeline, SiteSummary, TimelineSummary,
+    TransitionSummary, WindowFlow, WindowSummary,
 };
 pub use stats::{t_quantile_975, Estimate};
-pub use summary::{DuringFaults, FailureSummary, FlowSummary, LatencySummary, ServiceSummary, Summary};
+pub use summary::{
+    DuringFaults, FailureSummary, FlowSummary, LatencySummary, ServiceSummary, Summary,
+};
 
 use crate::engine::{run_replication, ConservationError};
 use crate::metrics::RunMetrics;

@@ -255,7 +255,8 @@ impl Summary {
                     collateral_rate: est(runs, |r| rate_of(r, r.flows[i].collateral)),
                     during_faults: (!scenario.faults.is_empty()).then(|| {
                         let d = |r: &RunMetrics| r.flows[i].during_fault.clone();
-                        let share = |n: u64, of: u64| if of == 0 { 0.0 } else { n as f64 / of as f64 };
+                        let share =
+                            |n: u64, of: u64| if of == 0 { 0.0 } else { n as f64 / of as f64 };
                         DuringFaults {
                             requests: est(runs, |r| d(r).requests as f64),
                             failure_rate: est(runs, |r| share(d(r).failed, d(r).answered)),

@@ -112,7 +112,10 @@ fn policy_text(p: &Policies) -> Vec<String> {
         v.push(s);
     }
     if let Some(b) = &p.breaker {
-        v.push(format!("breaker {}%", short_number(b.failure_ratio * 100.0)));
+        v.push(format!(
+            "breaker {}%",
+            short_number(b.failure_ratio * 100.0)
+        ));
     }
     if let Some(n) = p.bulkhead {
         v.push(format!("bulkhead {n}"));
@@ -190,7 +193,12 @@ fn build(sc: &Scenario) -> Diagram {
     for (i, s) in sc.services.iter().enumerate() {
         let mut lines = vec![
             s.name.clone(),
-            format!("{} × {} workers", s.replicas, s.workers),
+            format!(
+                "{} × {} worker{}",
+                s.replicas,
+                s.workers,
+                if s.workers == 1 { "" } else { "s" }
+            ),
             if s.queue_capacity == 0 {
                 "no queue".to_string()
             } else {
@@ -209,7 +217,9 @@ fn build(sc: &Scenario) -> Diagram {
     }
 
     // Call edges, merged per (caller, callee), in order of first appearance.
-    let mut pairs: Vec<((u32, u32), Vec<(String, usize)>)> = Vec::new();
+    // ((caller, callee), [(label, call sites with that label)])
+    type Pair = ((u32, u32), Vec<(String, usize)>);
+    let mut pairs: Vec<Pair> = Vec::new();
     for op in &sc.operations {
         for g in &op.groups {
             let parallel = g.calls.len() > 1;
@@ -397,7 +407,10 @@ mod tests {
 
     #[test]
     fn escaping() {
-        assert_eq!(mermaid_escape("a\"b#c<d>|e&"), "a#quot;b#35;c#lt;d#gt;#124;e#amp;");
+        assert_eq!(
+            mermaid_escape("a\"b#c<d>|e&"),
+            "a#quot;b#35;c#lt;d#gt;#124;e#amp;"
+        );
         assert_eq!(dot_escape("a\"b\\n"), "a\\\"b\\\\n");
     }
 }

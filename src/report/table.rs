@@ -73,7 +73,11 @@ pub fn render_table(s: &Summary) -> String {
         );
         latency_rows(&mut out, "all", &f.latency);
         if f.degraded_rate.mean > 0.0 {
-            let _ = writeln!(out, "  degraded answers (fallback) {}", pct(f.degraded_rate));
+            let _ = writeln!(
+                out,
+                "  degraded answers (fallback) {}",
+                pct(f.degraded_rate)
+            );
         }
         if let Some(d) = &f.during_faults {
             let _ = writeln!(
@@ -154,15 +158,25 @@ fn render_faults(out: &mut String, s: &Summary) {
             f.name,
             f.kind,
             f.target,
-            pct(Estimate { mean: 1.0 - f.availability.mean, ci95: f.availability.ci95 }),
+            pct(Estimate {
+                mean: 1.0 - f.availability.mean,
+                ci95: f.availability.ci95
+            }),
             num(f.activations, 1)
         );
         let Some(w) = &f.window else { continue };
         let _ = writeln!(out, "  window {}s .. {}s", w.start_s, w.end_s);
         for fl in &w.flows {
             let recovery = match &fl.recovery_s {
-                Some(r) if fl.recovered_in as usize == s.replications as usize => format!("{} s", num(*r, 2)),
-                Some(r) => format!("{} s in {}/{} replications; never in the others", num(*r, 2), fl.recovered_in, s.replications),
+                Some(r) if fl.recovered_in as usize == s.replications as usize => {
+                    format!("{} s", num(*r, 2))
+                }
+                Some(r) => format!(
+                    "{} s in {}/{} replications; never in the others",
+                    num(*r, 2),
+                    fl.recovered_in,
+                    s.replications
+                ),
                 None => "not recovered before the end of the run".to_string(),
             };
             let _ = writeln!(
@@ -178,9 +192,17 @@ fn render_faults(out: &mut String, s: &Summary) {
         if w.blast_radius.is_empty() {
             let _ = writeln!(out, "  blast radius: none");
         } else {
-            let list: Vec<String> =
-                w.blast_radius.iter().map(|b| format!("{} ({})", b.service, pct(b.failure_rate))).collect();
-            let _ = writeln!(out, "  blast radius: {} service(s): {}", w.blast_radius.len(), list.join(", "));
+            let list: Vec<String> = w
+                .blast_radius
+                .iter()
+                .map(|b| format!("{} ({})", b.service, pct(b.failure_rate)))
+                .collect();
+            let _ = writeln!(
+                out,
+                "  blast radius: {} service(s): {}",
+                w.blast_radius.len(),
+                list.join(", ")
+            );
         }
     }
 }
@@ -191,8 +213,14 @@ fn render_sites(out: &mut String, s: &Summary) {
     }
     let _ = writeln!(
         out,
-        "\n{:<40} {:<14} {:<16} {:<12} {:<12} {:<12} {:<12} {}",
-        "call site (policies)", "calls", "amplification", "retries", "denied", "fallbacks", "bulkhead", "breaker rejected / opened"
+        "\n{:<40} {:<14} {:<16} {:<12} {:<12} {:<12} {:<12} breaker rejected / opened",
+        "call site (policies)",
+        "calls",
+        "amplification",
+        "retries",
+        "denied",
+        "fallbacks",
+        "bulkhead"
     );
     for site in &s.sites {
         let _ = writeln!(
@@ -211,9 +239,17 @@ fn render_sites(out: &mut String, s: &Summary) {
     }
     if !s.breaker_transitions.is_empty() {
         let shown = s.breaker_transitions.len().min(12);
-        let _ = writeln!(out, "circuit breaker transitions (replication 0, first {shown} of {}):", s.breaker_transitions.len());
+        let _ = writeln!(
+            out,
+            "circuit breaker transitions (replication 0, first {shown} of {}):",
+            s.breaker_transitions.len()
+        );
         for t in &s.breaker_transitions[..shown] {
-            let _ = writeln!(out, "  {:>10.3}s  {}  {:?} -> {:?}", t.time_s, t.site, t.from, t.to);
+            let _ = writeln!(
+                out,
+                "  {:>10.3}s  {}  {:?} -> {:?}",
+                t.time_s, t.site, t.from, t.to
+            );
         }
     }
 }

@@ -168,9 +168,7 @@ fn log_axis(lo: f64, hi: f64, floor: f64, target: usize, expand: bool) -> (Scale
                 if v < a * (1.0 - 1e-9) || v > b * (1.0 + 1e-9) {
                     continue;
                 }
-                if m == 1.0 {
-                    ticks.major.push((v, format_log(v)));
-                } else if with_25 {
+                if m == 1.0 || with_25 {
                     ticks.major.push((v, format_log(v)));
                 }
             }

@@ -26,7 +26,11 @@ pub(crate) fn draw<DB: DrawingBackend>(ch: &BarChart, c: &Canvas<DB>) -> Result<
     let ncat = ch.categories.len();
     let ngroups = ch.groups.len();
     let value = |g: usize, k: usize| -> (f64, Option<f64>) {
-        ch.groups[g].values.get(k).copied().unwrap_or((f64::NAN, None))
+        ch.groups[g]
+            .values
+            .get(k)
+            .copied()
+            .unwrap_or((f64::NAN, None))
     };
 
     // Category labels, wrapped to the (estimated) slot width.

@@ -197,7 +197,9 @@ fn draw_err<E: std::error::Error + Send + Sync>(e: DrawingAreaErrorKind<E>) -> C
 
 impl<DB: DrawingBackend> Canvas<DB> {
     pub fn new(area: DrawingArea<DB, Shift>, w: u32, h: u32, ss: f64, bitmap: bool) -> Self {
-        let k = ((w as f64 * h as f64) / (1200.0 * 700.0)).sqrt().clamp(0.6, 2.0);
+        let k = ((w as f64 * h as f64) / (1200.0 * 700.0))
+            .sqrt()
+            .clamp(0.6, 2.0);
         Canvas {
             area,
             ss,
@@ -259,6 +261,34 @@ impl<DB: DrawingBackend> Canvas<DB> {
         };
         self.area
             .draw(&PathElement::new(v, style))
+            .map_err(draw_err)
+    }
+
+    /// A dashed polyline (`dash` on, `gap` off, in logical pixels).
+    pub fn dashed_line(
+        &self,
+        pts: &[(f64, f64)],
+        c: RGBAColor,
+        width: f64,
+        dash: f64,
+        gap: f64,
+    ) -> Result<(), ChartError> {
+        if pts.len() < 2 {
+            return Ok(());
+        }
+        let v: Vec<(i32, i32)> = pts.iter().map(|&p| self.pt(p)).collect();
+        let style = ShapeStyle {
+            color: c,
+            filled: false,
+            stroke_width: self.width(width),
+        };
+        self.area
+            .draw(&plotters::element::DashedPathElement::new(
+                v,
+                self.p(dash).max(1),
+                self.p(gap).max(1),
+                style,
+            ))
             .map_err(draw_err)
     }
 

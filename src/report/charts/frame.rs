@@ -55,7 +55,12 @@ impl Theme {
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Swatch {
     /// A line, with a translucent band behind it if the series has one.
-    Line { band: bool },
+    Line {
+        /// Whether the series has a band.
+        band: bool,
+        /// Dashed (series past the first cycle of the palette).
+        dashed: bool,
+    },
     /// A filled square (bars).
     Square,
 }
@@ -67,6 +72,11 @@ pub(crate) struct LegendItem {
 }
 
 const SWATCH_W: f64 = 30.0;
+
+/// Dash and gap lengths of dashed series lines.
+pub(crate) fn dash_pattern(t: &Theme) -> (f64, f64) {
+    (9.0 * t.k, 5.0 * t.k)
+}
 
 fn legend_rows(items: &[LegendItem], t: &Theme, max_w: f64) -> Vec<Vec<(usize, String, f64)>> {
     let gap = 28.0 * t.k;
@@ -123,7 +133,7 @@ pub(crate) fn draw_top<DB: DrawingBackend>(
             let it = &items[i];
             let sw = SWATCH_W * t.k;
             match it.swatch {
-                Swatch::Line { band } => {
+                Swatch::Line { band, dashed } => {
                     if band {
                         c.fill_rect(
                             Rect {
@@ -135,7 +145,12 @@ pub(crate) fn draw_top<DB: DrawingBackend>(
                             it.color.mix(0.2),
                         )?;
                     }
-                    c.line(&[(x, cy), (x + sw, cy)], it.color.to_rgba(), t.line)?;
+                    if dashed {
+                        let (d, g) = dash_pattern(t);
+                        c.dashed_line(&[(x, cy), (x + sw, cy)], it.color.to_rgba(), t.line, d, g)?;
+                    } else {
+                        c.line(&[(x, cy), (x + sw, cy)], it.color.to_rgba(), t.line)?;
+                    }
                 }
                 Swatch::Square => {
                     let s = 9.0 * t.k;
@@ -262,7 +277,11 @@ pub(crate) fn draw_windows<DB: DrawingBackend>(
         }
         let stacked = rows - 1 - row; // row 0 is the top one
         let cy = plot.y0 - 4.0 * t.k - t.note * (0.55 + 1.1 * stacked as f64);
-        c.text(&text, ((a + b) / 2.0, cy), TextOpts::new(t.note, MUTED).align(Align::Center))?;
+        c.text(
+            &text,
+            ((a + b) / 2.0, cy),
+            TextOpts::new(t.note, MUTED).align(Align::Center),
+        )?;
         placed[row].push((a, b));
     }
     Ok(())
@@ -300,7 +319,11 @@ pub(crate) fn draw_y_axis<DB: DrawingBackend>(
         }
         let y = plot.y1 - f * plot.h();
         c.line(&[(plot.x0, y), (plot.x1, y)], GRID.to_rgba(), 1.0)?;
-        c.line(&[(plot.x0 - 6.0 * t.k, y), (plot.x0, y)], AXIS.to_rgba(), 1.0)?;
+        c.line(
+            &[(plot.x0 - 6.0 * t.k, y), (plot.x0, y)],
+            AXIS.to_rgba(),
+            1.0,
+        )?;
         c.text(
             l,
             (plot.x0 - 10.0 * t.k, y),
@@ -344,7 +367,11 @@ pub(crate) fn draw_x_axis<DB: DrawingBackend>(
         if grid {
             c.line(&[(x, plot.y0), (x, plot.y1)], GRID.to_rgba(), 1.0)?;
         }
-        c.line(&[(x, plot.y1), (x, plot.y1 + 6.0 * t.k)], AXIS.to_rgba(), 1.0)?;
+        c.line(
+            &[(x, plot.y1), (x, plot.y1 + 6.0 * t.k)],
+            AXIS.to_rgba(),
+            1.0,
+        )?;
         c.text(
             l,
             (x, plot.y1 + 10.0 * t.k + t.tick * 0.45),

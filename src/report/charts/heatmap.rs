@@ -28,7 +28,11 @@ const MISSING: RGBColor = RGBColor(0xee, 0xee, 0xee);
 
 /// The colour of `t` in [0, 1] (clamped) on the viridis scale.
 pub(crate) fn viridis(t: f64) -> RGBColor {
-    let t = if t.is_finite() { t.clamp(0.0, 1.0) } else { 0.0 };
+    let t = if t.is_finite() {
+        t.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
     let x = t * 10.0;
     let i = (x.floor() as usize).min(9);
     let f = x - i as f64;
@@ -48,7 +52,11 @@ fn column_edges(x: &[f64], cols: usize) -> Vec<f64> {
     let mut e: Vec<f64> = if x.len() > cols {
         x[..=cols].to_vec()
     } else if x.len() == cols {
-        let w = if cols >= 2 { x[cols - 1] - x[cols - 2] } else { 1.0 };
+        let w = if cols >= 2 {
+            x[cols - 1] - x[cols - 2]
+        } else {
+            1.0
+        };
         let mut v = x.to_vec();
         v.push(x[cols - 1] + w);
         v
@@ -200,7 +208,11 @@ pub(crate) fn draw<DB: DrawingBackend>(ch: &Heatmap, c: &Canvas<DB>) -> Result<(
             continue;
         }
         let y = y1 - f * plot.h();
-        c.line(&[(bx1, y), (bx1 + 5.0 * t.k, y)], frame::AXIS.to_rgba(), 1.0)?;
+        c.line(
+            &[(bx1, y), (bx1 + 5.0 * t.k, y)],
+            frame::AXIS.to_rgba(),
+            1.0,
+        )?;
         c.text(
             l,
             (bx1 + 9.0 * t.k, y),

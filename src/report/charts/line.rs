@@ -51,6 +51,7 @@ pub(crate) fn draw<DB: DrawingBackend>(ch: &LineChart, c: &Canvas<DB>) -> Result
             color: PALETTE[i % PALETTE.len()],
             swatch: Swatch::Line {
                 band: s.band.is_some(),
+                dashed: i >= PALETTE.len(),
             },
         })
         .collect();
@@ -62,26 +63,24 @@ pub(crate) fn draw<DB: DrawingBackend>(ch: &LineChart, c: &Canvas<DB>) -> Result
     // Data extents (bands included).
     let xs_iter = || {
         ch.series.iter().flat_map(|s| {
-            s.points
-                .iter()
-                .filter(|p| finite(**p))
-                .map(|p| p.0)
-                .chain(s.band.iter().flatten().filter(|b| b.0.is_finite()).map(|b| b.0))
+            s.points.iter().filter(|p| finite(**p)).map(|p| p.0).chain(
+                s.band
+                    .iter()
+                    .flatten()
+                    .filter(|b| b.0.is_finite())
+                    .map(|b| b.0),
+            )
         })
     };
     let ys_iter = || {
         ch.series.iter().flat_map(|s| {
-            s.points
-                .iter()
-                .filter(|p| finite(**p))
-                .map(|p| p.1)
-                .chain(
-                    s.band
-                        .iter()
-                        .flatten()
-                        .filter(|b| b.0.is_finite())
-                        .flat_map(|b| [b.1, b.2]),
-                )
+            s.points.iter().filter(|p| finite(**p)).map(|p| p.1).chain(
+                s.band
+                    .iter()
+                    .flatten()
+                    .filter(|b| b.0.is_finite())
+                    .flat_map(|b| [b.1, b.2]),
+            )
         })
     };
     let has_data = ch
@@ -175,7 +174,12 @@ pub(crate) fn draw<DB: DrawingBackend>(ch: &LineChart, c: &Canvas<DB>) -> Result
         }
         for run in &runs {
             for part in clip_polyline(run, clip) {
-                c.line(&part, color.to_rgba(), t.line)?;
+                if i >= PALETTE.len() {
+                    let (d, g) = frame::dash_pattern(&t);
+                    c.dashed_line(&part, color.to_rgba(), t.line, d, g)?;
+                } else {
+                    c.line(&part, color.to_rgba(), t.line)?;
+                }
             }
             if n_finite <= MARKERS_UP_TO || run.len() == 1 {
                 for &p in run {

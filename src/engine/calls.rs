@@ -108,6 +108,7 @@ impl Engine<'_> {
             sent: now,
             deadline,
             callee: None,
+            reply_lost: false,
             touched_fault: false,
             during_fault: root.is_none() && self.active_faults > 0,
         };
@@ -154,7 +155,7 @@ impl Engine<'_> {
         match self.wire(link, cost, root) {
             Some(0) => self.on_reply(call, outcome, queue),
             Some(delay) => queue.schedule(self.now + delay, Event::Reply { call, outcome }),
-            None => {}
+            None => self.calls.get_mut(call).expect("live call").reply_lost = true,
         }
     }
 
@@ -189,9 +190,13 @@ impl Engine<'_> {
                 return Component::Link(LinkId(c.link));
             };
             let Some(exec) = self.execs.get(callee) else {
-                // Admitted and answered, but the answer came too late: the callee was
-                // the slow part (its reply is on the wire).
-                return Component::Service(c.target_service);
+                // Answered: if the reply was lost, the network is to blame; otherwise it
+                // is still on the wire and the callee answered too late.
+                return if c.reply_lost {
+                    Component::Link(LinkId(c.link))
+                } else {
+                    Component::Service(c.target_service)
+                };
             };
             let next = if exec.running {
                 exec.children.first().copied()

@@ -67,6 +67,7 @@ impl Engine<'_> {
             pending: 0,
             children: Vec::new(),
             degraded: false,
+            expired: false,
             counted,
         };
         let exec = self.execs.insert_with(
@@ -88,6 +89,7 @@ impl Engine<'_> {
                     group: 0,
                     pending: 0,
                     degraded: false,
+                    expired: false,
                     counted,
                 };
             },
@@ -143,6 +145,11 @@ impl Engine<'_> {
                 work = (work as f64 * factor).round() as u64 + delay;
             }
         }
+        if deadline != NO_DEADLINE && now + work > deadline {
+            // Deadline propagation: stop working when the caller's deadline passes.
+            work = deadline - now;
+            self.execs.get_mut(exec).expect("live execution").expired = true;
+        }
         if work == 0 {
             self.work_done(exec, queue);
         } else {
@@ -154,10 +161,16 @@ impl Engine<'_> {
         let Some(e) = self.execs.get(exec) else {
             return;
         }; // lost in a crash
-        let (op_id, replica_ix) = (e.op, e.replica);
+        let (op_id, replica_ix, expired) = (e.op, e.replica, e.expired);
         let replica = &mut self.replicas[replica_ix as usize];
         if replica.hung > 0 {
             replica.frozen.push(exec);
+            return;
+        }
+        if expired {
+            let service = self.sc.operations[op_id.0 as usize].service;
+            let outcome = Outcome::Failed(FailureReason::Timeout, Component::Service(service));
+            self.complete(exec, outcome, queue);
             return;
         }
         let sc = self.sc;

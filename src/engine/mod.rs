@@ -84,6 +84,8 @@ struct CallState {
     deadline: SimTime,
     /// The execution serving this call, once admitted.
     callee: Option<Handle>,
+    /// The reply was lost on the wire.
+    reply_lost: bool,
     /// Client calls only: some part of the request touched a faulted component.
     touched_fault: bool,
     /// Client calls only: sent while a fault was active.
@@ -111,6 +113,8 @@ struct Execution {
     children: Vec<Handle>,
     /// A fallback ran in this execution or below it.
     degraded: bool,
+    /// Its local work was cut short at the propagated deadline.
+    expired: bool,
     /// Arrived after the warm-up (counted in service metrics).
     counted: bool,
 }
@@ -519,6 +523,10 @@ impl kernel::Model for Engine<'_> {
             Event::FaultEnd { fault } => self.fault_end(fault, queue),
             Event::Tick => self.tick(queue),
             Event::WarmupEnd => {
+                self.metrics
+                    .sites
+                    .iter_mut()
+                    .for_each(|s| *s = Default::default());
                 for s in &mut self.metrics.services {
                     s.busy.reset(now);
                     s.queued.reset(now);

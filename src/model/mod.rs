@@ -7,9 +7,11 @@
 //! already been checked (references exist, probabilities are in [0, 1], no cycle of
 //! synchronous calls), so the engine may index without checking.
 
+mod compare;
 mod dist;
 mod resilience;
 
+pub use compare::{Comparison, Slo, Variant};
 pub use dist::Dist;
 pub use resilience::{
     BreakerPolicy, Fault, FaultKind, FaultSchedule, FaultTarget, Policies, RetryPolicy,
@@ -223,6 +225,10 @@ pub struct Scenario {
     pub policies: Vec<Policies>,
     /// Injected failures.
     pub faults: Vec<Fault>,
+    /// `[compare]`: variants of one flow to run side by side, if any.
+    pub compare: Option<Comparison>,
+    /// `[[slo]]`: service-level objectives per flow.
+    pub slos: Vec<Slo>,
 }
 
 impl Scenario {

@@ -133,6 +133,8 @@ pub(crate) fn compile(text: &str, origin: &Path) -> Result<Scenario, SpecError> 
         },
         sim.duration,
     )?;
+    let compare = super::compare::comparison(&at, &names, &workloads, raw.compare.as_ref())?;
+    let slos = super::compare::slos(&at, &workloads, raw.slo.as_deref().unwrap_or(&[]))?;
     let name = origin.file_stem().map_or_else(
         || "scenario".to_owned(),
         |s| s.to_string_lossy().into_owned(),
@@ -147,6 +149,8 @@ pub(crate) fn compile(text: &str, origin: &Path) -> Result<Scenario, SpecError> 
         protocols,
         workloads,
         faults,
+        compare,
+        slos,
     })
 }
 
@@ -582,7 +586,7 @@ fn step_group(
 }
 
 /// Resolves "service.operation" to an id, listing the valid choices when unknown.
-fn resolve_op(
+pub(crate) fn resolve_op(
     at: &In,
     names: &Names,
     target: &Loc<String>,

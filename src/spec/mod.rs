@@ -37,6 +37,7 @@
 //! );
 //! ```
 
+mod compare;
 mod compile;
 mod dist;
 mod error;

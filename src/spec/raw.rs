@@ -5,6 +5,7 @@
 //! ways (a distribution as a string or a table) have small hand-written visitors,
 //! because `#[serde(untagged)]` would lose spans and give poor messages.
 
+use super::compare::{RawCompare, RawSlo};
 use super::loc::Loc;
 use serde::de::{self, value::MapAccessDeserializer, Deserializer, MapAccess};
 use serde::Deserialize;
@@ -30,6 +31,10 @@ pub(crate) struct RawScenario {
     pub workload: Option<Vec<Loc<RawWorkload>>>,
     /// `[[fault]]`: injected failures, in file order.
     pub fault: Option<Vec<Loc<RawFault>>>,
+    /// `[compare]`: variants of one flow, run side by side.
+    pub compare: Option<Loc<RawCompare>>,
+    /// `[[slo]]`: service-level objectives per flow.
+    pub slo: Option<Vec<Loc<RawSlo>>>,
 }
 
 /// `[simulation]`.

@@ -1,0 +1,184 @@
+//! Pattern comparisons: the same scenario run once per `[compare]` variant.
+//!
+//! A variant is the scenario with the compared workload's entry (and client link)
+//! replaced. Random streams are keyed by component *name* (see `kernel::rng`), so every
+//! variant draws the same open-loop arrivals (`workload:<flow>`) and the same fault
+//! schedule (`fault:<name>`): common random numbers, so differences between variants
+//! come from the pattern, not from luck. (Closed-loop arrivals depend on responses and
+//! therefore differ.)
+//!
+//! A scenario without `[compare]` is an experiment with a single variant, so reports
+//! treat both alike.
+
+use super::Summary;
+use crate::engine::{run_replication, ConservationError};
+use crate::metrics::RunMetrics;
+use crate::model::{Scenario, Variant};
+use rayon::prelude::*;
+use serde::Serialize;
+
+/// The name of the only variant of a scenario without `[compare]`.
+pub const AS_WRITTEN: &str = "as written";
+
+/// One variant's results.
+#[derive(Clone, Debug, Serialize)]
+pub struct VariantRun {
+    /// Variant name.
+    pub name: String,
+    /// The compared flow's entry operation in this variant.
+    pub entry: String,
+    /// All figures of the variant's run.
+    pub summary: Summary,
+    /// Response-latency CDF per flow (indexed like `summary.flows`): `(ms, quantile)`
+    /// points of the histogram merged over replications.
+    #[serde(skip)]
+    pub cdf: Vec<Vec<(f64, f64)>>,
+}
+
+/// The results of every variant, in `[compare]` order.
+#[derive(Clone, Debug, Serialize)]
+pub struct Experiment {
+    /// Scenario name.
+    pub scenario: String,
+    /// archsim version.
+    pub archsim_version: String,
+    /// Master seed.
+    pub seed: u64,
+    /// The compared flow (`None` for a scenario without `[compare]`).
+    pub flow: Option<String>,
+    /// Per variant.
+    pub variants: Vec<VariantRun>,
+}
+
+impl Experiment {
+    /// Whether this is a real comparison (from `[compare]`), not a single run.
+    pub fn is_comparison(&self) -> bool {
+        self.flow.is_some()
+    }
+
+    /// The flow charts and tables focus on: the compared flow, else the first.
+    pub fn focus_flow(&self) -> usize {
+        let Some(flow) = &self.flow else { return 0 };
+        self.variants
+            .first()
+            .and_then(|v| v.summary.flows.iter().position(|f| &f.flow == flow))
+            .unwrap_or(0)
+    }
+}
+
+/// The scenario of one variant: the compared workload calls `variant.entry`.
+pub fn variant_scenario(scenario: &Scenario, variant: &Variant) -> Scenario {
+    let mut sc = scenario.clone();
+    if let Some(c) = &scenario.compare {
+        let w = &mut sc.workloads[c.workload];
+        w.entry = variant.entry;
+        w.link = variant.link;
+    }
+    sc.compare = None;
+    sc
+}
+
+/// The variants of a scenario: its `[compare]` variants, or itself as written.
+pub fn variants(scenario: &Scenario) -> Vec<(String, Scenario)> {
+    match &scenario.compare {
+        Some(c) => c
+            .variants
+            .iter()
+            .map(|v| (v.name.clone(), variant_scenario(scenario, v)))
+            .collect(),
+        None => vec![(AS_WRITTEN.to_string(), scenario.clone())],
+    }
+}
+
+/// Run every replication of `scenario` in parallel, calling `tick` after each one,
+/// and return the metrics in replication order.
+pub fn run_replications_with(
+    scenario: &Scenario,
+    tick: &(dyn Fn() + Sync),
+) -> Result<Vec<RunMetrics>, ConservationError> {
+    (0..scenario.sim.replications)
+        .into_par_iter()
+        .map(|r| {
+            let m = run_replication(scenario, r);
+            tick();
+            m
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .collect()
+}
+
+/// Quantiles at which the CDF is sampled: the body every 1%, then the tail.
+fn cdf_grid() -> Vec<f64> {
+    let mut q: Vec<f64> = (0..=99).map(|i| i as f64 / 100.0).collect();
+    q.extend([0.995, 0.999, 0.9995, 0.9999, 1.0]);
+    q
+}
+
+/// The response-latency CDF of flow `flow`, merged over replications (in order).
+pub fn latency_cdf(runs: &[RunMetrics], flow: usize) -> Vec<(f64, f64)> {
+    let mut merged = crate::metrics::new_histogram();
+    for r in runs {
+        // Same bounds and precision on both sides: adding cannot fail.
+        let _ = merged.add(&r.flows[flow].latency);
+    }
+    if merged.is_empty() {
+        return Vec::new();
+    }
+    cdf_grid()
+        .into_iter()
+        .map(|q| (merged.value_at_quantile(q) as f64 / 1e6, q))
+        .collect()
+}
+
+/// Run one scenario (one variant) and keep its summary and CDFs.
+pub fn run_variant(
+    name: &str,
+    scenario: &Scenario,
+    focus: Option<usize>,
+    tick: &(dyn Fn() + Sync),
+) -> Result<VariantRun, ConservationError> {
+    let runs = run_replications_with(scenario, tick)?;
+    let summary = Summary::new(scenario, &runs);
+    let cdf = (0..scenario.workloads.len())
+        .map(|f| latency_cdf(&runs, f))
+        .collect();
+    let entry_flow = focus.unwrap_or(0);
+    let entry = summary
+        .flows
+        .get(entry_flow)
+        .map(|f| f.entry.clone())
+        .unwrap_or_default();
+    Ok(VariantRun {
+        name: name.to_string(),
+        entry,
+        summary,
+        cdf,
+    })
+}
+
+/// Run every variant of `scenario` (each with its replications in parallel), calling
+/// `tick` after each replication.
+pub fn run_experiment(
+    scenario: &Scenario,
+    tick: &(dyn Fn() + Sync),
+) -> Result<Experiment, ConservationError> {
+    let focus = scenario.compare.as_ref().map(|c| c.workload);
+    let mut out = Vec::new();
+    for (name, sc) in variants(scenario) {
+        out.push(run_variant(&name, &sc, focus, tick)?);
+    }
+    Ok(Experiment {
+        scenario: scenario.name.clone(),
+        archsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        seed: scenario.sim.seed,
+        flow: focus.map(|w| scenario.workloads[w].flow.clone()),
+        variants: out,
+    })
+}
+
+/// Replications an experiment will run in all (for progress bars).
+pub fn total_replications(scenario: &Scenario) -> u64 {
+    let n = scenario.compare.as_ref().map_or(1, |c| c.variants.len());
+    n as u64 * scenario.sim.replications as u64
+}

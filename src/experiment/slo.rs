@@ -1,0 +1,119 @@
+//! Service-level objectives: each `[[slo]]` checked against each variant.
+//!
+//! A target holds when the *mean over replications* meets it; the margin is the
+//! distance to the target in the direction of safety (positive: met with room to
+//! spare, negative: missed by that much), and the 95% CI half-width of the measurement
+//! is reported beside it so a reader can tell a comfortable pass from a coin toss.
+
+use super::compare::Experiment;
+use crate::model::Scenario;
+use serde::Serialize;
+
+/// One target of one SLO, checked for one variant.
+#[derive(Clone, Debug, Serialize)]
+pub struct SloCheck {
+    /// What is checked: "p99", "success" or "completion_p99".
+    pub metric: String,
+    /// The objective as text, e.g. "p99 <= 800ms".
+    pub objective: String,
+    /// The target (ms for latencies, a fraction for success).
+    pub target: f64,
+    /// The measured mean (same unit), when measured.
+    pub measured: Option<f64>,
+    /// 95% CI half-width of the measurement.
+    pub ci95: Option<f64>,
+    /// Distance to the target, positive when met (same unit).
+    pub margin: Option<f64>,
+    /// Met, missed, or `None` when not evaluated (see `note`).
+    pub pass: Option<bool>,
+    /// Why a target was not evaluated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// The verdict of one SLO for one variant.
+#[derive(Clone, Debug, Serialize)]
+pub struct SloVerdict {
+    /// The flow.
+    pub flow: String,
+    /// The variant.
+    pub variant: String,
+    /// Every target of the SLO.
+    pub checks: Vec<SloCheck>,
+    /// All evaluated targets met.
+    pub pass: bool,
+}
+
+/// Note for `completion_p99` until asynchronous interactions exist.
+pub const COMPLETION_NOTE: &str = "not evaluated: completion latency is measured once asynchronous interactions (queues, events, sagas) exist";
+
+fn ms_text(ms: f64) -> String {
+    crate::kernel::format_duration(ms * 1e6)
+}
+
+/// Check every SLO of `scenario` against every variant of `exp`, SLO by SLO.
+pub fn evaluate(scenario: &Scenario, exp: &Experiment) -> Vec<SloVerdict> {
+    let mut out = Vec::new();
+    for slo in &scenario.slos {
+        let flow = &scenario.workloads[slo.workload].flow;
+        for v in &exp.variants {
+            let Some(f) = v.summary.flow(flow) else {
+                continue;
+            };
+            let mut checks = Vec::new();
+            if let Some(t) = slo.p99 {
+                let target = t as f64 / 1e6;
+                let m = f.latency.p99;
+                checks.push(SloCheck {
+                    metric: "p99".into(),
+                    objective: format!("p99 <= {}", ms_text(target)),
+                    target,
+                    measured: Some(m.mean),
+                    ci95: Some(m.ci95),
+                    margin: Some(target - m.mean),
+                    pass: Some(m.mean <= target),
+                    note: None,
+                });
+            }
+            if let Some(target) = slo.success {
+                let m = f.success_rate;
+                checks.push(SloCheck {
+                    metric: "success".into(),
+                    objective: format!("success >= {}%", target * 100.0),
+                    target,
+                    measured: Some(m.mean),
+                    ci95: Some(m.ci95),
+                    margin: Some(m.mean - target),
+                    pass: Some(m.mean >= target),
+                    note: None,
+                });
+            }
+            if let Some(t) = slo.completion_p99 {
+                let target = t as f64 / 1e6;
+                checks.push(SloCheck {
+                    metric: "completion_p99".into(),
+                    objective: format!("completion p99 <= {}", ms_text(target)),
+                    target,
+                    measured: None,
+                    ci95: None,
+                    margin: None,
+                    pass: None,
+                    note: Some(COMPLETION_NOTE.into()),
+                });
+            }
+            let pass = checks.iter().all(|c| c.pass != Some(false));
+            out.push(SloVerdict {
+                flow: flow.clone(),
+                variant: v.name.clone(),
+                checks,
+                pass,
+            });
+        }
+    }
+    out
+}
+
+/// Whether every verdict passed.
+pub fn all_pass(verdicts: &[SloVerdict]) -> bool {
+    verdicts.iter().all(|v| v.pass)
+}

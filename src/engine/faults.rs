@@ -32,7 +32,7 @@ impl Engine<'_> {
                 let base = self.replica_base[s.0 as usize];
                 base + r..base + r + 1
             }
-            FaultTarget::Link(_) => 0..0,
+            FaultTarget::Link(_) | FaultTarget::Broker(_) => 0..0,
         }
     }
 

@@ -180,6 +180,7 @@ pub(super) fn target_name(sc: &Scenario, t: FaultTarget) -> String {
         FaultTarget::Service(s) => sc.services[s.0 as usize].name.clone(),
         FaultTarget::Replica(s, r) => format!("{}#{r}", sc.services[s.0 as usize].name),
         FaultTarget::Link(l) => sc.links[l.0 as usize].name.clone(),
+        FaultTarget::Broker(b) => sc.brokers[b.0 as usize].name.clone(),
     }
 }
 
@@ -340,7 +341,7 @@ fn window_summary(
         .collect();
     let faulted = match target {
         FaultTarget::Service(s) | FaultTarget::Replica(s, _) => Some(s.0 as usize),
-        FaultTarget::Link(_) => None,
+        FaultTarget::Link(_) | FaultTarget::Broker(_) => None,
     };
     let blast_radius = sc
         .services

@@ -9,10 +9,12 @@
 
 mod compare;
 mod dist;
+mod messaging;
 mod resilience;
 
 pub use compare::{Comparison, Slo, Variant};
 pub use dist::Dist;
+pub use messaging::{Broker, BrokerId, MessageKind, MessageStep, Queue, QueueId, Topic, TopicId};
 pub use resilience::{
     BreakerPolicy, Fault, FaultKind, FaultSchedule, FaultTarget, Policies, RetryPolicy,
 };
@@ -126,11 +128,14 @@ pub struct Call {
     pub site: u32,
 }
 
-/// Steps run in order; the calls within one group run in parallel.
+/// Steps run in order; the steps within one group run in parallel.
 #[derive(Clone, Debug)]
 pub struct StepGroup {
-    /// The calls of this group (one for a plain step).
+    /// The synchronous calls of this group.
     pub calls: Vec<Call>,
+    /// The message steps of this group (a plain `send`/`publish`/`request` step is a
+    /// group with one message and no call).
+    pub messages: Vec<MessageStep>,
 }
 
 /// An operation (handler) of a service.
@@ -229,6 +234,12 @@ pub struct Scenario {
     pub compare: Option<Comparison>,
     /// `[[slo]]`: service-level objectives per flow.
     pub slos: Vec<Slo>,
+    /// Message brokers, indexed by [`BrokerId`].
+    pub brokers: Vec<Broker>,
+    /// Queues (including one per topic subscription), indexed by [`QueueId`].
+    pub queues: Vec<Queue>,
+    /// Topics, indexed by [`TopicId`].
+    pub topics: Vec<Topic>,
 }
 
 impl Scenario {

@@ -71,6 +71,8 @@ pub enum FaultTarget {
     Replica(ServiceId, u32),
     /// A network link.
     Link(LinkId),
+    /// A message broker (only `crash` applies: an outage).
+    Broker(super::BrokerId),
 }
 
 /// What a fault does.

@@ -168,7 +168,7 @@ fn build(sc: &Scenario) -> Diagram {
     for f in &sc.faults {
         let s = match f.target {
             FaultTarget::Service(s) | FaultTarget::Replica(s, _) => s,
-            FaultTarget::Link(_) => continue,
+            FaultTarget::Link(_) | FaultTarget::Broker(_) => continue,
         };
         if let Some(list) = faults.get_mut(s.0 as usize) {
             list.push(f.name.clone());

@@ -151,6 +151,9 @@ pub(crate) fn compile(text: &str, origin: &Path) -> Result<Scenario, SpecError> 
         faults,
         compare,
         slos,
+        brokers: Vec::new(),
+        queues: Vec::new(),
+        topics: Vec::new(),
     })
 }
 
@@ -532,6 +535,7 @@ fn step_group(
         )),
         (Some(_), None) => Ok(StepGroup {
             calls: vec![call(at, names, caller, step, field, edges, policies)?],
+            messages: Vec::new(),
         }),
         (None, Some(par)) => {
             let pf = format!("{field}.parallel");
@@ -580,7 +584,10 @@ fn step_group(
                 }
                 calls.push(call(at, names, caller, c, &cf, edges, policies)?);
             }
-            Ok(StepGroup { calls })
+            Ok(StepGroup {
+                calls,
+                messages: Vec::new(),
+            })
         }
     }
 }

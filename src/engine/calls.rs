@@ -14,7 +14,7 @@ const RETRY_BUDGET_CAP: f64 = 10.0;
 impl Engine<'_> {
     /// Pick the replica of `service` that receives the next call.
     #[inline]
-    fn pick_replica(&mut self, service: ServiceId) -> u32 {
+    pub(super) fn pick_replica(&mut self, service: ServiceId) -> u32 {
         let s = &self.sc.services[service.0 as usize];
         let base = self.replica_base[service.0 as usize];
         if s.replicas == 1 {
@@ -70,18 +70,17 @@ impl Engine<'_> {
     /// Mark the request rooted at `root` as having touched a faulted component.
     #[inline]
     pub(super) fn touch(&mut self, root: Handle) {
-        if let Some(c) = self.calls.get_mut(root) {
-            c.touched_fault = true;
+        if let Some(r) = self.roots.get_mut(root) {
+            r.touched_fault = true;
         }
     }
 
     /// Send one attempt: choose a replica, put the request on the wire, arm the timeout.
-    /// `root` is `None` for a client call (which is its own root).
     #[allow(clippy::too_many_arguments)]
     pub(super) fn send_call(
         &mut self,
         caller: Caller,
-        root: Option<Handle>,
+        root: Handle,
         target: OpId,
         link: u32,
         wire_cost: SimTime,
@@ -97,10 +96,7 @@ impl Engine<'_> {
         let state = CallState {
             caller,
             target_service: service,
-            root: root.unwrap_or(Handle {
-                index: u32::MAX,
-                generation: 0,
-            }),
+            root,
             site,
             attempt,
             link,
@@ -109,14 +105,8 @@ impl Engine<'_> {
             deadline,
             callee: None,
             reply_lost: false,
-            touched_fault: false,
-            during_fault: root.is_none() && self.active_faults > 0,
         };
         let call = self.calls.insert_with(|| state, |slot| *slot = state);
-        let root = root.unwrap_or(call);
-        if let Some(c) = self.calls.get_mut(call) {
-            c.root = root;
-        }
         // The deadline shortens the timeout when it is nearer.
         let until_deadline = (deadline != NO_DEADLINE).then(|| deadline.saturating_sub(now));
         match (timeout, until_deadline) {
@@ -237,15 +227,7 @@ impl Engine<'_> {
         self.release_call(call);
         let exec = match c.caller {
             Caller::Client { workload, user } => {
-                self.client_response(
-                    workload,
-                    user,
-                    c.sent,
-                    outcome,
-                    c.touched_fault,
-                    c.during_fault,
-                    queue,
-                );
+                self.client_response(workload, user, outcome, c.root, queue);
                 return;
             }
             Caller::Execution(exec) => exec,
@@ -464,7 +446,7 @@ impl Engine<'_> {
         let group = self.execs.get(exec).expect("live execution").group;
         let child = self.send_call(
             Caller::Execution(exec),
-            Some(root),
+            root,
             call.target,
             call.link.0,
             cost,

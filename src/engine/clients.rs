@@ -1,6 +1,7 @@
 //! Clients: open-loop arrivals, closed-loop users, the entry rate limiter, responses.
 
-use super::{exp_gap, Caller, Engine, Event, NO_DEADLINE, NO_SITE};
+use super::slab::Handle;
+use super::{exp_gap, Caller, Engine, Event, RootState, NO_DEADLINE, NO_SITE};
 use crate::kernel::{EventQueue, SimTime};
 use crate::metrics::{Component, FailureReason, Outcome, ResponseFacts};
 use crate::model::Arrivals;
@@ -71,7 +72,7 @@ impl Engine<'_> {
     }
 
     /// Token bucket at the entry: whether a request may enter now.
-    fn admit(&mut self, workload: usize) -> bool {
+    fn rate_limit_admits(&mut self, workload: usize) -> bool {
         let Some(limit) = self.sc.workloads[workload].rate_limit else {
             return true;
         };
@@ -105,43 +106,48 @@ impl Engine<'_> {
             }
         }
         let caller = Caller::Client { workload, user };
-        if !self.admit(w) {
+        let state = RootState {
+            workload,
+            sent: self.now,
+            outstanding: 1,
+            touched_fault: false,
+            during_fault: self.active_faults > 0,
+            async_failed: false,
+            response_failed: false,
+        };
+        let root = self.roots.insert(state);
+        if !self.rate_limit_admits(w) {
             let service = self.sc.operations[entry.0 as usize].service;
             let outcome = Outcome::Failed(
                 FailureReason::RejectedRateLimited,
                 Component::Service(service),
             );
-            let during_fault = self.active_faults > 0;
-            self.client_response(
-                workload,
-                user,
-                self.now,
-                outcome,
-                false,
-                during_fault,
-                queue,
-            );
+            self.client_response(workload, user, outcome, root, queue);
             return;
         }
         self.send_call(
-            caller, None, entry, link, cost, timeout, NO_SITE, 1, deadline, queue,
+            caller, root, entry, link, cost, timeout, NO_SITE, 1, deadline, queue,
         );
     }
 
     /// A client receives its response (or gives up).
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn client_response(
         &mut self,
         workload: u32,
         user: u32,
-        sent: SimTime,
         outcome: Outcome,
-        touched_fault: bool,
-        sent_during_fault: bool,
+        root: Handle,
         queue: &mut EventQueue<Event>,
     ) {
         let w = workload as usize;
         let now = self.now;
+        let r = self
+            .roots
+            .get_mut(root)
+            .expect("a request is live until its response");
+        let (sent, touched_fault, sent_during_fault) = (r.sent, r.touched_fault, r.during_fault);
+        let failed = matches!(outcome, Outcome::Failed(..));
+        r.response_failed = failed;
         self.metrics.conservation.requests_answered += 1;
         if sent >= self.sc.sim.warmup {
             let entry = self.sc.operations[self.sc.workloads[w].entry.0 as usize].service;
@@ -167,5 +173,6 @@ impl Engine<'_> {
             let t = think.sample(&mut self.workloads[w].think);
             queue.schedule(now + t, Event::UserSend { workload, user });
         }
+        self.root_done(root, failed, queue);
     }
 }

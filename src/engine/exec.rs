@@ -2,25 +2,41 @@
 //! groups, completion, and loss in a crash.
 
 use super::slab::Handle;
-use super::{Engine, Event, Execution, NO_DEADLINE};
-use crate::kernel::EventQueue;
+use super::{Engine, Event, Execution, Parent, NO_DEADLINE, NO_ROOT};
+use crate::kernel::{EventQueue, SimTime};
 use crate::metrics::{Component, FailureReason, Outcome};
 use crate::model::OpId;
 
 impl Engine<'_> {
-    /// A request arrives at its replica: run, queue, or reject. If the caller has
+    /// A call's request arrives at its replica: run, queue, or reject. If the caller has
     /// already given up, the server does not know: it still does the work (wasted).
     pub(super) fn deliver(
         &mut self,
         call: Handle,
         op: OpId,
-        replica_ix: u32,
+        replica: u32,
         queue: &mut EventQueue<Event>,
     ) {
         let (root, deadline) = self
             .calls
             .get(call)
-            .map_or((call, NO_DEADLINE), |c| (c.root, c.deadline));
+            .map_or((NO_ROOT, NO_DEADLINE), |c| (c.root, c.deadline));
+        if let Err(outcome) = self.admit(op, replica, Parent::Call(call), root, deadline, queue) {
+            self.reply(call, outcome, queue);
+        }
+    }
+
+    /// Admit an execution of `op` at `replica_ix`: start it if a worker is free, queue
+    /// it if there is room, or refuse it with the failure its requester sees.
+    pub(super) fn admit(
+        &mut self,
+        op: OpId,
+        replica_ix: u32,
+        parent: Parent,
+        root: Handle,
+        deadline: SimTime,
+        queue: &mut EventQueue<Event>,
+    ) -> Result<Handle, Outcome> {
         let service = self.sc.operations[op.0 as usize].service;
         let svc = &self.sc.services[service.0 as usize];
         let now = self.now;
@@ -34,10 +50,10 @@ impl Engine<'_> {
                 .timeline
                 .service_at(service.0 as usize, now)
                 .rejected += 1;
-            let outcome =
-                Outcome::Failed(FailureReason::ConnectionError, Component::Service(service));
-            self.reply(call, outcome, queue);
-            return;
+            return Err(Outcome::Failed(
+                FailureReason::ConnectionError,
+                Component::Service(service),
+            ));
         }
         // A hung replica still accepts requests into its queue but never starts them.
         let has_worker = replica.hung == 0 && replica.busy < svc.workers;
@@ -50,14 +66,12 @@ impl Engine<'_> {
                 .service_at(service.0 as usize, now)
                 .rejected += 1;
             let root = self.saturation_root(replica_ix, service);
-            let outcome = Outcome::Failed(FailureReason::RejectedQueueFull, root);
-            self.reply(call, outcome, queue);
-            return;
+            return Err(Outcome::Failed(FailureReason::RejectedQueueFull, root));
         }
         let fresh = Execution {
             op,
             replica: replica_ix,
-            parent: call,
+            parent,
             root,
             deadline,
             arrived: now,
@@ -70,42 +84,41 @@ impl Engine<'_> {
             expired: false,
             counted,
         };
-        let exec = self.execs.insert_with(
-            || fresh,
-            |e| {
-                // Keep the children buffer's allocation.
-                let mut children = std::mem::take(&mut e.children);
-                children.clear();
-                *e = Execution {
-                    children,
-                    op,
-                    replica: replica_ix,
-                    parent: call,
-                    root,
-                    deadline,
-                    arrived: now,
-                    running: false,
-                    running_index: 0,
-                    group: 0,
-                    pending: 0,
-                    degraded: false,
-                    expired: false,
-                    counted,
-                };
-            },
-        );
+        // Keep the recycled slot's children buffer: no allocation in steady state.
+        let exec = self.execs.insert_recycling(fresh, |old, new| {
+            std::mem::swap(&mut old.children, &mut new.children);
+            new.children.clear();
+        });
         self.metrics.conservation.executions_started += 1;
         if counted {
             self.metrics.services[service.0 as usize].admitted += 1;
         }
-        if let Some(c) = self.calls.get_mut(call) {
-            c.callee = Some(exec);
+        if let Parent::Call(call) = parent {
+            if let Some(c) = self.calls.get_mut(call) {
+                c.callee = Some(exec);
+            }
         }
         if has_worker {
             self.begin(exec, queue);
         } else {
             self.replicas[replica_ix as usize].queue.push_back(exec);
             self.metrics.services[service.0 as usize].queued.add(now, 1);
+        }
+        Ok(exec)
+    }
+
+    /// Report an execution's outcome to whatever it answers to.
+    fn answer(
+        &mut self,
+        parent: Parent,
+        root: Handle,
+        outcome: Outcome,
+        queue: &mut EventQueue<Event>,
+    ) {
+        match parent {
+            Parent::Call(call) => self.reply(call, outcome, queue),
+            Parent::Delivery { msg, delivery } => self.consumer_done(msg, delivery, outcome, queue),
+            Parent::Continuation => self.continuation_done(root, outcome, queue),
         }
     }
 
@@ -201,13 +214,19 @@ impl Engine<'_> {
             return;
         };
         e.group = group;
-        e.pending = g.calls.len() as u32;
+        e.pending = (g.calls.len() + g.messages.len()) as u32;
         for call in &g.calls {
             self.start_site_call(exec, call.site, 1, queue);
             // A zero-delay path may have finished this group (or the execution) inline.
             match self.execs.get(exec) {
                 Some(e) if e.group == group => {}
                 _ => return,
+            }
+        }
+        for index in 0..g.messages.len() as u32 {
+            self.start_message_step(exec, group, index, queue);
+            if !self.execs.contains(exec) {
+                return; // the broker was down: the execution failed
             }
         }
     }
@@ -222,8 +241,8 @@ impl Engine<'_> {
     ) {
         let now = self.now;
         let e = self.execs.get_mut(exec).expect("live execution");
-        let (op, replica, parent, arrived, counted) =
-            (e.op, e.replica, e.parent, e.arrived, e.counted);
+        let (op, replica, parent, root, arrived, counted) =
+            (e.op, e.replica, e.parent, e.root, e.arrived, e.counted);
         let index = e.running_index as usize;
         let outcome = if outcome == Outcome::Ok && e.degraded {
             Outcome::Degraded
@@ -259,7 +278,7 @@ impl Engine<'_> {
         iv.completed += 1;
         iv.failed += failed as u64;
         self.replicas[replica as usize].busy -= 1;
-        self.reply(parent, outcome, queue);
+        self.answer(parent, root, outcome, queue);
         self.start_queued(replica, queue);
     }
 
@@ -311,7 +330,7 @@ impl Engine<'_> {
             self.metrics.conservation.executions_lost += 1;
             let outcome =
                 Outcome::Failed(FailureReason::ConnectionError, Component::Service(service));
-            self.reply(parent, outcome, queue);
+            self.answer(parent, root, outcome, queue);
         }
         let r = &mut self.replicas[replica as usize];
         r.busy = 0;

@@ -50,6 +50,13 @@ impl Engine<'_> {
         if let FaultTarget::Link(l) = f.target {
             self.links[l.0 as usize].partitioned += 1;
         }
+        if let FaultTarget::Broker(b) = f.target {
+            let down = self.broker_down(b);
+            *down += 1;
+            if *down == 1 {
+                self.broker_crash(b, queue);
+            }
+        }
         for r in self.target_replicas(f.target) {
             let replica = &mut self.replicas[r as usize];
             match f.kind {
@@ -84,6 +91,13 @@ impl Engine<'_> {
         }
         if let FaultTarget::Link(l) = f.target {
             self.links[l.0 as usize].partitioned -= 1;
+        }
+        if let FaultTarget::Broker(b) = f.target {
+            let down = self.broker_down(b);
+            *down -= 1;
+            if *down == 0 {
+                self.broker_restart(b, queue);
+            }
         }
         for r in self.target_replicas(f.target) {
             let replica = &mut self.replicas[r as usize];

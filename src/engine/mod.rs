@@ -25,6 +25,7 @@ mod calls;
 mod clients;
 mod exec;
 mod faults;
+mod messaging;
 mod slab;
 mod timers;
 
@@ -53,6 +54,11 @@ mod purpose {
 const NO_DEADLINE: SimTime = SimTime::MAX;
 /// Marker for "not a call site" (client calls).
 const NO_SITE: u32 = u32::MAX;
+/// Marker for "no root" (a request whose caller is already gone).
+const NO_ROOT: Handle = Handle {
+    index: u32::MAX,
+    generation: 0,
+};
 
 /// Who is waiting for a call's reply.
 #[derive(Clone, Copy, Debug)]
@@ -70,7 +76,7 @@ struct CallState {
     caller: Caller,
     /// The service called.
     target_service: crate::model::ServiceId,
-    /// The client call of the request this belongs to (itself for a client call).
+    /// The client request this belongs to.
     root: Handle,
     /// Call site (`NO_SITE` for client calls).
     site: u32,
@@ -86,18 +92,44 @@ struct CallState {
     callee: Option<Handle>,
     /// The reply was lost on the wire.
     reply_lost: bool,
-    /// Client calls only: some part of the request touched a faulted component.
+}
+
+/// A client request and everything it causally triggered (calls, messages,
+/// continuations): completes when its outstanding work reaches zero.
+struct RootState {
+    workload: u32,
+    sent: SimTime,
+    /// Pieces of work still running: the synchronous response, each message, each
+    /// pending request-reply.
+    outstanding: u32,
+    /// Some part of the request touched a faulted component.
     touched_fault: bool,
-    /// Client calls only: sent while a fault was active.
+    /// Sent while a fault was active.
     during_fault: bool,
+    /// Some asynchronous part failed (dead-lettered, lost, reply timeout, consumer or
+    /// continuation failure).
+    async_failed: bool,
+    /// The client got an error response.
+    response_failed: bool,
+}
+
+/// What an execution answers to when it finishes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Parent {
+    /// A synchronous call: reply to it.
+    Call(Handle),
+    /// Delivery number `delivery` of a message: ack or nack it.
+    Delivery { msg: Handle, delivery: u32 },
+    /// A request-reply continuation of its root.
+    Continuation,
 }
 
 /// An execution of an operation on a replica.
 struct Execution {
     op: OpId,
     replica: u32,
-    /// The call this execution answers.
-    parent: Handle,
+    /// What this execution answers to.
+    parent: Parent,
     root: Handle,
     deadline: SimTime,
     arrived: SimTime,
@@ -205,6 +237,34 @@ enum Event {
     FaultEnd {
         fault: u32,
     },
+    /// The broker acknowledged the publish of message step `index` of group `group`.
+    PublishAck {
+        exec: Handle,
+        group: u32,
+        index: u32,
+    },
+    /// Delivery `delivery` of a message reaches a consumer.
+    Consume {
+        msg: Handle,
+        delivery: u32,
+    },
+    /// Delivery `delivery` of a message was not acknowledged in time.
+    AckTimeout {
+        msg: Handle,
+        delivery: u32,
+    },
+    /// A nacked message becomes ready again.
+    Requeue {
+        msg: Handle,
+    },
+    /// The reply of a request-reply reaches the requester.
+    ReplyArrive {
+        pending: Handle,
+    },
+    /// A request-reply waited too long.
+    ReplyTimeout {
+        pending: Handle,
+    },
     /// Close a timeline interval.
     Tick,
     /// The warm-up ends: reset time integrals.
@@ -255,6 +315,8 @@ struct Engine<'a> {
     round_robin: Vec<u32>,
     calls: Slab<CallState>,
     execs: Slab<Execution>,
+    roots: Slab<RootState>,
+    msgs: messaging::Messaging,
     service_rng: Vec<ServiceStreams>,
     links: Vec<LinkState>,
     workloads: Vec<WorkloadState>,
@@ -267,6 +329,7 @@ struct Engine<'a> {
     active_faults: u32,
     /// Lifetime busy / queued areas at the last tick, per service.
     tick_areas: Vec<(u128, u128)>,
+    tick_queue_areas: Vec<u128>,
     metrics: RunMetrics,
 }
 
@@ -387,6 +450,8 @@ impl<'a> Engine<'a> {
             round_robin: vec![0; sc.services.len()],
             calls: Slab::new(),
             execs: Slab::new(),
+            roots: Slab::new(),
+            msgs: messaging::Messaging::new(sc, &key),
             service_rng,
             links,
             workloads,
@@ -396,6 +461,7 @@ impl<'a> Engine<'a> {
             fault_open: vec![None; sc.faults.len()],
             active_faults: 0,
             tick_areas: vec![(0, 0); sc.services.len()],
+            tick_queue_areas: vec![0; sc.queues.len()],
             metrics: RunMetrics::new(sc),
         }
     }
@@ -427,6 +493,14 @@ impl<'a> Engine<'a> {
             iv.utilization = (busy - last_busy) as f64 / span / capacity;
             iv.queue = (queued - last_queued) as f64 / span;
         }
+        for q in 0..self.sc.queues.len() {
+            let area = self.metrics.queues[q].depth.lifetime_area(now);
+            let last = self.tick_queue_areas[q];
+            self.tick_queue_areas[q] = area;
+            let len = self.metrics.timeline.queues[q].len();
+            let i = self.metrics.timeline.index(now.saturating_sub(1), len);
+            self.metrics.timeline.queues[q][i] = (area - last) as f64 / span;
+        }
         if now < end {
             queue.schedule((now + width).min(end), Event::Tick);
         }
@@ -441,6 +515,15 @@ impl<'a> Engine<'a> {
             s.busy.close(end);
             s.queued.close(end);
         }
+        for q in &mut self.metrics.queues {
+            q.depth.close(end);
+        }
+        for r in self.roots.iter() {
+            if r.sent >= warmup {
+                self.metrics.flows[r.workload as usize].completion_in_progress += 1;
+            }
+        }
+        self.metrics.conservation.messages_in_queue = self.msgs.live_messages() as u64;
         for (fault, open) in self.fault_open.iter().enumerate() {
             if let Some(i) = open {
                 self.metrics.fault_windows[*i] = FaultWindow {
@@ -468,6 +551,13 @@ impl<'a> Engine<'a> {
             problems.push(format!("{:?}", m.conservation));
         }
         for (f, wl) in m.flows.iter().zip(&self.sc.workloads) {
+            let completions = f.completed_ok + f.completed_failed + f.completion_in_progress;
+            if completions != f.generated {
+                problems.push(format!(
+                    "flow {}: completions {completions} != requests {}",
+                    wl.flow, f.generated
+                ));
+            }
             if f.generated != f.completed() + f.in_flight {
                 problems.push(format!(
                     "flow {}: generated {} != succeeded {} + failed {} + in flight {}",
@@ -521,12 +611,26 @@ impl kernel::Model for Engine<'_> {
             Event::BreakerHalfOpen { site } => self.on_breaker_half_open(site),
             Event::FaultStart { fault } => self.fault_start(fault, queue),
             Event::FaultEnd { fault } => self.fault_end(fault, queue),
+            Event::PublishAck { exec, group, index } => {
+                self.on_publish_ack(exec, group, index, queue)
+            }
+            Event::Consume { msg, delivery } => self.on_consume(msg, delivery, queue),
+            Event::AckTimeout { msg, delivery } => self.on_ack_timeout(msg, delivery, queue),
+            Event::Requeue { msg } => self.on_requeue(msg, queue),
+            Event::ReplyArrive { pending } => self.on_reply_arrive(pending, queue),
+            Event::ReplyTimeout { pending } => self.on_reply_timeout(pending, queue),
             Event::Tick => self.tick(queue),
             Event::WarmupEnd => {
                 self.metrics
                     .sites
                     .iter_mut()
                     .for_each(|s| *s = Default::default());
+                for q in &mut self.metrics.queues {
+                    let depth = std::mem::take(&mut q.depth);
+                    *q = Default::default();
+                    q.depth = depth;
+                    q.depth.reset(now);
+                }
                 for s in &mut self.metrics.services {
                     s.busy.reset(now);
                     s.queued.reset(now);

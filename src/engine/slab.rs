@@ -59,6 +59,44 @@ impl<T> Slab<T> {
         }
     }
 
+    /// Insert `value`; when a slot is recycled, `recycle(old, new)` may move buffers
+    /// from the old value into the new one before the old one is dropped.
+    #[inline]
+    pub fn insert_recycling(
+        &mut self,
+        mut value: T,
+        recycle: impl FnOnce(&mut T, &mut T),
+    ) -> Handle {
+        self.len += 1;
+        if let Some(index) = self.free.pop() {
+            let slot = &mut self.slots[index as usize];
+            recycle(&mut slot.value, &mut value);
+            slot.value = value;
+            slot.live = true;
+            Handle {
+                index,
+                generation: slot.generation,
+            }
+        } else {
+            let index = self.slots.len() as u32;
+            self.slots.push(Slot {
+                generation: 0,
+                live: true,
+                value,
+            });
+            Handle {
+                index,
+                generation: 0,
+            }
+        }
+    }
+
+    /// Insert `value`.
+    #[inline]
+    pub fn insert(&mut self, value: T) -> Handle {
+        self.insert_recycling(value, |_, _| {})
+    }
+
     #[inline]
     fn slot(&self, h: Handle) -> Option<&Slot<T>> {
         self.slots

@@ -53,6 +53,22 @@ pub struct WindowSummary {
     pub flows: Vec<WindowFlow>,
     /// Non-faulted services whose failure rate exceeded the threshold during the window.
     pub blast_radius: Vec<BlastService>,
+    /// Per queue: backlog peak and time to drain after the fault.
+    pub queues: Vec<WindowQueue>,
+}
+
+/// A queue's backlog around a fault window.
+#[derive(Clone, Debug, Serialize)]
+pub struct WindowQueue {
+    /// Queue name.
+    pub queue: String,
+    /// Highest interval-mean backlog from the fault's start to the end of the run.
+    pub peak_depth: Estimate,
+    /// Seconds from the end of the fault until the backlog is back to its pre-fault level
+    /// (over the replications where it drained).
+    pub drain_s: Option<Estimate>,
+    /// Replications in which the backlog drained before the run ended.
+    pub drained_in: u32,
 }
 
 /// One injected fault.
@@ -151,6 +167,17 @@ pub struct TimelineSummary {
     pub flows: Vec<FlowTimeline>,
     /// Per service.
     pub services: Vec<ServiceTimeline>,
+    /// Per queue: mean backlog.
+    pub queues: Vec<QueueTimeline>,
+}
+
+/// One queue's backlog over time (means over replications).
+#[derive(Clone, Debug, Serialize)]
+pub struct QueueTimeline {
+    /// Queue name.
+    pub queue: String,
+    /// Mean messages waiting for a consumer.
+    pub depth: Vec<f64>,
 }
 
 fn est(values: impl Iterator<Item = f64>) -> Estimate {
@@ -365,12 +392,53 @@ fn window_summary(
             })
         })
         .collect();
+    let queues = sc
+        .queues
+        .iter()
+        .enumerate()
+        .map(|(q, def)| {
+            let drains: Vec<f64> = runs
+                .iter()
+                .filter_map(|r| drain(r, q, start, end, sc.sim.warmup))
+                .collect();
+            WindowQueue {
+                queue: def.name.clone(),
+                peak_depth: est(runs.iter().map(|r| {
+                    let d = &r.timeline.queues[q];
+                    let range = interval_range(&r.timeline, start, sc.sim.duration);
+                    d[range].iter().copied().fold(0.0, f64::max)
+                })),
+                drained_in: drains.len() as u32,
+                drain_s: (!drains.is_empty()).then(|| Estimate::from_samples(&drains)),
+            }
+        })
+        .collect();
     WindowSummary {
         start_s: start as f64 / 1e9,
         end_s: end as f64 / 1e9,
         flows,
         blast_radius,
+        queues,
     }
+}
+
+/// Seconds after `end` until queue `q`'s backlog is back to its pre-fault level.
+fn drain(run: &RunMetrics, q: usize, start: SimTime, end: SimTime, warmup: SimTime) -> Option<f64> {
+    let tl = &run.timeline;
+    let depth = &tl.queues[q];
+    let base = interval_range(tl, warmup, start);
+    let base = base.start..base.end.min((start / tl.interval) as usize);
+    let baseline = if base.is_empty() {
+        0.0
+    } else {
+        depth[base.clone()].iter().sum::<f64>() / base.len() as f64
+    };
+    // Back within 10% (and one message) of the baseline.
+    let threshold = baseline * 1.1 + 1.0;
+    let first = (end / tl.interval) as usize;
+    (first..depth.len())
+        .find(|&i| depth[i] <= threshold)
+        .map(|i| ((i as SimTime * tl.interval).max(end) - end) as f64 / 1e9)
 }
 
 /// Name of a call site: "caller.op -> callee.op".
@@ -498,6 +566,15 @@ pub(super) fn timeline(sc: &Scenario, runs: &[RunMetrics]) -> TimelineSummary {
                     let iv = &r.timeline.services[s][i];
                     ratio(iv.failed + iv.rejected, iv.completed + iv.rejected)
                 }),
+            })
+            .collect(),
+        queues: sc
+            .queues
+            .iter()
+            .enumerate()
+            .map(|(q, def)| QueueTimeline {
+                queue: def.name.clone(),
+                depth: mean(&|r, i| r.timeline.queues[q][i]),
             })
             .collect(),
     }

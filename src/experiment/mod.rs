@@ -5,17 +5,21 @@
 //! replication is a sequential, self-contained simulation with its own RNG streams, so
 //! the result does not depend on the number of threads.
 
+pub mod compare;
 mod faults;
+pub mod slo;
 mod stats;
 mod summary;
+pub mod sweep;
 
 pub use faults::{
-    BlastService, FaultSummary, FlowTimeline, ServiceTimeline, SiteSummary, TimelineSummary,
-    TransitionSummary, WindowFlow, WindowSummary,
+    BlastService, FaultSummary, FlowTimeline, QueueTimeline, ServiceTimeline, SiteSummary,
+    TimelineSummary, TransitionSummary, WindowFlow, WindowQueue, WindowSummary,
 };
 pub use stats::{t_quantile_975, Estimate};
 pub use summary::{
-    DuringFaults, FailureSummary, FlowSummary, LatencySummary, ServiceSummary, Summary,
+    CompletionSummary, DuringFaults, FailureSummary, FlowSummary, LatencySummary, QueueSummary,
+    ServiceSummary, Summary,
 };
 
 use crate::engine::{run_replication, ConservationError};

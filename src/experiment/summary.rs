@@ -73,6 +73,21 @@ pub struct FlowSummary {
     /// Over requests sent while a fault was active: failure, cascade and collateral rates.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub during_faults: Option<DuringFaults>,
+    /// Eventual completion (all triggered work done), when the scenario has messaging.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub completion: Option<CompletionSummary>,
+}
+
+/// Eventual completion of a flow's requests: send -> the last piece of work they
+/// triggered (messages, subscribers, continuations) finished.
+#[derive(Clone, Debug, Serialize)]
+pub struct CompletionSummary {
+    /// Completion latency (ms) of the requests that completed.
+    pub latency: LatencySummary,
+    /// Completed requests whose response and triggered work all succeeded / completed.
+    pub success_rate: Estimate,
+    /// Requests whose triggered work was still outstanding at the end of the run.
+    pub in_progress: Estimate,
 }
 
 /// Rates over the requests sent while at least one fault was active.
@@ -148,6 +163,35 @@ pub struct Summary {
     pub breaker_transitions: Vec<TransitionSummary>,
     /// Per-interval figures averaged over replications.
     pub timeline: TimelineSummary,
+    /// Per queue (topic subscriptions included).
+    pub queues: Vec<QueueSummary>,
+    /// Request-reply replies that did not arrive in time, per replication.
+    pub reply_timeouts: Estimate,
+}
+
+/// The figures of one queue.
+#[derive(Clone, Debug, Serialize)]
+pub struct QueueSummary {
+    /// "broker.queue" or "broker.topic/subscriber".
+    pub name: String,
+    /// Messages published per replication.
+    pub published: Estimate,
+    /// Acknowledged.
+    pub acked: Estimate,
+    /// Redeliveries.
+    pub redeliveries: Estimate,
+    /// Messages processed more than once.
+    pub duplicates: Estimate,
+    /// Dead-lettered.
+    pub dead_lettered: Estimate,
+    /// Lost (non-durable queue, broker crash).
+    pub lost: Estimate,
+    /// Mean backlog (messages waiting for a consumer).
+    pub mean_depth: Estimate,
+    /// Peak backlog.
+    pub peak_depth: Estimate,
+    /// Mean wait from publish to first delivery (ms): consumer lag.
+    pub mean_wait_ms: Estimate,
 }
 
 fn est(runs: &[RunMetrics], f: impl Fn(&RunMetrics) -> f64) -> Estimate {
@@ -264,6 +308,19 @@ impl Summary {
                             collateral_rate: est(runs, |r| share(d(r).collateral, d(r).answered)),
                         }
                     }),
+                    completion: (!scenario.queues.is_empty()).then(|| CompletionSummary {
+                        latency: latency(runs, i, |f| (&f.completion, f.completion_sum)),
+                        success_rate: est(runs, |r| {
+                            let f = &r.flows[i];
+                            let done = f.completed_ok + f.completed_failed;
+                            if done == 0 {
+                                0.0
+                            } else {
+                                f.completed_ok as f64 / done as f64
+                            }
+                        }),
+                        in_progress: est(runs, |r| r.flows[i].completion_in_progress as f64),
+                    }),
                 }
             })
             .collect();
@@ -325,6 +382,36 @@ impl Summary {
             sites: site_summaries(scenario, runs),
             breaker_transitions: transitions(scenario, runs),
             timeline: timeline(scenario, runs),
+            queues: scenario
+                .queues
+                .iter()
+                .enumerate()
+                .map(|(q, def)| {
+                    let m = |f: fn(&crate::metrics::QueueMetrics) -> u64| {
+                        est(runs, move |r| f(&r.queues[q]) as f64)
+                    };
+                    QueueSummary {
+                        name: def.name.clone(),
+                        published: m(|x| x.published),
+                        acked: m(|x| x.acked),
+                        redeliveries: m(|x| x.redeliveries),
+                        duplicates: m(|x| x.duplicates),
+                        dead_lettered: m(|x| x.dead_lettered),
+                        lost: m(|x| x.lost),
+                        mean_depth: est(runs, |r| r.queues[q].depth.mean(r.measured)),
+                        peak_depth: est(runs, |r| r.queues[q].depth.peak() as f64),
+                        mean_wait_ms: est(runs, |r| {
+                            let x = &r.queues[q];
+                            if x.first_deliveries == 0 {
+                                0.0
+                            } else {
+                                x.wait_sum as f64 / x.first_deliveries as f64 / NS_PER_MS
+                            }
+                        }),
+                    }
+                })
+                .collect(),
+            reply_timeouts: est(runs, |r| r.reply_timeouts as f64),
         }
     }
 

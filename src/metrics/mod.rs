@@ -81,6 +81,8 @@ pub enum Component {
     Service(ServiceId),
     /// A network link.
     Link(LinkId),
+    /// A message broker.
+    Broker(crate::model::BrokerId),
 }
 
 impl Component {
@@ -90,6 +92,7 @@ impl Component {
             Component::Client => "client".to_string(),
             Component::Service(s) => scenario.services[s.0 as usize].name.clone(),
             Component::Link(l) => format!("network:{}", scenario.links[l.0 as usize].name),
+            Component::Broker(b) => format!("broker:{}", scenario.brokers[b.0 as usize].name),
         }
     }
 }
@@ -144,6 +147,16 @@ pub struct FlowMetrics {
     pub collateral: u64,
     /// Requests sent while a fault was active.
     pub during_fault: FaultCounters,
+    /// Completion latency (send -> all triggered work done), of requests that completed.
+    pub completion: Histogram<u64>,
+    /// Exact sum of completion latencies (ns).
+    pub completion_sum: u128,
+    /// Requests whose triggered work all succeeded.
+    pub completed_ok: u64,
+    /// Requests whose response or some triggered work failed.
+    pub completed_failed: u64,
+    /// Requests with triggered work still outstanding at the end of the run.
+    pub completion_in_progress: u64,
 }
 
 /// Counters of the requests sent while at least one fault was active.
@@ -193,6 +206,11 @@ impl FlowMetrics {
             cascade: 0,
             collateral: 0,
             during_fault: FaultCounters::default(),
+            completion: new_histogram(),
+            completion_sum: 0,
+            completed_ok: 0,
+            completed_failed: 0,
+            completion_in_progress: 0,
         }
     }
 
@@ -343,6 +361,16 @@ pub struct Conservation {
     pub executions_lost: u64,
     /// Executions still queued or running at the end.
     pub executions_in_progress: u64,
+    /// Messages accepted by brokers (each topic subscription counts).
+    pub messages_published: u64,
+    /// Messages processed and acknowledged.
+    pub messages_acked: u64,
+    /// Messages dead-lettered after `max_deliveries`.
+    pub messages_dead_lettered: u64,
+    /// Messages lost (non-durable queue on a broker crash).
+    pub messages_lost: u64,
+    /// Messages still queued, in delivery or awaiting redelivery at the end.
+    pub messages_in_queue: u64,
 }
 
 impl Conservation {
@@ -351,7 +379,37 @@ impl Conservation {
         self.requests_sent == self.requests_answered + self.requests_in_flight
             && self.executions_started
                 == self.executions_finished + self.executions_lost + self.executions_in_progress
+            && self.messages_published
+                == self.messages_acked
+                    + self.messages_dead_lettered
+                    + self.messages_lost
+                    + self.messages_in_queue
     }
+}
+
+/// What one queue recorded (after the warm-up, except the depth peak).
+#[derive(Clone, Debug, Default)]
+pub struct QueueMetrics {
+    /// Messages accepted.
+    pub published: u64,
+    /// Deliveries to consumers (redeliveries included).
+    pub delivered: u64,
+    /// Messages processed and acknowledged.
+    pub acked: u64,
+    /// Redeliveries (after a consumer failure, crash or ack timeout).
+    pub redeliveries: u64,
+    /// Messages whose processing started more than once.
+    pub duplicates: u64,
+    /// Messages dead-lettered.
+    pub dead_lettered: u64,
+    /// Messages lost to a broker crash (non-durable queue).
+    pub lost: u64,
+    /// Sum of first-delivery waits (publish -> delivery), ns: consumer lag.
+    pub wait_sum: u128,
+    /// First deliveries (the count behind `wait_sum`).
+    pub first_deliveries: u64,
+    /// Messages waiting for a consumer (the backlog) over time.
+    pub depth: TimeIntegral,
 }
 
 /// Everything one replication recorded.
@@ -379,6 +437,10 @@ pub struct RunMetrics {
     pub fault_windows: Vec<FaultWindow>,
     /// Per-interval figures.
     pub timeline: Timeline,
+    /// Per queue, indexed like `Scenario::queues`.
+    pub queues: Vec<QueueMetrics>,
+    /// Request-reply replies that never came in time.
+    pub reply_timeouts: u64,
 }
 
 impl RunMetrics {
@@ -411,6 +473,12 @@ impl RunMetrics {
             breaker_transitions: Vec::new(),
             fault_windows: Vec::new(),
             timeline: Timeline::new(scenario),
+            queues: scenario
+                .queues
+                .iter()
+                .map(|_| QueueMetrics::default())
+                .collect(),
+            reply_timeouts: 0,
         }
     }
 }

@@ -47,6 +47,8 @@ pub struct Timeline {
     pub flows: Vec<Vec<FlowInterval>>,
     /// `services[s][i]`: service `s` in interval `i`.
     pub services: Vec<Vec<ServiceInterval>>,
+    /// `queues[q][i]`: mean backlog of queue `q` in interval `i`.
+    pub queues: Vec<Vec<f64>>,
 }
 
 fn interval_histogram() -> Histogram<u32> {
@@ -76,6 +78,7 @@ impl Timeline {
                 .iter()
                 .map(|_| vec![ServiceInterval::default(); n])
                 .collect(),
+            queues: sc.queues.iter().map(|_| vec![0.0; n]).collect(),
         }
     }
 

@@ -1,0 +1,530 @@
+//! Asynchronous messaging: publishing through brokers, queues with competing consumers,
+//! topic fan-out, at-least-once delivery (ack after processing, redelivery, dead
+//! letters), broker outages, and request-reply with correlation and reply timeouts.
+//!
+//! Every message and every pending request-reply counts as outstanding work of its
+//! root request; the request *completes* when that count returns to zero.
+
+use super::slab::{Handle, Slab};
+use super::{Engine, Event, Parent, NO_DEADLINE};
+use crate::kernel::{EventQueue, RngStream, SimTime};
+use crate::metrics::{Component, FailureReason, Outcome};
+use crate::model::{BrokerId, MessageKind, OpId, QueueId, Scenario};
+use std::collections::VecDeque;
+
+const PUBLISH: u64 = 20;
+const DELIVERY: u64 = 21;
+
+struct BrokerState {
+    /// Active outages.
+    down: u32,
+    /// When the broker's intake is next free (throughput capacity).
+    intake_free: SimTime,
+    publish: RngStream,
+    delivery: RngStream,
+}
+
+struct Partition {
+    ready: VecDeque<Handle>,
+    in_flight: u32,
+}
+
+struct QueueState {
+    partitions: Vec<Partition>,
+    /// Deliveries in flight allowed per partition.
+    limit: u32,
+}
+
+struct Message {
+    queue: u32,
+    partition: u32,
+    root: Handle,
+    /// Deliveries so far.
+    deliveries: u32,
+    /// Number of the current delivery (acks of older ones are stale).
+    delivery: u32,
+    in_flight: bool,
+    started: bool,
+    reply_to: Option<Handle>,
+    published: SimTime,
+}
+
+struct PendingRequest {
+    root: Handle,
+    then: OpId,
+    on_timeout: Option<OpId>,
+}
+
+/// The messaging state of one replication.
+pub(super) struct Messaging {
+    brokers: Vec<BrokerState>,
+    queues: Vec<QueueState>,
+    messages: Slab<Message>,
+    pending: Slab<PendingRequest>,
+}
+
+impl Messaging {
+    pub fn new(sc: &Scenario, key: &impl Fn(&str, u64) -> RngStream) -> Self {
+        Messaging {
+            brokers: sc
+                .brokers
+                .iter()
+                .map(|b| {
+                    let name = format!("broker:{}", b.name);
+                    BrokerState {
+                        down: 0,
+                        intake_free: 0,
+                        publish: key(&name, PUBLISH),
+                        delivery: key(&name, DELIVERY),
+                    }
+                })
+                .collect(),
+            queues: sc
+                .queues
+                .iter()
+                .map(|q| {
+                    let (n, limit) = if q.ordered {
+                        (q.concurrency, 1)
+                    } else {
+                        (1, q.concurrency)
+                    };
+                    QueueState {
+                        partitions: (0..n)
+                            .map(|_| Partition {
+                                ready: VecDeque::new(),
+                                in_flight: 0,
+                            })
+                            .collect(),
+                        limit,
+                    }
+                })
+                .collect(),
+            messages: Slab::new(),
+            pending: Slab::new(),
+        }
+    }
+
+    /// Messages alive (queued, in delivery or waiting for redelivery).
+    pub fn live_messages(&self) -> usize {
+        self.messages.len()
+    }
+}
+
+impl Engine<'_> {
+    fn broker_of(&self, kind: MessageKind) -> BrokerId {
+        match kind {
+            MessageKind::Send(q) | MessageKind::Request { queue: q, .. } => {
+                self.sc.queues[q.0 as usize].broker
+            }
+            MessageKind::Publish(t) => self.sc.topics[t.0 as usize].broker,
+        }
+    }
+
+    /// Start message step `index` of group `group` of `exec`: publish, wait for the ack.
+    pub(super) fn start_message_step(
+        &mut self,
+        exec: Handle,
+        group: u32,
+        index: u32,
+        queue: &mut EventQueue<Event>,
+    ) {
+        let op = self.execs.get(exec).expect("live execution").op;
+        let step =
+            self.sc.operations[op.0 as usize].groups[group as usize].messages[index as usize];
+        let b = self.broker_of(step.kind);
+        let broker = &self.sc.brokers[b.0 as usize];
+        let state = &mut self.msgs.brokers[b.0 as usize];
+        if state.down > 0 {
+            let outcome = Outcome::Failed(FailureReason::ConnectionError, Component::Broker(b));
+            self.complete(exec, outcome, queue);
+            return;
+        }
+        let mut accept = self.now.max(state.intake_free);
+        if let Some(cap) = broker.capacity {
+            accept += (1e9 / cap).round() as SimTime;
+            state.intake_free = accept;
+        }
+        let ack = accept + broker.publish_latency.sample(&mut state.publish);
+        queue.schedule(ack, Event::PublishAck { exec, group, index });
+    }
+
+    /// The broker acknowledged a publish: the messages exist, the step is done.
+    pub(super) fn on_publish_ack(
+        &mut self,
+        exec: Handle,
+        group: u32,
+        index: u32,
+        queue: &mut EventQueue<Event>,
+    ) {
+        // A publisher that died before the ack never committed its message.
+        let Some(e) = self.execs.get(exec) else {
+            return;
+        };
+        if e.group != group {
+            return;
+        }
+        let (op, root) = (e.op, e.root);
+        let kind =
+            self.sc.operations[op.0 as usize].groups[group as usize].messages[index as usize].kind;
+        let b = self.broker_of(kind);
+        if self.msgs.brokers[b.0 as usize].down > 0 {
+            let outcome = Outcome::Failed(FailureReason::ConnectionError, Component::Broker(b));
+            self.complete(exec, outcome, queue);
+            return;
+        }
+        match kind {
+            MessageKind::Send(q) => self.enqueue(q, root, None, queue),
+            MessageKind::Publish(t) => {
+                for &q in &self.sc.topics[t.0 as usize].subscriptions {
+                    self.enqueue(q, root, None, queue);
+                }
+            }
+            MessageKind::Request {
+                queue: q,
+                reply_timeout,
+                then,
+                on_timeout,
+            } => {
+                let req = PendingRequest {
+                    root,
+                    then,
+                    on_timeout,
+                };
+                let pending = self.msgs.pending.insert(req);
+                self.add_outstanding(root, 1);
+                queue.schedule(self.now + reply_timeout, Event::ReplyTimeout { pending });
+                self.enqueue(q, root, Some(pending), queue);
+            }
+        }
+        self.site_succeeded(exec, queue);
+    }
+
+    fn add_outstanding(&mut self, root: Handle, n: u32) {
+        if let Some(r) = self.roots.get_mut(root) {
+            r.outstanding += n;
+        }
+    }
+
+    fn enqueue(
+        &mut self,
+        q: QueueId,
+        root: Handle,
+        reply_to: Option<Handle>,
+        queue: &mut EventQueue<Event>,
+    ) {
+        let qs = &self.msgs.queues[q.0 as usize];
+        let partition = (root.index as usize % qs.partitions.len()) as u32;
+        let m = Message {
+            queue: q.0,
+            partition,
+            root,
+            deliveries: 0,
+            delivery: 0,
+            in_flight: false,
+            started: false,
+            reply_to,
+            published: self.now,
+        };
+        let msg = self.msgs.messages.insert(m);
+        self.add_outstanding(root, 1);
+        self.metrics.conservation.messages_published += 1;
+        let qm = &mut self.metrics.queues[q.0 as usize];
+        qm.published += 1;
+        qm.depth.add(self.now, 1);
+        self.msgs.queues[q.0 as usize].partitions[partition as usize]
+            .ready
+            .push_back(msg);
+        self.dispatch(q.0, partition, queue);
+    }
+
+    /// Hand ready messages of a partition to consumers while there is room.
+    fn dispatch(&mut self, q: u32, p: u32, queue: &mut EventQueue<Event>) {
+        let def = &self.sc.queues[q as usize];
+        let b = def.broker.0 as usize;
+        if self.msgs.brokers[b].down > 0 {
+            return;
+        }
+        let now = self.now;
+        loop {
+            let qs = &mut self.msgs.queues[q as usize];
+            let limit = qs.limit;
+            let part = &mut qs.partitions[p as usize];
+            if part.in_flight >= limit {
+                return;
+            }
+            let Some(msg) = part.ready.pop_front() else {
+                return;
+            };
+            part.in_flight += 1;
+            let m = self
+                .msgs
+                .messages
+                .get_mut(msg)
+                .expect("ready message is live");
+            m.delivery += 1;
+            m.deliveries += 1;
+            m.in_flight = true;
+            let (delivery, first, published) = (m.delivery, m.deliveries == 1, m.published);
+            let qm = &mut self.metrics.queues[q as usize];
+            qm.depth.add(now, -1);
+            qm.delivered += 1;
+            if first {
+                qm.first_deliveries += 1;
+                qm.wait_sum += (now - published) as u128;
+            }
+            let latency = self.sc.brokers[b]
+                .delivery_latency
+                .sample(&mut self.msgs.brokers[b].delivery);
+            queue.schedule(now + latency, Event::Consume { msg, delivery });
+            if let Some(t) = def.ack_timeout {
+                queue.schedule(now + t, Event::AckTimeout { msg, delivery });
+            }
+        }
+    }
+
+    /// Whether `delivery` is the current, unacknowledged delivery of `msg`.
+    fn current(&self, msg: Handle, delivery: u32) -> bool {
+        self.msgs
+            .messages
+            .get(msg)
+            .is_some_and(|m| m.in_flight && m.delivery == delivery)
+    }
+
+    /// A message reaches a consumer: it becomes an execution of the consumer operation.
+    pub(super) fn on_consume(&mut self, msg: Handle, delivery: u32, queue: &mut EventQueue<Event>) {
+        if !self.current(msg, delivery) {
+            return;
+        }
+        let m = self.msgs.messages.get_mut(msg).expect("current message");
+        let (q, root) = (m.queue as usize, m.root);
+        if m.started {
+            self.metrics.queues[q].duplicates += 1;
+        }
+        m.started = true;
+        let op = self.sc.queues[q].consumer;
+        let service = self.sc.operations[op.0 as usize].service;
+        let replica = self.pick_replica(service);
+        if self
+            .admit(
+                op,
+                replica,
+                Parent::Delivery { msg, delivery },
+                root,
+                NO_DEADLINE,
+                queue,
+            )
+            .is_err()
+        {
+            self.nack(msg, queue);
+        }
+    }
+
+    /// A consumer execution finished.
+    pub(super) fn consumer_done(
+        &mut self,
+        msg: Handle,
+        delivery: u32,
+        outcome: Outcome,
+        queue: &mut EventQueue<Event>,
+    ) {
+        if !self.current(msg, delivery) {
+            return; // a duplicate finishing after its message was redelivered or lost
+        }
+        let m = self.msgs.messages.get(msg).expect("current message");
+        let q = m.queue as usize;
+        if self.msgs.brokers[self.sc.queues[q].broker.0 as usize].down > 0 {
+            // The ack cannot reach the broker: the message will be delivered again.
+            self.nack(msg, queue);
+            return;
+        }
+        if matches!(outcome, Outcome::Failed(..)) {
+            self.nack(msg, queue);
+            return;
+        }
+        let (p, root, reply_to) = (m.partition, m.root, m.reply_to);
+        self.msgs.queues[q].partitions[p as usize].in_flight -= 1;
+        self.msgs.messages.remove(msg);
+        self.metrics.queues[q].acked += 1;
+        self.metrics.conservation.messages_acked += 1;
+        if let Some(pending) = reply_to {
+            let b = self.sc.queues[q].broker.0 as usize;
+            let latency = self.sc.brokers[b]
+                .delivery_latency
+                .sample(&mut self.msgs.brokers[b].delivery);
+            queue.schedule(self.now + latency, Event::ReplyArrive { pending });
+        }
+        self.root_done(root, false, queue);
+        self.dispatch(q as u32, p, queue);
+    }
+
+    /// Processing failed (error, crash, rejection, ack timeout): deliver again later, or
+    /// dead-letter after `max_deliveries`.
+    pub(super) fn nack(&mut self, msg: Handle, queue: &mut EventQueue<Event>) {
+        let m = self.msgs.messages.get_mut(msg).expect("live message");
+        m.in_flight = false;
+        let (q, p, root, deliveries) = (m.queue as usize, m.partition, m.root, m.deliveries);
+        self.msgs.queues[q].partitions[p as usize].in_flight -= 1;
+        let def = &self.sc.queues[q];
+        if deliveries >= def.max_deliveries {
+            self.msgs.messages.remove(msg);
+            self.metrics.queues[q].dead_lettered += 1;
+            self.metrics.conservation.messages_dead_lettered += 1;
+            self.root_done(root, true, queue);
+        } else {
+            self.metrics.queues[q].redeliveries += 1;
+            let delay = self.sc.brokers[def.broker.0 as usize].redelivery_delay;
+            queue.schedule(self.now + delay, Event::Requeue { msg });
+        }
+        self.dispatch(q as u32, p, queue);
+    }
+
+    pub(super) fn on_ack_timeout(
+        &mut self,
+        msg: Handle,
+        delivery: u32,
+        queue: &mut EventQueue<Event>,
+    ) {
+        if self.current(msg, delivery) {
+            // The running consumer goes on; its ack will be stale.
+            self.nack(msg, queue);
+        }
+    }
+
+    pub(super) fn on_requeue(&mut self, msg: Handle, queue: &mut EventQueue<Event>) {
+        let Some(m) = self.msgs.messages.get(msg) else {
+            return;
+        }; // lost meanwhile
+        let (q, p) = (m.queue, m.partition);
+        let part = &mut self.msgs.queues[q as usize].partitions[p as usize];
+        if self.sc.queues[q as usize].ordered {
+            part.ready.push_front(msg); // keep the key's order
+        } else {
+            part.ready.push_back(msg);
+        }
+        self.metrics.queues[q as usize].depth.add(self.now, 1);
+        self.dispatch(q, p, queue);
+    }
+
+    pub(super) fn on_reply_arrive(&mut self, pending: Handle, queue: &mut EventQueue<Event>) {
+        let Some(req) = self.msgs.pending.get(pending) else {
+            self.metrics.late_replies += 1; // the request had timed out: discarded
+            return;
+        };
+        let (root, then) = (req.root, req.then);
+        self.msgs.pending.remove(pending);
+        self.run_continuation(then, root, queue);
+    }
+
+    pub(super) fn on_reply_timeout(&mut self, pending: Handle, queue: &mut EventQueue<Event>) {
+        let Some(req) = self.msgs.pending.get(pending) else {
+            return;
+        };
+        let (root, on_timeout) = (req.root, req.on_timeout);
+        self.msgs.pending.remove(pending);
+        self.metrics.reply_timeouts += 1;
+        if let Some(r) = self.roots.get_mut(root) {
+            r.async_failed = true;
+        }
+        match on_timeout {
+            Some(op) => self.run_continuation(op, root, queue),
+            None => self.root_done(root, true, queue),
+        }
+    }
+
+    fn run_continuation(&mut self, op: OpId, root: Handle, queue: &mut EventQueue<Event>) {
+        let service = self.sc.operations[op.0 as usize].service;
+        let replica = self.pick_replica(service);
+        if self
+            .admit(op, replica, Parent::Continuation, root, NO_DEADLINE, queue)
+            .is_err()
+        {
+            self.root_done(root, true, queue);
+        }
+    }
+
+    /// A continuation execution finished.
+    pub(super) fn continuation_done(
+        &mut self,
+        root: Handle,
+        outcome: Outcome,
+        queue: &mut EventQueue<Event>,
+    ) {
+        self.root_done(root, matches!(outcome, Outcome::Failed(..)), queue);
+    }
+
+    /// One piece of a request's work is over; record the completion when it was the last.
+    pub(super) fn root_done(&mut self, root: Handle, failed: bool, _queue: &mut EventQueue<Event>) {
+        let Some(r) = self.roots.get_mut(root) else {
+            return;
+        };
+        r.async_failed |= failed;
+        r.outstanding -= 1;
+        if r.outstanding > 0 {
+            return;
+        }
+        let (w, sent, ok) = (
+            r.workload as usize,
+            r.sent,
+            !r.async_failed && !r.response_failed,
+        );
+        self.roots.remove(root);
+        if sent >= self.sc.sim.warmup {
+            let f = &mut self.metrics.flows[w];
+            let latency = self.now - sent;
+            f.completion.saturating_record(latency.max(1));
+            f.completion_sum += latency as u128;
+            if ok {
+                f.completed_ok += 1;
+            } else {
+                f.completed_failed += 1;
+            }
+        }
+    }
+
+    /// A broker crash: non-durable queues lose every message.
+    pub(super) fn broker_crash(&mut self, b: BrokerId, queue: &mut EventQueue<Event>) {
+        let now = self.now;
+        let victims: Vec<Handle> = self
+            .msgs
+            .messages
+            .handles()
+            .filter(|&h| {
+                let q = self.msgs.messages.get(h).expect("live").queue as usize;
+                self.sc.queues[q].broker == b && !self.sc.queues[q].durable
+            })
+            .collect();
+        for msg in victims {
+            let m = self.msgs.messages.get(msg).expect("live");
+            let (q, p, root, in_flight) =
+                (m.queue as usize, m.partition as usize, m.root, m.in_flight);
+            let part = &mut self.msgs.queues[q].partitions[p];
+            if in_flight {
+                part.in_flight -= 1;
+            } else if let Some(pos) = part.ready.iter().position(|&h| h == msg) {
+                part.ready.remove(pos);
+                self.metrics.queues[q].depth.add(now, -1);
+            }
+            // (a message waiting for redelivery is in neither list: its Requeue finds it gone)
+            self.msgs.messages.remove(msg);
+            self.metrics.queues[q].lost += 1;
+            self.metrics.conservation.messages_lost += 1;
+            self.root_done(root, true, queue);
+        }
+    }
+
+    /// A broker is back: resume deliveries.
+    pub(super) fn broker_restart(&mut self, b: BrokerId, queue: &mut EventQueue<Event>) {
+        for q in 0..self.sc.queues.len() {
+            if self.sc.queues[q].broker == b {
+                for p in 0..self.msgs.queues[q].partitions.len() {
+                    self.dispatch(q as u32, p as u32, queue);
+                }
+            }
+        }
+    }
+
+    /// Whether broker `b` is down.
+    pub(super) fn broker_down(&mut self, b: BrokerId) -> &mut u32 {
+        &mut self.msgs.brokers[b.0 as usize].down
+    }
+}

@@ -1,9 +1,20 @@
 //! The `archsim` command line: a thin layer over the library.
 
+use archsim::experiment::compare::{run_experiment, total_replications, Experiment};
+use archsim::experiment::slo::{all_pass, evaluate, SloVerdict};
+use archsim::experiment::sweep::{parse_set, run_sweep, sweep_replications, sweep_scenarios};
+use archsim::report::document::{write_report, ReportInput};
+use archsim::report::{compare as tables, output};
+use archsim::spec::SpecError;
 use archsim::{Overrides, Scenario};
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+/// Exit code of `check` when an SLO fails.
+const EXIT_SLO_FAILED: u8 = 3;
 
 /// Deterministic discrete-event simulation of microservice architectures.
 #[derive(Parser)]
@@ -13,25 +24,78 @@ struct Cli {
     command: Command,
 }
 
+/// Options shared by the commands that run a scenario.
+#[derive(Args, Clone)]
+struct RunOpts {
+    /// The scenario file (TOML).
+    file: PathBuf,
+    /// Override `[simulation] seed`.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Override `[simulation] replications`.
+    #[arg(long, short = 'r')]
+    replications: Option<u32>,
+    /// Override `[simulation] duration` (e.g. "5m").
+    #[arg(long)]
+    duration: Option<String>,
+    /// Also write the results as JSON to this path ("-" for standard output, which
+    /// then replaces the table).
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Also write the results as CSV to this path ("-" for standard output, which then
+    /// replaces the table).
+    #[arg(long)]
+    csv: Option<PathBuf>,
+    /// No progress bar (it is only ever drawn on a terminal, on standard error).
+    #[arg(long, short = 'q')]
+    quiet: bool,
+}
+
 #[derive(Subcommand)]
 enum Command {
-    /// Run a scenario and print its report.
+    /// Run a scenario and print its report (every variant, if it has [compare]).
     Run {
+        #[command(flatten)]
+        opts: RunOpts,
+        /// Write index.html, report.md and charts to DIR (default reports/<scenario>/).
+        #[arg(long, value_name = "DIR", num_args = 0..=1)]
+        report: Option<Option<PathBuf>>,
+    },
+    /// Run every [compare] variant side by side and write the report.
+    Compare {
+        #[command(flatten)]
+        opts: RunOpts,
+        /// Where to write index.html, report.md and charts (default reports/<scenario>/).
+        #[arg(long, value_name = "DIR", num_args = 0..=1)]
+        report: Option<Option<PathBuf>>,
+        /// Do not write the report.
+        #[arg(long, conflicts_with = "report")]
+        no_report: bool,
+    },
+    /// Run a scenario and check its [[slo]]s: exit code 3 if one fails.
+    Check {
+        #[command(flatten)]
+        opts: RunOpts,
+    },
+    /// Run a scenario at every point of one or two parameters.
+    Sweep {
+        #[command(flatten)]
+        opts: RunOpts,
+        /// PATH=VALUES: a TOML key path (array elements by index, e.g.
+        /// workload.0.arrivals.poisson) and `a,b,c` or `START..END step STEP`.
+        #[arg(long = "set", value_name = "PATH=VALUES", required = true)]
+        set: Vec<String>,
+        /// Write index.html, report.md and charts to DIR (default reports/<scenario>-sweep/).
+        #[arg(long, value_name = "DIR", num_args = 0..=1)]
+        report: Option<Option<PathBuf>>,
+    },
+    /// Print the topology as a diagram.
+    Graph {
         /// The scenario file (TOML).
         file: PathBuf,
-        /// Override `[simulation] seed`.
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Override `[simulation] replications`.
-        #[arg(long, short = 'r')]
-        replications: Option<u32>,
-        /// Override `[simulation] duration` (e.g. "5m").
-        #[arg(long)]
-        duration: Option<String>,
-        /// Also write the full results as JSON to this path ("-" for standard output,
-        /// which then replaces the table).
-        #[arg(long)]
-        json: Option<PathBuf>,
+        /// Diagram syntax.
+        #[arg(long, value_enum, default_value = "mermaid")]
+        format: GraphFormat,
     },
     /// Check a scenario file without running it.
     Validate {
@@ -40,9 +104,18 @@ enum Command {
     },
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+enum GraphFormat {
+    /// Mermaid flowchart (renders in GitHub Markdown).
+    Mermaid,
+    /// Graphviz DOT.
+    Dot,
+}
+
 fn main() -> ExitCode {
-    match try_main(Cli::parse()) {
-        Ok(()) => ExitCode::SUCCESS,
+    let command = reproduce_command();
+    match try_main(Cli::parse(), &command) {
+        Ok(code) => ExitCode::from(code),
         Err(err) => {
             eprintln!("error: {err}");
             ExitCode::from(err.exit_code())
@@ -50,50 +123,285 @@ fn main() -> ExitCode {
     }
 }
 
-fn load(file: &Path, overrides: &Overrides) -> Result<Scenario, archsim::Error> {
-    let mut scenario = archsim::spec::load(file)?;
-    overrides.apply(&mut scenario)?;
-    Ok(scenario)
+/// The command line as typed, with the program called `archsim`, shell-quoted.
+fn reproduce_command() -> String {
+    let mut parts = vec!["archsim".to_string()];
+    for a in std::env::args().skip(1) {
+        let plain = !a.is_empty()
+            && a.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c));
+        parts.push(if plain {
+            a
+        } else {
+            format!("'{}'", a.replace('\'', "'\\''"))
+        });
+    }
+    parts.join(" ")
 }
 
-fn try_main(cli: Cli) -> Result<(), archsim::Error> {
+fn read(file: &Path) -> Result<String, archsim::Error> {
+    std::fs::read_to_string(file).map_err(|e| {
+        archsim::Error::Spec(SpecError::Io {
+            file: file.display().to_string(),
+            message: e.to_string(),
+        })
+    })
+}
+
+fn overrides(o: &RunOpts) -> Overrides {
+    Overrides {
+        seed: o.seed,
+        replications: o.replications,
+        duration: o.duration.clone(),
+    }
+}
+
+fn load(o: &RunOpts) -> Result<(String, Scenario), archsim::Error> {
+    let text = read(&o.file)?;
+    let mut scenario = archsim::spec::load_str(&text, &o.file)?;
+    overrides(o).apply(&mut scenario)?;
+    Ok((text, scenario))
+}
+
+/// A progress bar on standard error, drawn only on a terminal and without --quiet.
+fn progress(total: u64, quiet: bool, what: &str) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    if let Ok(style) =
+        ProgressStyle::with_template("{msg} [{bar:32}] {pos}/{len} replications, {eta} left")
+    {
+        pb.set_style(style.progress_chars("=> "));
+    }
+    pb.set_message(what.to_string());
+    pb
+}
+
+fn run_all(o: &RunOpts, scenario: &Scenario) -> Result<Experiment, archsim::Error> {
+    let what = match &scenario.compare {
+        Some(c) => format!("{} variants", c.variants.len()),
+        None => scenario.name.clone(),
+    };
+    let pb = progress(total_replications(scenario), o.quiet, &what);
+    let exp = run_experiment(scenario, &|| pb.inc(1));
+    pb.finish_and_clear();
+    Ok(exp?)
+}
+
+fn is_stdout(p: &Path) -> bool {
+    p == Path::new("-")
+}
+
+/// Writes `text` to `path`, or returns it for standard output when `path` is "-".
+fn emit(path: Option<&PathBuf>, text: &str, what: &str) -> Result<Option<String>, archsim::Error> {
+    match path {
+        None => Ok(None),
+        Some(p) if is_stdout(p) => Ok(Some(text.to_string())),
+        Some(p) => {
+            write_file(p, text)?;
+            Ok(Some(format!("{what} written to {}", p.display())))
+        }
+    }
+}
+
+fn default_report_dir(scenario: &Scenario, suffix: &str) -> PathBuf {
+    Path::new("reports").join(format!("{}{suffix}", scenario.name))
+}
+
+fn verdict_text(verdicts: &[SloVerdict]) -> String {
+    tables::section_text(&tables::slo_section(verdicts))
+}
+
+/// Prints the table (unless JSON or CSV go to standard output) and the output notes.
+fn print_outputs(table: String, json: Option<String>, csv: Option<String>, o: &RunOpts) {
+    let json_out = o.json.as_deref().is_some_and(is_stdout);
+    let csv_out = o.csv.as_deref().is_some_and(is_stdout);
+    if json_out {
+        print!("{}", json.unwrap_or_default());
+        return;
+    }
+    if csv_out {
+        print!("{}", csv.unwrap_or_default());
+        return;
+    }
+    print!("{table}");
+    for note in [json, csv].into_iter().flatten() {
+        println!("{note}");
+    }
+}
+
+fn run_command(
+    opts: RunOpts,
+    report: Option<Option<PathBuf>>,
+    command: &str,
+) -> Result<u8, archsim::Error> {
+    let (text, scenario) = load(&opts)?;
+    let exp = run_all(&opts, &scenario)?;
+    let verdicts = evaluate(&scenario, &exp);
+    let mut table = if exp.is_comparison() {
+        tables::render_comparison(&exp)
+    } else {
+        archsim::report::render_table(&exp.variants[0].summary)
+    };
+    if !verdicts.is_empty() {
+        table.push('\n');
+        table.push_str(&verdict_text(&verdicts));
+    }
+    let json_text = if exp.is_comparison() {
+        output::experiment_json(&exp, &verdicts)
+    } else {
+        archsim::report::to_json(&exp.variants[0].summary)
+    };
+    let json = emit(opts.json.as_ref(), &json_text, "JSON")?;
+    let csv = emit(opts.csv.as_ref(), &output::experiment_csv(&exp), "CSV")?;
+    if let Some(dir) = report {
+        let dir = dir.unwrap_or_else(|| default_report_dir(&scenario, ""));
+        write_report(
+            &dir,
+            &ReportInput {
+                scenario: &scenario,
+                file: &opts.file.display().to_string(),
+                toml: &text,
+                command,
+                experiment: Some(&exp),
+                sweep: None,
+                verdicts: &verdicts,
+            },
+        )?;
+        table.push_str(&format!(
+            "report written to {}\n",
+            dir.join("index.html").display()
+        ));
+    }
+    print_outputs(table, json, csv, &opts);
+    Ok(0)
+}
+
+fn try_main(cli: Cli, command: &str) -> Result<u8, archsim::Error> {
     match cli.command {
-        Command::Run {
-            file,
-            seed,
-            replications,
-            duration,
-            json,
+        Command::Run { opts, report } => run_command(opts, report, command),
+        Command::Compare {
+            opts,
+            report,
+            no_report,
         } => {
-            let overrides = Overrides {
-                seed,
-                replications,
-                duration,
-            };
-            let scenario = load(&file, &overrides)?;
-            let summary = archsim::experiment::run(&scenario)?;
-            let json_text = archsim::report::to_json(&summary);
-            match json.as_deref() {
-                Some(p) if p == Path::new("-") => print!("{json_text}"),
-                Some(p) => {
-                    write_file(p, &json_text)?;
-                    print!("{}", archsim::report::render_table(&summary));
-                    println!("JSON written to {}", p.display());
-                }
-                None => print!("{}", archsim::report::render_table(&summary)),
+            let text = read(&opts.file)?;
+            let scenario = archsim::spec::load_str(&text, &opts.file)?;
+            if scenario.compare.is_none() {
+                return Err(archsim::Error::Override(format!(
+                    "{}: no [compare] table; add one with `flow` and `variants`, or use `archsim run`",
+                    opts.file.display()
+                )));
             }
-            Ok(())
+            let report = if no_report {
+                None
+            } else {
+                Some(report.unwrap_or(None))
+            };
+            run_command(opts, report, command)
+        }
+        Command::Check { opts } => {
+            let (_, scenario) = load(&opts)?;
+            if scenario.slos.is_empty() {
+                println!(
+                    "{}: no [[slo]] declared; nothing to check",
+                    opts.file.display()
+                );
+                return Ok(0);
+            }
+            let exp = run_all(&opts, &scenario)?;
+            let verdicts = evaluate(&scenario, &exp);
+            let pass = all_pass(&verdicts);
+            let mut table = verdict_text(&verdicts);
+            let failed = verdicts.iter().filter(|v| !v.pass).count();
+            table.push_str(&if pass {
+                format!("all {} SLO verdict(s) pass\n", verdicts.len())
+            } else {
+                format!(
+                    "{failed} of {} SLO verdict(s) fail (exit code {EXIT_SLO_FAILED})\n",
+                    verdicts.len()
+                )
+            });
+            let json = emit(opts.json.as_ref(), &output::slo_json(&verdicts), "JSON")?;
+            let csv = emit(opts.csv.as_ref(), &output::experiment_csv(&exp), "CSV")?;
+            print_outputs(table, json, csv, &opts);
+            Ok(if pass { 0 } else { EXIT_SLO_FAILED })
+        }
+        Command::Sweep { opts, set, report } => {
+            let text = read(&opts.file)?;
+            // Check the file itself first, so its own errors are not blamed on --set.
+            let base = archsim::spec::load_str(&text, &opts.file)?;
+            let params = set
+                .iter()
+                .map(|s| parse_set(s))
+                .collect::<Result<Vec<_>, _>>()?;
+            let ov = overrides(&opts);
+            let points = sweep_scenarios(&text, &opts.file, &params, &|sc| ov.apply(sc))?;
+            let pb = progress(
+                sweep_replications(&points),
+                opts.quiet,
+                &format!("{} points", points.len()),
+            );
+            let sweep = run_sweep(&base.name, params, points, &|| pb.inc(1));
+            pb.finish_and_clear();
+            let sweep = sweep?;
+            let mut table = String::new();
+            for s in tables::sweep_sections(&sweep) {
+                table.push_str(&tables::section_text(&s));
+                table.push('\n');
+            }
+            let json = emit(opts.json.as_ref(), &output::sweep_json(&sweep), "JSON")?;
+            let csv = emit(opts.csv.as_ref(), &output::sweep_csv(&sweep), "CSV")?;
+            if let Some(dir) = report {
+                let mut shown = base.clone();
+                overrides(&opts).apply(&mut shown)?;
+                let dir = dir.unwrap_or_else(|| default_report_dir(&base, "-sweep"));
+                write_report(
+                    &dir,
+                    &ReportInput {
+                        scenario: &shown,
+                        file: &opts.file.display().to_string(),
+                        toml: &text,
+                        command,
+                        experiment: None,
+                        sweep: Some(&sweep),
+                        verdicts: &[],
+                    },
+                )?;
+                table.push_str(&format!(
+                    "report written to {}\n",
+                    dir.join("index.html").display()
+                ));
+            }
+            print_outputs(table, json, csv, &opts);
+            Ok(0)
+        }
+        Command::Graph { file, format } => {
+            let scenario = archsim::spec::load(&file)?;
+            let text = match format {
+                GraphFormat::Mermaid => archsim::report::graph::mermaid(&scenario),
+                GraphFormat::Dot => archsim::report::graph::dot(&scenario),
+            };
+            print!("{text}");
+            if !text.ends_with('\n') {
+                println!();
+            }
+            Ok(0)
         }
         Command::Validate { file } => {
-            let scenario = load(&file, &Overrides::default())?;
+            let scenario = archsim::spec::load(&file)?;
+            let variants = scenario.compare.as_ref().map_or(String::new(), |c| {
+                format!(", {} variants", c.variants.len())
+            });
             println!(
-                "{}: ok ({} services, {} operations, {} flows)",
+                "{}: ok ({} services, {} operations, {} flows{variants})",
                 file.display(),
                 scenario.services.len(),
                 scenario.operations.len(),
                 scenario.workloads.len()
             );
-            Ok(())
+            Ok(0)
         }
     }
 }

@@ -183,7 +183,7 @@ const CASES: &[(&str, usize, &str, &str)] = &[
         "fault_unknown_target",
         16,
         "fault[0].target",
-        "unknown service \"bnak\"; valid choices: bank, payment (or a replica \"SERVICE#N\", or a link \"FROM->TO\")",
+        "unknown service \"bnak\"; valid choices: bank, payment (or a replica \"SERVICE#N\", a link \"FROM->TO\", or a broker)",
     ),
     (
         "fault_unknown_kind",

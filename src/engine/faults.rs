@@ -21,6 +21,12 @@ impl Engine<'_> {
         }
     }
 
+    /// The service a global replica index belongs to.
+    fn service_of_replica(&self, r: u32) -> crate::model::ServiceId {
+        let s = self.replica_base.partition_point(|&base| base <= r) - 1;
+        crate::model::ServiceId(s as u32)
+    }
+
     /// Replicas hit by a service or replica target.
     fn target_replicas(&self, target: FaultTarget) -> Range<u32> {
         match target {
@@ -103,8 +109,13 @@ impl Engine<'_> {
             let replica = &mut self.replicas[r as usize];
             match f.kind {
                 FaultKind::Crash => {
-                    // Restarted empty; it takes new work at once.
+                    // Restarted empty; it takes new work at once, and reconnects to
+                    // the broker as a consumer.
                     replica.crashed -= 1;
+                    if replica.crashed == 0 && !sc.queues.is_empty() {
+                        let service = self.service_of_replica(r);
+                        self.consumer_restart(service, queue);
+                    }
                 }
                 FaultKind::Hang => {
                     replica.hung -= 1;

@@ -241,7 +241,9 @@ impl Engine<'_> {
     fn dispatch(&mut self, q: u32, p: u32, queue: &mut EventQueue<Event>) {
         let def = &self.sc.queues[q as usize];
         let b = def.broker.0 as usize;
-        if self.msgs.brokers[b].down > 0 {
+        // No delivery while the broker is down or no consumer is connected (every
+        // replica of the consumer service crashed): the backlog builds up.
+        if self.msgs.brokers[b].down > 0 || !self.consumer_connected(def.consumer) {
             return;
         }
         let now = self.now;
@@ -302,8 +304,10 @@ impl Engine<'_> {
         }
         m.started = true;
         let op = self.sc.queues[q].consumer;
-        let service = self.sc.operations[op.0 as usize].service;
-        let replica = self.pick_replica(service);
+        let Some(replica) = self.consumer_replica(op) else {
+            self.nack(msg, queue); // every consumer went away while the message travelled
+            return;
+        };
         if self
             .admit(
                 op,
@@ -516,6 +520,42 @@ impl Engine<'_> {
     pub(super) fn broker_restart(&mut self, b: BrokerId, queue: &mut EventQueue<Event>) {
         for q in 0..self.sc.queues.len() {
             if self.sc.queues[q].broker == b {
+                for p in 0..self.msgs.queues[q].partitions.len() {
+                    self.dispatch(q as u32, p as u32, queue);
+                }
+            }
+        }
+    }
+
+    /// Whether some replica of the consumer's service is up (connected to the broker).
+    fn consumer_connected(&self, op: OpId) -> bool {
+        let service = self.sc.operations[op.0 as usize].service.0 as usize;
+        let base = self.replica_base[service] as usize;
+        let n = self.sc.services[service].replicas as usize;
+        self.replicas[base..base + n].iter().any(|r| r.crashed == 0)
+    }
+
+    /// A live replica to consume with: the balancer's choice, or the next one up if that
+    /// one is down (a crashed consumer is disconnected from the broker).
+    fn consumer_replica(&mut self, op: OpId) -> Option<u32> {
+        let service = self.sc.operations[op.0 as usize].service;
+        let n = self.sc.services[service.0 as usize].replicas;
+        let base = self.replica_base[service.0 as usize];
+        let first = self.pick_replica(service) - base;
+        (0..n)
+            .map(|k| base + (first + k) % n)
+            .find(|&r| self.replicas[r as usize].crashed == 0)
+    }
+
+    /// A consumer replica restarted: resume deliveries of the queues it consumes.
+    pub(super) fn consumer_restart(
+        &mut self,
+        service: crate::model::ServiceId,
+        queue: &mut EventQueue<Event>,
+    ) {
+        for q in 0..self.sc.queues.len() {
+            let op = self.sc.queues[q].consumer;
+            if self.sc.operations[op.0 as usize].service == service {
                 for p in 0..self.msgs.queues[q].partitions.len() {
                     self.dispatch(q as u32, p as u32, queue);
                 }

@@ -3,7 +3,13 @@
 //! Architecture invariant: only this module knows about output formats.
 
 pub mod charts;
+pub mod compare;
+pub mod document;
+pub mod figures;
 pub mod graph;
+pub mod html;
+pub mod markdown;
+pub mod output;
 mod table;
 
 pub use table::render_table;

@@ -71,7 +71,16 @@ pub fn render_table(s: &Summary) -> String {
             "  {:<9} {:<22} {:<22} {:<22} {:<22} {:<22} max",
             "latency", "mean", "p50", "p90", "p99", "p99.9"
         );
-        latency_rows(&mut out, "all", &f.latency);
+        latency_rows(&mut out, "response", &f.latency);
+        if let Some(c) = &f.completion {
+            latency_rows(&mut out, "complete", &c.latency);
+            let _ = writeln!(
+                out,
+                "  completion: {} of completed requests fully succeeded; {} still in progress at the end",
+                pct(c.success_rate),
+                num(c.in_progress, 1)
+            );
+        }
         if f.degraded_rate.mean > 0.0 {
             let _ = writeln!(
                 out,
@@ -137,6 +146,7 @@ pub fn render_table(s: &Summary) -> String {
             ms(sv.mean_sojourn)
         );
     }
+    render_queues(&mut out, s);
     render_faults(&mut out, s);
     render_sites(&mut out, s);
     let _ = writeln!(
@@ -187,6 +197,19 @@ fn render_faults(out: &mut String, s: &Summary) {
                 pct(fl.cascade_rate),
                 pct(fl.collateral_rate),
                 recovery
+            );
+        }
+        for q in &w.queues {
+            let drain = match &q.drain_s {
+                Some(d) => format!("drained {} s after the fault", num(*d, 2)),
+                None => "not drained before the end of the run".to_string(),
+            };
+            let _ = writeln!(
+                out,
+                "  queue {:<30} peak backlog {:<16} {}",
+                q.queue,
+                num(q.peak_depth, 1),
+                drain
             );
         }
         if w.blast_radius.is_empty() {
@@ -251,5 +274,47 @@ fn render_sites(out: &mut String, s: &Summary) {
                 t.time_s, t.site, t.from, t.to
             );
         }
+    }
+}
+
+fn render_queues(out: &mut String, s: &Summary) {
+    if s.queues.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\n{:<36} {:<14} {:<14} {:<12} {:<12} {:<12} {:<10} {:<14} {:<12} consumer lag",
+        "queue",
+        "published",
+        "acked",
+        "redelivered",
+        "duplicates",
+        "dead-letter",
+        "lost",
+        "mean backlog",
+        "peak"
+    );
+    for q in &s.queues {
+        let _ = writeln!(
+            out,
+            "{:<36} {:<14} {:<14} {:<12} {:<12} {:<12} {:<10} {:<14} {:<12} {}",
+            q.name,
+            num(q.published, 0),
+            num(q.acked, 0),
+            num(q.redeliveries, 0),
+            num(q.duplicates, 0),
+            num(q.dead_lettered, 0),
+            num(q.lost, 0),
+            num(q.mean_depth, 2),
+            num(q.peak_depth, 0),
+            ms(q.mean_wait_ms)
+        );
+    }
+    if s.reply_timeouts.mean > 0.0 {
+        let _ = writeln!(
+            out,
+            "request-reply timeouts per replication: {}",
+            num(s.reply_timeouts, 1)
+        );
     }
 }

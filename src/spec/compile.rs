@@ -35,6 +35,8 @@ pub(crate) struct Names {
     /// (caller service or `None` for clients, callee service) -> declared link (and the
     /// dedicated links that faults create).
     pub links: HashMap<(Option<ServiceId>, ServiceId), LinkId>,
+    /// Brokers, queues and topics (`[brokers.NAME]`).
+    pub bus: super::messaging::Bus,
 }
 
 /// Parses and compiles a scenario; `origin` names the file and anchors relative paths.
@@ -53,6 +55,12 @@ pub(crate) fn compile(text: &str, origin: &Path) -> Result<Scenario, SpecError> 
     for (name, s) in raw.services.iter().flatten() {
         merged.push(merge(&mut src, &mut cache, main, name, s)?);
     }
+    let mut merged_brokers = Vec::new();
+    for (name, b) in raw.brokers.iter().flatten() {
+        merged_brokers.push(super::messaging::merge_broker(
+            &mut src, &mut cache, main, name, b,
+        )?);
+    }
     let src = &src;
     let at = In { src, file: main };
     let top = |kind: Kind, field: &str, msg: &str| src.err(kind, main, &None, field, msg);
@@ -66,6 +74,7 @@ pub(crate) fn compile(text: &str, origin: &Path) -> Result<Scenario, SpecError> 
         ));
     }
     let mut names = number(src, main, &merged)?;
+    names.bus = super::messaging::brokers(src, main, &names, &merged_brokers)?;
     let mut links = network(&at, raw.network.as_ref(), &mut names)?;
     let protocols = protocol_profiles(&at, raw.protocols.as_ref())?;
 
@@ -151,9 +160,9 @@ pub(crate) fn compile(text: &str, origin: &Path) -> Result<Scenario, SpecError> 
         faults,
         compare,
         slos,
-        brokers: Vec::new(),
-        queues: Vec::new(),
-        topics: Vec::new(),
+        brokers: std::mem::take(&mut names.bus.broker_list),
+        queues: std::mem::take(&mut names.bus.queue_list),
+        topics: std::mem::take(&mut names.bus.topic_list),
     })
 }
 
@@ -255,6 +264,7 @@ fn number(src: &Sources, main: FileId, merged: &[MergedService]) -> Result<Names
         op_names: Vec::new(),
         op_service: Vec::new(),
         links: HashMap::new(),
+        bus: Default::default(),
     };
     for (i, m) in merged.iter().enumerate() {
         let field = format!("services.{}", m.name);
@@ -519,6 +529,12 @@ fn step_group(
     edges: &mut Vec<Edge>,
     policies: &mut Vec<Policies>,
 ) -> Result<StepGroup, SpecError> {
+    if let Some(m) = super::messaging::message_step(at, names, step, field)? {
+        return Ok(StepGroup {
+            calls: Vec::new(),
+            messages: vec![m],
+        });
+    }
     let s = &step.value;
     match (&s.call, &s.parallel) {
         (Some(_), Some(_)) => Err(at.err(
@@ -531,7 +547,7 @@ fn step_group(
             Kind::Missing,
             step,
             field,
-            "a step needs `call = \"service.operation\"` or `parallel = [ ... ]`",
+            "a step needs `call = \"service.operation\"`, `parallel = [ ... ]`, or a message step (`send`, `publish`, `request`)",
         )),
         (Some(_), None) => Ok(StepGroup {
             calls: vec![call(at, names, caller, step, field, edges, policies)?],
@@ -564,6 +580,7 @@ fn step_group(
                 ));
             }
             let mut calls = Vec::with_capacity(par.value.len());
+            let mut messages = Vec::new();
             for (j, c) in par.value.iter().enumerate() {
                 let cf = format!("{pf}[{j}]");
                 if c.value.parallel.is_some() {
@@ -574,20 +591,21 @@ fn step_group(
                         "`parallel` groups cannot be nested",
                     ));
                 }
+                if let Some(m) = super::messaging::message_step(at, names, c, &cf)? {
+                    messages.push(m);
+                    continue;
+                }
                 if c.value.call.is_none() {
                     return Err(at.err(
                         Kind::Missing,
                         c,
                         &cf,
-                        "each entry of `parallel` needs `call = \"service.operation\"`",
+                        "each entry of `parallel` needs `call = \"service.operation\"` (or `send`, `publish`, `request`)",
                     ));
                 }
                 calls.push(call(at, names, caller, c, &cf, edges, policies)?);
             }
-            Ok(StepGroup {
-                calls,
-                messages: Vec::new(),
-            })
+            Ok(StepGroup { calls, messages })
         }
     }
 }

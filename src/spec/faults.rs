@@ -1,4 +1,5 @@
-//! `[[fault]]` tables: target resolution (service, replica or link), kind, schedule.
+//! `[[fault]]` tables: target resolution (service, replica, link or broker), kind,
+//! schedule.
 //!
 //! A fault on a link between two endpoints that has no declared `[network] links` entry
 //! gets a dedicated link (a copy of the default one, named "from->to"), and every call
@@ -12,14 +13,16 @@ use super::raw::{RawDist, RawFault};
 use super::values::In;
 use crate::kernel::{format_duration, SimTime};
 use crate::model::{
-    Fault, FaultKind, FaultSchedule, FaultTarget, Link, LinkId, Operation, Service, ServiceId,
-    Workload,
+    BrokerId, Fault, FaultKind, FaultSchedule, FaultTarget, Link, LinkId, Operation, Service,
+    ServiceId, Workload,
 };
 
 /// Kinds that apply to a service or a replica.
 const SERVICE_KINDS: [&str; 4] = ["crash", "hang", "slow", "error"];
 /// Kinds that apply to a link.
 const LINK_KINDS: [&str; 1] = ["partition"];
+/// Kinds that apply to a broker (an outage).
+const BROKER_KINDS: [&str; 1] = ["crash"];
 
 /// The parts of the scenario a fault may need to change (links of calls and workloads).
 pub(crate) struct Topology<'a> {
@@ -35,6 +38,7 @@ enum Target {
     Replica(ServiceId, u32),
     /// (from, to); `None` is the workload clients.
     Link(Option<ServiceId>, ServiceId),
+    Broker(BrokerId),
 }
 
 /// Compiles every `[[fault]]`, in file order.
@@ -87,7 +91,7 @@ fn fault(
             Kind::Missing,
             f,
             &field,
-            "missing `target`: a service (\"bank\"), a replica (\"bank#0\") or a link (\"payment->bank\")",
+            "missing `target`: a service (\"bank\"), a replica (\"bank#0\"), a link (\"payment->bank\") or a broker (\"rabbit\")",
         ));
     };
     let Some(kind_text) = &r.kind else {
@@ -108,20 +112,27 @@ fn fault(
     let kf = format!("{field}.kind");
     let kind = kind_text.value.as_str();
     let is_link = matches!(target, Target::Link(..));
+    let is_broker = matches!(target, Target::Broker(_));
     let (valid, other): (&[&str], &[&str]) = if is_link {
         (&LINK_KINDS, &SERVICE_KINDS)
+    } else if is_broker {
+        (&BROKER_KINDS, &["hang", "slow", "error", "partition"])
     } else {
         (&SERVICE_KINDS, &LINK_KINDS)
     };
     if !valid.contains(&kind) {
         let what = if is_link {
             "a link"
+        } else if is_broker {
+            "a broker"
         } else {
             "a service or replica"
         };
         let (k, msg) = if other.contains(&kind) {
             let hint = if is_link {
                 "crash, hang, slow and error apply to a service or replica"
+            } else if is_broker {
+                "a broker fault is an outage, kind = \"crash\""
             } else {
                 "partition applies only to links, written \"from->to\""
             };
@@ -213,6 +224,7 @@ fn fault(
         Target::Service(s) => FaultTarget::Service(s),
         Target::Replica(s, n) => FaultTarget::Replica(s, n),
         Target::Link(from, to) => FaultTarget::Link(link_for(names, topo, from, to)),
+        Target::Broker(b) => FaultTarget::Broker(b),
     };
     let name = match &r.name {
         Some(n) if n.value.trim().is_empty() => {
@@ -320,25 +332,44 @@ fn schedule(
     ))
 }
 
-/// Looks up a service name, listing the valid targets when unknown.
+/// Looks up a service name, listing the valid targets when unknown. `whole`: the name
+/// is the whole target (so a broker is valid too), not part of a replica or a link.
 fn service(
     at: &In,
     names: &Names,
     target: &Loc<String>,
     name: &str,
     field: &str,
+    whole: bool,
 ) -> Result<ServiceId, SpecError> {
     if let Some(&id) = names.services.get(name) {
         return Ok(id);
+    }
+    if !whole && names.bus.brokers.contains_key(name) {
+        let msg = format!(
+            "\"{name}\" is a broker: a broker has no replicas or links, target it by name alone (target = \"{name}\", kind = \"crash\")"
+        );
+        return Err(at.err(Kind::Invalid, target, field, msg));
     }
     let hint = if name == CLIENT {
         " (\"client\" can only be the first end of a link, \"client->SERVICE\")"
     } else {
         ""
     };
+    let brokers = if whole { names.bus.brokers.len() } else { 0 };
+    let what = if brokers == 0 {
+        "service"
+    } else {
+        "service or broker"
+    };
+    let valid = names
+        .services
+        .keys()
+        .chain(names.bus.brokers.keys().take(brokers))
+        .map(String::as_str);
     let msg = format!(
-        "unknown service \"{name}\"{hint}; {} (or a replica \"SERVICE#N\", or a link \"FROM->TO\")",
-        choices(names.services.keys().map(String::as_str))
+        "unknown {what} \"{name}\"{hint}; {} (or a replica \"SERVICE#N\", a link \"FROM->TO\", or a broker)",
+        choices(valid)
     );
     Err(at.err(Kind::Unknown, target, field, msg))
 }
@@ -356,9 +387,9 @@ fn resolve_target(
         let from_id = if from == CLIENT {
             None
         } else {
-            Some(service(at, names, target, from, field)?)
+            Some(service(at, names, target, from, field, false)?)
         };
-        let to_id = service(at, names, target, to, field)?;
+        let to_id = service(at, names, target, to, field, false)?;
         if !carries_traffic(names, topo, from_id, to_id) {
             let reverse = from_id.is_some_and(|f| carries_traffic(names, topo, Some(to_id), f));
             let what = match from_id {
@@ -381,7 +412,7 @@ fn resolve_target(
     }
     if let Some((svc, idx)) = text.split_once('#') {
         let svc = svc.trim();
-        let sid = service(at, names, target, svc, field)?;
+        let sid = service(at, names, target, svc, field, false)?;
         let replicas = topo.services[sid.0 as usize].replicas;
         let idx = idx.trim();
         let n = idx.parse::<u32>().map_err(|_| {
@@ -406,7 +437,12 @@ fn resolve_target(
         }
         return Ok(Target::Replica(sid, n));
     }
-    Ok(Target::Service(service(at, names, target, text, field)?))
+    if let Some(&b) = names.bus.brokers.get(text) {
+        return Ok(Target::Broker(b));
+    }
+    Ok(Target::Service(service(
+        at, names, target, text, field, true,
+    )?))
 }
 
 /// Whether any call (or, for `from = None`, any workload) goes from `from` to `to`.

@@ -43,6 +43,7 @@ mod dist;
 mod error;
 mod faults;
 mod loc;
+mod messaging;
 mod models;
 mod policies;
 mod raw;

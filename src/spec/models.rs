@@ -8,6 +8,7 @@
 
 use super::error::{FileId, Kind, Source, Sources, SpecError};
 use super::loc::Loc;
+use super::messaging::RawBroker;
 use super::raw::{RawOperation, RawService};
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -19,9 +20,27 @@ pub(crate) const BUILTIN: &[(&str, &str)] = &[
     ("database", include_str!("../../models/database.toml")),
 ];
 
-/// Names of the built-in models.
+/// Built-in broker models (`[brokers.NAME] model = "..."`): name and TOML text.
+pub(crate) const BUILTIN_BROKERS: &[(&str, &str)] = &[
+    ("kafka", include_str!("../../models/kafka.toml")),
+    ("rabbitmq", include_str!("../../models/rabbitmq.toml")),
+];
+
+/// Names of the built-in models: service models, then broker models.
 pub fn builtin_models() -> Vec<&'static str> {
+    BUILTIN
+        .iter()
+        .chain(BUILTIN_BROKERS)
+        .map(|(n, _)| *n)
+        .collect()
+}
+
+fn service_model_names() -> Vec<&'static str> {
     BUILTIN.iter().map(|(n, _)| *n).collect()
+}
+
+fn broker_model_names() -> Vec<&'static str> {
+    BUILTIN_BROKERS.iter().map(|(n, _)| *n).collect()
 }
 
 /// A value together with the file it was written in.
@@ -47,9 +66,10 @@ pub(crate) struct MergedService {
 #[derive(Default)]
 pub(crate) struct ModelCache {
     loaded: Vec<(PathBuf, FileId, RawService)>,
+    brokers: Vec<(PathBuf, FileId, RawBroker)>,
 }
 
-fn tag<T>(file: FileId, v: &Option<Loc<T>>) -> Option<Sourced<T>>
+pub(crate) fn tag<T>(file: FileId, v: &Option<Loc<T>>) -> Option<Sourced<T>>
 where
     T: Clone,
 {
@@ -105,79 +125,19 @@ fn load_model(
     model: &Loc<String>,
     field: &str,
 ) -> Result<(FileId, RawService), SpecError> {
-    let name = model.value.as_str();
-    let dir = src.get(main).dir.clone();
-    let (path, text) = if name.ends_with(".toml") {
-        let path = dir.join(name);
-        match std::fs::read_to_string(&path) {
-            Ok(t) => (path, t),
-            Err(e) => {
-                let msg = format!("cannot read model file \"{}\": {e}", path.display());
-                return Err(src.err(Kind::Unknown, main, &model.span, field, msg));
-            }
-        }
-    } else {
-        let valid = !name.is_empty()
-            && name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-        let candidates = if valid { model_dirs(&dir) } else { Vec::new() };
-        let mut found = None;
-        for d in &candidates {
-            let p = d.join(format!("{name}.toml"));
-            if p.is_file() {
-                match std::fs::read_to_string(&p) {
-                    Ok(t) => found = Some((p, t)),
-                    Err(e) => {
-                        let msg = format!("cannot read model file \"{}\": {e}", p.display());
-                        return Err(src.err(Kind::Unknown, main, &model.span, field, msg));
-                    }
-                }
-                break;
-            }
-        }
-        match found {
-            Some(f) => f,
-            None => match BUILTIN.iter().find(|(n, _)| *n == name) {
-                Some((n, t)) => (
-                    PathBuf::from(format!("builtin:models/{n}.toml")),
-                    (*t).to_owned(),
-                ),
-                None => {
-                    let looked: Vec<String> =
-                        candidates.iter().map(|d| d.display().to_string()).collect();
-                    let msg = if !valid {
-                        format!("invalid model name \"{name}\"; use a built-in model ({}) or a path ending in .toml", builtin_models().join(", "))
-                    } else {
-                        format!(
-                            "unknown model \"{name}\" (looked in {}); built-in models: {}",
-                            if looked.is_empty() {
-                                "no directory".to_owned()
-                            } else {
-                                looked.join(", ")
-                            },
-                            builtin_models().join(", ")
-                        )
-                    };
-                    return Err(src.err(Kind::Unknown, main, &model.span, field, msg));
-                }
-            },
-        }
-    };
+    if BUILTIN_BROKERS.iter().any(|(n, _)| *n == model.value) {
+        let msg = format!(
+            "\"{}\" is a broker model: use it in a [brokers.NAME] table; service models: {}",
+            model.value,
+            service_model_names().join(", ")
+        );
+        return Err(src.err(Kind::Invalid, main, &model.span, field, msg));
+    }
+    let (path, text) = locate(src, main, model, field, BUILTIN)?;
     if let Some((_, id, raw)) = cache.loaded.iter().find(|(p, _, _)| *p == path) {
         return Ok((*id, raw.clone()));
     }
-    let display = path.display().to_string();
-    let mdir = if display.starts_with("builtin:") {
-        dir
-    } else {
-        path.parent().map(Path::to_path_buf).unwrap_or_default()
-    };
-    let file = src.add(Source {
-        display,
-        text,
-        dir: mdir,
-    });
+    let file = add_model_source(src, main, &path, text);
     let raw: RawService =
         toml::from_str(&src.get(file).text).map_err(|e| src.toml_error(file, &e))?;
     if let Some(m) = &raw.model {
@@ -191,6 +151,144 @@ fn load_model(
     }
     cache.loaded.push((path, file, raw.clone()));
     Ok((file, raw))
+}
+
+/// Loads a broker profile (`[brokers.NAME] model = "..."`): looked up like a service
+/// model, with the built-in broker models as the fallback.
+pub(crate) fn load_broker_model(
+    src: &mut Sources,
+    cache: &mut ModelCache,
+    main: FileId,
+    model: &Loc<String>,
+    field: &str,
+) -> Result<(FileId, RawBroker), SpecError> {
+    if BUILTIN.iter().any(|(n, _)| *n == model.value) {
+        let msg = format!(
+            "\"{}\" is a service model: use it in a [services.NAME] table; broker models: {}",
+            model.value,
+            broker_model_names().join(", ")
+        );
+        return Err(src.err(Kind::Invalid, main, &model.span, field, msg));
+    }
+    let (path, text) = locate(src, main, model, field, BUILTIN_BROKERS)?;
+    if let Some((_, id, raw)) = cache.brokers.iter().find(|(p, _, _)| *p == path) {
+        return Ok((*id, raw.clone()));
+    }
+    let file = add_model_source(src, main, &path, text);
+    let raw: RawBroker =
+        toml::from_str(&src.get(file).text).map_err(|e| src.toml_error(file, &e))?;
+    let nested = [
+        ("model", raw.model.as_ref().map(|m| m.span.clone())),
+        (
+            "queues",
+            raw.queues
+                .as_ref()
+                .map(|q| q.values().next().and_then(|v| v.span.clone())),
+        ),
+        (
+            "topics",
+            raw.topics
+                .as_ref()
+                .map(|t| t.values().next().and_then(|v| v.span.clone())),
+        ),
+    ];
+    for (key, span) in nested {
+        if let Some(span) = span {
+            let msg = if key == "model" {
+                "a model file cannot itself use `model`"
+            } else {
+                "a broker model holds defaults only; declare queues and topics in the scenario's [brokers.NAME] table"
+            };
+            return Err(src.err(Kind::Invalid, file, &span, key, msg));
+        }
+    }
+    cache.brokers.push((path, file, raw.clone()));
+    Ok((file, raw))
+}
+
+fn add_model_source(src: &mut Sources, main: FileId, path: &Path, text: String) -> FileId {
+    let display = path.display().to_string();
+    let dir = src.get(main).dir.clone();
+    let mdir = if display.starts_with("builtin:") {
+        dir
+    } else {
+        path.parent().map(Path::to_path_buf).unwrap_or_default()
+    };
+    src.add(Source {
+        display,
+        text,
+        dir: mdir,
+    })
+}
+
+/// Finds a model's file (on disk, else among `builtin`) and reads it.
+fn locate(
+    src: &Sources,
+    main: FileId,
+    model: &Loc<String>,
+    field: &str,
+    builtin: &[(&str, &str)],
+) -> Result<(PathBuf, String), SpecError> {
+    let name = model.value.as_str();
+    let dir = src.get(main).dir.clone();
+    let names = || {
+        builtin
+            .iter()
+            .map(|(n, _)| *n)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if name.ends_with(".toml") {
+        let path = dir.join(name);
+        return match std::fs::read_to_string(&path) {
+            Ok(t) => Ok((path, t)),
+            Err(e) => {
+                let msg = format!("cannot read model file \"{}\": {e}", path.display());
+                Err(src.err(Kind::Unknown, main, &model.span, field, msg))
+            }
+        };
+    }
+    let valid = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    let candidates = if valid { model_dirs(&dir) } else { Vec::new() };
+    for d in &candidates {
+        let p = d.join(format!("{name}.toml"));
+        if p.is_file() {
+            return match std::fs::read_to_string(&p) {
+                Ok(t) => Ok((p, t)),
+                Err(e) => {
+                    let msg = format!("cannot read model file \"{}\": {e}", p.display());
+                    Err(src.err(Kind::Unknown, main, &model.span, field, msg))
+                }
+            };
+        }
+    }
+    if let Some((n, t)) = builtin.iter().find(|(n, _)| *n == name) {
+        return Ok((
+            PathBuf::from(format!("builtin:models/{n}.toml")),
+            (*t).to_owned(),
+        ));
+    }
+    let looked: Vec<String> = candidates.iter().map(|d| d.display().to_string()).collect();
+    let msg = if !valid {
+        format!(
+            "invalid model name \"{name}\"; use a built-in model ({}) or a path ending in .toml",
+            names()
+        )
+    } else {
+        format!(
+            "unknown model \"{name}\" (looked in {}); built-in models: {}",
+            if looked.is_empty() {
+                "no directory".to_owned()
+            } else {
+                looked.join(", ")
+            },
+            names()
+        )
+    };
+    Err(src.err(Kind::Unknown, main, &model.span, field, msg))
 }
 
 /// Directories searched for `NAME.toml`: `<dir>/../models`, then `<dir>/models`.

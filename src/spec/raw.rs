@@ -7,6 +7,7 @@
 
 use super::compare::{RawCompare, RawSlo};
 use super::loc::Loc;
+use super::messaging::RawBroker;
 use serde::de::{self, value::MapAccessDeserializer, Deserializer, MapAccess};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -35,6 +36,8 @@ pub(crate) struct RawScenario {
     pub compare: Option<Loc<RawCompare>>,
     /// `[[slo]]`: service-level objectives per flow.
     pub slo: Option<Vec<Loc<RawSlo>>>,
+    /// `[brokers.NAME]`: message brokers with their queues and topics, by name.
+    pub brokers: Option<BTreeMap<String, Loc<RawBroker>>>,
 }
 
 /// `[simulation]`.
@@ -133,8 +136,9 @@ pub(crate) struct RawOperation {
     pub steps: Option<Vec<Loc<RawStep>>>,
 }
 
-/// One step: `call = "svc.op"` (with its options) or `parallel = [ calls ]`.
-/// Also used for the calls inside `parallel`, so nesting gets a clear message.
+/// One step: `call = "svc.op"` (with its options), `parallel = [ steps ]`, or a
+/// message step (`send`, `publish`, `request`). Also used for the entries of
+/// `parallel`, so nesting gets a clear message.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawStep {
@@ -158,6 +162,18 @@ pub(crate) struct RawStep {
     pub fallback: Option<Loc<RawDist>>,
     /// Hedging: send a second attempt after this delay if no answer yet (> 0).
     pub hedge: Option<Loc<StrOrNum>>,
+    /// Message to a queue, "broker.queue" (see `messaging`).
+    pub send: Option<Loc<String>>,
+    /// Message to a topic, "broker.topic".
+    pub publish: Option<Loc<String>>,
+    /// Asynchronous request-reply through a queue, "broker.queue".
+    pub request: Option<Loc<String>>,
+    /// request: how long to wait for the reply (> 0, required).
+    pub reply_timeout: Option<Loc<StrOrNum>>,
+    /// request: the continuation run with the reply, "service.operation" (required).
+    pub then: Option<Loc<String>>,
+    /// request: the continuation run on a reply timeout, "service.operation".
+    pub on_timeout: Option<Loc<String>>,
 }
 
 /// `retry = { ... }` on a call.

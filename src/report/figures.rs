@@ -1,0 +1,441 @@
+//! The charts of a report, built from an [`Experiment`] or a [`Sweep`] with the
+//! chart library in [`super::charts`]. Each figure has a stable file stem (`id`).
+
+use super::charts::{cdf, BarChart, BarSeries, Chart, Heatmap, LineChart, Series, Window};
+use crate::experiment::compare::Experiment;
+use crate::experiment::sweep::Sweep;
+use crate::experiment::{Estimate, Summary};
+
+/// One chart of a report.
+#[derive(Clone, Debug)]
+pub struct Figure {
+    /// File stem (`<id>.png`) and HTML anchor.
+    pub id: String,
+    /// The chart.
+    pub chart: Chart,
+}
+
+fn fig(id: impl Into<String>, chart: impl Into<Chart>) -> Figure {
+    Figure {
+        id: id.into(),
+        chart: chart.into(),
+    }
+}
+
+/// The fault windows of a run, as shaded intervals (seconds).
+pub fn fault_windows(s: &Summary) -> Vec<Window> {
+    s.faults
+        .iter()
+        .filter_map(|f| {
+            f.window
+                .as_ref()
+                .map(|w| Window::new(w.start_s, w.end_s, f.name.clone()))
+        })
+        .collect()
+}
+
+fn pct(e: Estimate) -> (f64, Option<f64>) {
+    (e.mean * 100.0, Some(e.ci95 * 100.0))
+}
+
+fn time_series(s: &Summary, values: &[f64], scale: f64, zero_is_gap: bool) -> Vec<(f64, f64)> {
+    let half = s.timeline.interval_s / 2.0;
+    s.timeline
+        .t_s
+        .iter()
+        .zip(values)
+        .map(|(&t, &v)| {
+            let y = if zero_is_gap && v <= 0.0 {
+                f64::NAN
+            } else {
+                v * scale
+            };
+            ((t - half).max(0.0), y)
+        })
+        .collect()
+}
+
+/// Every chart of an experiment (one variant or a comparison).
+pub fn experiment_figures(exp: &Experiment) -> Vec<Figure> {
+    let Some(first) = exp.variants.first() else {
+        return Vec::new();
+    };
+    let focus = exp.focus_flow();
+    let flow = first
+        .summary
+        .flows
+        .get(focus)
+        .map_or(String::new(), |f| f.flow.clone());
+    let windows = fault_windows(&first.summary);
+    let names: Vec<String> = exp.variants.iter().map(|v| v.name.clone()).collect();
+    let by = if exp.is_comparison() {
+        " by variant"
+    } else {
+        ""
+    };
+    let mut out = Vec::new();
+
+    // Latency CDF.
+    let series = exp
+        .variants
+        .iter()
+        .map(|v| {
+            let pts = v
+                .cdf
+                .get(focus)
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(ms, q)| (ms.max(0.001), q))
+                .collect();
+            (v.name.clone(), pts)
+        })
+        .collect();
+    out.push(fig(
+        "latency-cdf",
+        cdf(
+            format!("Response latency CDF — {flow}{by}"),
+            "response latency (ms, log scale)",
+            series,
+            true,
+        ),
+    ));
+
+    // p50 / p99 bars.
+    let lat = |pick: &dyn Fn(&crate::experiment::FlowSummary) -> Estimate| {
+        exp.variants
+            .iter()
+            .map(|v| {
+                v.summary.flows.get(focus).map_or((f64::NAN, None), |f| {
+                    let e = pick(f);
+                    (e.mean / 1e3, Some(e.ci95 / 1e3))
+                })
+            })
+            .collect::<Vec<_>>()
+    };
+    out.push(fig(
+        "latency",
+        BarChart {
+            title: format!("Response latency percentiles — {flow}{by} (95% CI)"),
+            x_label: if exp.is_comparison() {
+                "variant".into()
+            } else {
+                String::new()
+            },
+            y_label: "response latency (s)".into(),
+            categories: names.clone(),
+            groups: vec![
+                BarSeries::new("p50", lat(&|f| f.latency.p50)),
+                BarSeries::new("p99", lat(&|f| f.latency.p99)),
+                BarSeries::new("p99.9", lat(&|f| f.latency.p999)),
+            ],
+            y_range: None,
+        },
+    ));
+
+    // Failure, cascade and collateral rates: whole run and per fault window.
+    let mut categories = vec![
+        "whole run: failed".to_string(),
+        "whole run: cascade".into(),
+        "whole run: collateral".into(),
+    ];
+    let mut values: Vec<Vec<(f64, Option<f64>)>> = exp
+        .variants
+        .iter()
+        .map(|v| match v.summary.flows.get(focus) {
+            Some(f) => vec![
+                pct(Estimate {
+                    mean: 1.0 - f.success_rate.mean,
+                    ci95: f.success_rate.ci95,
+                }),
+                pct(f.cascade_rate),
+                pct(f.collateral_rate),
+            ],
+            None => vec![(f64::NAN, None); 3],
+        })
+        .collect();
+    for (k, fault) in first.summary.faults.iter().enumerate() {
+        if fault.window.is_none() {
+            continue;
+        }
+        for what in ["failed", "cascade", "collateral"] {
+            categories.push(format!("during {}: {what}", fault.name));
+        }
+        for (vi, v) in exp.variants.iter().enumerate() {
+            let wf = v
+                .summary
+                .faults
+                .get(k)
+                .and_then(|f| f.window.as_ref())
+                .and_then(|w| w.flows.iter().find(|x| x.flow == flow));
+            match wf {
+                Some(w) => values[vi].extend([
+                    pct(w.failure_rate),
+                    pct(w.cascade_rate),
+                    pct(w.collateral_rate),
+                ]),
+                None => values[vi].extend([(f64::NAN, None); 3]),
+            }
+        }
+    }
+    out.push(fig(
+        "failure-rates",
+        BarChart {
+            title: format!("Failure, cascade and collateral rates — {flow}{by}"),
+            x_label: "over the whole run, and over requests answered during each fault window"
+                .into(),
+            y_label: "share of responses (%)".into(),
+            categories,
+            groups: names
+                .iter()
+                .zip(values)
+                .map(|(n, v)| BarSeries::new(n.clone(), v))
+                .collect(),
+            y_range: None,
+        },
+    ));
+
+    // Timelines.
+    let line = |id: &str, title: String, y_label: &str, log_y: bool, series: Vec<Series>| {
+        fig(
+            id,
+            LineChart {
+                title,
+                x_label: "simulated time (s)".into(),
+                y_label: y_label.into(),
+                series,
+                windows: windows.clone(),
+                log_x: false,
+                log_y,
+                x_range: None,
+                y_range: None,
+            },
+        )
+    };
+    let per_variant =
+        |pick: &dyn Fn(&crate::experiment::FlowTimeline) -> &Vec<f64>, scale: f64, gap: bool| {
+            exp.variants
+                .iter()
+                .filter_map(|v| {
+                    let t = v.summary.timeline.flows.get(focus)?;
+                    Some(Series::new(
+                        v.name.clone(),
+                        time_series(&v.summary, pick(t), scale, gap),
+                    ))
+                })
+                .collect::<Vec<_>>()
+        };
+    out.push(line(
+        "timeline-throughput",
+        format!("Throughput over time — {flow}{by}"),
+        "responses per second (/s)",
+        false,
+        per_variant(&|t| &t.throughput, 1.0, false),
+    ));
+    // Failures: every flow, so collateral damage to other flows shows.
+    let nflows = first.summary.timeline.flows.len();
+    let mut fail_series = Vec::new();
+    for v in &exp.variants {
+        for fi in 0..nflows {
+            let Some(t) = v.summary.timeline.flows.get(fi) else {
+                continue;
+            };
+            let name = match (exp.is_comparison(), nflows > 1) {
+                (true, true) => format!("{} · {}", t.flow, v.name),
+                (true, false) => v.name.clone(),
+                (false, _) => t.flow.clone(),
+            };
+            fail_series.push(Series::new(
+                name,
+                time_series(&v.summary, &t.failure_rate, 100.0, false),
+            ));
+        }
+    }
+    out.push(line(
+        "timeline-failures",
+        format!("Failed responses over time{by}"),
+        "failed share of responses (%)",
+        false,
+        fail_series,
+    ));
+    out.push(line(
+        "timeline-p99",
+        format!("p99 response latency over time — {flow}{by}"),
+        "p99 response latency (ms, log scale)",
+        true,
+        per_variant(&|t| &t.p99_ms, 1.0, true),
+    ));
+
+    // Utilization heatmaps, one per variant.
+    for (vi, v) in exp.variants.iter().enumerate() {
+        let tl = &v.summary.timeline;
+        let mut x = vec![0.0];
+        x.extend(tl.t_s.iter().copied());
+        let id = if exp.variants.len() == 1 {
+            "utilization".to_string()
+        } else {
+            format!("utilization-{}", vi + 1)
+        };
+        let title = if exp.is_comparison() {
+            format!(
+                "Worker utilization per service over time — variant {}",
+                v.name
+            )
+        } else {
+            "Worker utilization per service over time".to_string()
+        };
+        out.push(fig(
+            id,
+            Heatmap {
+                title,
+                x_label: "simulated time (s)".into(),
+                y_label: "service".into(),
+                rows: tl.services.iter().map(|s| s.service.clone()).collect(),
+                x,
+                values: tl.services.iter().map(|s| s.utilization.clone()).collect(),
+                value_label: "busy workers / workers".into(),
+                value_range: Some((0.0, 1.0)),
+                windows: windows.clone(),
+            },
+        ));
+    }
+    out
+}
+
+/// The charts of a sweep: p50/p99 vs the first parameter with CI bands, and goodput.
+pub fn sweep_figures(s: &Sweep) -> Vec<Figure> {
+    let Some(p0) = s.params.first() else {
+        return Vec::new();
+    };
+    let Some(first) = s.points.first() else {
+        return Vec::new();
+    };
+    let focus = first.experiment.focus_flow();
+    let x_of = |i: usize| p0.values[i].x.unwrap_or(i as f64);
+    let unit = match p0.unit.as_str() {
+        "/s" => " (per second)",
+        "s" => " (s)",
+        _ => "",
+    };
+    let x_label = format!("{}{unit}", p0.path);
+    let groups = s.params.get(1).map_or(1, |p| p.values.len());
+    let mut lat = Vec::new();
+    let mut good = Vec::new();
+    for g in 0..groups {
+        for (vi, v) in first.experiment.variants.iter().enumerate() {
+            let pts: Vec<_> = s
+                .points
+                .iter()
+                .filter(|p| p.index.get(1).copied().unwrap_or(0) == g)
+                .filter_map(|p| {
+                    let f = p.experiment.variants.get(vi)?.summary.flows.get(focus)?;
+                    Some((x_of(p.index[0]), f, p.offered.get(focus).copied().flatten()))
+                })
+                .collect();
+            let mut name = if first.experiment.is_comparison() {
+                v.name.clone()
+            } else {
+                String::new()
+            };
+            if let Some(p1) = s.params.get(1) {
+                let sep = if name.is_empty() { "" } else { ", " };
+                name = format!("{name}{sep}{}={}", p1.path, p1.values[g].label);
+            }
+            let label = |what: &str| {
+                if name.is_empty() {
+                    what.to_string()
+                } else {
+                    format!("{what} · {name}")
+                }
+            };
+            for (what, pick) in [
+                (
+                    "p99",
+                    &(|f: &crate::experiment::FlowSummary| f.latency.p99) as &dyn Fn(_) -> Estimate,
+                ),
+                ("p50", &|f: &crate::experiment::FlowSummary| f.latency.p50),
+            ] {
+                lat.push(
+                    Series::new(
+                        label(what),
+                        pts.iter().map(|(x, f, _)| (*x, pick(f).mean)).collect(),
+                    )
+                    .with_band(
+                        pts.iter()
+                            .map(|(x, f, _)| {
+                                let e = pick(f);
+                                (*x, e.low().max(1e-3), e.high())
+                            })
+                            .collect(),
+                    ),
+                );
+            }
+            good.push(
+                Series::new(
+                    label("goodput"),
+                    pts.iter().map(|(x, f, _)| (*x, f.goodput.mean)).collect(),
+                )
+                .with_band(
+                    pts.iter()
+                        .map(|(x, f, _)| (*x, f.goodput.low(), f.goodput.high()))
+                        .collect(),
+                ),
+            );
+            if vi == 0 && g == 0 && pts.iter().all(|p| p.2.is_some()) {
+                good.push(Series::new(
+                    "offered",
+                    pts.iter().map(|(x, _, o)| (*x, o.unwrap_or(0.0))).collect(),
+                ));
+            }
+        }
+    }
+    let flow = first
+        .experiment
+        .variants
+        .first()
+        .and_then(|v| v.summary.flows.get(focus))
+        .map_or(String::new(), |f| f.flow.clone());
+    let knees: Vec<Window> = s
+        .knees
+        .iter()
+        .filter_map(|k| {
+            let x = k.x?;
+            let step = p0.values.get(1).and_then(|v| v.x).zip(p0.values[0].x);
+            let w = step.map_or(0.0, |(b, a)| (b - a).abs() * 0.15);
+            Some(Window::new(x - w, x + w, format!("knee: {}", k.variant)))
+        })
+        .collect();
+    vec![
+        fig(
+            "sweep-latency",
+            LineChart {
+                title: format!(
+                    "Response latency vs {} — flow {flow} (95% CI bands)",
+                    p0.path
+                ),
+                x_label: x_label.clone(),
+                y_label: "response latency (ms, log scale)".into(),
+                series: lat,
+                windows: knees.clone(),
+                log_x: false,
+                log_y: true,
+                x_range: None,
+                y_range: None,
+            },
+        ),
+        fig(
+            "sweep-goodput",
+            LineChart {
+                title: format!("Goodput vs {} — {flow} (95% CI)", p0.path),
+                x_label,
+                y_label: "successful responses per second (/s)".into(),
+                series: good,
+                windows: knees,
+                log_x: false,
+                log_y: false,
+                x_range: None,
+                y_range: None,
+            },
+        ),
+    ]
+}

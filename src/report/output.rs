@@ -1,0 +1,144 @@
+//! Machine-readable outputs of experiments and sweeps: JSON and CSV (schemas in the
+//! README). Byte-identical for the same input and seed.
+
+use crate::experiment::compare::Experiment;
+use crate::experiment::slo::SloVerdict;
+use crate::experiment::sweep::Sweep;
+use crate::experiment::{Estimate, FlowSummary};
+use serde::Serialize;
+use std::fmt::Write;
+
+#[derive(Serialize)]
+struct ExperimentDoc<'a> {
+    #[serde(flatten)]
+    experiment: &'a Experiment,
+    slo: &'a [SloVerdict],
+}
+
+fn pretty<T: Serialize>(v: &T) -> String {
+    let mut s = serde_json::to_string_pretty(v).expect("reports are always serializable");
+    s.push('\n');
+    s
+}
+
+/// An experiment (every variant's full summary) and its SLO verdicts as JSON.
+pub fn experiment_json(exp: &Experiment, verdicts: &[SloVerdict]) -> String {
+    pretty(&ExperimentDoc {
+        experiment: exp,
+        slo: verdicts,
+    })
+}
+
+/// SLO verdicts alone as JSON.
+pub fn slo_json(verdicts: &[SloVerdict]) -> String {
+    pretty(&verdicts)
+}
+
+/// A sweep as JSON.
+pub fn sweep_json(s: &Sweep) -> String {
+    pretty(s)
+}
+
+/// A CSV field, quoted when needed.
+fn field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// The per-flow CSV columns after the identifying ones.
+const FLOW_COLUMNS: [&str; 11] = [
+    "throughput_per_s",
+    "goodput_per_s",
+    "success_rate",
+    "p50_ms",
+    "p90_ms",
+    "p99_ms",
+    "p999_ms",
+    "mean_ms",
+    "cascade_rate",
+    "collateral_rate",
+    "degraded_rate",
+];
+
+fn flow_cells(f: &FlowSummary) -> String {
+    let e = |e: Estimate| format!("{},{}", e.mean, e.ci95);
+    let l = &f.latency;
+    [
+        format!("{}", f.requests.mean),
+        e(f.throughput),
+        e(f.goodput),
+        e(f.success_rate),
+        e(l.p50),
+        e(l.p90),
+        e(l.p99),
+        e(l.p999),
+        e(l.mean),
+        e(f.cascade_rate),
+        e(f.collateral_rate),
+        e(f.degraded_rate),
+    ]
+    .join(",")
+}
+
+fn flow_header() -> String {
+    let mut h = vec!["requests".to_string()];
+    for c in FLOW_COLUMNS {
+        h.push(c.to_string());
+        h.push(format!("{c}_ci95"));
+    }
+    h.join(",")
+}
+
+/// One row per (variant, flow).
+pub fn experiment_csv(exp: &Experiment) -> String {
+    let mut out = format!("variant,flow,entry,{}\n", flow_header());
+    for v in &exp.variants {
+        for f in &v.summary.flows {
+            let _ = writeln!(
+                out,
+                "{},{},{},{}",
+                field(&v.name),
+                field(&f.flow),
+                field(&f.entry),
+                flow_cells(f)
+            );
+        }
+    }
+    out
+}
+
+/// One row per (point, variant, flow); the swept parameters come first.
+pub fn sweep_csv(s: &Sweep) -> String {
+    let params: Vec<String> = s.params.iter().map(|p| field(&p.path)).collect();
+    let mut out = format!(
+        "{},variant,flow,entry,offered_per_s,{}\n",
+        params.join(","),
+        flow_header()
+    );
+    for p in &s.points {
+        let settings: Vec<String> = p.settings.iter().map(|x| field(x)).collect();
+        for v in &p.experiment.variants {
+            for (fi, f) in v.summary.flows.iter().enumerate() {
+                let offered = p
+                    .offered
+                    .get(fi)
+                    .copied()
+                    .flatten()
+                    .map_or(String::new(), |o| o.to_string());
+                let _ = writeln!(
+                    out,
+                    "{},{},{},{},{offered},{}",
+                    settings.join(","),
+                    field(&v.name),
+                    field(&f.flow),
+                    field(&f.entry),
+                    flow_cells(f)
+                );
+            }
+        }
+    }
+    out
+}

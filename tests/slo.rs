@@ -1,0 +1,96 @@
+//! `[[slo]]`: verdicts with margins, and `archsim check` exit codes (0 pass, 3 fail).
+
+mod common;
+
+use archsim::experiment::compare::run_experiment;
+use archsim::experiment::slo::{all_pass, evaluate};
+use std::process::Command;
+
+fn scenario(p99: &str, success: f64) -> String {
+    format!(
+        r#"
+[simulation]
+seed = 3
+duration = "30s"
+warmup = "5s"
+replications = 3
+
+[services.api]
+workers = 4
+operations.get = {{ work = {{ dist = "exp", mean = "10ms" }}, error = 0.01 }}
+
+[[workload]]
+flow = "get"
+entry = "api.get"
+arrivals = {{ poisson = "100/s" }}
+
+[[slo]]
+flow = "get"
+p99 = "{p99}"
+success = {success}
+completion_p99 = "10s"
+"#
+    )
+}
+
+#[test]
+fn verdicts_carry_measured_values_and_signed_margins() {
+    let sc = common::scenario(&scenario("1s", 0.9));
+    let exp = run_experiment(&sc, &|| {}).unwrap();
+    let v = evaluate(&sc, &exp);
+    assert_eq!(v.len(), 1);
+    assert!(v[0].pass && all_pass(&v));
+    let p99 = &v[0].checks[0];
+    assert_eq!(p99.metric, "p99");
+    assert!(p99.margin.unwrap() > 900.0, "{p99:?}");
+    let success = &v[0].checks[1];
+    assert!((success.measured.unwrap() - 0.99).abs() < 0.01);
+    let completion = &v[0].checks[2];
+    assert_eq!(completion.pass, None, "completion is not evaluated yet");
+
+    let sc = common::scenario(&scenario("1ms", 0.999));
+    let exp = run_experiment(&sc, &|| {}).unwrap();
+    let v = evaluate(&sc, &exp);
+    assert!(!v[0].pass);
+    assert!(v[0].checks.iter().all(|c| c.margin.unwrap_or(-1.0) < 0.0));
+}
+
+fn check(toml: &str) -> std::process::Output {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("slo.toml");
+    std::fs::write(&path, toml).unwrap();
+    Command::new(env!("CARGO_BIN_EXE_archsim"))
+        .arg("check")
+        .arg(&path)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn check_exits_0_when_every_slo_holds_and_3_when_one_fails() {
+    let ok = check(&scenario("1s", 0.9));
+    let text = String::from_utf8_lossy(&ok.stdout);
+    assert_eq!(ok.status.code(), Some(0), "{text}");
+    assert!(text.contains("PASS") && !text.contains("FAIL"), "{text}");
+    assert!(text.contains("all 1 SLO verdict(s) pass"), "{text}");
+
+    let bad = check(&scenario("5ms", 0.999));
+    let text = String::from_utf8_lossy(&bad.stdout);
+    assert_eq!(bad.status.code(), Some(3), "{text}");
+    assert!(text.contains("FAIL"), "{text}");
+    assert!(text.contains("p99 <= 5.000ms"), "{text}");
+}
+
+#[test]
+fn bad_slos_are_input_errors() {
+    let out = check(&scenario("1s", 1.5));
+    assert_eq!(out.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        e.contains("slo[0].success: probability 1.5 is outside [0, 1]"),
+        "{e}"
+    );
+    let out = check(&scenario("1s", 0.9).replace("flow = \"get\"\np99", "flow = \"gte\"\np99"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("slo[0].flow: unknown flow \"gte\""));
+}

@@ -239,6 +239,66 @@ const CASES: &[(&str, usize, &str, &str)] = &[
         "simulation.timeline",
         "timeline interval (5m) must not be longer than duration (1m)",
     ),
+    (
+        "send_unknown_queue",
+        9,
+        "services.order.operations.place.steps[0].send",
+        "unknown queue \"rabbit.paymnts\"; valid choices: rabbit.payments",
+    ),
+    (
+        "publish_to_queue",
+        10,
+        "services.order.operations.place.steps[0].publish",
+        "\"rabbit.payments\" is a queue, but `publish` needs a topic (use `send` or `request` for a queue); valid choices: rabbit.order-events",
+    ),
+    (
+        "send_to_topic",
+        12,
+        "services.order.operations.place.steps[1].parallel[1].send",
+        "\"rabbit.order-events\" is a topic, but `send` needs a queue (use `publish` for a topic); valid choices: rabbit.payments",
+    ),
+    (
+        "request_without_then",
+        11,
+        "services.order.operations.place.steps[0]",
+        "a `request` needs `then`, the operation run with the reply",
+    ),
+    (
+        "broker_named_like_service",
+        7,
+        "brokers.payment",
+        "\"payment\" is already a service; brokers and services share one namespace",
+    ),
+    (
+        "unknown_subscriber",
+        8,
+        "brokers.rabbit.topics.order-events.subscribers[1]",
+        "unknown operation \"inventory.reserv\"; valid choices: inventory.release, inventory.reserve",
+    ),
+    (
+        "retry_on_send",
+        12,
+        "services.order.operations.place.steps[1].retry",
+        "`retry` applies only to `call` steps, not to a `send` step",
+    ),
+    (
+        "slow_fault_on_broker",
+        19,
+        "fault[0].kind",
+        "kind \"slow\" does not apply to a broker (a broker fault is an outage, kind = \"crash\"); valid choices: crash",
+    ),
+    (
+        "duplicate_subscriber",
+        6,
+        "brokers.rabbit.topics.order-events.subscribers[2]",
+        "\"payment.on_order\" subscribes to rabbit.order-events twice",
+    ),
+    (
+        "queue_without_consumer",
+        6,
+        "brokers.rabbit.queues.payments",
+        "missing `consumer`, the operation that processes the messages",
+    ),
 ];
 
 fn load_err(stem: &str) -> (String, SpecError) {
@@ -338,6 +398,30 @@ fn errors_have_the_right_kind() {
     assert!(matches!(
         load_err("slow_fault_no_effect").1,
         SpecError::Missing { .. }
+    ));
+    assert!(matches!(
+        load_err("send_unknown_queue").1,
+        SpecError::Unknown { .. }
+    ));
+    assert!(matches!(
+        load_err("publish_to_queue").1,
+        SpecError::Invalid { .. }
+    ));
+    assert!(matches!(
+        load_err("request_without_then").1,
+        SpecError::Missing { .. }
+    ));
+    assert!(matches!(
+        load_err("broker_named_like_service").1,
+        SpecError::Duplicate { .. }
+    ));
+    assert!(matches!(
+        load_err("duplicate_subscriber").1,
+        SpecError::Duplicate { .. }
+    ));
+    assert!(matches!(
+        load_err("slow_fault_on_broker").1,
+        SpecError::Invalid { .. }
     ));
 }
 

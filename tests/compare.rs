@@ -64,8 +64,7 @@ fn variants_see_identical_arrivals_and_fault_schedules() {
             .collect();
         per_variant.push(reps);
     }
-    for r in 0..sc.sim.replications as usize {
-        let (a, b) = (&per_variant[0][r], &per_variant[1][r]);
+    for (r, (a, b)) in per_variant[0].iter().zip(&per_variant[1]).enumerate() {
         assert_eq!(
             a.conservation.requests_sent, b.conservation.requests_sent,
             "replication {r}: requests sent"
@@ -124,8 +123,8 @@ fn err(toml: &str) -> String {
 fn bad_comparisons_are_located_one_line_errors() {
     let cases = [
         (
-            "flow = \"read\"",
-            "flow = \"nope\"",
+            "[compare]\nflow = \"read\"",
+            "[compare]\nflow = \"nope\"",
             "compare.flow: unknown flow \"nope\"; valid choices: other, read",
         ),
         (

@@ -78,7 +78,7 @@ fn check_exits_0_when_every_slo_holds_and_3_when_one_fails() {
     let text = String::from_utf8_lossy(&bad.stdout);
     assert_eq!(bad.status.code(), Some(3), "{text}");
     assert!(text.contains("FAIL"), "{text}");
-    assert!(text.contains("p99 <= 5.000ms"), "{text}");
+    assert!(text.contains("p99 <= 5.00ms"), "{text}");
 }
 
 #[test]

@@ -318,7 +318,7 @@ fn messaging_mistakes_are_explained() {
         (
             "{ send = \"rabbit.payments\" },\n  { parallel",
             "{ send = \"rabbit.paymnts\" },\n  { parallel",
-            "shop.toml:31: services.order.operations.place.steps[1].send: unknown queue \"rabbit.paymnts\"; valid choices: rabbit.bank-requests, rabbit.payments",
+            "shop.toml:26: services.order.operations.place.steps[1].send: unknown queue \"rabbit.paymnts\"; valid choices: rabbit.bank-requests, rabbit.payments",
         ),
         (
             "{ send = \"rabbit.payments\" },\n  { parallel",
@@ -418,7 +418,7 @@ fn messaging_mistakes_are_explained() {
         (
             "model = \"kafka\"",
             "model = \"bank-api\"",
-            "brokers.kafka.model: \"bank-api\" is a service model: use it in a [brokers.NAME] table",
+            "brokers.kafka.model: \"bank-api\" is a service model: use it in a [services.NAME] table; broker models: kafka, rabbitmq",
         ),
         (
             "model = \"bank-api\"",
@@ -492,4 +492,105 @@ fn a_broker_model_file_holds_defaults_only() {
     let sc = load_str(text, &dir.join("s.toml")).unwrap();
     assert!((sc.brokers[0].publish_latency.mean() - ms(7.0)).abs() < 1.0);
     std::fs::remove_dir_all(&dir).ok();
+}
+
+const CYCLE: &str = r#"
+[simulation]
+duration = "1m"
+
+[brokers.bus]
+queues.work = { consumer = "b.y" }
+
+[services.a.operations.x]
+steps = [ { send = "bus.work" } ]
+
+[services.b.operations.y]
+steps = [ { call = "a.x" } ]
+
+[[workload]]
+entry = "a.x"
+arrivals = { poisson = "1/s" }
+"#;
+
+#[test]
+fn message_edges_break_synchronous_cycles() {
+    // a.x -send-> b.y -call-> a.x: asynchronous, so not a cycle.
+    let sc = load(CYCLE);
+    assert_eq!(sc.queues.len(), 1);
+    // The same loop with a call instead of the send is one.
+    let msg = load_err(&CYCLE.replace("{ send = \"bus.work\" }", "{ call = \"b.y\" }"));
+    assert!(msg.contains("synchronous call cycle"), "{msg}");
+    // A continuation's own calls are still checked.
+    let text = CYCLE.replace(
+        "{ send = \"bus.work\" }",
+        "{ request = \"bus.work\", reply_timeout = \"1s\", then = \"b.z\" }",
+    ) + "[services.b.operations.z]\nsteps = [ { call = \"b.w\" } ]\n[services.b.operations.w]\nsteps = [ { call = \"b.z\" } ]\n";
+    let msg = load_err(&text);
+    assert!(
+        msg.contains("synchronous call cycle: b.w -> b.z -> b.w"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn mangled_messaging_inputs_never_panic() {
+    let origin = Path::new("scenarios/fuzz.toml");
+    for cut in 0..=SHOP.len() {
+        if SHOP.is_char_boundary(cut) {
+            if let Err(e) = load_str(&SHOP[..cut], origin) {
+                assert!(!e.to_string().contains('\n'));
+            }
+        }
+    }
+    let tokens = [
+        "send = ",
+        "publish = ",
+        "request = ",
+        "\"rabbit.payments\"",
+        "\"kafka.audit\"",
+        "then = \"a.b\"",
+        "[brokers.x]",
+        "queues.q = {}",
+        "topics.t = { subscribers = [] }",
+        "\"client\"",
+        "=",
+        "{",
+        "}",
+        "[",
+        "]",
+        ",",
+        "\n",
+        "0",
+        "-1",
+        "\"0s\"",
+    ];
+    let mut state: u64 = 99;
+    let mut next = |n: usize| {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((state >> 33) % n.max(1) as u64) as usize
+    };
+    for _ in 0..2000 {
+        let mut text = SHOP.to_owned();
+        for _ in 0..1 + next(3) {
+            let mut at = next(text.len());
+            while !text.is_char_boundary(at) {
+                at -= 1;
+            }
+            if next(2) == 0 {
+                text.insert_str(at, tokens[next(tokens.len())]);
+            } else {
+                let mut end = (at + next(30)).min(text.len());
+                while !text.is_char_boundary(end) {
+                    end -= 1;
+                }
+                text.replace_range(at..end, "");
+            }
+        }
+        if let Err(e) = load_str(&text, origin) {
+            let msg = e.to_string();
+            assert!(!msg.contains(['\n', '\r']), "{msg:?}");
+        }
+    }
 }

@@ -10,8 +10,9 @@
 //!
 //! The saturation knee of each variant is the first point (along the first parameter,
 //! for each value of the second) where p99 response latency exceeds
-//! [`KNEE_P99_FACTOR`] x its value at the first point, or goodput falls below
-//! [`KNEE_GOODPUT_SHARE`] of the offered rate.
+//! [`KNEE_P99_FACTOR`] x its value at the first point, or goodput (requests still in
+//! flight at the end counted as served) falls below [`KNEE_GOODPUT_SHARE`] of the
+//! offered rate.
 
 use super::compare::{run_experiment, total_replications, Experiment};
 use crate::model::{Arrivals, Scenario};
@@ -518,6 +519,21 @@ pub fn run_sweep(
     })
 }
 
+/// Goodput, counting the requests still in flight at the end as served (they are
+/// not lost, only late: without this, a slow flow would look saturated).
+fn served(p: &SweepPoint, f: &crate::experiment::FlowSummary) -> f64 {
+    let measured = p
+        .experiment
+        .variants
+        .first()
+        .map_or(0.0, |v| v.summary.duration_s - v.summary.warmup_s);
+    if measured > 0.0 {
+        f.goodput.mean + f.in_flight.mean / measured
+    } else {
+        f.goodput.mean
+    }
+}
+
 /// The saturation knee of each variant, along the first parameter.
 pub fn knees(params: &[Param], points: &[SweepPoint]) -> Vec<Knee> {
     let Some(first) = points.first() else {
@@ -556,16 +572,16 @@ pub fn knees(params: &[Param], points: &[SweepPoint]) -> Vec<Knee> {
                         crate::kernel::format_duration(p99 * 1e6),
                         crate::kernel::format_duration(base.unwrap_or(0.0) * 1e6)
                     ))
-                } else if let Some(o) = offered.filter(|&o| f.goodput.mean < KNEE_GOODPUT_SHARE * o)
-                {
-                    Some(format!(
-                        "goodput {:.1}/s < {:.0}% of the offered {:.1}/s",
-                        f.goodput.mean,
-                        KNEE_GOODPUT_SHARE * 100.0,
-                        o
-                    ))
                 } else {
-                    None
+                    offered
+                        .filter(|&o| served(p, f) < KNEE_GOODPUT_SHARE * o)
+                        .map(|o| {
+                            format!(
+                                "goodput {:.1}/s < {:.0}% of the offered {o:.1}/s",
+                                served(p, f),
+                                KNEE_GOODPUT_SHARE * 100.0
+                            )
+                        })
                 };
                 if let Some(reason) = reason {
                     knee = Some((

@@ -5,10 +5,11 @@
 //! the same simulated time are therefore delivered in the order they were scheduled
 //! (FIFO on ties), which makes every run reproducible regardless of platform.
 //!
-//! Complexity: `schedule` and `pop` are O(log n) (binary heap); `peek_time` is O(1).
+//! Complexity: `schedule` and `pop` are O(log n) (`std`'s binary heap, whose pop moves
+//! the hole to the bottom before sifting up: fewer comparisons than a textbook heap; a
+//! 4-ary heap measured slower here below ~10^5 pending events); `peek_time` is O(1).
 //! There is no cancellation: a model that needs to cancel a timer leaves it queued and
-//! ignores it when it fires (lazy cancellation, O(1) to cancel). The key is packed into
-//! one `u128` so each heap comparison is a single integer compare.
+//! ignores it when it fires (lazy cancellation, O(1) to cancel).
 
 use super::SimTime;
 use std::cmp::Ordering;
@@ -26,14 +27,14 @@ pub struct Scheduled<E> {
 }
 
 struct Entry<E> {
-    /// `(time << 64) | seq`, compared as one integer.
-    key: u128,
+    time: SimTime,
+    seq: u64,
     event: E,
 }
 
 impl<E> PartialEq for Entry<E> {
     fn eq(&self, other: &Self) -> bool {
-        self.key == other.key
+        (self.time, self.seq) == (other.time, other.seq)
     }
 }
 impl<E> Eq for Entry<E> {}
@@ -43,9 +44,10 @@ impl<E> PartialOrd for Entry<E> {
     }
 }
 impl<E> Ord for Entry<E> {
+    #[inline(always)]
     fn cmp(&self, other: &Self) -> Ordering {
-        // BinaryHeap is a max-heap: reverse so the smallest key is on top.
-        other.key.cmp(&self.key)
+        // BinaryHeap is a max-heap: reverse so the earliest (time, seq) is on top.
+        (other.time, other.seq).cmp(&(self.time, self.seq))
     }
 }
 
@@ -70,43 +72,29 @@ impl<E> EventQueue<E> {
 
     /// An empty queue with room for `capacity` pending events.
     pub fn with_capacity(capacity: usize) -> Self {
-        Self {
-            heap: BinaryHeap::with_capacity(capacity),
-            next_seq: 0,
-            now: 0,
-        }
+        Self { heap: BinaryHeap::with_capacity(capacity), next_seq: 0, now: 0 }
     }
 
     /// Schedule `event` at absolute time `time`. Scheduling in the past is a model bug.
     #[inline]
     pub fn schedule(&mut self, time: SimTime, event: E) {
-        debug_assert!(
-            time >= self.now,
-            "event scheduled in the past: {time} < {}",
-            self.now
-        );
-        let key = ((time as u128) << 64) | self.next_seq as u128;
+        debug_assert!(time >= self.now, "event scheduled in the past: {time} < {}", self.now);
+        self.heap.push(Entry { time, seq: self.next_seq, event });
         self.next_seq += 1;
-        self.heap.push(Entry { key, event });
     }
 
     /// Remove and return the earliest event, advancing the queue's clock to its time.
     #[inline]
     pub fn pop(&mut self) -> Option<Scheduled<E>> {
-        let Entry { key, event } = self.heap.pop()?;
-        let time = (key >> 64) as SimTime;
+        let Entry { time, seq, event } = self.heap.pop()?;
         self.now = time;
-        Some(Scheduled {
-            time,
-            seq: key as u64,
-            event,
-        })
+        Some(Scheduled { time, seq, event })
     }
 
     /// Time of the earliest pending event.
     #[inline]
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.heap.peek().map(|e| (e.key >> 64) as SimTime)
+        self.heap.peek().map(|e| e.time)
     }
 
     /// Time of the last popped event (the current simulated time).

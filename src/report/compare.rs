@@ -183,7 +183,7 @@ pub fn slo_section(verdicts: &[SloVerdict]) -> Section {
             let verdict = match c.pass {
                 Some(true) => "PASS".to_string(),
                 Some(false) => "FAIL".to_string(),
-                None => format!("n/a ({})", c.note.as_deref().unwrap_or("not evaluated")),
+                None => "n/a (not measured yet)".to_string(),
             };
             rows.push(vec![
                 v.flow.clone(),

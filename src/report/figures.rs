@@ -409,10 +409,7 @@ pub fn sweep_figures(s: &Sweep) -> Vec<Figure> {
         fig(
             "sweep-latency",
             LineChart {
-                title: format!(
-                    "Response latency vs {} — flow {flow} (95% CI bands)",
-                    p0.path
-                ),
+                title: format!("Latency vs {} — {flow} (bands: 95% CI)", p0.path),
                 x_label: x_label.clone(),
                 y_label: "response latency (ms, log scale)".into(),
                 series: lat,
@@ -426,7 +423,7 @@ pub fn sweep_figures(s: &Sweep) -> Vec<Figure> {
         fig(
             "sweep-goodput",
             LineChart {
-                title: format!("Goodput vs {} — {flow} (95% CI)", p0.path),
+                title: format!("Goodput vs {} — {flow} (bands: 95% CI)", p0.path),
                 x_label,
                 y_label: "successful responses per second (/s)".into(),
                 series: good,

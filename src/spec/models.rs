@@ -1,4 +1,5 @@
-//! Reusable service profiles ("models") and merging them into a service's table.
+//! Reusable service and broker profiles ("models") and merging them into a service's
+//! table (broker models are merged in `messaging`).
 //!
 //! `model = "NAME"` is looked up, in order, as `<scenario dir>/../models/NAME.toml`,
 //! `<scenario dir>/models/NAME.toml`, then among the built-in models compiled into the

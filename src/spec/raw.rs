@@ -255,10 +255,11 @@ pub(crate) struct RawRateLimit {
 pub(crate) struct RawFault {
     /// Display name, default "KIND TARGET".
     pub name: Option<Loc<String>>,
-    /// "service", "service#N" (replica N, 0-based) or "from->to" (a link; from may be
-    /// "client") (required).
+    /// "service", "service#N" (replica N, 0-based), "from->to" (a link; from may be
+    /// "client") or "broker" (required).
     pub target: Option<Loc<String>>,
-    /// crash, hang, slow, error (services, replicas) or partition (links) (required).
+    /// crash, hang, slow, error (services, replicas), partition (links) or crash
+    /// (brokers: an outage) (required).
     pub kind: Option<Loc<String>>,
     /// slow: multiplier of the work (>= 0), default 1.
     pub factor: Option<Loc<f64>>,

@@ -119,6 +119,9 @@ impl Engine<'_> {
             Parent::Call(call) => self.reply(call, outcome, queue),
             Parent::Delivery { msg, delivery } => self.consumer_done(msg, delivery, outcome, queue),
             Parent::Continuation => self.continuation_done(root, outcome, queue),
+            Parent::Saga { inst, step, token } => {
+                self.saga_execution_done(inst, step, token, outcome, queue)
+            }
         }
     }
 

@@ -70,6 +70,9 @@ impl Engine<'_> {
                     replica.crashed += 1;
                     if replica.crashed == 1 {
                         self.crash_replica(r, queue);
+                        if !sc.sagas.is_empty() {
+                            self.saga_coordinator_crash(r, queue);
+                        }
                     }
                 }
                 FaultKind::Hang => replica.hung += 1,
@@ -115,6 +118,9 @@ impl Engine<'_> {
                     if replica.crashed == 0 && !sc.queues.is_empty() {
                         let service = self.service_of_replica(r);
                         self.consumer_restart(service, queue);
+                    }
+                    if self.replicas[r as usize].crashed == 0 && !sc.sagas.is_empty() {
+                        self.saga_coordinator_restart(r, queue);
                     }
                 }
                 FaultKind::Hang => {

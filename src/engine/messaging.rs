@@ -111,12 +111,17 @@ impl Messaging {
 }
 
 impl Engine<'_> {
-    fn broker_of(&self, kind: MessageKind) -> BrokerId {
+    /// The broker a message step goes through (none for an orchestrated saga).
+    fn broker_of(&self, kind: MessageKind) -> Option<BrokerId> {
         match kind {
             MessageKind::Send(q) | MessageKind::Request { queue: q, .. } => {
-                self.sc.queues[q.0 as usize].broker
+                Some(self.sc.queues[q.0 as usize].broker)
             }
-            MessageKind::Publish(t) => self.sc.topics[t.0 as usize].broker,
+            MessageKind::Publish(t) => Some(self.sc.topics[t.0 as usize].broker),
+            MessageKind::StartSaga(s) => match self.sc.sagas[s.0 as usize].style {
+                crate::model::SagaStyle::Choreography { broker } => Some(broker),
+                crate::model::SagaStyle::Orchestration { .. } => None,
+            },
         }
     }
 
@@ -131,7 +136,11 @@ impl Engine<'_> {
         let op = self.execs.get(exec).expect("live execution").op;
         let step =
             self.sc.operations[op.0 as usize].groups[group as usize].messages[index as usize];
-        let b = self.broker_of(step.kind);
+        let Some(b) = self.broker_of(step.kind) else {
+            // An orchestrated saga starts at once on the coordinator.
+            self.on_publish_ack(exec, group, index, queue);
+            return;
+        };
         let broker = &self.sc.brokers[b.0 as usize];
         let state = &mut self.msgs.brokers[b.0 as usize];
         if state.down > 0 {
@@ -166,8 +175,10 @@ impl Engine<'_> {
         let (op, root) = (e.op, e.root);
         let kind =
             self.sc.operations[op.0 as usize].groups[group as usize].messages[index as usize].kind;
-        let b = self.broker_of(kind);
-        if self.msgs.brokers[b.0 as usize].down > 0 {
+        if let Some(b) = self
+            .broker_of(kind)
+            .filter(|b| self.msgs.brokers[b.0 as usize].down > 0)
+        {
             let outcome = Outcome::Failed(FailureReason::ConnectionError, Component::Broker(b));
             self.complete(exec, outcome, queue);
             return;
@@ -195,6 +206,7 @@ impl Engine<'_> {
                 queue.schedule(self.now + reply_timeout, Event::ReplyTimeout { pending });
                 self.enqueue(q, root, Some(pending), queue);
             }
+            MessageKind::StartSaga(saga) => self.start_saga(saga, root, queue),
         }
         self.site_succeeded(exec, queue);
     }

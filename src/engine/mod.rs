@@ -26,6 +26,7 @@ mod clients;
 mod exec;
 mod faults;
 mod messaging;
+mod saga;
 mod slab;
 mod timers;
 
@@ -122,6 +123,8 @@ enum Parent {
     Delivery { msg: Handle, delivery: u32 },
     /// A request-reply continuation of its root.
     Continuation,
+    /// A saga's action or compensation for `step`, sent with `token`.
+    Saga { inst: Handle, step: u32, token: u32 },
 }
 
 /// An execution of an operation on a replica.
@@ -265,6 +268,30 @@ enum Event {
     ReplyTimeout {
         pending: Handle,
     },
+    /// A saga command or event reaches the service of `step`.
+    SagaDispatch {
+        inst: Handle,
+        step: u32,
+        token: u32,
+    },
+    /// A saga step's result reaches the coordinator (or the next service).
+    SagaResult {
+        inst: Handle,
+        step: u32,
+        token: u32,
+        ok: bool,
+    },
+    /// A saga step did not answer in time.
+    SagaTimeout {
+        inst: Handle,
+        step: u32,
+        token: u32,
+    },
+    /// Retry a failed compensation.
+    SagaRetry {
+        inst: Handle,
+        step: u32,
+    },
     /// Close a timeline interval.
     Tick,
     /// The warm-up ends: reset time integrals.
@@ -317,6 +344,7 @@ struct Engine<'a> {
     execs: Slab<Execution>,
     roots: Slab<RootState>,
     msgs: messaging::Messaging,
+    sagas: saga::Sagas,
     service_rng: Vec<ServiceStreams>,
     links: Vec<LinkState>,
     workloads: Vec<WorkloadState>,
@@ -452,6 +480,7 @@ impl<'a> Engine<'a> {
             execs: Slab::new(),
             roots: Slab::new(),
             msgs: messaging::Messaging::new(sc, &key),
+            sagas: saga::Sagas::new(&key),
             service_rng,
             links,
             workloads,
@@ -518,6 +547,7 @@ impl<'a> Engine<'a> {
         for q in &mut self.metrics.queues {
             q.depth.close(end);
         }
+        self.saga_finish();
         for r in self.roots.iter() {
             if r.sent >= warmup {
                 self.metrics.flows[r.workload as usize].completion_in_progress += 1;
@@ -619,6 +649,19 @@ impl kernel::Model for Engine<'_> {
             Event::Requeue { msg } => self.on_requeue(msg, queue),
             Event::ReplyArrive { pending } => self.on_reply_arrive(pending, queue),
             Event::ReplyTimeout { pending } => self.on_reply_timeout(pending, queue),
+            Event::SagaDispatch { inst, step, token } => {
+                self.on_saga_dispatch(inst, step, token, queue)
+            }
+            Event::SagaResult {
+                inst,
+                step,
+                token,
+                ok,
+            } => self.on_saga_result(inst, step, token, ok, queue),
+            Event::SagaTimeout { inst, step, token } => {
+                self.on_saga_timeout(inst, step, token, queue)
+            }
+            Event::SagaRetry { inst, step } => self.on_saga_retry(inst, step, queue),
             Event::Tick => self.tick(queue),
             Event::WarmupEnd => {
                 self.metrics

@@ -412,6 +412,65 @@ pub struct QueueMetrics {
     pub depth: TimeIntegral,
 }
 
+/// What one saga definition recorded (instances started after the warm-up).
+#[derive(Clone, Debug)]
+pub struct SagaMetrics {
+    /// Instances started.
+    pub started: u64,
+    /// All steps committed.
+    pub committed: u64,
+    /// A step failed and every compensation succeeded.
+    pub compensated: u64,
+    /// A compensation failed for good, or never finished before the end of the run, or
+    /// the coordinator lost the saga's state after an effect.
+    pub inconsistent: u64,
+    /// The coordinator lost the saga's state before any effect (nothing to undo).
+    pub aborted: u64,
+    /// Still running forward at the end of the run.
+    pub in_progress: u64,
+    /// Start -> settled latency.
+    pub latency: Histogram<u64>,
+    /// Exact sum of settle latencies (ns).
+    pub latency_sum: u128,
+    /// Sum of inconsistency windows (first effect -> settled), ns, and their count.
+    pub window_sum: u128,
+    /// Settled sagas that had an effect.
+    pub windows: u64,
+    /// Sum of compensation latencies (failure -> compensated), ns, and their count.
+    pub compensation_sum: u128,
+    /// Sagas that went through compensation and settled.
+    pub compensations: u64,
+    /// Messages (commands, replies, events) exchanged by settled sagas.
+    pub messages: u64,
+    /// Per step: actions that committed.
+    pub actions_ok: Vec<u64>,
+    /// Per step: compensations that succeeded.
+    pub compensations_ok: Vec<u64>,
+}
+
+impl SagaMetrics {
+    /// Empty metrics for a saga of `steps` steps.
+    pub fn new(steps: usize) -> Self {
+        SagaMetrics {
+            started: 0,
+            committed: 0,
+            compensated: 0,
+            inconsistent: 0,
+            aborted: 0,
+            in_progress: 0,
+            latency: new_histogram(),
+            latency_sum: 0,
+            window_sum: 0,
+            windows: 0,
+            compensation_sum: 0,
+            compensations: 0,
+            messages: 0,
+            actions_ok: vec![0; steps],
+            compensations_ok: vec![0; steps],
+        }
+    }
+}
+
 /// Everything one replication recorded.
 #[derive(Clone, Debug)]
 pub struct RunMetrics {
@@ -441,6 +500,8 @@ pub struct RunMetrics {
     pub queues: Vec<QueueMetrics>,
     /// Request-reply replies that never came in time.
     pub reply_timeouts: u64,
+    /// Per saga definition, indexed like `Scenario::sagas`.
+    pub sagas: Vec<SagaMetrics>,
 }
 
 impl RunMetrics {
@@ -479,6 +540,11 @@ impl RunMetrics {
                 .map(|_| QueueMetrics::default())
                 .collect(),
             reply_timeouts: 0,
+            sagas: scenario
+                .sagas
+                .iter()
+                .map(|s| SagaMetrics::new(s.steps.len()))
+                .collect(),
         }
     }
 }

@@ -85,6 +85,9 @@ pub enum MessageKind {
         /// Continuation run on a reply timeout.
         on_timeout: Option<OpId>,
     },
+    /// Start an instance of a saga; the step is done once the saga has started (its
+    /// first command sent or first event published), not when it settles.
+    StartSaga(super::SagaId),
 }
 
 /// A message step: the caller holds its worker only until the broker acknowledges the

@@ -11,6 +11,7 @@ mod compare;
 mod dist;
 mod messaging;
 mod resilience;
+mod saga;
 
 pub use compare::{Comparison, Slo, Variant};
 pub use dist::Dist;
@@ -18,6 +19,7 @@ pub use messaging::{Broker, BrokerId, MessageKind, MessageStep, Queue, QueueId, 
 pub use resilience::{
     BreakerPolicy, Fault, FaultKind, FaultSchedule, FaultTarget, Policies, RetryPolicy,
 };
+pub use saga::{Saga, SagaId, SagaStep, SagaStyle};
 
 use crate::kernel::SimTime;
 use serde::Serialize;
@@ -240,6 +242,8 @@ pub struct Scenario {
     pub queues: Vec<Queue>,
     /// Topics, indexed by [`TopicId`].
     pub topics: Vec<Topic>,
+    /// Saga definitions, indexed by [`SagaId`].
+    pub sagas: Vec<Saga>,
 }
 
 impl Scenario {

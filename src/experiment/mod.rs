@@ -17,7 +17,7 @@ pub use faults::{
     TimelineSummary, TransitionSummary, WindowFlow, WindowQueue, WindowSummary,
 };
 pub use stats::{t_quantile_975, Estimate};
-pub use summary::{
+pub use summary::{SagaStepSummary, SagaSummary, 
     CompletionSummary, DuringFaults, FailureSummary, FlowSummary, LatencySummary, QueueSummary,
     ServiceSummary, Summary,
 };

@@ -167,6 +167,58 @@ pub struct Summary {
     pub queues: Vec<QueueSummary>,
     /// Request-reply replies that did not arrive in time, per replication.
     pub reply_timeouts: Estimate,
+    /// Per saga definition.
+    pub sagas: Vec<SagaSummary>,
+}
+
+/// Outcomes and costs of one saga definition.
+#[derive(Clone, Debug, Serialize)]
+pub struct SagaSummary {
+    /// Saga name.
+    pub name: String,
+    /// "orchestration" or "choreography".
+    pub style: String,
+    /// Instances started per replication.
+    pub started: Estimate,
+    /// Committed / settled.
+    pub committed_rate: Estimate,
+    /// Compensated / settled.
+    pub compensated_rate: Estimate,
+    /// Inconsistent / settled.
+    pub inconsistent_rate: Estimate,
+    /// Aborted before any effect (coordinator state lost) / settled.
+    pub aborted_rate: Estimate,
+    /// Committed, compensated, inconsistent and aborted counts per replication.
+    pub committed: Estimate,
+    /// See `committed`.
+    pub compensated: Estimate,
+    /// See `committed` (includes sagas still compensating at the end of the run).
+    pub inconsistent: Estimate,
+    /// See `committed`.
+    pub aborted: Estimate,
+    /// Running forward at the end of the run.
+    pub in_progress: Estimate,
+    /// Start -> settled (ms).
+    pub latency: LatencySummary,
+    /// Mean time from the first effect to settling (ms): how long data is inconsistent.
+    pub inconsistency_window_ms: Estimate,
+    /// Mean time from the failure to the end of compensation (ms).
+    pub compensation_latency_ms: Estimate,
+    /// Mean messages (commands, replies, events) per settled saga.
+    pub messages_per_saga: Estimate,
+    /// Per step: action name, actions committed and compensations done per replication.
+    pub steps: Vec<SagaStepSummary>,
+}
+
+/// One saga step's activity.
+#[derive(Clone, Debug, Serialize)]
+pub struct SagaStepSummary {
+    /// The action operation.
+    pub action: String,
+    /// Actions that committed.
+    pub actions_ok: Estimate,
+    /// Compensations that succeeded.
+    pub compensations_ok: Estimate,
 }
 
 /// The figures of one queue.
@@ -412,6 +464,12 @@ impl Summary {
                 })
                 .collect(),
             reply_timeouts: est(runs, |r| r.reply_timeouts as f64),
+            sagas: scenario
+                .sagas
+                .iter()
+                .enumerate()
+                .map(|(i, def)| saga_summary(scenario, runs, i, def))
+                .collect(),
         }
     }
 
@@ -423,5 +481,90 @@ impl Summary {
     /// The summary of a service by name.
     pub fn service(&self, name: &str) -> Option<&ServiceSummary> {
         self.services.iter().find(|s| s.name == name)
+    }
+}
+
+fn saga_summary(
+    sc: &Scenario,
+    runs: &[RunMetrics],
+    i: usize,
+    def: &crate::model::Saga,
+) -> SagaSummary {
+    let settled = |r: &RunMetrics| {
+        let m = &r.sagas[i];
+        m.committed + m.compensated + m.inconsistent + m.aborted
+    };
+    let share = |n: u64, d: u64| if d == 0 { 0.0 } else { n as f64 / d as f64 };
+    let count =
+        |f: fn(&crate::metrics::SagaMetrics) -> u64| est(runs, move |r| f(&r.sagas[i]) as f64);
+    let rate = |f: fn(&crate::metrics::SagaMetrics) -> u64| {
+        est(runs, move |r| share(f(&r.sagas[i]), settled(r)))
+    };
+    let q = |quantile: f64| {
+        est(runs, |r| {
+            let h = &r.sagas[i].latency;
+            if h.is_empty() {
+                0.0
+            } else {
+                h.value_at_quantile(quantile) as f64 / NS_PER_MS
+            }
+        })
+    };
+    SagaSummary {
+        name: def.name.clone(),
+        style: match def.style {
+            crate::model::SagaStyle::Orchestration { .. } => "orchestration".into(),
+            crate::model::SagaStyle::Choreography { .. } => "choreography".into(),
+        },
+        started: count(|m| m.started),
+        committed_rate: rate(|m| m.committed),
+        compensated_rate: rate(|m| m.compensated),
+        inconsistent_rate: rate(|m| m.inconsistent),
+        aborted_rate: rate(|m| m.aborted),
+        committed: count(|m| m.committed),
+        compensated: count(|m| m.compensated),
+        inconsistent: count(|m| m.inconsistent),
+        aborted: count(|m| m.aborted),
+        in_progress: count(|m| m.in_progress),
+        latency: LatencySummary {
+            mean: est(runs, |r| {
+                let m = &r.sagas[i];
+                if m.latency.is_empty() {
+                    0.0
+                } else {
+                    m.latency_sum as f64 / m.latency.len() as f64 / NS_PER_MS
+                }
+            }),
+            p50: q(0.5),
+            p90: q(0.9),
+            p99: q(0.99),
+            p999: q(0.999),
+            max: est(runs, |r| r.sagas[i].latency.max() as f64 / NS_PER_MS),
+        },
+        inconsistency_window_ms: est(runs, |r| {
+            share_f(r.sagas[i].window_sum, r.sagas[i].windows) / NS_PER_MS
+        }),
+        compensation_latency_ms: est(runs, |r| {
+            share_f(r.sagas[i].compensation_sum, r.sagas[i].compensations) / NS_PER_MS
+        }),
+        messages_per_saga: est(runs, |r| share(r.sagas[i].messages, settled(r))),
+        steps: def
+            .steps
+            .iter()
+            .enumerate()
+            .map(|(k, st)| SagaStepSummary {
+                action: sc.operations[st.action.0 as usize].name.clone(),
+                actions_ok: est(runs, |r| r.sagas[i].actions_ok[k] as f64),
+                compensations_ok: est(runs, |r| r.sagas[i].compensations_ok[k] as f64),
+            })
+            .collect(),
+    }
+}
+
+fn share_f(sum: u128, n: u64) -> f64 {
+    if n == 0 {
+        0.0
+    } else {
+        sum as f64 / n as f64
     }
 }

@@ -147,6 +147,7 @@ pub fn render_table(s: &Summary) -> String {
         );
     }
     render_queues(&mut out, s);
+    render_sagas(&mut out, s);
     render_faults(&mut out, s);
     render_sites(&mut out, s);
     let _ = writeln!(
@@ -316,5 +317,45 @@ fn render_queues(out: &mut String, s: &Summary) {
             "request-reply timeouts per replication: {}",
             num(s.reply_timeouts, 1)
         );
+    }
+}
+
+fn render_sagas(out: &mut String, s: &Summary) {
+    for g in &s.sagas {
+        let _ = writeln!(
+            out,
+            "\nsaga {} ({}): {} started per replication",
+            g.name,
+            g.style,
+            num(g.started, 0)
+        );
+        let _ = writeln!(
+            out,
+            "  committed {}   compensated {}   inconsistent {}   aborted {}   still running at the end {}",
+            pct(g.committed_rate),
+            pct(g.compensated_rate),
+            pct(g.inconsistent_rate),
+            pct(g.aborted_rate),
+            num(g.in_progress, 1)
+        );
+        let _ = writeln!(
+            out,
+            "  settle latency mean {} p50 {} p99 {}   inconsistency window {}   compensation latency {}   messages/saga {}",
+            ms(g.latency.mean),
+            ms(g.latency.p50),
+            ms(g.latency.p99),
+            ms(g.inconsistency_window_ms),
+            ms(g.compensation_latency_ms),
+            num(g.messages_per_saga, 2)
+        );
+        for st in &g.steps {
+            let _ = writeln!(
+                out,
+                "    step {:<28} committed {:<16} compensated {}",
+                st.action,
+                num(st.actions_ok, 0),
+                num(st.compensations_ok, 0)
+            );
+        }
     }
 }

@@ -255,17 +255,30 @@ impl Engine<'_> {
                 Phase::Compensating => m.compensations_ok[step as usize] += 1,
             }
         }
-        self.sagas.instances.get_mut(h).expect("live").messages += 1;
-        let delay = self.saga_hop(saga);
-        queue.schedule(
-            self.now + delay,
-            Event::SagaResult {
-                inst: h,
-                step,
-                token,
-                ok,
-            },
-        );
+        match def.style {
+            SagaStyle::Orchestration { .. } => {
+                // The reply travels back to the coordinator.
+                self.sagas.instances.get_mut(h).expect("live").messages += 1;
+                let delay = self.saga_hop(saga);
+                queue.schedule(
+                    self.now + delay,
+                    Event::SagaResult {
+                        inst: h,
+                        step,
+                        token,
+                        ok,
+                    },
+                );
+            }
+            SagaStyle::Choreography { .. } => {
+                // The service publishes its outcome as an event; the event's delivery
+                // to the next service (or to the compensating ones) is the next send.
+                if self.saga_current(h, step, token).is_some() {
+                    self.sagas.instances.get_mut(h).expect("live").tokens[step as usize] += 1;
+                    self.saga_apply_result(h, step, ok, queue);
+                }
+            }
+        }
     }
 
     pub(super) fn on_saga_timeout(
@@ -293,12 +306,18 @@ impl Engine<'_> {
         ok: bool,
         queue: &mut EventQueue<Event>,
     ) {
-        let Some(inst) = self.saga_current(h, step, token) else {
+        if self.saga_current(h, step, token).is_none() {
             return;
-        };
+        }
+        self.sagas.instances.get_mut(h).expect("live").tokens[step as usize] += 1; // consumed
+        self.saga_apply_result(h, step, ok, queue);
+    }
+
+    /// Act on the outcome of `step` in the instance's current phase.
+    fn saga_apply_result(&mut self, h: Handle, step: u32, ok: bool, queue: &mut EventQueue<Event>) {
+        let inst = self.sagas.instances.get(h).expect("live");
         let (saga, phase) = (inst.saga, inst.phase);
         let n = self.sc.sagas[saga as usize].steps.len() as u32;
-        self.sagas.instances.get_mut(h).expect("live").tokens[step as usize] += 1; // consumed
         match (phase, ok) {
             (Phase::Forward, true) if step + 1 == n => {
                 self.saga_settle(h, Settled::Committed, queue)

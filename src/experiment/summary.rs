@@ -360,7 +360,7 @@ impl Summary {
                             collateral_rate: est(runs, |r| share(d(r).collateral, d(r).answered)),
                         }
                     }),
-                    completion: (!scenario.queues.is_empty()).then(|| CompletionSummary {
+                    completion: (!scenario.queues.is_empty() || !scenario.sagas.is_empty()).then(|| CompletionSummary {
                         latency: latency(runs, i, |f| (&f.completion, f.completion_sum)),
                         success_rate: est(runs, |r| {
                             let f = &r.flows[i];

@@ -17,9 +17,9 @@ pub use faults::{
     TimelineSummary, TransitionSummary, WindowFlow, WindowQueue, WindowSummary,
 };
 pub use stats::{t_quantile_975, Estimate};
-pub use summary::{SagaStepSummary, SagaSummary, 
+pub use summary::{
     CompletionSummary, DuringFaults, FailureSummary, FlowSummary, LatencySummary, QueueSummary,
-    ServiceSummary, Summary,
+    SagaStepSummary, SagaSummary, ServiceSummary, Summary,
 };
 
 use crate::engine::{run_replication, ConservationError};

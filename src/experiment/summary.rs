@@ -360,19 +360,21 @@ impl Summary {
                             collateral_rate: est(runs, |r| share(d(r).collateral, d(r).answered)),
                         }
                     }),
-                    completion: (!scenario.queues.is_empty() || !scenario.sagas.is_empty()).then(|| CompletionSummary {
-                        latency: latency(runs, i, |f| (&f.completion, f.completion_sum)),
-                        success_rate: est(runs, |r| {
-                            let f = &r.flows[i];
-                            let done = f.completed_ok + f.completed_failed;
-                            if done == 0 {
-                                0.0
-                            } else {
-                                f.completed_ok as f64 / done as f64
-                            }
-                        }),
-                        in_progress: est(runs, |r| r.flows[i].completion_in_progress as f64),
-                    }),
+                    completion: (!scenario.queues.is_empty() || !scenario.sagas.is_empty()).then(
+                        || CompletionSummary {
+                            latency: latency(runs, i, |f| (&f.completion, f.completion_sum)),
+                            success_rate: est(runs, |r| {
+                                let f = &r.flows[i];
+                                let done = f.completed_ok + f.completed_failed;
+                                if done == 0 {
+                                    0.0
+                                } else {
+                                    f.completed_ok as f64 / done as f64
+                                }
+                            }),
+                            in_progress: est(runs, |r| r.flows[i].completion_in_progress as f64),
+                        },
+                    ),
                 }
             })
             .collect();

@@ -72,14 +72,26 @@ impl<E> EventQueue<E> {
 
     /// An empty queue with room for `capacity` pending events.
     pub fn with_capacity(capacity: usize) -> Self {
-        Self { heap: BinaryHeap::with_capacity(capacity), next_seq: 0, now: 0 }
+        Self {
+            heap: BinaryHeap::with_capacity(capacity),
+            next_seq: 0,
+            now: 0,
+        }
     }
 
     /// Schedule `event` at absolute time `time`. Scheduling in the past is a model bug.
     #[inline]
     pub fn schedule(&mut self, time: SimTime, event: E) {
-        debug_assert!(time >= self.now, "event scheduled in the past: {time} < {}", self.now);
-        self.heap.push(Entry { time, seq: self.next_seq, event });
+        debug_assert!(
+            time >= self.now,
+            "event scheduled in the past: {time} < {}",
+            self.now
+        );
+        self.heap.push(Entry {
+            time,
+            seq: self.next_seq,
+            event,
+        });
         self.next_seq += 1;
     }
 

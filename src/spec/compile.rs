@@ -37,6 +37,8 @@ pub(crate) struct Names {
     pub links: HashMap<(Option<ServiceId>, ServiceId), LinkId>,
     /// Brokers, queues and topics (`[brokers.NAME]`).
     pub bus: super::messaging::Bus,
+    /// Saga name -> id (`[sagas.NAME]`).
+    pub sagas: BTreeMap<String, crate::model::SagaId>,
 }
 
 /// Parses and compiles a scenario; `origin` names the file and anchors relative paths.
@@ -75,6 +77,8 @@ pub(crate) fn compile(text: &str, origin: &Path) -> Result<Scenario, SpecError> 
     }
     let mut names = number(src, main, &merged)?;
     names.bus = super::messaging::brokers(src, main, &names, &merged_brokers)?;
+    let sagas = super::saga::sagas(&at, &names, raw.sagas.as_ref())?;
+    names.sagas = super::saga::saga_ids(&sagas);
     let mut links = network(&at, raw.network.as_ref(), &mut names)?;
     let protocols = protocol_profiles(&at, raw.protocols.as_ref())?;
 
@@ -163,6 +167,7 @@ pub(crate) fn compile(text: &str, origin: &Path) -> Result<Scenario, SpecError> 
         brokers: std::mem::take(&mut names.bus.broker_list),
         queues: std::mem::take(&mut names.bus.queue_list),
         topics: std::mem::take(&mut names.bus.topic_list),
+        sagas,
     })
 }
 
@@ -265,6 +270,7 @@ fn number(src: &Sources, main: FileId, merged: &[MergedService]) -> Result<Names
         op_service: Vec::new(),
         links: HashMap::new(),
         bus: Default::default(),
+        sagas: BTreeMap::new(),
     };
     for (i, m) in merged.iter().enumerate() {
         let field = format!("services.{}", m.name);
@@ -547,7 +553,7 @@ fn step_group(
             Kind::Missing,
             step,
             field,
-            "a step needs `call = \"service.operation\"`, `parallel = [ ... ]`, or a message step (`send`, `publish`, `request`)",
+            "a step needs `call = \"service.operation\"`, `parallel = [ ... ]`, or a message step (`send`, `publish`, `request`, `saga`)",
         )),
         (Some(_), None) => Ok(StepGroup {
             calls: vec![call(at, names, caller, step, field, edges, policies)?],
@@ -600,7 +606,7 @@ fn step_group(
                         Kind::Missing,
                         c,
                         &cf,
-                        "each entry of `parallel` needs `call = \"service.operation\"` (or `send`, `publish`, `request`)",
+                        "each entry of `parallel` needs `call = \"service.operation\"` (or `send`, `publish`, `request`, `saga`)",
                     ));
                 }
                 calls.push(call(at, names, caller, c, &cf, edges, policies)?);

@@ -468,7 +468,8 @@ fn settings(at: &In, d: &Defaults, k: &QueueKeys, field: &str) -> Result<Setting
     })
 }
 
-/// The message step written in `step`, if it is one (`send`, `publish` or `request`);
+/// The message step written in `step`, if it is one (`send`, `publish`, `request`, or
+/// `saga`, which starts a saga: see `super::saga`);
 /// `None` for a `call` or `parallel` step. Rejects call options on a message step and
 /// request options elsewhere.
 pub(crate) fn message_step(
@@ -492,6 +493,7 @@ pub(crate) fn message_step(
         present(s.send.is_some(), "send"),
         present(s.publish.is_some(), "publish"),
         present(s.request.is_some(), "request"),
+        present(s.saga.is_some(), "saga"),
     ]
     .into_iter()
     .flatten()
@@ -519,7 +521,7 @@ pub(crate) fn message_step(
             Kind::Invalid,
             step,
             field,
-            "a step has exactly one of `call`, `parallel`, `send`, `publish`, `request`",
+            "a step has exactly one of `call`, `parallel`, `send`, `publish`, `request`, `saga`",
         ));
     }
     let call_keys = [
@@ -546,14 +548,27 @@ pub(crate) fn message_step(
         s.hedge.is_some(),
     ];
     if let Some(((key, sp), _)) = call_keys.iter().zip(call_given).find(|(_, g)| *g) {
-        let hint = match *key {
-            "timeout" if kind == "request" => " (use `reply_timeout` for the reply)",
-            "timeout" => "",
-            _ => " (failed deliveries are retried by the broker: see the queue's `max_deliveries`)",
+        let msg = if kind == "saga" {
+            let hint = match *key {
+                "timeout" => " (give the saga's own steps a `timeout` in [sagas.NAME])",
+                "retry" => {
+                    " (a saga retries its compensations itself: see `compensation_attempts`)"
+                }
+                _ => "",
+            };
+            format!(
+                "`{key}` applies only to `call` steps, not to a `saga` step, which ends once the saga has started{hint}"
+            )
+        } else {
+            let hint = match *key {
+                "timeout" if kind == "request" => " (use `reply_timeout` for the reply)",
+                "timeout" => "",
+                _ => " (failed deliveries are retried by the broker: see the queue's `max_deliveries`)",
+            };
+            format!(
+                "`{key}` applies only to `call` steps, not to a `{kind}` step, which ends when the broker acknowledges the message{hint}"
+            )
         };
-        let msg = format!(
-            "`{key}` applies only to `call` steps, not to a `{kind}` step, which ends when the broker acknowledges the message{hint}"
-        );
         return Err(at
             .src
             .err(Kind::Invalid, at.file, sp, &format!("{field}.{key}"), msg));
@@ -593,6 +608,13 @@ pub(crate) fn message_step(
             then,
             on_timeout,
         }
+    } else if let Some(n) = &s.saga {
+        MessageKind::StartSaga(super::saga::saga_ref(
+            at,
+            names,
+            n,
+            &format!("{field}.saga"),
+        )?)
     } else {
         return Ok(None);
     };

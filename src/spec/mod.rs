@@ -47,6 +47,7 @@ mod messaging;
 mod models;
 mod policies;
 mod raw;
+mod saga;
 mod units;
 mod values;
 

@@ -8,6 +8,7 @@
 use super::compare::{RawCompare, RawSlo};
 use super::loc::Loc;
 use super::messaging::RawBroker;
+use super::saga::RawSaga;
 use serde::de::{self, value::MapAccessDeserializer, Deserializer, MapAccess};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -38,6 +39,8 @@ pub(crate) struct RawScenario {
     pub slo: Option<Vec<Loc<RawSlo>>>,
     /// `[brokers.NAME]`: message brokers with their queues and topics, by name.
     pub brokers: Option<BTreeMap<String, Loc<RawBroker>>>,
+    /// `[sagas.NAME]`: saga definitions, by name.
+    pub sagas: Option<BTreeMap<String, Loc<RawSaga>>>,
 }
 
 /// `[simulation]`.
@@ -137,7 +140,7 @@ pub(crate) struct RawOperation {
 }
 
 /// One step: `call = "svc.op"` (with its options), `parallel = [ steps ]`, or a
-/// message step (`send`, `publish`, `request`). Also used for the entries of
+/// message step (`send`, `publish`, `request`, `saga`). Also used for the entries of
 /// `parallel`, so nesting gets a clear message.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -174,6 +177,8 @@ pub(crate) struct RawStep {
     pub then: Option<Loc<String>>,
     /// request: the continuation run on a reply timeout, "service.operation".
     pub on_timeout: Option<Loc<String>>,
+    /// Start an instance of the saga `[sagas.NAME]` (see `saga`).
+    pub saga: Option<Loc<String>>,
 }
 
 /// `retry = { ... }` on a call.

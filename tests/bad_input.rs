@@ -299,6 +299,60 @@ const CASES: &[(&str, usize, &str, &str)] = &[
         "brokers.rabbit.queues.payments",
         "missing `consumer`, the operation that processes the messages",
     ),
+    (
+        "saga_unknown_style",
+        6,
+        "sagas.checkout.style",
+        "unknown saga style \"orchestrated\"; valid choices: choreography, orchestration",
+    ),
+    (
+        "saga_orchestration_without_coordinator",
+        5,
+        "sagas.checkout",
+        "an orchestration saga needs `coordinator`, the service that runs its steps",
+    ),
+    (
+        "saga_choreography_without_broker",
+        8,
+        "sagas.place-order",
+        "a choreography saga needs `broker`, the broker carrying its events",
+    ),
+    (
+        "saga_coordinator_on_choreography",
+        10,
+        "sagas.place-order.coordinator",
+        "`coordinator` applies only to style = \"orchestration\"; a choreography saga has no coordinator and takes `broker`",
+    ),
+    (
+        "saga_unknown_action",
+        10,
+        "sagas.checkout.steps[1].action",
+        "unknown operation \"inventory.reserv\"; valid choices: inventory.release, inventory.reserve",
+    ),
+    (
+        "saga_fail_above_one",
+        18,
+        "sagas.place-order.steps[1].fail",
+        "probability 10 is outside [0, 1]",
+    ),
+    (
+        "saga_unknown_in_step",
+        13,
+        "services.orchestrator.operations.start.steps[1].parallel[1].saga",
+        "unknown saga \"check-out\"; valid choices: checkout",
+    ),
+    (
+        "saga_empty_steps",
+        8,
+        "sagas.checkout.steps",
+        "a saga needs at least one step",
+    ),
+    (
+        "saga_retry_on_step",
+        12,
+        "services.orchestrator.operations.start.steps[0].retry",
+        "`retry` applies only to `call` steps, not to a `saga` step, which ends once the saga has started",
+    ),
 ];
 
 fn load_err(stem: &str) -> (String, SpecError) {
@@ -421,6 +475,22 @@ fn errors_have_the_right_kind() {
     ));
     assert!(matches!(
         load_err("slow_fault_on_broker").1,
+        SpecError::Invalid { .. }
+    ));
+    assert!(matches!(
+        load_err("saga_unknown_style").1,
+        SpecError::Unknown { .. }
+    ));
+    assert!(matches!(
+        load_err("saga_choreography_without_broker").1,
+        SpecError::Missing { .. }
+    ));
+    assert!(matches!(
+        load_err("saga_unknown_in_step").1,
+        SpecError::Unknown { .. }
+    ));
+    assert!(matches!(
+        load_err("saga_fail_above_one").1,
         SpecError::Invalid { .. }
     ));
 }

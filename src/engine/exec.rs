@@ -76,6 +76,8 @@ impl Engine<'_> {
             deadline,
             arrived: now,
             running: false,
+            started: now,
+            work: 0,
             running_index: 0,
             group: 0,
             pending: 0,
@@ -166,6 +168,9 @@ impl Engine<'_> {
             work = deadline - now;
             self.execs.get_mut(exec).expect("live execution").expired = true;
         }
+        let e = self.execs.get_mut(exec).expect("live execution");
+        e.started = now;
+        e.work = work;
         if work == 0 {
             self.work_done(exec, queue);
         } else {
@@ -246,6 +251,7 @@ impl Engine<'_> {
         let e = self.execs.get_mut(exec).expect("live execution");
         let (op, replica, parent, root, arrived, counted) =
             (e.op, e.replica, e.parent, e.root, e.arrived, e.counted);
+        let (started, work) = (e.started, e.work);
         let index = e.running_index as usize;
         let outcome = if outcome == Outcome::Ok && e.degraded {
             Outcome::Degraded
@@ -275,6 +281,10 @@ impl Engine<'_> {
         if counted {
             m.completed += 1;
             m.sojourn_sum += (now - arrived) as u128;
+            m.queue_wait_sum += (started - arrived) as u128;
+            let work = work.min(now - started);
+            m.work_sum += work as u128;
+            m.downstream_sum += (now - started - work) as u128;
             m.failed += failed as u64;
         }
         let iv = self.metrics.timeline.service_at(service, now);

@@ -138,6 +138,10 @@ struct Execution {
     arrived: SimTime,
     /// Holding a worker (false while queued).
     running: bool,
+    /// When it got its worker, and its local work: with `arrived`, they split its
+    /// sojourn into queueing, work and waiting on downstream.
+    started: SimTime,
+    work: SimTime,
     /// Position in its replica's `running` list (valid while running).
     running_index: u32,
     /// Index of the step group in progress.

@@ -122,6 +122,12 @@ pub struct ServiceSummary {
     pub rejection_rate: Estimate,
     /// Mean time in the service, queueing included (ms).
     pub mean_sojourn: Estimate,
+    /// Where the sojourn goes (ms): waiting for a worker.
+    pub mean_queue_wait: Estimate,
+    /// Local work (ms).
+    pub mean_work: Estimate,
+    /// Holding a worker while waiting on downstream calls and publishes (ms).
+    pub mean_downstream: Estimate,
     /// Time-average number in the service (queued + in service): Little's L.
     pub mean_in_system: Estimate,
     /// Admission rate x mean sojourn: Little's lambda W, to compare with L.
@@ -409,6 +415,15 @@ impl Summary {
                             m.rejected as f64 / offered as f64
                         }
                     }),
+                    mean_queue_wait: est(runs, |r| {
+                        per_completed(&r.services[i], r.services[i].queue_wait_sum)
+                    }),
+                    mean_work: est(runs, |r| {
+                        per_completed(&r.services[i], r.services[i].work_sum)
+                    }),
+                    mean_downstream: est(runs, |r| {
+                        per_completed(&r.services[i], r.services[i].downstream_sum)
+                    }),
                     mean_sojourn: est(runs, sojourn_ms),
                     mean_in_system: est(runs, |r| {
                         r.services[i].busy.mean(r.measured) + r.services[i].queued.mean(r.measured)
@@ -568,5 +583,14 @@ fn share_f(sum: u128, n: u64) -> f64 {
         0.0
     } else {
         sum as f64 / n as f64
+    }
+}
+
+/// Mean of a per-execution sum over the service's completed executions, in ms.
+fn per_completed(m: &crate::metrics::ServiceMetrics, sum: u128) -> f64 {
+    if m.completed == 0 {
+        0.0
+    } else {
+        sum as f64 / m.completed as f64 / NS_PER_MS
     }
 }

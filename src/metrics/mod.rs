@@ -277,6 +277,12 @@ pub struct ServiceMetrics {
     pub failed: u64,
     /// Sum of sojourn times (arrival at the service to reply sent) of completed requests.
     pub sojourn_sum: u128,
+    /// Of it: waiting in the queue for a worker.
+    pub queue_wait_sum: u128,
+    /// Of it: local work (service time).
+    pub work_sum: u128,
+    /// Of it: holding the worker while waiting on downstream calls, publishes, backoffs.
+    pub downstream_sum: u128,
     /// Busy workers over time (all replicas).
     pub busy: TimeIntegral,
     /// Queued requests over time (all replicas).

@@ -86,6 +86,21 @@ pub fn comparison_sections(exp: &Experiment) -> Vec<Section> {
         row("p50 response", &|f| ms(f.latency.p50));
         row("p99 response", &|f| ms(f.latency.p99));
         row("p99.9 response", &|f| ms(f.latency.p999));
+        row("p50 completion", &|f| {
+            f.completion
+                .as_ref()
+                .map_or_else(|| ms(f.latency.p50), |c| ms(c.latency.p50))
+        });
+        row("p99 completion", &|f| {
+            f.completion
+                .as_ref()
+                .map_or_else(|| ms(f.latency.p99), |c| ms(c.latency.p99))
+        });
+        row("completed fully", &|f| {
+            f.completion
+                .as_ref()
+                .map_or_else(|| pct(f.success_rate), |c| pct(c.success_rate))
+        });
         row("failure rate", &|f| pct(failure_rate(f)));
         row("cascade rate", &|f| pct(f.cascade_rate));
         row("collateral rate", &|f| pct(f.collateral_rate));

@@ -187,6 +187,7 @@ fn pattern_bars() -> BarChart {
             ),
         ],
         y_range: None,
+        log_y: false,
     }
 }
 

@@ -207,7 +207,7 @@ fn compare_json_and_csv_follow_the_documented_schema() {
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["flow"], "checkout");
-    assert_eq!(v["variants"].as_array().unwrap().len(), 2);
+    assert_eq!(v["variants"].as_array().unwrap().len(), 6);
     assert_eq!(v["variants"][1]["name"], "guarded chain");
     assert!(v["variants"][0]["summary"]["flows"][0]["latency"]["p99"]["mean"].is_number());
     assert!(v["slo"][0]["checks"][0]["pass"].is_boolean());
@@ -230,5 +230,5 @@ fn compare_json_and_csv_follow_the_documented_schema() {
         .next()
         .unwrap()
         .starts_with("variant,flow,entry,requests,throughput_per_s,throughput_per_s_ci95,"));
-    assert_eq!(lines.count(), 4, "2 variants x 2 flows");
+    assert_eq!(lines.count(), 12, "6 variants x 2 flows");
 }

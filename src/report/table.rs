@@ -130,20 +130,23 @@ pub fn render_table(s: &Summary) -> String {
     }
     let _ = writeln!(
         out,
-        "\n{:<16} {:<16} {:<16} {:<14} {:<16} {:<18} mean sojourn",
-        "service", "utilization", "mean queue", "peak queue", "admitted/s", "rejected"
+        "\n{:<16} {:<16} {:<16} {:<14} {:<16} {:<18} {:<24} sojourn = queue wait + work + downstream (means)",
+        "service", "utilization", "mean queue", "peak queue", "admitted/s", "rejected", "mean sojourn"
     );
     for sv in &s.services {
         let _ = writeln!(
             out,
-            "{:<16} {:<16} {:<16} {:<14} {:<16} {:<18} {}",
+            "{:<16} {:<16} {:<16} {:<14} {:<16} {:<18} {:<24} {} + {} + {}",
             sv.name,
             pct(sv.utilization),
             num(sv.mean_queue, 2),
             num(sv.peak_queue, 0),
             num(sv.arrival_rate, 2),
             format!("{} ({})", num(sv.rejected, 0), pct(sv.rejection_rate)),
-            ms(sv.mean_sojourn)
+            ms(sv.mean_sojourn),
+            format_duration(sv.mean_queue_wait.mean * 1e6),
+            format_duration(sv.mean_work.mean * 1e6),
+            format_duration(sv.mean_downstream.mean * 1e6)
         );
     }
     render_queues(&mut out, s);

@@ -128,6 +128,18 @@ pub(crate) fn fit_text(text: &str, size: f64, bold: bool, max_w: f64) -> String 
 /// Break `text` into at most `max_lines` lines of at most `max_w` pixels, at spaces
 /// (and after '-', '/', '_'); the last line is shortened with an ellipsis if needed.
 pub(crate) fn wrap_text(text: &str, size: f64, max_w: f64, max_lines: usize) -> Vec<String> {
+    if text.contains('\n') {
+        // Hard line breaks: wrap each line on its own.
+        let mut lines: Vec<String> = Vec::new();
+        for part in text.split('\n') {
+            let room = max_lines.saturating_sub(lines.len()).max(1);
+            if lines.len() >= max_lines {
+                break;
+            }
+            lines.extend(wrap_text(part, size, max_w, room));
+        }
+        return lines;
+    }
     // Split into words, keeping break characters attached to the preceding word.
     let mut words: Vec<String> = Vec::new();
     let mut cur = String::new();

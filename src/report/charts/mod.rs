@@ -138,6 +138,8 @@ pub struct BarSeries {
     /// `(value, ci_half_width)` per category, in category order; missing or
     /// non-finite values draw no bar.
     pub values: Vec<(f64, Option<f64>)>,
+    /// Value labels per category (empty, or an empty string: the value, formatted).
+    pub labels: Vec<String>,
 }
 
 impl BarSeries {
@@ -146,7 +148,14 @@ impl BarSeries {
         BarSeries {
             name: name.into(),
             values,
+            labels: Vec::new(),
         }
+    }
+
+    /// Label the bars with these texts (per category) instead of their values.
+    pub fn with_labels(mut self, labels: Vec<String>) -> Self {
+        self.labels = labels;
+        self
     }
 }
 
@@ -159,12 +168,16 @@ pub struct BarChart {
     pub x_label: String,
     /// Y axis label, with units.
     pub y_label: String,
-    /// Category names along x (long names wrap onto up to 3 lines).
+    /// Category names along x (long names wrap onto up to 3 lines; `\n` breaks a line).
     pub categories: Vec<String>,
     /// The series (bar colours).
     pub groups: Vec<BarSeries>,
-    /// Fixed y range; `None`: from min(0, data) to max(0, data), widened to round ticks.
+    /// Fixed y range; `None`: from min(0, data) to max(0, data), widened to round ticks
+    /// (log axis: the positive data, widened to decades).
     pub y_range: Option<(f64, f64)>,
+    /// Log10 y axis: bars rise from the bottom of the axis; values at or below zero
+    /// draw no bar, and an error bar reaching zero or below runs to the bottom.
+    pub log_y: bool,
 }
 
 /// A grid of values as colours: rows (top to bottom) by columns along a numeric x axis.

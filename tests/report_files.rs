@@ -68,6 +68,11 @@ fn compare_reports_are_byte_identical_for_the_same_seed() {
         "failure-rates.png",
         "timeline-failures.png",
         "utilization-1.png",
+        "response-vs-completion.png",
+        "completion-cdf.png",
+        "queue-backlog.png",
+        "time-breakdown-1.png",
+        "time-breakdown-6.png",
     ] {
         assert!(names.contains(&want), "{want} missing from {names:?}");
     }
@@ -89,6 +94,14 @@ fn compare_reports_are_byte_identical_for_the_same_seed() {
         "flowchart",
         "digraph",
         "[compare]",
+        "p99 response vs p99 completion",
+        "message queues",
+        "rabbit.payments",
+        "queue backlog around each fault window",
+        "sagas (rates of settled sagas",
+        "where the time goes: flow checkout",
+        "where the time goes: flow browse",
+        "network and client hops",
     ] {
         assert!(html.contains(needle), "index.html lacks {needle:?}");
     }
@@ -99,6 +112,8 @@ fn compare_reports_are_byte_identical_for_the_same_seed() {
     );
     let md = String::from_utf8(a.iter().find(|f| f.0 == "report.md").unwrap().1.clone()).unwrap();
     assert!(md.contains("![") && md.contains("(latency-cdf.png)"));
+    assert!(md.contains("(response-vs-completion.png)") && md.contains("(completion-cdf.png)"));
+    assert!(md.contains("**message queues") && md.contains("**sagas"));
     assert!(md.contains("```mermaid"));
 }
 

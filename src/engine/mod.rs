@@ -630,7 +630,8 @@ impl kernel::Model for Engine<'_> {
                 while let Some(call) = self.timeouts.pop_expired(list, now) {
                     self.on_timeout(call, queue);
                 }
-                if let Some(at) = self.timeouts.next_expiry(list) {
+                let calls = &self.calls;
+                if let Some(at) = self.timeouts.next_live_expiry(list, |h| calls.contains(h)) {
                     queue.schedule(at, Event::Timeouts { list });
                 }
             }

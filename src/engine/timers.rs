@@ -52,8 +52,21 @@ impl TimeoutLists {
         }
     }
 
-    /// Expiry of the head of `list`, if any.
-    pub fn next_expiry(&self, list: u32) -> Option<SimTime> {
-        self.lists[list as usize].front().map(|&(t, _)| t)
+    /// Expiry of the first timeout of `list` still armed, dropping the cancelled ones
+    /// in front of it (most timeouts are cancelled: their call was answered in time), so
+    /// that a wake-up is scheduled only for a timeout that may really fire.
+    pub fn next_live_expiry(
+        &mut self,
+        list: u32,
+        armed: impl Fn(Handle) -> bool,
+    ) -> Option<SimTime> {
+        let q = &mut self.lists[list as usize];
+        while let Some(&(t, h)) = q.front() {
+            if armed(h) {
+                return Some(t);
+            }
+            q.pop_front();
+        }
+        None
     }
 }

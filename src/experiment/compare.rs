@@ -33,6 +33,9 @@ pub struct VariantRun {
     /// points of the histogram merged over replications.
     #[serde(skip)]
     pub cdf: Vec<Vec<(f64, f64)>>,
+    /// Completion-latency CDF per flow, like `cdf` (empty when nothing completed).
+    #[serde(skip)]
+    pub completion_cdf: Vec<Vec<(f64, f64)>>,
 }
 
 /// The results of every variant, in `[compare]` order.
@@ -117,10 +120,22 @@ fn cdf_grid() -> Vec<f64> {
 
 /// The response-latency CDF of flow `flow`, merged over replications (in order).
 pub fn latency_cdf(runs: &[RunMetrics], flow: usize) -> Vec<(f64, f64)> {
+    merged_cdf(runs, |r| &r.flows[flow].latency)
+}
+
+/// The completion-latency CDF of flow `flow`, merged over replications (in order).
+pub fn completion_cdf(runs: &[RunMetrics], flow: usize) -> Vec<(f64, f64)> {
+    merged_cdf(runs, |r| &r.flows[flow].completion)
+}
+
+fn merged_cdf(
+    runs: &[RunMetrics],
+    pick: impl Fn(&RunMetrics) -> &hdrhistogram::Histogram<u64>,
+) -> Vec<(f64, f64)> {
     let mut merged = crate::metrics::new_histogram();
     for r in runs {
         // Same bounds and precision on both sides: adding cannot fail.
-        let _ = merged.add(&r.flows[flow].latency);
+        let _ = merged.add(pick(r));
     }
     if merged.is_empty() {
         return Vec::new();
@@ -143,6 +158,9 @@ pub fn run_variant(
     let cdf = (0..scenario.workloads.len())
         .map(|f| latency_cdf(&runs, f))
         .collect();
+    let completion_cdf = (0..scenario.workloads.len())
+        .map(|f| completion_cdf(&runs, f))
+        .collect();
     let entry_flow = focus.unwrap_or(0);
     let entry = summary
         .flows
@@ -154,6 +172,7 @@ pub fn run_variant(
         entry,
         summary,
         cdf,
+        completion_cdf,
     })
 }
 

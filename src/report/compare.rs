@@ -1,11 +1,12 @@
 //! Side-by-side tables of an experiment's variants, of SLO verdicts and of a sweep,
 //! as plain data ([`Section`]s of rows) rendered to text, HTML and Markdown alike.
 
-use crate::experiment::compare::Experiment;
+use crate::experiment::compare::{Experiment, VariantRun};
 use crate::experiment::slo::SloVerdict;
 use crate::experiment::sweep::Sweep;
-use crate::experiment::{Estimate, FlowSummary};
+use crate::experiment::{Estimate, FlowSummary, QueueSummary};
 use crate::kernel::format_duration;
+use crate::model::{MessageKind, OpId, QueueId, Scenario, ServiceId};
 use std::fmt::Write;
 
 /// A titled table: a header row and body rows of equal length.
@@ -352,4 +353,449 @@ pub fn render_comparison(exp: &Experiment) -> String {
         out.push_str(&section_text(&s));
     }
     out
+}
+
+/// How a service is reached from a flow's entry operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Reach {
+    /// By synchronous calls from the entry: on the response path.
+    Response,
+    /// Through a message, a topic, a request-reply, a continuation or a saga: work
+    /// that may finish after the response.
+    Async,
+}
+
+impl Reach {
+    /// A short label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Reach::Response => "response path",
+            Reach::Async => "async work",
+        }
+    }
+}
+
+/// A stop on a flow's path: a service, or a broker queue a message waits in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hop {
+    /// A service, with how it is first reached (the response path wins).
+    Service(ServiceId, Reach),
+    /// A queue (or topic subscription); always asynchronous.
+    Queue(QueueId),
+}
+
+/// The services and queues a request entering at `entry` can reach, in discovery
+/// order (breadth first; a queue just before its consumer's service when that is new).
+pub fn flow_path(sc: &Scenario, entry: OpId) -> Vec<Hop> {
+    let mut seen_op: Vec<Option<Reach>> = vec![None; sc.operations.len()];
+    let mut hops: Vec<Hop> = Vec::new();
+    let mut todo = std::collections::VecDeque::new();
+    let mut visit = |op: OpId,
+                     reach: Reach,
+                     via: Option<QueueId>,
+                     todo: &mut std::collections::VecDeque<(OpId, Reach)>,
+                     hops: &mut Vec<Hop>| {
+        if let Some(q) = via {
+            if !hops.contains(&Hop::Queue(q)) {
+                hops.push(Hop::Queue(q));
+            }
+        }
+        let i = op.0 as usize;
+        if i >= sc.operations.len() || seen_op[i].is_some_and(|r| r <= reach) {
+            return;
+        }
+        seen_op[i] = Some(reach);
+        let svc = sc.operations[i].service;
+        let known = hops.iter_mut().find_map(|h| match h {
+            Hop::Service(s, r) if *s == svc => Some(r),
+            _ => None,
+        });
+        match known {
+            Some(r) => *r = (*r).min(reach),
+            None => hops.push(Hop::Service(svc, reach)),
+        }
+        todo.push_back((op, reach));
+    };
+    visit(entry, Reach::Response, None, &mut todo, &mut hops);
+    while let Some((op, reach)) = todo.pop_front() {
+        let o = &sc.operations[op.0 as usize];
+        let mut next: Vec<(OpId, Reach, Option<QueueId>)> = Vec::new();
+        for g in &o.groups {
+            next.extend(g.calls.iter().map(|c| (c.target, reach, None)));
+            for m in &g.messages {
+                let consumer = |q: QueueId| {
+                    sc.queues
+                        .get(q.0 as usize)
+                        .map(|x| (x.consumer, Reach::Async, Some(q)))
+                };
+                match m.kind {
+                    MessageKind::Send(q) => next.extend(consumer(q)),
+                    MessageKind::Publish(t) => {
+                        if let Some(t) = sc.topics.get(t.0 as usize) {
+                            next.extend(t.subscriptions.iter().filter_map(|&q| consumer(q)));
+                        }
+                    }
+                    MessageKind::Request {
+                        queue,
+                        then,
+                        on_timeout,
+                        ..
+                    } => {
+                        next.extend(consumer(queue));
+                        next.push((then, Reach::Async, None));
+                        next.extend(on_timeout.map(|c| (c, Reach::Async, None)));
+                    }
+                    MessageKind::StartSaga(s) => {
+                        if let Some(saga) = sc.sagas.get(s.0 as usize) {
+                            for st in &saga.steps {
+                                next.push((st.action, Reach::Async, None));
+                                next.extend(st.compensate.map(|c| (c, Reach::Async, None)));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for (op, r, via) in next {
+            visit(op, r, via, &mut todo, &mut hops);
+        }
+    }
+    hops
+}
+
+fn variant_entry(sc: &Scenario, exp: &Experiment, v: &VariantRun, flow: usize) -> Option<OpId> {
+    if exp.is_comparison() && flow == exp.focus_flow() {
+        sc.operations
+            .iter()
+            .position(|o| o.name == v.entry)
+            .map(|i| OpId(i as u32))
+    } else {
+        sc.workloads.get(flow).map(|w| w.entry)
+    }
+}
+
+/// Where a flow's time goes in one variant: the services on its path and the share of
+/// the flow's mean response not spent in the entry service (network and client hops).
+pub struct TimeBreakdown {
+    /// Services and queues on the path.
+    pub hops: Vec<Hop>,
+    /// Flows (other than this one) whose path includes the entry service.
+    pub entry_shared_with: Vec<String>,
+    /// Mean response minus the entry service's mean sojourn (ms).
+    pub network_ms: Option<f64>,
+}
+
+/// The breakdown of flow `flow` in variant `v`.
+pub fn time_breakdown(
+    sc: &Scenario,
+    exp: &Experiment,
+    v: &VariantRun,
+    flow: usize,
+) -> Option<TimeBreakdown> {
+    let entry = variant_entry(sc, exp, v, flow)?;
+    let hops = flow_path(sc, entry);
+    let entry_svc = sc.operations[entry.0 as usize].service;
+    let entry_shared_with: Vec<String> = (0..sc.workloads.len())
+        .filter(|&f| f != flow)
+        .filter(|&f| {
+            variant_entry(sc, exp, v, f).is_some_and(|e| {
+                flow_path(sc, e).contains(&Hop::Service(entry_svc, Reach::Response))
+            })
+        })
+        .map(|f| sc.workloads[f].flow.clone())
+        .collect();
+    let f = v.summary.flows.get(flow)?;
+    let s = v.summary.services.get(entry_svc.0 as usize)?;
+    Some(TimeBreakdown {
+        hops,
+        network_ms: Some(f.latency.mean.mean - s.mean_sojourn.mean),
+        entry_shared_with,
+    })
+}
+
+/// Per flow, the services on its path and where their time goes (every variant).
+pub fn time_sections(sc: &Scenario, exp: &Experiment) -> Vec<Section> {
+    let Some(first) = exp.variants.first() else {
+        return Vec::new();
+    };
+    let focus = exp.focus_flow();
+    let mut order: Vec<usize> = vec![focus];
+    order.extend((0..first.summary.flows.len()).filter(|&i| i != focus));
+    let compare = exp.is_comparison();
+    let mut header: Vec<String> = Vec::new();
+    if compare {
+        header.push("variant".into());
+    }
+    header.extend(
+        [
+            "service",
+            "reached by",
+            "mean sojourn",
+            "waiting for a worker",
+            "work",
+            "waiting on downstream",
+            "utilization",
+        ]
+        .map(String::from),
+    );
+    let mut out = Vec::new();
+    for fi in order {
+        let mut rows = Vec::new();
+        for v in &exp.variants {
+            let Some(b) = time_breakdown(sc, exp, v, fi) else {
+                continue;
+            };
+            let variant = |mut r: Vec<String>| {
+                if compare {
+                    r.insert(0, v.name.clone());
+                }
+                r
+            };
+            for hop in &b.hops {
+                match *hop {
+                    Hop::Service(svc, reach) => {
+                        let Some(s) = v.summary.services.get(svc.0 as usize) else {
+                            continue;
+                        };
+                        rows.push(variant(vec![
+                            s.name.clone(),
+                            reach.label().to_string(),
+                            ms(s.mean_sojourn),
+                            ms(s.mean_queue_wait),
+                            ms(s.mean_work),
+                            ms(s.mean_downstream),
+                            pct(s.utilization),
+                        ]));
+                    }
+                    Hop::Queue(q) => {
+                        let Some(q) = v.summary.queues.get(q.0 as usize) else {
+                            continue;
+                        };
+                        rows.push(variant(vec![
+                            format!("queue {}", q.name),
+                            "async work".into(),
+                            "-".into(),
+                            format!("{} (consumer lag)", ms(q.mean_wait_ms)),
+                            "-".into(),
+                            "-".into(),
+                            "-".into(),
+                        ]));
+                    }
+                }
+            }
+            let entry_name = b
+                .hops
+                .iter()
+                .find_map(|h| match h {
+                    Hop::Service(s, _) => v.summary.services.get(s.0 as usize),
+                    Hop::Queue(_) => None,
+                })
+                .map_or(String::new(), |s| s.name.clone());
+            let network = match b.network_ms {
+                Some(n) if b.entry_shared_with.is_empty() => format_duration(n * 1e6),
+                Some(_) => format!(
+                    "n/a: {entry_name} also serves {}",
+                    b.entry_shared_with.join(", ")
+                ),
+                None => "-".into(),
+            };
+            rows.push(variant(vec![
+                "network and client hops".to_string(),
+                format!("mean response − {entry_name} mean sojourn"),
+                network,
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+            ]));
+        }
+        let flow = &first.summary.flows[fi].flow;
+        out.push(Section {
+            title: format!(
+                "where the time goes: flow {flow} (per service, mean per execution over all of its operations, ±95% CI)"
+            ),
+            header: header.clone(),
+            rows,
+        });
+    }
+    out
+}
+
+fn used_queues<'a>(
+    v: &'a VariantRun,
+    all: bool,
+) -> impl Iterator<Item = (usize, &'a QueueSummary)> + 'a {
+    v.summary
+        .queues
+        .iter()
+        .enumerate()
+        .filter(move |(_, q)| all || q.published.mean > 0.0 || q.peak_depth.mean > 0.0)
+}
+
+/// Message queues: delivery counts, backlog and consumer lag (queues a variant uses).
+pub fn queue_sections(exp: &Experiment) -> Vec<Section> {
+    let compare = exp.is_comparison();
+    if exp.variants.iter().all(|v| v.summary.queues.is_empty()) {
+        return Vec::new();
+    }
+    let mut header: Vec<String> = Vec::new();
+    if compare {
+        header.push("variant".into());
+    }
+    header.extend(
+        [
+            "queue",
+            "published",
+            "acked",
+            "redelivered",
+            "duplicates",
+            "dead-lettered",
+            "lost",
+            "mean backlog",
+            "peak backlog",
+            "consumer lag (mean)",
+        ]
+        .map(String::from),
+    );
+    let mut rows = Vec::new();
+    for v in &exp.variants {
+        for (_, q) in used_queues(v, !compare) {
+            let mut r = Vec::new();
+            if compare {
+                r.push(v.name.clone());
+            }
+            r.extend([
+                q.name.clone(),
+                num(q.published, 0),
+                num(q.acked, 0),
+                num(q.redeliveries, 0),
+                num(q.duplicates, 0),
+                num(q.dead_lettered, 0),
+                num(q.lost, 0),
+                num(q.mean_depth, 1),
+                num(q.peak_depth, 0),
+                ms(q.mean_wait_ms),
+            ]);
+            rows.push(r);
+        }
+    }
+    let mut out = vec![Section {
+        title: "message queues (per replication, mean ±95% CI; topic subscriptions as topic/subscriber)"
+            .into(),
+        header,
+        rows,
+    }];
+    // Per fault window: backlog peak and drain time.
+    let mut header: Vec<String> = Vec::new();
+    if compare {
+        header.push("variant".into());
+    }
+    header.extend(["fault", "queue", "peak backlog", "drained after the fault"].map(String::from));
+    let mut rows = Vec::new();
+    for v in &exp.variants {
+        let used: Vec<&str> = used_queues(v, !compare)
+            .map(|(_, q)| q.name.as_str())
+            .collect();
+        for f in &v.summary.faults {
+            let Some(w) = &f.window else { continue };
+            let backed_up = |wq: &&crate::experiment::WindowQueue| {
+                used.contains(&wq.queue.as_str()) && wq.peak_depth.mean >= 1.0
+            };
+            for wq in w.queues.iter().filter(backed_up) {
+                let mut r = Vec::new();
+                if compare {
+                    r.push(v.name.clone());
+                }
+                let drained = match &wq.drain_s {
+                    Some(e) if wq.drained_in > 0 => format!(
+                        "{} s ({}/{} replications)",
+                        num(*e, 1),
+                        wq.drained_in,
+                        v.summary.replications
+                    ),
+                    _ => "not drained by the end of the run".into(),
+                };
+                r.extend([
+                    f.name.clone(),
+                    wq.queue.clone(),
+                    num(wq.peak_depth, 0),
+                    drained,
+                ]);
+                rows.push(r);
+            }
+        }
+    }
+    if !rows.is_empty() {
+        out.push(Section {
+            title: "queue backlog around each fault window, queues that backed up (peak: highest interval mean from the fault's start to the end of the run; drained: back to the pre-fault level)".into(),
+            header,
+            rows,
+        });
+    }
+    out
+}
+
+/// Sagas: outcome rates, settle latency, inconsistency window, compensation cost.
+pub fn saga_section(exp: &Experiment) -> Option<Section> {
+    if exp.variants.iter().all(|v| v.summary.sagas.is_empty()) {
+        return None;
+    }
+    let compare = exp.is_comparison();
+    let mut header: Vec<String> = Vec::new();
+    if compare {
+        header.push("variant".into());
+    }
+    header.extend(
+        [
+            "saga",
+            "style",
+            "started",
+            "committed",
+            "compensated",
+            "inconsistent",
+            "aborted",
+            "in progress at end",
+            "settle p50",
+            "settle p99",
+            "inconsistency window (mean)",
+            "compensation latency (mean)",
+            "messages per saga",
+        ]
+        .map(String::from),
+    );
+    let mut rows = Vec::new();
+    for v in &exp.variants {
+        for s in v
+            .summary
+            .sagas
+            .iter()
+            .filter(|s| !compare || s.started.mean > 0.0)
+        {
+            let mut r = Vec::new();
+            if compare {
+                r.push(v.name.clone());
+            }
+            r.extend([
+                s.name.clone(),
+                s.style.clone(),
+                num(s.started, 0),
+                pct(s.committed_rate),
+                pct(s.compensated_rate),
+                pct(s.inconsistent_rate),
+                pct(s.aborted_rate),
+                num(s.in_progress, 0),
+                ms(s.latency.p50),
+                ms(s.latency.p99),
+                ms(s.inconsistency_window_ms),
+                ms(s.compensation_latency_ms),
+                num(s.messages_per_saga, 1),
+            ]);
+            rows.push(r);
+        }
+    }
+    Some(Section {
+        title: "sagas (rates of settled sagas; per replication, mean ±95% CI)".into(),
+        header,
+        rows,
+    })
 }

@@ -2,7 +2,10 @@
 //! beside it. Same input and seed, same bytes: nothing depends on the clock, the
 //! machine or the thread count.
 
-use super::compare::{comparison_sections, slo_section, sweep_sections, Section};
+use super::compare::{
+    comparison_sections, queue_sections, saga_section, slo_section, sweep_sections, time_sections,
+    Section,
+};
 use super::figures::{experiment_figures, sweep_figures, Figure};
 use crate::experiment::compare::Experiment;
 use crate::experiment::slo::SloVerdict;
@@ -89,7 +92,10 @@ pub fn build(input: &ReportInput) -> Result<Report, Error> {
             meta.push("Figures are means over replications with 95% confidence intervals.".into());
         }
         sections.extend(comparison_sections(exp));
-        figures.extend(experiment_figures(exp));
+        sections.extend(queue_sections(exp));
+        sections.extend(saga_section(exp));
+        sections.extend(time_sections(sc, exp));
+        figures.extend(experiment_figures(exp, sc));
     }
     if let Some(s) = input.sweep {
         title = format!(

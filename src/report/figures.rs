@@ -2,9 +2,11 @@
 //! chart library in [`super::charts`]. Each figure has a stable file stem (`id`).
 
 use super::charts::{cdf, BarChart, BarSeries, Chart, Heatmap, LineChart, Series, Window};
+use super::compare::{time_breakdown, Hop, Reach};
 use crate::experiment::compare::Experiment;
 use crate::experiment::sweep::Sweep;
-use crate::experiment::{Estimate, Summary};
+use crate::experiment::{Estimate, FlowSummary, Summary};
+use crate::model::Scenario;
 
 /// One chart of a report.
 #[derive(Clone, Debug)]
@@ -55,8 +57,54 @@ fn time_series(s: &Summary, values: &[f64], scale: f64, zero_is_gap: bool) -> Ve
         .collect()
 }
 
-/// Every chart of an experiment (one variant or a comparison).
-pub fn experiment_figures(exp: &Experiment) -> Vec<Figure> {
+/// A latency in ms as a short label with 3 significant digits: "24.9 ms", "96.3 s".
+pub fn short_ms(ms: f64) -> String {
+    let (v, unit) = if ms.abs() >= 1000.0 {
+        (ms / 1000.0, "s")
+    } else if ms.abs() >= 1.0 || ms == 0.0 {
+        (ms, "ms")
+    } else {
+        (ms * 1000.0, "µs")
+    };
+    let a = v.abs();
+    let s = if a >= 100.0 {
+        format!("{v:.0}")
+    } else if a >= 10.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    };
+    format!("{s} {unit}")
+}
+
+/// A percentage with as many decimals as it needs to not look like 0 or 100.
+fn short_pct(x: f64) -> String {
+    let p = x * 100.0;
+    if p <= 0.0 || p >= 100.0 || (1.0..=99.0).contains(&p) {
+        format!("{:.0}%", p.round())
+    } else if p < 1.0 {
+        format!("{p:.2}%")
+    } else {
+        format!("{p:.1}%")
+    }
+}
+
+/// The completion figures of a flow, or its response figures when it triggers no
+/// asynchronous work (completion = response then).
+fn completion_p99(f: &FlowSummary) -> Estimate {
+    f.completion
+        .as_ref()
+        .map_or(f.latency.p99, |c| c.latency.p99)
+}
+
+fn completed_fully(f: &FlowSummary) -> Estimate {
+    f.completion
+        .as_ref()
+        .map_or(f.success_rate, |c| c.success_rate)
+}
+
+/// Every chart of an experiment (one variant or a comparison) of `scenario`.
+pub fn experiment_figures(exp: &Experiment, scenario: &Scenario) -> Vec<Figure> {
     let Some(first) = exp.variants.first() else {
         return Vec::new();
     };
@@ -75,34 +123,132 @@ pub fn experiment_figures(exp: &Experiment) -> Vec<Figure> {
     };
     let mut out = Vec::new();
 
-    // Latency CDF.
-    let series = exp
-        .variants
-        .iter()
-        .map(|v| {
-            let pts = v
-                .cdf
-                .get(focus)
-                .cloned()
-                .unwrap_or_default()
-                .into_iter()
-                .map(|(ms, q)| (ms.max(0.001), q))
-                .collect();
-            (v.name.clone(), pts)
-        })
-        .collect();
-    out.push(fig(
-        "latency-cdf",
-        cdf(
-            format!("Response latency CDF — {flow}{by}"),
-            "response latency (ms, log scale)",
-            series,
+    let has_completion = exp.variants.iter().any(|v| {
+        v.summary
+            .flows
+            .get(focus)
+            .is_some_and(|f| f.completion.is_some())
+    });
+
+    // The headline: what the client waits for against when the business outcome is done.
+    if has_completion {
+        let secs = |e: Estimate| (e.mean / 1e3, Some(e.ci95 / 1e3));
+        let flows: Vec<Option<&FlowSummary>> = exp
+            .variants
+            .iter()
+            .map(|v| v.summary.flows.get(focus))
+            .collect();
+        let series = |name: &str, pick: &dyn Fn(&FlowSummary) -> Estimate| {
+            BarSeries::new(
+                name,
+                flows
+                    .iter()
+                    .map(|f| f.map_or((f64::NAN, None), |f| secs(pick(f))))
+                    .collect(),
+            )
+            .with_labels(
+                flows
+                    .iter()
+                    .map(|f| f.map_or(String::new(), |f| short_ms(pick(f).mean)))
+                    .collect(),
+            )
+        };
+        let categories = exp
+            .variants
+            .iter()
+            .zip(&flows)
+            .map(|(v, f)| match f {
+                Some(f) => {
+                    let degraded = if f.degraded_rate.mean > 0.0 {
+                        format!("\n{} degraded", short_pct(f.degraded_rate.mean))
+                    } else {
+                        String::new()
+                    };
+                    format!(
+                        "{}\n{} failed{degraded}\n{} completed",
+                        v.name,
+                        short_pct(1.0 - f.success_rate.mean),
+                        short_pct(completed_fully(f).mean)
+                    )
+                }
+                None => v.name.clone(),
+            })
+            .collect();
+        out.push(fig(
+            "response-vs-completion",
+            BarChart {
+                title: format!("{flow}: p99 response vs p99 completion{by}"),
+                x_label: "failed: error responses · completed: all triggered work succeeded · whiskers: 95% CI".into(),
+                y_label: "p99 latency (s, log scale)".into(),
+                categories,
+                groups: vec![
+                    series("p99 response (client waits)", &|f| f.latency.p99),
+                    series("p99 completion (outcome done)", &completion_p99),
+                ],
+                y_range: None,
+                log_y: true,
+            },
+        ));
+    }
+
+    // Latency CDFs: response, and completion next to it on the same x range.
+    let cdf_series = |pick: &dyn Fn(&crate::experiment::compare::VariantRun) -> Vec<(f64, f64)>| {
+        exp.variants
+            .iter()
+            .map(|v| {
+                let pts = pick(v)
+                    .into_iter()
+                    .map(|(ms, q)| (ms.max(0.001), q))
+                    .collect::<Vec<_>>();
+                (v.name.clone(), pts)
+            })
+            .collect::<Vec<_>>()
+    };
+    let response = cdf_series(&|v| v.cdf.get(focus).cloned().unwrap_or_default());
+    let completion = cdf_series(&|v| {
+        let has = v
+            .summary
+            .flows
+            .get(focus)
+            .is_some_and(|f| f.completion.is_some());
+        let c = if has { &v.completion_cdf } else { &v.cdf };
+        c.get(focus).cloned().unwrap_or_default()
+    });
+    let mut response_chart = cdf(
+        format!("Response latency CDF — {flow}{by}"),
+        "response latency (ms, log scale)",
+        response.clone(),
+        true,
+    );
+    if has_completion {
+        let all = response
+            .iter()
+            .chain(&completion)
+            .flat_map(|(_, p)| p.iter().map(|p| p.0))
+            .filter(|x| x.is_finite() && *x > 0.0);
+        let (lo, hi) = all.fold((f64::INFINITY, 0.0f64), |(a, b), x| (a.min(x), b.max(x)));
+        let range = (lo.is_finite() && hi > lo).then(|| {
+            (
+                10f64.powf(lo.log10().floor()),
+                10f64.powf(hi.log10().ceil()),
+            )
+        });
+        response_chart.x_range = range;
+        out.push(fig("latency-cdf", response_chart));
+        let mut c = cdf(
+            format!("Completion latency CDF — {flow}{by}"),
+            "completion latency: send → all triggered work done (ms, log scale; same axis as the response CDF)",
+            completion,
             true,
-        ),
-    ));
+        );
+        c.x_range = range;
+        out.push(fig("completion-cdf", c));
+    } else {
+        out.push(fig("latency-cdf", response_chart));
+    }
 
     // p50 / p99 bars.
-    let lat = |pick: &dyn Fn(&crate::experiment::FlowSummary) -> Estimate| {
+    let lat = |pick: &dyn Fn(&FlowSummary) -> Estimate| {
         exp.variants
             .iter()
             .map(|v| {
@@ -113,6 +259,18 @@ pub fn experiment_figures(exp: &Experiment) -> Vec<Figure> {
             })
             .collect::<Vec<_>>()
     };
+    let spread = {
+        let vals: Vec<f64> = exp
+            .variants
+            .iter()
+            .filter_map(|v| v.summary.flows.get(focus))
+            .flat_map(|f| [f.latency.p50.mean, f.latency.p999.mean])
+            .filter(|x| *x > 0.0)
+            .collect();
+        let lo = vals.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = vals.iter().copied().fold(0.0, f64::max);
+        lo.is_finite() && hi / lo > 100.0
+    };
     out.push(fig(
         "latency",
         BarChart {
@@ -122,7 +280,11 @@ pub fn experiment_figures(exp: &Experiment) -> Vec<Figure> {
             } else {
                 String::new()
             },
-            y_label: "response latency (s)".into(),
+            y_label: if spread {
+                "response latency (s, log scale)".into()
+            } else {
+                "response latency (s)".into()
+            },
             categories: names.clone(),
             groups: vec![
                 BarSeries::new("p50", lat(&|f| f.latency.p50)),
@@ -130,6 +292,7 @@ pub fn experiment_figures(exp: &Experiment) -> Vec<Figure> {
                 BarSeries::new("p99.9", lat(&|f| f.latency.p999)),
             ],
             y_range: None,
+            log_y: spread,
         },
     ));
 
@@ -192,6 +355,7 @@ pub fn experiment_figures(exp: &Experiment) -> Vec<Figure> {
                 .map(|(n, v)| BarSeries::new(n.clone(), v))
                 .collect(),
             y_range: None,
+            log_y: false,
         },
     ));
 
@@ -265,6 +429,129 @@ pub fn experiment_figures(exp: &Experiment) -> Vec<Figure> {
         true,
         per_variant(&|t| &t.p99_ms, 1.0, true),
     ));
+
+    // Queue backlog over time: every (variant, queue) with a backlog.
+    let mut backlog = Vec::new();
+    for v in &exp.variants {
+        for q in &v.summary.timeline.queues {
+            if !q.depth.iter().any(|d| *d > 0.0) {
+                continue;
+            }
+            let name = if exp.is_comparison() {
+                format!("{} · {}", v.name, q.queue)
+            } else {
+                q.queue.clone()
+            };
+            backlog.push(Series::new(
+                name,
+                time_series(&v.summary, &q.depth, 1.0, false),
+            ));
+        }
+    }
+    let any_queue = exp.variants.iter().any(|v| !v.summary.queues.is_empty());
+    if any_queue {
+        out.push(line(
+            "queue-backlog",
+            format!("Queue backlog over time{by}"),
+            "messages waiting for a consumer",
+            false,
+            backlog,
+        ));
+    }
+
+    // Where the time goes: per service on the compared flow's path, per variant.
+    for (vi, v) in exp.variants.iter().enumerate() {
+        let Some(b) = time_breakdown(scenario, exp, v, focus) else {
+            continue;
+        };
+        // (name, waiting, work, downstream) per hop; a queue's wait is its consumer lag.
+        let hops: Vec<(String, [Estimate; 3])> = b
+            .hops
+            .iter()
+            .filter_map(|h| match *h {
+                Hop::Service(s, r) => v.summary.services.get(s.0 as usize).map(|x| {
+                    let name = match r {
+                        Reach::Response => x.name.clone(),
+                        Reach::Async => format!("{}\n(async)", x.name),
+                    };
+                    (name, [x.mean_queue_wait, x.mean_work, x.mean_downstream])
+                }),
+                Hop::Queue(q) => v.summary.queues.get(q.0 as usize).map(|x| {
+                    // "broker.queue" or "broker.topic/subscriber": the queue or topic name.
+                    let short = x.name.split_once('.').map_or(x.name.as_str(), |p| p.1);
+                    let short = short.split_once('/').map_or(short, |p| p.0);
+                    let na = Estimate {
+                        mean: f64::NAN,
+                        ci95: 0.0,
+                    };
+                    (format!("{short}\n(queue)"), [x.mean_wait_ms, na, na])
+                }),
+            })
+            // A queue nobody waited in says nothing.
+            .filter(|(_, e)| e.iter().any(|e| e.mean > 0.0))
+            .collect();
+        let vals: Vec<f64> = hops
+            .iter()
+            .flat_map(|(_, e)| e.iter().map(|e| e.mean))
+            .filter(|x| *x > 0.0)
+            .collect();
+        let lo = vals.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = vals.iter().copied().fold(0.0, f64::max);
+        let log_y = lo.is_finite() && hi / lo > 100.0;
+        let bars = |k: usize| {
+            hops.iter()
+                .map(|(_, e)| (e[k].mean, Some(e[k].ci95)))
+                .collect::<Vec<_>>()
+        };
+        let cats: Vec<String> = hops.iter().map(|h| h.0.clone()).collect();
+        let has_queue = hops.iter().any(|h| h.1[1].mean.is_nan());
+        let id = if exp.variants.len() == 1 {
+            "time-breakdown".to_string()
+        } else {
+            format!("time-breakdown-{}", vi + 1)
+        };
+        let network = if b.entry_shared_with.is_empty() {
+            b.network_ms.map_or(String::new(), |n| {
+                format!(" · network and client hops: {}", short_ms(n))
+            })
+        } else {
+            String::new()
+        };
+        let title = if exp.is_comparison() {
+            format!("Where the time goes — {flow}, variant {}", v.name)
+        } else {
+            format!("Where the time goes — {flow}")
+        };
+        out.push(fig(
+            id,
+            BarChart {
+                title,
+                x_label: format!(
+                    "mean per execution over all of each service's operations; 95% CI{network}"
+                ),
+                y_label: if log_y {
+                    "mean time per execution (ms, log scale)".into()
+                } else {
+                    "mean time per execution (ms)".into()
+                },
+                categories: cats,
+                groups: vec![
+                    BarSeries::new(
+                        if has_queue {
+                            "waiting for a worker (queue: for a consumer)"
+                        } else {
+                            "waiting for a worker"
+                        },
+                        bars(0),
+                    ),
+                    BarSeries::new("work", bars(1)),
+                    BarSeries::new("waiting on downstream", bars(2)),
+                ],
+                y_range: None,
+                log_y,
+            },
+        ));
+    }
 
     // Utilization heatmaps, one per variant.
     for (vi, v) in exp.variants.iter().enumerate() {
@@ -351,9 +638,9 @@ pub fn sweep_figures(s: &Sweep) -> Vec<Figure> {
             for (what, pick) in [
                 (
                     "p99",
-                    &(|f: &crate::experiment::FlowSummary| f.latency.p99) as &dyn Fn(_) -> Estimate,
+                    &(|f: &FlowSummary| f.latency.p99) as &dyn Fn(_) -> Estimate,
                 ),
-                ("p50", &|f: &crate::experiment::FlowSummary| f.latency.p50),
+                ("p50", &|f: &FlowSummary| f.latency.p50),
             ] {
                 lat.push(
                     Series::new(

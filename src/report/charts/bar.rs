@@ -1,6 +1,6 @@
 //! Grouped bar charts with optional confidence-interval error bars.
 
-use super::axis::make_axis;
+use super::axis::{extent, make_axis};
 use super::canvas::{fit_text, text_width, wrap_text, Align, Canvas, Rect, TextOpts};
 use super::frame::{self, LegendItem, Swatch, Theme, MUTED, PALETTE, TEXT};
 use super::line::valid_range;
@@ -8,7 +8,7 @@ use super::{BarChart, ChartError};
 use plotters::prelude::*;
 
 /// Category labels wrap onto at most this many lines.
-const MAX_LABEL_LINES: usize = 3;
+const MAX_LABEL_LINES: usize = 4;
 
 pub(crate) fn draw<DB: DrawingBackend>(ch: &BarChart, c: &Canvas<DB>) -> Result<(), ChartError> {
     let t = Theme::new(c.k);
@@ -45,10 +45,11 @@ pub(crate) fn draw<DB: DrawingBackend>(ch: &BarChart, c: &Canvas<DB>) -> Result<
     let y0 = top + t.tick * 0.6;
     let y1 = frame::plot_bottom(c.h, &t, &ch.x_label, lines);
 
-    // Value range: always includes 0; error bars included.
+    // Value range: always includes 0 (linear); error bars included.
     let mut lo = 0.0f64;
     let mut hi = 0.0f64;
     let mut has_data = false;
+    let mut positive: Vec<f64> = Vec::new();
     for g in 0..ngroups {
         for k in 0..ncat {
             let (v, ci) = value(g, k);
@@ -59,15 +60,27 @@ pub(crate) fn draw<DB: DrawingBackend>(ch: &BarChart, c: &Canvas<DB>) -> Result<
             let e = ci.filter(|e| e.is_finite()).map(f64::abs).unwrap_or(0.0);
             lo = lo.min(v - e);
             hi = hi.max(v + e);
+            positive.extend([v, v - e, v + e].into_iter().filter(|x| *x > 0.0));
         }
     }
     if hi == lo {
         hi = lo + 1.0;
     }
-    let explicit = valid_range(ch.y_range, false);
+    let explicit = valid_range(ch.y_range, ch.log_y);
+    let mut floor = 1.0;
+    if ch.log_y {
+        has_data = !positive.is_empty();
+        let (a, b, f) = extent(positive.into_iter(), true).unwrap_or((1.0, 10.0, 1.0));
+        (lo, hi, floor) = (a, b, f);
+        if explicit.is_none() {
+            // Headroom for value labels above the bars: a fraction of the decades shown.
+            let decades = (hi.log10() - lo.log10()).max(1.0);
+            hi *= 10f64.powf(decades * 0.07);
+        }
+    }
     if let Some((a, b)) = explicit {
         (lo, hi) = (a, b);
-    } else {
+    } else if !ch.log_y {
         // Headroom for value labels above the bars.
         let span = hi - lo;
         if hi > 0.0 {
@@ -78,7 +91,7 @@ pub(crate) fn draw<DB: DrawingBackend>(ch: &BarChart, c: &Canvas<DB>) -> Result<
         }
     }
     let ytarget = ((y1 - y0) / (64.0 * t.k)).clamp(2.0, 10.0) as usize;
-    let (ys, yticks) = make_axis(lo, hi, false, 1.0, ytarget, explicit.is_none());
+    let (ys, yticks) = make_axis(lo, hi, ch.log_y, floor, ytarget, explicit.is_none());
     let x0 = frame::plot_left(&t, &ch.y_label, frame::ticks_width(&yticks, t.tick));
     let x1 = c.w - t.pad - 8.0 * t.k;
     let plot = Rect { x0, y0, x1, y1 };
@@ -91,7 +104,11 @@ pub(crate) fn draw<DB: DrawingBackend>(ch: &BarChart, c: &Canvas<DB>) -> Result<
         let gw = slot * 0.78;
         let bw = if ngroups > 0 { gw / ngroups as f64 } else { gw };
         let inner = (bw * 0.08).min(4.0 * t.k);
-        let show_values = ncat * ngroups.max(1) <= 24;
+        let drawn = (0..ngroups)
+            .flat_map(|g| (0..ncat).map(move |k| (g, k)))
+            .filter(|&(g, k)| value(g, k).0.is_finite())
+            .count();
+        let show_values = drawn <= 24;
         let vsize = t.note * 0.95;
         for (k, lab) in labels.iter().enumerate() {
             let cx = x0 + slot * (k as f64 + 0.5);
@@ -111,7 +128,24 @@ pub(crate) fn draw<DB: DrawingBackend>(ch: &BarChart, c: &Canvas<DB>) -> Result<
                 let color = PALETTE[g % PALETTE.len()];
                 let bx0 = cx - gw / 2.0 + bw * g as f64 + inner / 2.0;
                 let bx1 = bx0 + bw - inner;
-                let (ya, yb) = (ymap(0.0f64.max(ys.lo).min(ys.hi)), ymap(v));
+                if ch.log_y && v <= 0.0 {
+                    // No bar on a log axis; say it is zero (not missing).
+                    if show_values && v == 0.0 {
+                        let bx = cx - gw / 2.0 + bw * (g as f64 + 0.5);
+                        c.text(
+                            "0",
+                            (bx, y1 - vsize * 0.55),
+                            TextOpts::new(vsize, MUTED).align(Align::Center),
+                        )?;
+                    }
+                    continue;
+                }
+                let base = if ch.log_y {
+                    ys.lo
+                } else {
+                    0.0f64.max(ys.lo).min(ys.hi)
+                };
+                let (ya, yb) = (ymap(base), ymap(v));
                 c.fill_rect(
                     Rect {
                         x0: bx0,
@@ -123,7 +157,12 @@ pub(crate) fn draw<DB: DrawingBackend>(ch: &BarChart, c: &Canvas<DB>) -> Result<
                 )?;
                 let mut top_y = yb;
                 if let Some(e) = ci.filter(|e| e.is_finite() && *e > 0.0) {
-                    let (ea, eb) = (ymap(v - e), ymap(v + e));
+                    let low = if ch.log_y && v - e <= 0.0 {
+                        y1
+                    } else {
+                        ymap(v - e)
+                    };
+                    let (ea, eb) = (low, ymap(v + e));
                     let mx = (bx0 + bx1) / 2.0;
                     let cap = ((bx1 - bx0) * 0.22).min(10.0 * t.k);
                     let ec = TEXT.mix(0.85);
@@ -134,8 +173,24 @@ pub(crate) fn draw<DB: DrawingBackend>(ch: &BarChart, c: &Canvas<DB>) -> Result<
                     top_y = if v >= 0.0 { eb.min(yb) } else { ea.max(yb) };
                 }
                 if show_values {
-                    let s = format_value(v);
-                    if text_width(&s, vsize, false) <= (bx1 - bx0) + inner + 2.0 {
+                    let s = match ch.groups[g].labels.get(k) {
+                        Some(l) if !l.is_empty() => l.clone(),
+                        _ => format_value(v),
+                    };
+                    // A label may spill over a neighbouring slot that has no bar.
+                    // (Past the group's edge: half the gap between groups.)
+                    let free = |n: Option<usize>| match n {
+                        Some(n) if n < ngroups => {
+                            if value(n, k).0.is_finite() {
+                                0.0
+                            } else {
+                                bw
+                            }
+                        }
+                        _ => (slot - gw) / 2.0,
+                    };
+                    let room = free(g.checked_sub(1)).min(free(Some(g + 1))) * 2.0;
+                    if text_width(&s, vsize, false) <= (bx1 - bx0) + inner + 2.0 + room {
                         let y = if v >= 0.0 {
                             top_y - vsize * 0.55
                         } else {
@@ -154,7 +209,7 @@ pub(crate) fn draw<DB: DrawingBackend>(ch: &BarChart, c: &Canvas<DB>) -> Result<
         }
     }
     // The zero line, darker than the grid.
-    if ys.lo < 0.0 && ys.hi > 0.0 {
+    if !ch.log_y && ys.lo < 0.0 && ys.hi > 0.0 {
         let yz = ymap(0.0);
         c.line(&[(x0, yz), (x1, yz)], frame::AXIS.to_rgba(), 1.0)?;
     }

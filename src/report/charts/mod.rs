@@ -168,7 +168,7 @@ pub struct BarChart {
     pub x_label: String,
     /// Y axis label, with units.
     pub y_label: String,
-    /// Category names along x (long names wrap onto up to 3 lines; `\n` breaks a line).
+    /// Category names along x (long names wrap onto up to 4 lines; `\n` breaks a line).
     pub categories: Vec<String>,
     /// The series (bar colours).
     pub groups: Vec<BarSeries>,
@@ -176,7 +176,8 @@ pub struct BarChart {
     /// (log axis: the positive data, widened to decades).
     pub y_range: Option<(f64, f64)>,
     /// Log10 y axis: bars rise from the bottom of the axis; values at or below zero
-    /// draw no bar, and an error bar reaching zero or below runs to the bottom.
+    /// draw no bar (a zero is labelled "0"), and an error bar reaching zero or below
+    /// runs to the bottom.
     pub log_y: bool,
 }
 

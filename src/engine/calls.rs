@@ -3,7 +3,7 @@
 
 use super::breaker::Admission;
 use super::slab::Handle;
-use super::{CallState, Caller, Engine, Event, NO_DEADLINE, NO_SITE};
+use super::{CallState, Caller, Engine, Event, NO_DEADLINE, NO_SITE, NO_SPAN};
 use crate::kernel::{EventQueue, SimTime};
 use crate::metrics::{BreakerState, BreakerTransition, Component, FailureReason, Outcome};
 use crate::model::{Balancer, LinkId, OpId, RetryPolicy, ServiceId};
@@ -93,6 +93,7 @@ impl Engine<'_> {
         let service = self.sc.operations[target.0 as usize].service;
         let replica = self.pick_replica(service);
         let now = self.now;
+        let span = self.trace_call(caller, root, target, attempt);
         let state = CallState {
             caller,
             target_service: service,
@@ -105,6 +106,7 @@ impl Engine<'_> {
             deadline,
             callee: None,
             reply_lost: false,
+            span,
         };
         let call = self.calls.insert_with(|| state, |slot| *slot = state);
         // The deadline shortens the timeout when it is nearer.
@@ -211,8 +213,46 @@ impl Engine<'_> {
             .find_map(|&h| self.execs.get(h).and_then(|e| e.children.first().copied()))
     }
 
+    /// Open a trace span for an attempt about to be sent, if its request is traced.
+    fn trace_call(&mut self, caller: Caller, root: Handle, target: OpId, attempt: u32) -> u32 {
+        let Some(tracer) = self.tracer.as_deref_mut() else {
+            return NO_SPAN;
+        };
+        let Some(r) = self.roots.get(root).filter(|r| r.traced) else {
+            return NO_SPAN;
+        };
+        let parent = match caller {
+            Caller::Client { .. } => NO_SPAN,
+            // Calls made by untraced (asynchronous) work are not on the response's path.
+            Caller::Execution(e) => match self.execs.get(e).map(|e| e.span) {
+                Some(span) if span != NO_SPAN => span,
+                _ => return NO_SPAN,
+            },
+        };
+        tracer.open_call(
+            target,
+            attempt,
+            parent,
+            super::trace::Request {
+                ordinal: r.ordinal,
+                workload: r.workload,
+            },
+            self.now,
+        )
+    }
+
+    /// Close an attempt's trace span (`None`: abandoned).
+    fn trace_call_end(&mut self, call: Handle, outcome: Option<Outcome>) {
+        if let (Some(tracer), Some(c)) = (self.tracer.as_deref_mut(), self.calls.get(call)) {
+            if c.span != NO_SPAN {
+                tracer.close(c.span, self.now, outcome);
+            }
+        }
+    }
+
     /// Forget an attempt (answered, timed out or abandoned).
     pub(super) fn release_call(&mut self, call: Handle) {
+        self.trace_call_end(call, None);
         if let Some(c) = self.calls.get(call) {
             if c.site != NO_SITE {
                 self.sites[c.site as usize].in_flight -= 1;
@@ -224,6 +264,7 @@ impl Engine<'_> {
     /// An attempt ended with `outcome`: hand it to whoever made it.
     fn attempt_done(&mut self, call: Handle, outcome: Outcome, queue: &mut EventQueue<Event>) {
         let c = *self.calls.get(call).expect("live call");
+        self.trace_call_end(call, Some(outcome));
         self.release_call(call);
         let exec = match c.caller {
             Caller::Client { workload, user } => {
@@ -268,10 +309,7 @@ impl Engine<'_> {
         children.retain(|&h| {
             let same = self.calls.get(h).is_some_and(|c| c.site == site);
             if same {
-                if let Some(c) = self.calls.get(h) {
-                    self.sites[c.site as usize].in_flight -= 1;
-                }
-                self.calls.remove(h);
+                self.release_call(h);
             }
             !same
         });

@@ -106,9 +106,12 @@ impl Engine<'_> {
             }
         }
         let caller = Caller::Client { workload, user };
+        let ordinal = self.metrics.conservation.requests_sent - 1;
         let state = RootState {
             workload,
             sent: self.now,
+            ordinal,
+            traced: self.tracer.as_ref().is_some_and(|t| t.traces(ordinal)),
             outstanding: 1,
             touched_fault: false,
             during_fault: self.active_faults > 0,
@@ -146,6 +149,7 @@ impl Engine<'_> {
             .get_mut(root)
             .expect("a request is live until its response");
         let (sent, touched_fault, sent_during_fault) = (r.sent, r.touched_fault, r.during_fault);
+        let ordinal = r.ordinal;
         let failed = matches!(outcome, Outcome::Failed(..));
         r.response_failed = failed;
         self.metrics.conservation.requests_answered += 1;
@@ -159,6 +163,7 @@ impl Engine<'_> {
                 sent_during_fault,
             };
             self.metrics.flows[w].record(facts);
+            self.metrics.flows[w].slowest.offer(now - sent, ordinal);
             let iv = self.metrics.timeline.flow_at(w, now);
             iv.responses += 1;
             if let Outcome::Failed(_, root) = outcome {

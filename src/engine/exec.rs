@@ -2,7 +2,7 @@
 //! groups, completion, and loss in a crash.
 
 use super::slab::Handle;
-use super::{Engine, Event, Execution, Parent, NO_DEADLINE, NO_ROOT};
+use super::{Engine, Event, Execution, Parent, NO_DEADLINE, NO_ROOT, NO_SPAN};
 use crate::kernel::{EventQueue, SimTime};
 use crate::metrics::{Component, FailureReason, Outcome};
 use crate::model::OpId;
@@ -68,6 +68,7 @@ impl Engine<'_> {
             let root = self.saturation_root(replica_ix, service);
             return Err(Outcome::Failed(FailureReason::RejectedQueueFull, root));
         }
+        let span = self.trace_execution(op, parent, root);
         let fresh = Execution {
             op,
             replica: replica_ix,
@@ -85,6 +86,7 @@ impl Engine<'_> {
             degraded: false,
             expired: false,
             counted,
+            span,
         };
         // Keep the recycled slot's children buffer: no allocation in steady state.
         let exec = self.execs.insert_recycling(fresh, |old, new| {
@@ -137,11 +139,49 @@ impl Engine<'_> {
         }
     }
 
+    /// Open a trace span for an execution being admitted, if its request is traced.
+    fn trace_execution(&mut self, op: OpId, parent: Parent, root: Handle) -> u32 {
+        let Some(tracer) = self.tracer.as_deref_mut() else {
+            return NO_SPAN;
+        };
+        let Some(r) = self.roots.get(root).filter(|r| r.traced) else {
+            return NO_SPAN;
+        };
+        let parent = match parent {
+            Parent::Call(call) => self.calls.get(call).map_or(NO_SPAN, |c| c.span),
+            // Asynchronous work is not on the response's path.
+            _ => return NO_SPAN,
+        };
+        tracer.open_execution(
+            op,
+            parent,
+            super::trace::Request {
+                ordinal: r.ordinal,
+                workload: r.workload,
+            },
+            self.now,
+        )
+    }
+
+    /// Close a traced execution's span.
+    fn trace_execution_end(&mut self, span: u32, outcome: Outcome) {
+        if let Some(tracer) = self.tracer.as_deref_mut() {
+            if span != NO_SPAN {
+                tracer.close(span, self.now, Some(outcome));
+            }
+        }
+    }
+
     /// Give an execution a worker and start its local work.
     pub(super) fn begin(&mut self, exec: Handle, queue: &mut EventQueue<Event>) {
         let now = self.now;
         let e = self.execs.get_mut(exec).expect("live execution");
         e.running = true;
+        if e.span != NO_SPAN {
+            if let Some(t) = self.tracer.as_deref_mut() {
+                t.begin(e.span, now);
+            }
+        }
         let (op_id, replica_ix, deadline) = (e.op, e.replica, e.deadline);
         let running = &mut self.replicas[replica_ix as usize].running;
         e.running_index = running.len() as u32;
@@ -171,6 +211,11 @@ impl Engine<'_> {
         let e = self.execs.get_mut(exec).expect("live execution");
         e.started = now;
         e.work = work;
+        if e.span != NO_SPAN {
+            if let Some(t) = self.tracer.as_deref_mut() {
+                t.work(e.span, work);
+            }
+        }
         if work == 0 {
             self.work_done(exec, queue);
         } else {
@@ -251,7 +296,7 @@ impl Engine<'_> {
         let e = self.execs.get_mut(exec).expect("live execution");
         let (op, replica, parent, root, arrived, counted) =
             (e.op, e.replica, e.parent, e.root, e.arrived, e.counted);
-        let (started, work) = (e.started, e.work);
+        let (started, work, span) = (e.started, e.work, e.span);
         let index = e.running_index as usize;
         let outcome = if outcome == Outcome::Ok && e.degraded {
             Outcome::Degraded
@@ -259,6 +304,7 @@ impl Engine<'_> {
             outcome
         };
         let mut children = std::mem::take(&mut e.children);
+        self.trace_execution_end(span, outcome);
         for child in children.drain(..) {
             self.release_call(child);
         }
@@ -325,7 +371,7 @@ impl Engine<'_> {
             .collect();
         for exec in victims {
             let e = self.execs.get_mut(exec).expect("live");
-            let (op, parent, running, root) = (e.op, e.parent, e.running, e.root);
+            let (op, parent, running, root, span) = (e.op, e.parent, e.running, e.root, e.span);
             let children = std::mem::take(&mut e.children);
             for child in children {
                 self.release_call(child);
@@ -343,6 +389,7 @@ impl Engine<'_> {
             self.metrics.conservation.executions_lost += 1;
             let outcome =
                 Outcome::Failed(FailureReason::ConnectionError, Component::Service(service));
+            self.trace_execution_end(span, outcome);
             self.answer(parent, root, outcome, queue);
         }
         let r = &mut self.replicas[replica as usize];

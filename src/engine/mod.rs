@@ -29,6 +29,7 @@ mod messaging;
 mod saga;
 mod slab;
 mod timers;
+mod trace;
 
 use crate::kernel::{self, stable_id, EventQueue, RngStream, SimTime, StreamKey};
 use crate::metrics::{FaultWindow, Outcome, RunMetrics};
@@ -37,6 +38,9 @@ use breaker::Breaker;
 use slab::{Handle, Slab};
 use std::collections::VecDeque;
 use timers::TimeoutLists;
+use trace::{Tracer, NO_SPAN};
+
+pub use trace::{CriticalPath, PathHop};
 
 /// RNG stream purposes (part of each stream's key; never renumber).
 mod purpose {
@@ -93,6 +97,8 @@ struct CallState {
     callee: Option<Handle>,
     /// The reply was lost on the wire.
     reply_lost: bool,
+    /// Trace span (`NO_SPAN` unless its request is traced).
+    span: u32,
 }
 
 /// A client request and everything it causally triggered (calls, messages,
@@ -100,6 +106,10 @@ struct CallState {
 struct RootState {
     workload: u32,
     sent: SimTime,
+    /// Position among the replication's requests (0 = first sent).
+    ordinal: u64,
+    /// Spans of this request are recorded.
+    traced: bool,
     /// Pieces of work still running: the synchronous response, each message, each
     /// pending request-reply.
     outstanding: u32,
@@ -156,6 +166,8 @@ struct Execution {
     expired: bool,
     /// Arrived after the warm-up (counted in service metrics).
     counted: bool,
+    /// Trace span (`NO_SPAN` unless its request is traced).
+    span: u32,
 }
 
 /// A replica's workers, queue and fault state.
@@ -363,6 +375,8 @@ struct Engine<'a> {
     tick_areas: Vec<(u128, u128)>,
     tick_queue_areas: Vec<u128>,
     metrics: RunMetrics,
+    /// Records spans of the traced requests (a tracing re-run only).
+    tracer: Option<Box<Tracer>>,
 }
 
 /// Error raised when a run's books do not balance (a bug, never user error).
@@ -382,11 +396,43 @@ pub fn run_replication(
     scenario: &Scenario,
     replication: u32,
 ) -> Result<RunMetrics, ConservationError> {
+    run_engine(scenario, replication, None).map(|(metrics, _)| metrics)
+}
+
+/// The critical paths of the slowest responses of every flow in replication
+/// `replication`, whose metrics `first_pass` holds (see `trace` for how).
+///
+/// Runs the replication again with tracing on; fails only as `run_replication` does.
+pub fn trace_slowest(
+    scenario: &Scenario,
+    replication: u32,
+    first_pass: &RunMetrics,
+) -> Result<Vec<CriticalPath>, ConservationError> {
+    let requests: Vec<u64> = first_pass
+        .flows
+        .iter()
+        .flat_map(|f| f.slowest.iter().map(|(_, ordinal)| ordinal))
+        .collect();
+    if requests.is_empty() {
+        return Ok(Vec::new());
+    }
+    let tracer = Box::new(Tracer::new(requests));
+    let (_, tracer) = run_engine(scenario, replication, Some(tracer))?;
+    Ok(tracer.map_or_else(Vec::new, |t| t.critical_paths(scenario, replication)))
+}
+
+fn run_engine(
+    scenario: &Scenario,
+    replication: u32,
+    tracer: Option<Box<Tracer>>,
+) -> Result<(RunMetrics, Option<Box<Tracer>>), ConservationError> {
     let mut engine = Engine::new(scenario, replication);
+    engine.tracer = tracer;
     let mut queue = EventQueue::with_capacity(4096);
     engine.start(&mut queue);
     let events = kernel::run_until(&mut engine, &mut queue, scenario.sim.duration);
-    engine.finish(events, replication)
+    let tracer = engine.tracer.take();
+    Ok((engine.finish(events, replication)?, tracer))
 }
 
 impl<'a> Engine<'a> {
@@ -496,6 +542,7 @@ impl<'a> Engine<'a> {
             tick_areas: vec![(0, 0); sc.services.len()],
             tick_queue_areas: vec![0; sc.queues.len()],
             metrics: RunMetrics::new(sc),
+            tracer: None,
         }
     }
 

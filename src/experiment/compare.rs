@@ -11,7 +11,7 @@
 //! treat both alike.
 
 use super::Summary;
-use crate::engine::{run_replication, ConservationError};
+use crate::engine::{run_replication, trace_slowest, ConservationError, CriticalPath};
 use crate::metrics::RunMetrics;
 use crate::model::{Scenario, Variant};
 use rayon::prelude::*;
@@ -111,6 +111,35 @@ pub fn run_replications_with(
         .collect()
 }
 
+/// Like [`run_replications_with`], and also trace replication 0 again for the critical
+/// paths of its slowest requests (that re-run goes in parallel with the others).
+pub fn run_traced_replications(
+    scenario: &Scenario,
+    tick: &(dyn Fn() + Sync),
+) -> Result<(Vec<RunMetrics>, Vec<CriticalPath>), ConservationError> {
+    let results = (0..scenario.sim.replications)
+        .into_par_iter()
+        .map(|r| {
+            let m = run_replication(scenario, r)?;
+            let paths = if r == 0 {
+                trace_slowest(scenario, r, &m)?
+            } else {
+                Vec::new()
+            };
+            tick();
+            Ok((m, paths))
+        })
+        .collect::<Vec<Result<_, ConservationError>>>();
+    let mut runs = Vec::with_capacity(results.len());
+    let mut paths = Vec::new();
+    for result in results {
+        let (m, p) = result?;
+        runs.push(m);
+        paths.extend(p);
+    }
+    Ok((runs, paths))
+}
+
 /// Quantiles at which the CDF is sampled: the body every 1%, then the tail.
 fn cdf_grid() -> Vec<f64> {
     let mut q: Vec<f64> = (0..=99).map(|i| i as f64 / 100.0).collect();
@@ -146,15 +175,29 @@ fn merged_cdf(
         .collect()
 }
 
+/// Whether an experiment traces the critical paths of its slowest requests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tracing {
+    /// Re-run replication 0 to trace the slowest requests of each flow.
+    SlowestRequests,
+    /// No tracing (sweeps: many points, no per-request tables).
+    Off,
+}
+
 /// Run one scenario (one variant) and keep its summary and CDFs.
 pub fn run_variant(
     name: &str,
     scenario: &Scenario,
     focus: Option<usize>,
+    tracing: Tracing,
     tick: &(dyn Fn() + Sync),
 ) -> Result<VariantRun, ConservationError> {
-    let runs = run_replications_with(scenario, tick)?;
-    let summary = Summary::new(scenario, &runs);
+    let (runs, paths) = match tracing {
+        Tracing::SlowestRequests => run_traced_replications(scenario, tick)?,
+        Tracing::Off => (run_replications_with(scenario, tick)?, Vec::new()),
+    };
+    let mut summary = Summary::new(scenario, &runs);
+    summary.critical_paths = paths;
     let cdf = (0..scenario.workloads.len())
         .map(|f| latency_cdf(&runs, f))
         .collect();
@@ -177,15 +220,24 @@ pub fn run_variant(
 }
 
 /// Run every variant of `scenario` (each with its replications in parallel), calling
-/// `tick` after each replication.
+/// `tick` after each replication, and trace the slowest requests of each.
 pub fn run_experiment(
     scenario: &Scenario,
+    tick: &(dyn Fn() + Sync),
+) -> Result<Experiment, ConservationError> {
+    run_experiment_with(scenario, Tracing::SlowestRequests, tick)
+}
+
+/// [`run_experiment`] with a choice of tracing.
+pub fn run_experiment_with(
+    scenario: &Scenario,
+    tracing: Tracing,
     tick: &(dyn Fn() + Sync),
 ) -> Result<Experiment, ConservationError> {
     let focus = scenario.compare.as_ref().map(|c| c.workload);
     let mut out = Vec::new();
     for (name, sc) in variants(scenario) {
-        out.push(run_variant(&name, &sc, focus, tick)?);
+        out.push(run_variant(&name, &sc, focus, tracing, tick)?);
     }
     Ok(Experiment {
         scenario: scenario.name.clone(),

@@ -22,24 +22,20 @@ pub use summary::{
     SagaStepSummary, SagaSummary, ServiceSummary, Summary,
 };
 
-use crate::engine::{run_replication, ConservationError};
+use crate::engine::ConservationError;
 use crate::metrics::RunMetrics;
 use crate::model::Scenario;
-use rayon::prelude::*;
 
 /// Run every replication of `scenario` (in parallel) and return their metrics in
 /// replication order.
 pub fn run_replications(scenario: &Scenario) -> Result<Vec<RunMetrics>, ConservationError> {
-    (0..scenario.sim.replications)
-        .into_par_iter()
-        .map(|r| run_replication(scenario, r))
-        .collect::<Vec<_>>()
-        .into_iter()
-        .collect()
+    compare::run_replications_with(scenario, &|| {})
 }
 
-/// Run `scenario` and summarise it.
+/// Run `scenario` and summarise it, with the critical paths of its slowest requests.
 pub fn run(scenario: &Scenario) -> Result<Summary, ConservationError> {
-    let runs = run_replications(scenario)?;
-    Ok(Summary::new(scenario, &runs))
+    let (runs, paths) = compare::run_traced_replications(scenario, &|| {})?;
+    let mut summary = Summary::new(scenario, &runs);
+    summary.critical_paths = paths;
+    Ok(summary)
 }

@@ -2,6 +2,7 @@
 
 use super::faults::{fault_summaries, site_summaries, timeline, transitions};
 use super::{Estimate, FaultSummary, SiteSummary, TimelineSummary, TransitionSummary};
+use crate::engine::CriticalPath;
 use crate::kernel::NANOS_PER_SEC;
 use crate::metrics::{Component, Conservation, FailureReason, FlowMetrics, RunMetrics};
 use crate::model::Scenario;
@@ -175,6 +176,9 @@ pub struct Summary {
     pub reply_timeouts: Estimate,
     /// Per saga definition.
     pub sagas: Vec<SagaSummary>,
+    /// Critical paths of the slowest responses of each flow in replication 0 (in request
+    /// order; empty when not traced, e.g. in sweeps).
+    pub critical_paths: Vec<CriticalPath>,
 }
 
 /// Outcomes and costs of one saga definition.
@@ -487,6 +491,7 @@ impl Summary {
                 .enumerate()
                 .map(|(i, def)| saga_summary(scenario, runs, i, def))
                 .collect(),
+            critical_paths: Vec::new(),
         }
     }
 

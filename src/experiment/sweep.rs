@@ -14,7 +14,7 @@
 //! flight at the end counted as served) falls below [`KNEE_GOODPUT_SHARE`] of the
 //! offered rate.
 
-use super::compare::{run_experiment, total_replications, Experiment};
+use super::compare::{run_experiment_with, total_replications, Experiment, Tracing};
 use crate::model::{Arrivals, Scenario};
 use crate::spec::{parse_duration, parse_rate};
 use crate::Error;
@@ -497,7 +497,7 @@ pub fn run_sweep(
 ) -> Result<Sweep, Error> {
     let mut out = Vec::with_capacity(points.len());
     for (index, sc) in points {
-        let experiment = run_experiment(&sc, tick)?;
+        let experiment = run_experiment_with(&sc, Tracing::Off, tick)?;
         out.push(SweepPoint {
             settings: params
                 .iter()

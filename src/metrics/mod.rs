@@ -157,6 +157,47 @@ pub struct FlowMetrics {
     pub completed_failed: u64,
     /// Requests with triggered work still outstanding at the end of the run.
     pub completion_in_progress: u64,
+    /// The slowest responses, kept for critical-path tracing.
+    pub slowest: Slowest,
+}
+
+/// Responses kept per flow and replication for critical-path tracing.
+pub const SLOWEST_TRACED: usize = 3;
+
+/// The few slowest responses of a flow in one replication: `(latency, request ordinal)`,
+/// slowest first (ties: the earlier request first). Cheap to offer to: a response
+/// faster than the kept minimum costs one comparison.
+#[derive(Clone, Debug, Default)]
+pub struct Slowest {
+    kept: Vec<(SimTime, u64)>,
+    capacity: usize,
+}
+
+impl Slowest {
+    /// Keep the `capacity` slowest.
+    pub fn new(capacity: usize) -> Self {
+        Slowest {
+            kept: Vec::with_capacity(capacity + 1),
+            capacity,
+        }
+    }
+
+    /// Offer a response of request `ordinal` that took `latency`.
+    #[inline]
+    pub fn offer(&mut self, latency: SimTime, ordinal: u64) {
+        if self.kept.len() == self.capacity && self.kept.last().map_or(true, |&(l, _)| latency <= l)
+        {
+            return;
+        }
+        let at = self.kept.partition_point(|&(l, _)| l >= latency);
+        self.kept.insert(at, (latency, ordinal));
+        self.kept.truncate(self.capacity);
+    }
+
+    /// The kept responses, slowest first.
+    pub fn iter(&self) -> impl Iterator<Item = (SimTime, u64)> + '_ {
+        self.kept.iter().copied()
+    }
 }
 
 /// Counters of the requests sent while at least one fault was active.
@@ -211,6 +252,7 @@ impl FlowMetrics {
             completed_ok: 0,
             completed_failed: 0,
             completion_in_progress: 0,
+            slowest: Slowest::new(SLOWEST_TRACED),
         }
     }
 

@@ -1,6 +1,7 @@
 //! Side-by-side tables of an experiment's variants, of SLO verdicts and of a sweep,
 //! as plain data ([`Section`]s of rows) rendered to text, HTML and Markdown alike.
 
+use crate::engine::CriticalPath;
 use crate::experiment::compare::{Experiment, VariantRun};
 use crate::experiment::slo::SloVerdict;
 use crate::experiment::sweep::Sweep;
@@ -298,6 +299,108 @@ pub fn sweep_sections(s: &Sweep) -> Vec<Section> {
             rows: knee_rows,
         },
     ]
+}
+
+/// Critical paths of the slowest requests: one row per hop, the request's total and
+/// outcome on its first row. `paths` pairs each path with its variant (`None` when the
+/// report has a single variant).
+pub fn critical_path_section(title: String, paths: &[(Option<&str>, &CriticalPath)]) -> Section {
+    let with_variant = paths.iter().any(|(v, _)| v.is_some());
+    let mut header: Vec<String> = Vec::new();
+    if with_variant {
+        header.push("variant".into());
+    }
+    header.extend(
+        [
+            "request", "hop", "network", "queue", "work", "other", "outcome",
+        ]
+        .map(String::from),
+    );
+    let ns = |v: u64| {
+        if v == 0 {
+            "-".to_string()
+        } else {
+            format_duration(v as f64)
+        }
+    };
+    let mut rows = Vec::new();
+    for (variant, p) in paths {
+        for (i, h) in p.hops.iter().enumerate() {
+            let mut row = Vec::new();
+            if with_variant {
+                row.push(if i == 0 {
+                    variant.unwrap_or("").to_string()
+                } else {
+                    String::new()
+                });
+            }
+            row.push(if i == 0 {
+                format!(
+                    "{} #{}: {} ({})",
+                    p.flow,
+                    p.request,
+                    format_duration(p.latency_ns as f64),
+                    p.outcome
+                )
+            } else {
+                String::new()
+            });
+            let attempt = if h.attempt > 1 {
+                format!(" (attempt {})", h.attempt)
+            } else {
+                String::new()
+            };
+            row.extend([
+                // Non-breaking spaces: the indentation survives HTML and Markdown.
+                format!(
+                    "{}{}{}{attempt}",
+                    "\u{a0}\u{a0}".repeat(h.depth as usize),
+                    if h.depth > 0 { "↳ " } else { "" },
+                    h.operation
+                ),
+                ns(h.network_ns),
+                ns(h.queue_ns),
+                ns(h.work_ns),
+                ns(h.other_ns),
+                h.outcome.clone(),
+            ]);
+            rows.push(row);
+        }
+    }
+    Section {
+        title,
+        header,
+        rows,
+    }
+}
+
+/// Title of the critical-path tables.
+pub const CRITICAL_PATH_TITLE: &str = "critical path of the slowest responses in replication 1 (per hop: network + queue + work + other = the response time; other = backoff, fallback, a lost message waited out, a hang)";
+
+/// Critical paths of the slowest responses of the focus flow, per variant (a single
+/// run: of every flow).
+pub fn critical_path_sections(exp: &Experiment) -> Vec<Section> {
+    let compare = exp.is_comparison();
+    let focus = exp
+        .variants
+        .first()
+        .and_then(|v| v.summary.flows.get(exp.focus_flow()))
+        .map(|f| f.flow.clone());
+    let mut paths = Vec::new();
+    for v in &exp.variants {
+        for p in &v.summary.critical_paths {
+            if !compare || Some(&p.flow) == focus.as_ref() {
+                paths.push((compare.then_some(v.name.as_str()), p));
+            }
+        }
+    }
+    if paths.is_empty() {
+        return Vec::new();
+    }
+    vec![critical_path_section(
+        CRITICAL_PATH_TITLE.to_string(),
+        &paths,
+    )]
 }
 
 /// A section as aligned plain text.

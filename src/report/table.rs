@@ -153,6 +153,15 @@ pub fn render_table(s: &Summary) -> String {
     render_sagas(&mut out, s);
     render_faults(&mut out, s);
     render_sites(&mut out, s);
+    if !s.critical_paths.is_empty() {
+        let paths: Vec<_> = s.critical_paths.iter().map(|p| (None, p)).collect();
+        let section = super::compare::critical_path_section(
+            super::compare::CRITICAL_PATH_TITLE.to_string(),
+            &paths,
+        );
+        out.push('\n');
+        out.push_str(&super::compare::section_text(&section));
+    }
     let _ = writeln!(
         out,
         "\nevents/replication {}   late replies {}   lost messages {}   conservation: balanced in all {} replications",

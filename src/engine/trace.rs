@@ -1,0 +1,317 @@
+//! Request tracing and the critical path of the slowest requests.
+//!
+//! Tracing every request would cost time and memory proportional to the run, so it
+//! works in two passes and relies on determinism: a normal replication remembers, per
+//! flow, the ordinals of its slowest responses (`metrics::Slowest`); the same replication
+//! is then run again with a [`Tracer`] that records spans only for those requests. The
+//! second run follows exactly the same trajectory (same seed, same streams; tracing
+//! draws no random numbers), so the traced requests are the slow ones, and their spans
+//! give the critical path: the chain of calls and executions the response waited for.
+//!
+//! The path splits the response time exactly (integer nanoseconds) into, per hop, the
+//! network (request and reply on the wire), queueing, local work, and *other* time:
+//! retry backoff, a fallback's local work, a lost request or reply waited out until the
+//! timeout, a hang, a message publish. Time spent waiting on a downstream call belongs to the hops below.
+
+use crate::kernel::SimTime;
+use crate::metrics::Outcome;
+use crate::model::{OpId, Scenario};
+use serde::Serialize;
+
+/// Marker for "not traced".
+pub(super) const NO_SPAN: u32 = u32::MAX;
+
+/// What a span covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SpanKind {
+    /// One attempt of a call to an operation.
+    Call,
+    /// One execution of an operation on a replica.
+    Execution,
+}
+
+#[derive(Clone, Debug)]
+struct Span {
+    kind: SpanKind,
+    op: OpId,
+    attempt: u32,
+    /// Enclosing span (the calling execution of a call, the call of an execution).
+    parent: u32,
+    /// Request ordinal of its root.
+    request: u64,
+    /// Workload (flow) of its root.
+    workload: u32,
+    /// Call: sent. Execution: arrived at the replica.
+    start: SimTime,
+    /// Execution: got a worker.
+    started: Option<SimTime>,
+    /// Execution: its local work.
+    work: SimTime,
+    end: Option<SimTime>,
+    outcome: Option<Outcome>,
+}
+
+/// The request a span belongs to.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Request {
+    /// Position among the replication's requests.
+    pub ordinal: u64,
+    /// Its workload.
+    pub workload: u32,
+}
+
+/// Records spans of the traced requests during a replication.
+pub(super) struct Tracer {
+    /// Ordinals of the requests to trace, sorted.
+    requests: Vec<u64>,
+    spans: Vec<Span>,
+}
+
+impl Tracer {
+    /// A tracer for the requests with these ordinals.
+    pub fn new(mut requests: Vec<u64>) -> Self {
+        requests.sort_unstable();
+        requests.dedup();
+        Tracer {
+            requests,
+            spans: Vec::new(),
+        }
+    }
+
+    /// Whether request `ordinal` is traced.
+    pub fn traces(&self, ordinal: u64) -> bool {
+        self.requests.binary_search(&ordinal).is_ok()
+    }
+
+    fn open(
+        &mut self,
+        kind: SpanKind,
+        op: OpId,
+        attempt: u32,
+        parent: u32,
+        request: Request,
+        now: SimTime,
+    ) -> u32 {
+        self.spans.push(Span {
+            kind,
+            op,
+            attempt,
+            parent,
+            request: request.ordinal,
+            workload: request.workload,
+            start: now,
+            started: None,
+            work: 0,
+            end: None,
+            outcome: None,
+        });
+        (self.spans.len() - 1) as u32
+    }
+
+    /// A traced call attempt was sent.
+    pub fn open_call(
+        &mut self,
+        target: OpId,
+        attempt: u32,
+        parent: u32,
+        request: Request,
+        now: SimTime,
+    ) -> u32 {
+        self.open(SpanKind::Call, target, attempt, parent, request, now)
+    }
+
+    /// A traced execution arrived at its replica.
+    pub fn open_execution(&mut self, op: OpId, parent: u32, request: Request, now: SimTime) -> u32 {
+        self.open(SpanKind::Execution, op, 1, parent, request, now)
+    }
+
+    /// A traced execution got its worker.
+    pub fn begin(&mut self, span: u32, now: SimTime) {
+        self.spans[span as usize].started = Some(now);
+    }
+
+    /// A traced execution's local work.
+    pub fn work(&mut self, span: u32, work: SimTime) {
+        self.spans[span as usize].work = work;
+    }
+
+    /// A span ended (the first end counts; `None` for an abandoned attempt).
+    pub fn close(&mut self, span: u32, now: SimTime, outcome: Option<Outcome>) {
+        let s = &mut self.spans[span as usize];
+        if s.end.is_none() {
+            s.end = Some(now);
+            s.outcome = outcome;
+        }
+    }
+
+    /// The critical path of every traced request that got a response: by flow, slowest
+    /// first.
+    pub fn critical_paths(&self, sc: &Scenario, replication: u32) -> Vec<CriticalPath> {
+        let mut children: Vec<Vec<u32>> = vec![Vec::new(); self.spans.len()];
+        for (i, s) in self.spans.iter().enumerate() {
+            if s.parent != NO_SPAN {
+                children[s.parent as usize].push(i as u32);
+            }
+        }
+        let mut out: Vec<CriticalPath> = self
+            .spans
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.kind == SpanKind::Call && s.parent == NO_SPAN)
+            .filter_map(|(i, s)| {
+                let end = s.end?;
+                let mut walk = Walk {
+                    sc,
+                    spans: &self.spans,
+                    children: &children,
+                    hops: Vec::new(),
+                };
+                walk.call(i as u32, end, 0);
+                Some(CriticalPath {
+                    flow: sc.workloads[s.workload as usize].flow.clone(),
+                    workload: s.workload,
+                    request: s.request,
+                    replication,
+                    latency_ns: end - s.start,
+                    outcome: outcome_label(s.outcome, sc),
+                    hops: walk.hops,
+                })
+            })
+            .collect();
+        out.sort_by_key(|p| (p.workload, std::cmp::Reverse(p.latency_ns), p.request));
+        out
+    }
+}
+
+/// The critical path of one request's response.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CriticalPath {
+    /// The request's flow.
+    pub flow: String,
+    /// Index of the flow's workload.
+    pub workload: u32,
+    /// Request ordinal within its replication (0 = first request sent).
+    pub request: u64,
+    /// The replication it ran in (0-based).
+    pub replication: u32,
+    /// Response latency (ns): exactly the sum of every hop's network, queue, work and
+    /// other time.
+    pub latency_ns: u64,
+    /// "ok", "degraded" or the failure reason with its root cause.
+    pub outcome: String,
+    /// The hops, depth first in call order.
+    pub hops: Vec<PathHop>,
+}
+
+/// One call on a critical path and the execution that served it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PathHop {
+    /// Call depth (0 = the client's call to the entry operation).
+    pub depth: u32,
+    /// The operation called ("service.operation").
+    pub operation: String,
+    /// Attempt number of the call (1 unless retried).
+    pub attempt: u32,
+    /// Request and reply on the wire (ns).
+    pub network_ns: u64,
+    /// Waiting for a worker at the callee (ns).
+    pub queue_ns: u64,
+    /// The callee's local work (ns).
+    pub work_ns: u64,
+    /// Time on this hop not explained by the above or by the hops below it (ns):
+    /// backoff between attempts, a fallback's local work, a request or reply lost and
+    /// waited out, a hang, a message publish.
+    pub other_ns: u64,
+    /// How the attempt ended ("ok", "timeout (root: bank)", "abandoned", ...).
+    pub outcome: String,
+}
+
+fn outcome_label(outcome: Option<Outcome>, sc: &Scenario) -> String {
+    match outcome {
+        None => "abandoned".into(),
+        Some(Outcome::Ok) => "ok".into(),
+        Some(Outcome::Degraded) => "degraded".into(),
+        Some(Outcome::Failed(reason, root)) => {
+            format!("{} (root: {})", reason.label(), root.name(sc))
+        }
+    }
+}
+
+/// The backward walk from a response to the spans it waited for.
+struct Walk<'a> {
+    sc: &'a Scenario,
+    spans: &'a [Span],
+    children: &'a [Vec<u32>],
+    hops: Vec<PathHop>,
+}
+
+impl Walk<'_> {
+    /// The part `[sent, until]` of call attempt `call`.
+    fn call(&mut self, call: u32, until: SimTime, depth: u32) {
+        let c = &self.spans[call as usize];
+        let until = until.max(c.start);
+        let hop = self.hops.len();
+        self.hops.push(PathHop {
+            depth,
+            operation: self.sc.operations[c.op.0 as usize].name.clone(),
+            attempt: c.attempt,
+            network_ns: 0,
+            queue_ns: 0,
+            work_ns: 0,
+            other_ns: 0,
+            outcome: outcome_label(c.outcome, self.sc),
+        });
+        let Some(&exec) = self.children[call as usize].first() else {
+            // Never admitted: refused, lost on the way, or still on the wire.
+            self.hops[hop].other_ns = until - c.start;
+            return;
+        };
+        let e = &self.spans[exec as usize];
+        let arrived = e.start.clamp(c.start, until);
+        let (exec_until, back) = match e.end {
+            Some(end) if end <= until => (end.max(arrived), until - end.max(arrived)),
+            // The caller stopped waiting first (timeout, abandoned): clip the execution.
+            _ => (until, 0),
+        };
+        self.hops[hop].network_ns = (arrived - c.start) + back;
+        self.execution(exec, arrived, exec_until, hop, depth);
+    }
+
+    /// The part `[arrived, until]` of execution `exec`, charged to hop `hop`.
+    fn execution(&mut self, exec: u32, arrived: SimTime, until: SimTime, hop: usize, depth: u32) {
+        let e = &self.spans[exec as usize];
+        let started = e.started.unwrap_or(until).clamp(arrived, until);
+        let work_end = (started + e.work).min(until);
+        self.hops[hop].queue_ns = started - arrived;
+        self.hops[hop].work_ns = work_end - started;
+        // Walk back from `until`: the child call that ended last is what the execution
+        // waited for; before it started, the one that ended last before that; and so on.
+        let mut cursor = until;
+        let mut other = 0;
+        let mut path = Vec::new();
+        loop {
+            let next = self.children[exec as usize]
+                .iter()
+                .copied()
+                .filter(|&k| {
+                    let s = &self.spans[k as usize];
+                    s.start >= work_end && s.start < cursor
+                })
+                .max_by_key(|&k| {
+                    let s = &self.spans[k as usize];
+                    (s.end.unwrap_or(cursor).min(cursor), k)
+                });
+            let Some(k) = next else { break };
+            let s = &self.spans[k as usize];
+            let end = s.end.unwrap_or(cursor).min(cursor);
+            other += cursor - end;
+            path.push((k, end));
+            cursor = s.start;
+        }
+        other += cursor - work_end;
+        self.hops[hop].other_ns = other;
+        for (k, end) in path.into_iter().rev() {
+            self.call(k, end, depth + 1);
+        }
+    }
+}

@@ -1,0 +1,248 @@
+//! Critical paths of the slowest requests: the traced re-run reproduces the first pass,
+//! the hops split the response time exactly, and the path follows what the response
+//! really waited for (the slower branch of a parallel group, every retry attempt, the
+//! queue in front of a saturated server).
+
+mod common;
+
+use archsim::engine::{run_replication, CriticalPath};
+
+const MS: u64 = 1_000_000;
+
+fn header(arrivals: &str, duration: &str) -> String {
+    format!(
+        r#"
+[simulation]
+seed = 11
+duration = "{duration}"
+warmup = "0s"
+replications = 2
+
+[network]
+latency = "0.5ms"
+
+[protocols.rest]
+per_message = "0s"
+per_kib = "0s"
+
+[[workload]]
+flow = "f"
+entry = "a.go"
+arrivals = {{ {arrivals} }}
+"#
+    )
+}
+
+fn paths(toml: &str) -> Vec<CriticalPath> {
+    let sc = common::scenario(toml);
+    let summary = common::run(&sc);
+    let paths = summary.critical_paths;
+    assert!(!paths.is_empty(), "no critical path traced");
+    for p in &paths {
+        let sum: u64 = p
+            .hops
+            .iter()
+            .map(|h| h.network_ns + h.queue_ns + h.work_ns + h.other_ns)
+            .sum();
+        assert_eq!(
+            sum, p.latency_ns,
+            "hops must split the response exactly: {p:#?}"
+        );
+        assert_eq!(p.hops[0].depth, 0, "{p:#?}");
+        assert_eq!(p.replication, 0);
+    }
+    paths
+}
+
+fn ops(p: &CriticalPath) -> Vec<(u32, &str, u32)> {
+    p.hops
+        .iter()
+        .map(|h| (h.depth, h.operation.as_str(), h.attempt))
+        .collect()
+}
+
+#[test]
+fn a_constant_chain_splits_into_its_exact_network_and_work() {
+    let toml = header(r#"constant = "10/s""#, "10s")
+        + r#"
+[services.a]
+operations.go = { work = "1ms", steps = [ { call = "b.go" } ] }
+[services.b]
+operations.go = { work = "2ms", steps = [ { call = "c.go" } ] }
+[services.c]
+operations.go = { work = "3ms" }
+"#;
+    let paths = paths(&toml);
+    // Every request takes the same 9 ms: the three slowest are the first three (ties).
+    assert_eq!(paths.len(), 3);
+    assert_eq!(
+        paths.iter().map(|p| p.request).collect::<Vec<_>>(),
+        [0, 1, 2]
+    );
+    for p in &paths {
+        assert_eq!(p.latency_ns, 9 * MS);
+        assert_eq!(p.outcome, "ok");
+        assert_eq!(ops(p), [(0, "a.go", 1), (1, "b.go", 1), (2, "c.go", 1)]);
+        for (h, work) in p.hops.iter().zip([1, 2, 3]) {
+            assert_eq!(h.network_ns, MS, "request and reply at 0.5 ms each: {h:?}");
+            assert_eq!(
+                (h.queue_ns, h.work_ns, h.other_ns),
+                (0, work * MS, 0),
+                "{h:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_parallel_group_puts_only_its_slower_branch_on_the_path() {
+    let toml = header(r#"constant = "10/s""#, "10s")
+        + r#"
+[services.a]
+operations.go = { work = "1ms", steps = [ { parallel = [ { call = "fast.go" }, { call = "slow.go" } ] }, { call = "after.go" } ] }
+[services.fast]
+operations.go = { work = "10ms" }
+[services.slow]
+operations.go = { work = "30ms" }
+[services.after]
+operations.go = { work = "5ms" }
+"#;
+    for p in paths(&toml) {
+        assert_eq!(
+            ops(&p),
+            [(0, "a.go", 1), (1, "slow.go", 1), (1, "after.go", 1)],
+            "{p:#?}"
+        );
+        assert_eq!(p.latency_ns, (1 + 30 + 5) * MS + 3 * MS);
+    }
+}
+
+#[test]
+fn retries_show_every_attempt_and_the_backoff_between_them() {
+    let toml = header(r#"poisson = "50/s""#, "20s")
+        + r#"
+[services.a]
+workers = 100
+operations.go = { work = "1ms", steps = [ { call = "b.go", retry = { attempts = 3, backoff = "100ms", multiplier = 1, jitter = false } } ] }
+[services.b]
+workers = 100
+operations.go = { work = "2ms", error = 0.5 }
+"#;
+    for p in paths(&toml) {
+        // The slowest requests needed all three attempts: two failures, two backoffs.
+        assert_eq!(
+            ops(&p),
+            [
+                (0, "a.go", 1),
+                (1, "b.go", 1),
+                (1, "b.go", 2),
+                (1, "b.go", 3)
+            ],
+            "{p:#?}"
+        );
+        assert!(p.hops[1].outcome.starts_with("injected error"), "{p:#?}");
+        assert_eq!(
+            p.hops[0].other_ns,
+            200 * MS,
+            "two backoffs of 100 ms: {p:#?}"
+        );
+        // Client hop and a's work, three attempts of network + work, two backoffs.
+        assert_eq!(p.latency_ns, MS + MS + 3 * (MS + 2 * MS) + 200 * MS);
+    }
+}
+
+#[test]
+fn a_saturated_server_puts_the_slowest_requests_in_its_queue() {
+    // M/M/1 at rho = 0.95 behind a fast front: the slowest responses wait in the queue.
+    let toml = header(r#"poisson = "950/s""#, "30s")
+        + r#"
+[services.a]
+workers = 64
+operations.go = { work = "0.1ms", steps = [ { call = "db.query" } ] }
+[services.db]
+queue = 100000
+operations.query = { work = { dist = "exp", mean = "1ms" } }
+"#;
+    for p in paths(&toml) {
+        let db = &p.hops[1];
+        assert_eq!(db.operation, "db.query");
+        // (The front's 64 workers, held while the database queue is long, queue a little
+        // too: the sync-chain effect.)
+        assert!(
+            db.queue_ns * 4 > p.latency_ns * 3,
+            "queueing at the database dominates the slowest responses: {p:#?}"
+        );
+    }
+}
+
+#[test]
+fn the_traced_rerun_reproduces_the_first_pass_exactly() {
+    let sc = common::scenario_file("scenarios/checkout-sync.toml");
+    let first = run_replication(&sc, 0).unwrap();
+    let slowest: Vec<(u64, u64)> = first.flows[0].slowest.iter().collect();
+    let summary = common::run(&sc);
+    let traced: Vec<(u64, u64)> = summary
+        .critical_paths
+        .iter()
+        .map(|p| (p.latency_ns, p.request))
+        .collect();
+    assert_eq!(
+        traced, slowest,
+        "same requests, same latencies, slowest first"
+    );
+    for p in &summary.critical_paths {
+        assert_eq!(
+            ops(p),
+            [
+                (0, "gateway.checkout", 1),
+                (1, "order.place", 1),
+                (2, "payment.charge", 1),
+                (3, "bank.authorize", 1)
+            ]
+        );
+        // The bank's ~3 s authorization is where the slowest checkouts spend their time.
+        assert!(p.hops[3].work_ns * 10 > p.latency_ns * 9, "{p:#?}");
+    }
+}
+
+#[test]
+fn asynchronous_work_stays_off_the_response_path() {
+    // The consumer's call to the slow bank happens after the response: the slowest
+    // responses' paths end at the publisher, and every path starts at the flow's entry.
+    let sc = common::scenario_file("scenarios/messaging/bank-request-reply.toml");
+    let summary = common::run(&sc);
+    assert!(!summary.critical_paths.is_empty());
+    for p in &summary.critical_paths {
+        assert_eq!(p.flow, "checkout");
+        assert_eq!(ops(p), [(0, "order.place", 1)], "{p:#?}");
+        assert!(p.latency_ns < 1_000 * MS, "a fast acknowledgement: {p:#?}");
+    }
+}
+
+#[test]
+fn a_timed_out_call_is_clipped_at_the_timeout() {
+    let toml = header(r#"constant = "5/s""#, "10s")
+        + r#"
+[services.a]
+workers = 10
+operations.go = { work = "1ms", steps = [ { call = "b.go", timeout = "50ms" } ] }
+[services.b]
+workers = 10
+operations.go = { work = "100ms" }
+"#;
+    for p in paths(&toml) {
+        assert_eq!(
+            p.latency_ns,
+            52 * MS,
+            "client hop, a's work, the 50 ms timeout"
+        );
+        assert!(p.outcome.starts_with("timeout (root: b)"), "{p:#?}");
+        let b = &p.hops[1];
+        assert!(b.outcome.starts_with("timeout"), "{b:?}");
+        // The request reached b after 0.5 ms; b worked the rest of the 50 ms, no reply.
+        assert_eq!(
+            (b.network_ns, b.queue_ns, b.work_ns),
+            (MS / 2, 0, 49 * MS + MS / 2)
+        );
+    }
+}

@@ -332,3 +332,48 @@ arrivals = {{ constant = "20/s" }}
         0.0
     );
 }
+
+#[test]
+fn an_ordered_queue_processes_one_requests_messages_in_order() {
+    // Each request sends two messages; the consumer takes 10 ms each and requests never
+    // overlap (one per second). Unordered, both messages are consumed at once: the
+    // request completes in 10 ms. Ordered (per-request FIFO, Kafka-like partitions),
+    // the second waits for the first: 20 ms.
+    let toml = |ordered: bool| {
+        theory_header(61, "60s", "1s", 2)
+            + &format!(
+                r#"
+[brokers.bus]
+publish_latency = "0s"
+delivery_latency = "0s"
+queues.jobs = {{ consumer = "worker.run", concurrency = 4, ordered = {ordered} }}
+[services.front]
+workers = 10
+operations.go = {{ steps = [ {{ send = "bus.jobs" }}, {{ send = "bus.jobs" }} ] }}
+[services.worker]
+workers = 10
+operations.run = {{ work = "10ms" }}
+[[workload]]
+flow = "jobs"
+entry = "front.go"
+arrivals = {{ constant = "1/s" }}
+"#
+            )
+    };
+    let completion = |ordered: bool| {
+        let s = run(&scenario(&toml(ordered)));
+        let c = s.flows[0].completion.as_ref().unwrap();
+        assert_eq!(c.latency.p50.ci95, 0.0, "deterministic: {c:?}");
+        (c.latency.p50.mean, c.latency.max.mean)
+    };
+    let (p50, max) = completion(false);
+    assert!(
+        (p50 - 10.0).abs() < 0.02 && (max - 10.0).abs() < 0.02,
+        "{p50} {max}"
+    );
+    let (p50, max) = completion(true);
+    assert!(
+        (p50 - 20.0).abs() < 0.03 && (max - 20.0).abs() < 0.03,
+        "{p50} {max}"
+    );
+}

@@ -225,7 +225,9 @@ impl Engine<'_> {
         queue: &mut EventQueue<Event>,
     ) {
         let qs = &self.msgs.queues[q.0 as usize];
-        let partition = (root.index as usize % qs.partitions.len()) as u32;
+        // The ordering key is the request: all its messages share a partition.
+        let key = self.roots.get(root).map_or(0, |r| r.ordinal);
+        let partition = (key % qs.partitions.len() as u64) as u32;
         let m = Message {
             queue: q.0,
             partition,

@@ -5,7 +5,7 @@
 
 mod common;
 
-use archsim::engine::{run_replication, CriticalPath};
+use archsim::engine::{run_replication, CriticalPath, ResponseBreakdown};
 
 const MS: u64 = 1_000_000;
 
@@ -34,8 +34,23 @@ arrivals = {{ {arrivals} }}
 }
 
 fn paths(toml: &str) -> Vec<CriticalPath> {
+    traced(toml).0
+}
+
+/// The slowest requests' paths (checked to add up) and the flow's response breakdown
+/// (checked to add up to its sampled mean response).
+fn traced(toml: &str) -> (Vec<CriticalPath>, ResponseBreakdown) {
     let sc = common::scenario(toml);
     let summary = common::run(&sc);
+    assert_eq!(summary.response_breakdowns.len(), 1);
+    let b = summary.response_breakdowns[0].clone();
+    let sum: f64 = b.hops.iter().map(|h| h.total_ms()).sum();
+    assert!(
+        (sum - b.mean_response_ms).abs() < 1e-9 * b.mean_response_ms.max(1.0),
+        "breakdown must add up: {b:#?}"
+    );
+    assert_eq!(b.hops[0].depth, 0);
+    assert!((b.hops[0].calls_per_response - 1.0).abs() < 1e-12, "{b:#?}");
     let paths = summary.critical_paths;
     assert!(!paths.is_empty(), "no critical path traced");
     for p in &paths {
@@ -51,7 +66,7 @@ fn paths(toml: &str) -> Vec<CriticalPath> {
         assert_eq!(p.hops[0].depth, 0, "{p:#?}");
         assert_eq!(p.replication, 0);
     }
-    paths
+    (paths, b)
 }
 
 fn ops(p: &CriticalPath) -> Vec<(u32, &str, u32)> {
@@ -72,7 +87,23 @@ operations.go = { work = "2ms", steps = [ { call = "c.go" } ] }
 [services.c]
 operations.go = { work = "3ms" }
 "#;
-    let paths = paths(&toml);
+    let (paths, breakdown) = traced(&toml);
+    // With 100 requests, all are in the sample; each hop's share is exact.
+    assert!(breakdown.sampled >= 99, "{breakdown:#?}");
+    assert!((breakdown.mean_response_ms - 9.0).abs() < 1e-9);
+    let hops: Vec<_> = breakdown
+        .hops
+        .iter()
+        .map(|h| (h.operation.as_str(), h.depth, h.calls_per_response))
+        .collect();
+    assert_eq!(hops, [("a.go", 0, 1.0), ("b.go", 1, 1.0), ("c.go", 2, 1.0)]);
+    for (h, work) in breakdown.hops.iter().zip([1.0, 2.0, 3.0]) {
+        assert!(
+            (h.network_ms - 1.0).abs() < 1e-9 && (h.work_ms - work).abs() < 1e-9,
+            "{h:?}"
+        );
+        assert_eq!((h.queue_ms, h.other_ms), (0.0, 0.0));
+    }
     // Every request takes the same 9 ms: the three slowest are the first three (ties).
     assert_eq!(paths.len(), 3);
     assert_eq!(
@@ -128,7 +159,23 @@ operations.go = { work = "1ms", steps = [ { call = "b.go", retry = { attempts = 
 workers = 100
 operations.go = { work = "2ms", error = 0.5 }
 "#;
-    for p in paths(&toml) {
+    let (paths, breakdown) = traced(&toml);
+    // Attempts of b on the path per response: 1 + P(first failed) + P(both failed) = 1.75.
+    let b = &breakdown.hops[1];
+    assert_eq!(b.operation, "b.go");
+    let n = breakdown.sampled as f64;
+    let sd = (0.6875f64 / n).sqrt(); // Var = E[X^2] - 1.75^2 = 3.75 - 3.0625
+    assert!(
+        (b.calls_per_response - 1.75).abs() < 4.0 * sd,
+        "{b:?} over {n} responses"
+    );
+    // Backoff is a's other time: 100 ms per retry.
+    let a = &breakdown.hops[0];
+    assert!(
+        (a.other_ms - 100.0 * (b.calls_per_response - 1.0)).abs() < 1e-6,
+        "{a:?}"
+    );
+    for p in paths {
         // The slowest requests needed all three attempts: two failures, two backoffs.
         assert_eq!(
             ops(&p),

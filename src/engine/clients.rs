@@ -107,11 +107,16 @@ impl Engine<'_> {
         }
         let caller = Caller::Client { workload, user };
         let ordinal = self.metrics.conservation.requests_sent - 1;
+        let in_flow = self.metrics.flows[w].sent_with_warmup;
+        self.metrics.flows[w].sent_with_warmup += 1;
         let state = RootState {
             workload,
             sent: self.now,
             ordinal,
-            traced: self.tracer.as_ref().is_some_and(|t| t.traces(ordinal)),
+            traced: self
+                .tracer
+                .as_mut()
+                .is_some_and(|t| t.traces(ordinal, workload, in_flow)),
             outstanding: 1,
             touched_fault: false,
             during_fault: self.active_faults > 0,

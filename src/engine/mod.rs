@@ -40,7 +40,7 @@ use std::collections::VecDeque;
 use timers::TimeoutLists;
 use trace::{Tracer, NO_SPAN};
 
-pub use trace::{CriticalPath, PathHop};
+pub use trace::{CriticalPath, HopBreakdown, PathHop, ResponseBreakdown};
 
 /// RNG stream purposes (part of each stream's key; never renumber).
 mod purpose {
@@ -399,26 +399,46 @@ pub fn run_replication(
     run_engine(scenario, replication, None).map(|(metrics, _)| metrics)
 }
 
-/// The critical paths of the slowest responses of every flow in replication
-/// `replication`, whose metrics `first_pass` holds (see `trace` for how).
+/// Responses per flow whose critical paths make up a response breakdown (about).
+pub const BREAKDOWN_SAMPLE: u64 = 2000;
+
+/// What tracing replication `replication` again found (see `trace` for how).
+#[derive(Clone, Debug, Default)]
+pub struct Traced {
+    /// Critical paths of the slowest responses of each flow, slowest first.
+    pub slowest: Vec<CriticalPath>,
+    /// Per flow: its mean response time split by hop, from a systematic sample.
+    pub breakdowns: Vec<ResponseBreakdown>,
+}
+
+/// Run replication `replication`, whose metrics `first_pass` holds, again with tracing:
+/// the critical paths of each flow's slowest responses, and each flow's response time
+/// broken down by hop over a systematic sample of about [`BREAKDOWN_SAMPLE`] responses.
 ///
-/// Runs the replication again with tracing on; fails only as `run_replication` does.
-pub fn trace_slowest(
+/// Fails only as `run_replication` does.
+pub fn trace_replication(
     scenario: &Scenario,
     replication: u32,
     first_pass: &RunMetrics,
-) -> Result<Vec<CriticalPath>, ConservationError> {
-    let requests: Vec<u64> = first_pass
+) -> Result<Traced, ConservationError> {
+    let slowest: Vec<u64> = first_pass
         .flows
         .iter()
         .flat_map(|f| f.slowest.iter().map(|(_, ordinal)| ordinal))
         .collect();
-    if requests.is_empty() {
-        return Ok(Vec::new());
-    }
-    let tracer = Box::new(Tracer::new(requests));
+    let sample_every = first_pass
+        .flows
+        .iter()
+        .map(|f| (f.sent_with_warmup / BREAKDOWN_SAMPLE).max(1))
+        .collect();
+    let tracer = Box::new(Tracer::new(slowest, sample_every));
     let (_, tracer) = run_engine(scenario, replication, Some(tracer))?;
-    Ok(tracer.map_or_else(Vec::new, |t| t.critical_paths(scenario, replication)))
+    let (slowest, breakdowns) =
+        tracer.map_or_else(Default::default, |t| t.analyse(scenario, replication));
+    Ok(Traced {
+        slowest,
+        breakdowns,
+    })
 }
 
 fn run_engine(

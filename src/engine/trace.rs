@@ -62,25 +62,45 @@ pub(super) struct Request {
 
 /// Records spans of the traced requests during a replication.
 pub(super) struct Tracer {
-    /// Ordinals of the requests to trace, sorted.
-    requests: Vec<u64>,
+    /// Ordinals of the slowest requests, sorted.
+    slowest: Vec<u64>,
+    /// Per workload: trace every n-th request of the flow (a systematic sample).
+    sample_every: Vec<u64>,
+    /// Ordinals of the sampled requests, in order.
+    sampled: Vec<u64>,
     spans: Vec<Span>,
 }
 
 impl Tracer {
-    /// A tracer for the requests with these ordinals.
-    pub fn new(mut requests: Vec<u64>) -> Self {
-        requests.sort_unstable();
-        requests.dedup();
+    /// A tracer for the requests with these ordinals and a systematic sample of every
+    /// flow (`sample_every[w]`-th request of workload `w`).
+    pub fn new(mut slowest: Vec<u64>, sample_every: Vec<u64>) -> Self {
+        slowest.sort_unstable();
+        slowest.dedup();
         Tracer {
-            requests,
+            slowest,
+            sample_every,
+            sampled: Vec::new(),
             spans: Vec::new(),
         }
     }
 
-    /// Whether request `ordinal` is traced.
-    pub fn traces(&self, ordinal: u64) -> bool {
-        self.requests.binary_search(&ordinal).is_ok()
+    /// Whether request `ordinal`, number `in_flow` of workload `workload`, is to be
+    /// traced (called once per request, in ordinal order).
+    pub fn traces(&mut self, ordinal: u64, workload: u32, in_flow: u64) -> bool {
+        let sampled = in_flow % self.sample_every[workload as usize] == 0;
+        if sampled {
+            self.sampled.push(ordinal); // in order: stays sorted
+        }
+        sampled || self.is_slowest(ordinal)
+    }
+
+    fn is_slowest(&self, ordinal: u64) -> bool {
+        self.slowest.binary_search(&ordinal).is_ok()
+    }
+
+    fn is_sampled(&self, ordinal: u64) -> bool {
+        self.sampled.binary_search(&ordinal).is_ok()
     }
 
     fn open(
@@ -144,22 +164,51 @@ impl Tracer {
         }
     }
 
-    /// The critical path of every traced request that got a response: by flow, slowest
-    /// first.
-    pub fn critical_paths(&self, sc: &Scenario, replication: u32) -> Vec<CriticalPath> {
+    /// The critical paths of the slowest requests (by flow, slowest first) and the
+    /// breakdown of each flow's sampled responses sent after the warm-up.
+    pub fn analyse(
+        &self,
+        sc: &Scenario,
+        replication: u32,
+    ) -> (Vec<CriticalPath>, Vec<ResponseBreakdown>) {
+        let paths = self.critical_paths(sc, replication);
+        let mut breakdowns: Vec<Breakdown> = vec![Breakdown::default(); sc.workloads.len()];
+        for (p, sampled) in &paths {
+            if *sampled {
+                breakdowns[p.workload as usize].add(p);
+            }
+        }
+        let breakdowns = breakdowns
+            .into_iter()
+            .enumerate()
+            .filter(|(_, b)| b.requests > 0)
+            .map(|(w, b)| b.finish(sc, w as u32, replication))
+            .collect();
+        let mut slowest: Vec<CriticalPath> = paths
+            .into_iter()
+            .filter(|(p, _)| self.is_slowest(p.request))
+            .map(|(p, _)| p)
+            .collect();
+        slowest.sort_by_key(|p| (p.workload, std::cmp::Reverse(p.latency_ns), p.request));
+        (slowest, breakdowns)
+    }
+
+    /// The critical path of every traced request that got a response, with whether it
+    /// belongs to the sample (sent after the warm-up).
+    fn critical_paths(&self, sc: &Scenario, replication: u32) -> Vec<(CriticalPath, bool)> {
         let mut children: Vec<Vec<u32>> = vec![Vec::new(); self.spans.len()];
         for (i, s) in self.spans.iter().enumerate() {
             if s.parent != NO_SPAN {
                 children[s.parent as usize].push(i as u32);
             }
         }
-        let mut out: Vec<CriticalPath> = self
-            .spans
+        self.spans
             .iter()
             .enumerate()
             .filter(|(_, s)| s.kind == SpanKind::Call && s.parent == NO_SPAN)
             .filter_map(|(i, s)| {
                 let end = s.end?;
+                let sampled = s.start >= sc.sim.warmup && self.is_sampled(s.request);
                 let mut walk = Walk {
                     sc,
                     spans: &self.spans,
@@ -167,7 +216,7 @@ impl Tracer {
                     hops: Vec::new(),
                 };
                 walk.call(i as u32, end, 0);
-                Some(CriticalPath {
+                let path = CriticalPath {
                     flow: sc.workloads[s.workload as usize].flow.clone(),
                     workload: s.workload,
                     request: s.request,
@@ -175,11 +224,10 @@ impl Tracer {
                     latency_ns: end - s.start,
                     outcome: outcome_label(s.outcome, sc),
                     hops: walk.hops,
-                })
+                };
+                Some((path, sampled))
             })
-            .collect();
-        out.sort_by_key(|p| (p.workload, std::cmp::Reverse(p.latency_ns), p.request));
-        out
+            .collect()
     }
 }
 
@@ -312,6 +360,111 @@ impl Walk<'_> {
         self.hops[hop].other_ns = other;
         for (k, end) in path.into_iter().rev() {
             self.call(k, end, depth + 1);
+        }
+    }
+}
+
+/// Where a flow's response time goes: the critical paths of a systematic sample of its
+/// responses (every n-th request sent after the warm-up), averaged hop by hop.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ResponseBreakdown {
+    /// The flow.
+    pub flow: String,
+    /// Index of the flow's workload.
+    pub workload: u32,
+    /// The replication sampled (0-based).
+    pub replication: u32,
+    /// Responses in the sample.
+    pub sampled: u64,
+    /// Their mean response time (ms): exactly the sum over hops of the four parts.
+    pub mean_response_ms: f64,
+    /// Per operation on the paths, shallowest first.
+    pub hops: Vec<HopBreakdown>,
+}
+
+/// One operation's share of a flow's mean response time.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct HopBreakdown {
+    /// "service.operation".
+    pub operation: String,
+    /// Shallowest call depth it appears at (0 = the entry).
+    pub depth: u32,
+    /// Attempts of it on the critical path per response.
+    pub calls_per_response: f64,
+    /// Mean per response (ms): network, queueing, work and other time (see [`PathHop`]).
+    pub network_ms: f64,
+    /// Queueing (ms per response).
+    pub queue_ms: f64,
+    /// Local work (ms per response).
+    pub work_ms: f64,
+    /// Other time (ms per response).
+    pub other_ms: f64,
+}
+
+impl HopBreakdown {
+    /// Network + queue + work + other (ms per response).
+    pub fn total_ms(&self) -> f64 {
+        self.network_ms + self.queue_ms + self.work_ms + self.other_ms
+    }
+}
+
+/// Sums of sampled critical paths of one flow.
+#[derive(Clone, Debug, Default)]
+struct Breakdown {
+    requests: u64,
+    latency_ns: u128,
+    /// (operation, shallowest depth, attempts, [network, queue, work, other] ns).
+    hops: Vec<(String, u32, u64, [u128; 4])>,
+}
+
+impl Breakdown {
+    fn add(&mut self, p: &CriticalPath) {
+        self.requests += 1;
+        self.latency_ns += p.latency_ns as u128;
+        for h in &p.hops {
+            let i = match self.hops.iter().position(|x| x.0 == h.operation) {
+                Some(i) => i,
+                None => {
+                    self.hops.push((h.operation.clone(), h.depth, 0, [0; 4]));
+                    self.hops.len() - 1
+                }
+            };
+            let x = &mut self.hops[i];
+            x.1 = x.1.min(h.depth);
+            x.2 += 1;
+            for (sum, v) in
+                x.3.iter_mut()
+                    .zip([h.network_ns, h.queue_ns, h.work_ns, h.other_ns])
+            {
+                *sum += v as u128;
+            }
+        }
+    }
+
+    fn finish(mut self, sc: &Scenario, workload: u32, replication: u32) -> ResponseBreakdown {
+        let n = self.requests as f64;
+        let per = |ns: u128| ns as f64 / 1e6 / n;
+        // Stable: first seen first within a depth.
+        self.hops.sort_by_key(|h| h.1);
+        ResponseBreakdown {
+            flow: sc.workloads[workload as usize].flow.clone(),
+            workload,
+            replication,
+            sampled: self.requests,
+            mean_response_ms: per(self.latency_ns),
+            hops: self
+                .hops
+                .into_iter()
+                .map(|(operation, depth, calls, t)| HopBreakdown {
+                    operation,
+                    depth,
+                    calls_per_response: calls as f64 / n,
+                    network_ms: per(t[0]),
+                    queue_ms: per(t[1]),
+                    work_ms: per(t[2]),
+                    other_ms: per(t[3]),
+                })
+                .collect(),
         }
     }
 }

@@ -11,7 +11,7 @@
 //! treat both alike.
 
 use super::Summary;
-use crate::engine::{run_replication, trace_slowest, ConservationError, CriticalPath};
+use crate::engine::{run_replication, trace_replication, ConservationError, Traced};
 use crate::metrics::RunMetrics;
 use crate::model::{Scenario, Variant};
 use rayon::prelude::*;
@@ -116,28 +116,30 @@ pub fn run_replications_with(
 pub fn run_traced_replications(
     scenario: &Scenario,
     tick: &(dyn Fn() + Sync),
-) -> Result<(Vec<RunMetrics>, Vec<CriticalPath>), ConservationError> {
+) -> Result<(Vec<RunMetrics>, Traced), ConservationError> {
     let results = (0..scenario.sim.replications)
         .into_par_iter()
         .map(|r| {
             let m = run_replication(scenario, r)?;
-            let paths = if r == 0 {
-                trace_slowest(scenario, r, &m)?
+            let traced = if r == 0 {
+                Some(trace_replication(scenario, r, &m)?)
             } else {
-                Vec::new()
+                None
             };
             tick();
-            Ok((m, paths))
+            Ok((m, traced))
         })
         .collect::<Vec<Result<_, ConservationError>>>();
     let mut runs = Vec::with_capacity(results.len());
-    let mut paths = Vec::new();
+    let mut traced = Traced::default();
     for result in results {
-        let (m, p) = result?;
+        let (m, t) = result?;
         runs.push(m);
-        paths.extend(p);
+        if let Some(t) = t {
+            traced = t;
+        }
     }
-    Ok((runs, paths))
+    Ok((runs, traced))
 }
 
 /// Quantiles at which the CDF is sampled: the body every 1%, then the tail.
@@ -178,7 +180,8 @@ fn merged_cdf(
 /// Whether an experiment traces the critical paths of its slowest requests.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tracing {
-    /// Re-run replication 0 to trace the slowest requests of each flow.
+    /// Re-run replication 0 to trace the slowest requests of each flow and a sample
+    /// of its responses.
     SlowestRequests,
     /// No tracing (sweeps: many points, no per-request tables).
     Off,
@@ -192,12 +195,13 @@ pub fn run_variant(
     tracing: Tracing,
     tick: &(dyn Fn() + Sync),
 ) -> Result<VariantRun, ConservationError> {
-    let (runs, paths) = match tracing {
+    let (runs, traced) = match tracing {
         Tracing::SlowestRequests => run_traced_replications(scenario, tick)?,
-        Tracing::Off => (run_replications_with(scenario, tick)?, Vec::new()),
+        Tracing::Off => (run_replications_with(scenario, tick)?, Traced::default()),
     };
     let mut summary = Summary::new(scenario, &runs);
-    summary.critical_paths = paths;
+    summary.critical_paths = traced.slowest;
+    summary.response_breakdowns = traced.breakdowns;
     let cdf = (0..scenario.workloads.len())
         .map(|f| latency_cdf(&runs, f))
         .collect();

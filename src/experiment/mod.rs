@@ -34,8 +34,9 @@ pub fn run_replications(scenario: &Scenario) -> Result<Vec<RunMetrics>, Conserva
 
 /// Run `scenario` and summarise it, with the critical paths of its slowest requests.
 pub fn run(scenario: &Scenario) -> Result<Summary, ConservationError> {
-    let (runs, paths) = compare::run_traced_replications(scenario, &|| {})?;
+    let (runs, traced) = compare::run_traced_replications(scenario, &|| {})?;
     let mut summary = Summary::new(scenario, &runs);
-    summary.critical_paths = paths;
+    summary.critical_paths = traced.slowest;
+    summary.response_breakdowns = traced.breakdowns;
     Ok(summary)
 }

@@ -2,7 +2,7 @@
 
 use super::faults::{fault_summaries, site_summaries, timeline, transitions};
 use super::{Estimate, FaultSummary, SiteSummary, TimelineSummary, TransitionSummary};
-use crate::engine::CriticalPath;
+use crate::engine::{CriticalPath, ResponseBreakdown};
 use crate::kernel::NANOS_PER_SEC;
 use crate::metrics::{Component, Conservation, FailureReason, FlowMetrics, RunMetrics};
 use crate::model::Scenario;
@@ -179,6 +179,9 @@ pub struct Summary {
     /// Critical paths of the slowest responses of each flow in replication 0 (in request
     /// order; empty when not traced, e.g. in sweeps).
     pub critical_paths: Vec<CriticalPath>,
+    /// Per flow: its mean response time split by hop (critical paths of a systematic
+    /// sample of replication 0's responses; empty when not traced).
+    pub response_breakdowns: Vec<ResponseBreakdown>,
 }
 
 /// Outcomes and costs of one saga definition.
@@ -492,6 +495,7 @@ impl Summary {
                 .map(|(i, def)| saga_summary(scenario, runs, i, def))
                 .collect(),
             critical_paths: Vec::new(),
+            response_breakdowns: Vec::new(),
         }
     }
 

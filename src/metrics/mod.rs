@@ -159,6 +159,8 @@ pub struct FlowMetrics {
     pub completion_in_progress: u64,
     /// The slowest responses, kept for critical-path tracing.
     pub slowest: Slowest,
+    /// Requests sent, warm-up included (numbers the flow's requests for sampling).
+    pub sent_with_warmup: u64,
 }
 
 /// Responses kept per flow and replication for critical-path tracing.
@@ -253,6 +255,7 @@ impl FlowMetrics {
             completed_failed: 0,
             completion_in_progress: 0,
             slowest: Slowest::new(SLOWEST_TRACED),
+            sent_with_warmup: 0,
         }
     }
 

@@ -374,6 +374,124 @@ pub fn critical_path_section(title: String, paths: &[(Option<&str>, &CriticalPat
     }
 }
 
+/// Where the response time goes, by hop: the mean critical path of a systematic sample
+/// of responses, per variant (the focus flow; a single run: every flow).
+pub fn breakdown_sections(exp: &Experiment) -> Vec<Section> {
+    let compare = exp.is_comparison();
+    let focus = exp.focus_flow();
+    let workloads: Vec<u32> = if compare {
+        vec![focus as u32]
+    } else {
+        exp.variants
+            .first()
+            .map(|v| {
+                v.summary
+                    .response_breakdowns
+                    .iter()
+                    .map(|b| b.workload)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let ms = |v: f64| {
+        if v == 0.0 {
+            "-".to_string()
+        } else {
+            format_duration(v * 1e6)
+        }
+    };
+    let mut out = Vec::new();
+    for w in workloads {
+        let mut header: Vec<String> = Vec::new();
+        if compare {
+            header.push("variant".into());
+        }
+        header.extend(
+            [
+                "hop",
+                "calls/response",
+                "network",
+                "queue",
+                "work",
+                "other",
+                "total",
+                "share",
+            ]
+            .map(String::from),
+        );
+        let mut rows = Vec::new();
+        let mut title_flow = String::new();
+        let mut sampled = Vec::new();
+        for v in &exp.variants {
+            let Some(b) = v
+                .summary
+                .response_breakdowns
+                .iter()
+                .find(|b| b.workload == w)
+            else {
+                continue;
+            };
+            title_flow.clone_from(&b.flow);
+            sampled.push(b.sampled);
+            for (i, h) in b.hops.iter().enumerate() {
+                let mut row = Vec::new();
+                if compare {
+                    row.push(if i == 0 {
+                        v.name.clone()
+                    } else {
+                        String::new()
+                    });
+                }
+                row.extend([
+                    format!(
+                        "{}{}{}",
+                        "\u{a0}\u{a0}".repeat(h.depth as usize),
+                        if h.depth > 0 { "↳ " } else { "" },
+                        h.operation
+                    ),
+                    format!("{:.2}", h.calls_per_response),
+                    ms(h.network_ms),
+                    ms(h.queue_ms),
+                    ms(h.work_ms),
+                    ms(h.other_ms),
+                    ms(h.total_ms()),
+                    format!(
+                        "{:.1}%",
+                        100.0 * h.total_ms() / b.mean_response_ms.max(1e-12)
+                    ),
+                ]);
+                rows.push(row);
+            }
+            let mut row = Vec::new();
+            if compare {
+                row.push(String::new());
+            }
+            row.extend([
+                format!("mean response ({} sampled)", b.sampled),
+                String::new(),
+                ms(b.hops.iter().map(|h| h.network_ms).sum()),
+                ms(b.hops.iter().map(|h| h.queue_ms).sum()),
+                ms(b.hops.iter().map(|h| h.work_ms).sum()),
+                ms(b.hops.iter().map(|h| h.other_ms).sum()),
+                ms(b.mean_response_ms),
+                "100%".into(),
+            ]);
+            rows.push(row);
+        }
+        if rows.is_empty() {
+            continue;
+        }
+        out.push(Section {
+            title: format!(
+                "where the response time goes: flow {title_flow} (critical paths of every n-th response of replication 1, averaged per hop; the parts add up to the mean response)"
+            ),
+            header,
+            rows,
+        });
+    }
+    out
+}
+
 /// Title of the critical-path tables.
 pub const CRITICAL_PATH_TITLE: &str = "critical path of the slowest responses in replication 1 (per hop: network + queue + work + other = the response time; other = backoff, fallback, a lost message waited out, a hang)";
 

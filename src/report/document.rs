@@ -3,8 +3,8 @@
 //! machine or the thread count.
 
 use super::compare::{
-    comparison_sections, critical_path_sections, queue_sections, saga_section, slo_section,
-    sweep_sections, time_sections, Section,
+    breakdown_sections, comparison_sections, critical_path_sections, queue_sections, saga_section,
+    slo_section, sweep_sections, time_sections, Section,
 };
 use super::figures::{experiment_figures, sweep_figures, Figure};
 use crate::experiment::compare::Experiment;
@@ -94,6 +94,7 @@ pub fn build(input: &ReportInput) -> Result<Report, Error> {
         sections.extend(comparison_sections(exp));
         sections.extend(queue_sections(exp));
         sections.extend(saga_section(exp));
+        sections.extend(breakdown_sections(exp));
         sections.extend(time_sections(sc, exp));
         sections.extend(critical_path_sections(exp));
         figures.extend(experiment_figures(exp, sc));

@@ -459,6 +459,12 @@ pub fn experiment_figures(exp: &Experiment, scenario: &Scenario) -> Vec<Figure> 
         ));
     }
 
+    // Where the response time goes: the sampled critical paths, network / queueing /
+    // work / other per variant (a single run: per hop).
+    if let Some(chart) = breakdown_chart(exp, focus, &flow) {
+        out.push(fig("response-breakdown", chart));
+    }
+
     // Where the time goes: per service on the compared flow's path, per variant.
     for (vi, v) in exp.variants.iter().enumerate() {
         let Some(b) = time_breakdown(scenario, exp, v, focus) else {
@@ -722,4 +728,73 @@ pub fn sweep_figures(s: &Sweep) -> Vec<Figure> {
             },
         ),
     ]
+}
+
+/// The focus flow's mean response split into network, queueing, work and other time:
+/// per variant in a comparison, per hop in a single run.
+fn breakdown_chart(exp: &Experiment, focus: usize, flow: &str) -> Option<BarChart> {
+    let parts = |h: &crate::engine::HopBreakdown| [h.network_ms, h.queue_ms, h.work_ms, h.other_ms];
+    let (categories, values): (Vec<String>, Vec<[f64; 4]>) = if exp.is_comparison() {
+        exp.variants
+            .iter()
+            .filter_map(|v| {
+                let b = v
+                    .summary
+                    .response_breakdowns
+                    .iter()
+                    .find(|b| b.workload as usize == focus)?;
+                let mut sum = [0.0; 4];
+                for h in &b.hops {
+                    for (s, x) in sum.iter_mut().zip(parts(h)) {
+                        *s += x;
+                    }
+                }
+                Some((v.name.clone(), sum))
+            })
+            .unzip()
+    } else {
+        let b = exp
+            .variants
+            .first()?
+            .summary
+            .response_breakdowns
+            .iter()
+            .find(|b| b.workload as usize == focus)?;
+        b.hops
+            .iter()
+            .map(|h| (h.operation.clone(), parts(h)))
+            .unzip()
+    };
+    if categories.is_empty() {
+        return None;
+    }
+    let positive: Vec<f64> = values
+        .iter()
+        .flatten()
+        .copied()
+        .filter(|x| *x > 0.0)
+        .collect();
+    let lo = positive.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = positive.iter().copied().fold(0.0, f64::max);
+    let log_y = lo.is_finite() && hi / lo > 100.0;
+    let series =
+        |k: usize, name: &str| BarSeries::new(name, values.iter().map(|v| (v[k], None)).collect());
+    Some(BarChart {
+        title: format!("Where the response time goes — {flow}"),
+        x_label: "critical paths of sampled responses (replication 1); the parts add up to the mean response".into(),
+        y_label: if log_y {
+            "ms per response (log scale)".into()
+        } else {
+            "ms per response".into()
+        },
+        categories,
+        groups: vec![
+            series(0, "network"),
+            series(1, "queueing"),
+            series(2, "work"),
+            series(3, "other (backoff, fallback, waited-out loss)"),
+        ],
+        y_range: None,
+        log_y,
+    })
 }

@@ -153,6 +153,33 @@ pub fn render_table(s: &Summary) -> String {
     render_sagas(&mut out, s);
     render_faults(&mut out, s);
     render_sites(&mut out, s);
+    for b in &s.response_breakdowns {
+        let _ = writeln!(
+            out,
+            "\nwhere the response time goes: flow {} (critical paths of {} sampled responses of replication 1; network + queue + work + other per hop = the mean response)",
+            b.flow, b.sampled
+        );
+        for h in &b.hops {
+            let _ = writeln!(
+                out,
+                "  {:<32} calls {:<6.2} network {:<10} queue {:<10} work {:<10} other {:<10} = {:<10} {:>5.1}%",
+                format!("{}{}", "  ".repeat(h.depth as usize), h.operation),
+                h.calls_per_response,
+                format_duration(h.network_ms * 1e6),
+                format_duration(h.queue_ms * 1e6),
+                format_duration(h.work_ms * 1e6),
+                format_duration(h.other_ms * 1e6),
+                format_duration(h.total_ms() * 1e6),
+                100.0 * h.total_ms() / b.mean_response_ms.max(1e-12)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "  {:<32} {}",
+            "mean response",
+            format_duration(b.mean_response_ms * 1e6)
+        );
+    }
     if !s.critical_paths.is_empty() {
         let paths: Vec<_> = s.critical_paths.iter().map(|p| (None, p)).collect();
         let section = super::compare::critical_path_section(

@@ -190,17 +190,21 @@ pub(crate) fn draw<DB: DrawingBackend>(ch: &BarChart, c: &Canvas<DB>) -> Result<
                         _ => (slot - gw) / 2.0,
                     };
                     let room = free(g.checked_sub(1)).min(free(Some(g + 1))) * 2.0;
-                    if text_width(&s, vsize, false) <= (bx1 - bx0) + inner + 2.0 + room {
+                    // A label too wide for its bar gets a smaller font before it is dropped.
+                    let fits =
+                        |size: f64| text_width(&s, size, false) <= (bx1 - bx0) + inner + 2.0 + room;
+                    let size = [vsize, vsize * 0.8].into_iter().find(|&z| fits(z));
+                    if let Some(size) = size {
                         let y = if v >= 0.0 {
-                            top_y - vsize * 0.55
+                            top_y - size * 0.55
                         } else {
-                            top_y + vsize * 0.6
+                            top_y + size * 0.6
                         };
-                        if y > plot.y0 - vsize * 0.3 && y < plot.y1 + vsize * 0.3 {
+                        if y > plot.y0 - size * 0.3 && y < plot.y1 + size * 0.3 {
                             c.text(
                                 &s,
                                 ((bx0 + bx1) / 2.0, y),
-                                TextOpts::new(vsize, MUTED).align(Align::Center),
+                                TextOpts::new(size, MUTED).align(Align::Center),
                             )?;
                         }
                     }

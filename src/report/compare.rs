@@ -1,7 +1,7 @@
 //! Side-by-side tables of an experiment's variants, of SLO verdicts and of a sweep,
 //! as plain data ([`Section`]s of rows) rendered to text, HTML and Markdown alike.
 
-use crate::engine::CriticalPath;
+use crate::engine::{CriticalPath, ResponseBreakdown};
 use crate::experiment::compare::{Experiment, VariantRun};
 use crate::experiment::slo::SloVerdict;
 use crate::experiment::sweep::Sweep;
@@ -351,13 +351,7 @@ pub fn critical_path_section(title: String, paths: &[(Option<&str>, &CriticalPat
                 String::new()
             };
             row.extend([
-                // Non-breaking spaces: the indentation survives HTML and Markdown.
-                format!(
-                    "{}{}{}{attempt}",
-                    "\u{a0}\u{a0}".repeat(h.depth as usize),
-                    if h.depth > 0 { "↳ " } else { "" },
-                    h.operation
-                ),
+                format!("{}{attempt}", indented(h.depth, &h.operation)),
                 ns(h.network_ns),
                 ns(h.queue_ns),
                 ns(h.work_ns),
@@ -378,9 +372,8 @@ pub fn critical_path_section(title: String, paths: &[(Option<&str>, &CriticalPat
 /// of responses, per variant (the focus flow; a single run: every flow).
 pub fn breakdown_sections(exp: &Experiment) -> Vec<Section> {
     let compare = exp.is_comparison();
-    let focus = exp.focus_flow();
     let workloads: Vec<u32> = if compare {
-        vec![focus as u32]
+        vec![exp.focus_flow() as u32]
     } else {
         exp.variants
             .first()
@@ -393,35 +386,15 @@ pub fn breakdown_sections(exp: &Experiment) -> Vec<Section> {
             })
             .unwrap_or_default()
     };
-    let ms = |v: f64| {
-        if v == 0.0 {
-            "-".to_string()
-        } else {
-            format_duration(v * 1e6)
-        }
-    };
     let mut out = Vec::new();
     for w in workloads {
         let mut header: Vec<String> = Vec::new();
         if compare {
             header.push("variant".into());
         }
-        header.extend(
-            [
-                "hop",
-                "calls/response",
-                "network",
-                "queue",
-                "work",
-                "other",
-                "total",
-                "share",
-            ]
-            .map(String::from),
-        );
+        header.extend(BREAKDOWN_HEADER.map(String::from));
         let mut rows = Vec::new();
         let mut title_flow = String::new();
-        let mut sampled = Vec::new();
         for v in &exp.variants {
             let Some(b) = v
                 .summary
@@ -432,64 +405,99 @@ pub fn breakdown_sections(exp: &Experiment) -> Vec<Section> {
                 continue;
             };
             title_flow.clone_from(&b.flow);
-            sampled.push(b.sampled);
-            for (i, h) in b.hops.iter().enumerate() {
-                let mut row = Vec::new();
+            for (i, mut row) in breakdown_rows(b).into_iter().enumerate() {
                 if compare {
-                    row.push(if i == 0 {
-                        v.name.clone()
-                    } else {
-                        String::new()
-                    });
+                    row.insert(
+                        0,
+                        if i == 0 {
+                            v.name.clone()
+                        } else {
+                            String::new()
+                        },
+                    );
                 }
-                row.extend([
-                    format!(
-                        "{}{}{}",
-                        "\u{a0}\u{a0}".repeat(h.depth as usize),
-                        if h.depth > 0 { "↳ " } else { "" },
-                        h.operation
-                    ),
-                    format!("{:.2}", h.calls_per_response),
-                    ms(h.network_ms),
-                    ms(h.queue_ms),
-                    ms(h.work_ms),
-                    ms(h.other_ms),
-                    ms(h.total_ms()),
-                    format!(
-                        "{:.1}%",
-                        100.0 * h.total_ms() / b.mean_response_ms.max(1e-12)
-                    ),
-                ]);
                 rows.push(row);
             }
-            let mut row = Vec::new();
-            if compare {
-                row.push(String::new());
-            }
-            row.extend([
-                format!("mean response ({} sampled)", b.sampled),
-                String::new(),
-                ms(b.hops.iter().map(|h| h.network_ms).sum()),
-                ms(b.hops.iter().map(|h| h.queue_ms).sum()),
-                ms(b.hops.iter().map(|h| h.work_ms).sum()),
-                ms(b.hops.iter().map(|h| h.other_ms).sum()),
-                ms(b.mean_response_ms),
-                "100%".into(),
-            ]);
-            rows.push(row);
         }
         if rows.is_empty() {
             continue;
         }
         out.push(Section {
-            title: format!(
-                "where the response time goes: flow {title_flow} (critical paths of every n-th response of replication 1, averaged per hop; the parts add up to the mean response)"
-            ),
+            title: breakdown_title(&title_flow),
             header,
             rows,
         });
     }
     out
+}
+
+/// Title of a response-breakdown table.
+pub fn breakdown_title(flow: &str) -> String {
+    format!("where the response time goes: flow {flow} (critical paths of every n-th response of replication 1, averaged per hop; the parts add up to the mean response)")
+}
+
+/// Columns of a response-breakdown row.
+pub const BREAKDOWN_HEADER: [&str; 8] = [
+    "hop",
+    "calls/response",
+    "network",
+    "queue",
+    "work",
+    "other",
+    "total",
+    "share",
+];
+
+/// A hop name indented by call depth (non-breaking spaces: the indentation survives
+/// HTML and Markdown).
+fn indented(depth: u32, operation: &str) -> String {
+    format!(
+        "{}{}{operation}",
+        "\u{a0}\u{a0}".repeat(depth as usize),
+        if depth > 0 { "↳ " } else { "" }
+    )
+}
+
+/// Rows of one flow's response breakdown (see [`BREAKDOWN_HEADER`]): a row per hop,
+/// then the mean response.
+pub fn breakdown_rows(b: &ResponseBreakdown) -> Vec<Vec<String>> {
+    let ms = |v: f64| {
+        if v == 0.0 {
+            "-".to_string()
+        } else {
+            format_duration(v * 1e6)
+        }
+    };
+    let mut rows: Vec<Vec<String>> = b
+        .hops
+        .iter()
+        .map(|h| {
+            vec![
+                indented(h.depth, &h.operation),
+                format!("{:.2}", h.calls_per_response),
+                ms(h.network_ms),
+                ms(h.queue_ms),
+                ms(h.work_ms),
+                ms(h.other_ms),
+                ms(h.total_ms()),
+                format!(
+                    "{:.1}%",
+                    100.0 * h.total_ms() / b.mean_response_ms.max(1e-12)
+                ),
+            ]
+        })
+        .collect();
+    rows.push(vec![
+        format!("mean response ({} sampled)", b.sampled),
+        String::new(),
+        ms(b.hops.iter().map(|h| h.network_ms).sum()),
+        ms(b.hops.iter().map(|h| h.queue_ms).sum()),
+        ms(b.hops.iter().map(|h| h.work_ms).sum()),
+        ms(b.hops.iter().map(|h| h.other_ms).sum()),
+        ms(b.mean_response_ms),
+        "100%".into(),
+    ]);
+    rows
 }
 
 /// Title of the critical-path tables.
@@ -853,6 +861,36 @@ fn used_queues<'a>(
         .filter(move |(_, q)| all || q.published.mean > 0.0 || q.peak_depth.mean > 0.0)
 }
 
+/// Columns of a message-queue row.
+pub const QUEUE_HEADER: [&str; 10] = [
+    "queue",
+    "published",
+    "acked",
+    "redelivered",
+    "duplicates",
+    "dead-lettered",
+    "lost",
+    "mean backlog",
+    "peak backlog",
+    "consumer lag (mean)",
+];
+
+/// One queue's row (see [`QUEUE_HEADER`]).
+pub fn queue_row(q: &QueueSummary) -> [String; 10] {
+    [
+        q.name.clone(),
+        num(q.published, 0),
+        num(q.acked, 0),
+        num(q.redeliveries, 0),
+        num(q.duplicates, 0),
+        num(q.dead_lettered, 0),
+        num(q.lost, 0),
+        num(q.mean_depth, 1),
+        num(q.peak_depth, 0),
+        ms(q.mean_wait_ms),
+    ]
+}
+
 /// Message queues: delivery counts, backlog and consumer lag (queues a variant uses).
 pub fn queue_sections(exp: &Experiment) -> Vec<Section> {
     let compare = exp.is_comparison();
@@ -863,21 +901,7 @@ pub fn queue_sections(exp: &Experiment) -> Vec<Section> {
     if compare {
         header.push("variant".into());
     }
-    header.extend(
-        [
-            "queue",
-            "published",
-            "acked",
-            "redelivered",
-            "duplicates",
-            "dead-lettered",
-            "lost",
-            "mean backlog",
-            "peak backlog",
-            "consumer lag (mean)",
-        ]
-        .map(String::from),
-    );
+    header.extend(QUEUE_HEADER.map(String::from));
     let mut rows = Vec::new();
     for v in &exp.variants {
         for (_, q) in used_queues(v, !compare) {
@@ -885,18 +909,7 @@ pub fn queue_sections(exp: &Experiment) -> Vec<Section> {
             if compare {
                 r.push(v.name.clone());
             }
-            r.extend([
-                q.name.clone(),
-                num(q.published, 0),
-                num(q.acked, 0),
-                num(q.redeliveries, 0),
-                num(q.duplicates, 0),
-                num(q.dead_lettered, 0),
-                num(q.lost, 0),
-                num(q.mean_depth, 1),
-                num(q.peak_depth, 0),
-                ms(q.mean_wait_ms),
-            ]);
+            r.extend(queue_row(q));
             rows.push(r);
         }
     }

@@ -1,5 +1,9 @@
 //! The human-readable terminal report.
 
+use super::compare::{
+    breakdown_rows, breakdown_title, critical_path_section, queue_row, section_text, Section,
+    BREAKDOWN_HEADER, CRITICAL_PATH_TITLE, QUEUE_HEADER,
+};
 use crate::experiment::{Estimate, LatencySummary, Summary};
 use crate::kernel::format_duration;
 use std::fmt::Write;
@@ -154,40 +158,19 @@ pub fn render_table(s: &Summary) -> String {
     render_faults(&mut out, s);
     render_sites(&mut out, s);
     for b in &s.response_breakdowns {
-        let _ = writeln!(
-            out,
-            "\nwhere the response time goes: flow {} (critical paths of {} sampled responses of replication 1; network + queue + work + other per hop = the mean response)",
-            b.flow, b.sampled
-        );
-        for h in &b.hops {
-            let _ = writeln!(
-                out,
-                "  {:<32} calls {:<6.2} network {:<10} queue {:<10} work {:<10} other {:<10} = {:<10} {:>5.1}%",
-                format!("{}{}", "  ".repeat(h.depth as usize), h.operation),
-                h.calls_per_response,
-                format_duration(h.network_ms * 1e6),
-                format_duration(h.queue_ms * 1e6),
-                format_duration(h.work_ms * 1e6),
-                format_duration(h.other_ms * 1e6),
-                format_duration(h.total_ms() * 1e6),
-                100.0 * h.total_ms() / b.mean_response_ms.max(1e-12)
-            );
-        }
-        let _ = writeln!(
-            out,
-            "  {:<32} {}",
-            "mean response",
-            format_duration(b.mean_response_ms * 1e6)
-        );
+        let section = Section {
+            title: breakdown_title(&b.flow),
+            header: BREAKDOWN_HEADER.map(String::from).to_vec(),
+            rows: breakdown_rows(b),
+        };
+        out.push('\n');
+        out.push_str(&section_text(&section));
     }
     if !s.critical_paths.is_empty() {
         let paths: Vec<_> = s.critical_paths.iter().map(|p| (None, p)).collect();
-        let section = super::compare::critical_path_section(
-            super::compare::CRITICAL_PATH_TITLE.to_string(),
-            &paths,
-        );
+        let section = critical_path_section(CRITICAL_PATH_TITLE.to_string(), &paths);
         out.push('\n');
-        out.push_str(&super::compare::section_text(&section));
+        out.push_str(&section_text(&section));
     }
     let _ = writeln!(
         out,
@@ -321,35 +304,13 @@ fn render_queues(out: &mut String, s: &Summary) {
     if s.queues.is_empty() {
         return;
     }
-    let _ = writeln!(
-        out,
-        "\n{:<36} {:<14} {:<14} {:<12} {:<12} {:<12} {:<10} {:<14} {:<12} consumer lag",
-        "queue",
-        "published",
-        "acked",
-        "redelivered",
-        "duplicates",
-        "dead-letter",
-        "lost",
-        "mean backlog",
-        "peak"
-    );
-    for q in &s.queues {
-        let _ = writeln!(
-            out,
-            "{:<36} {:<14} {:<14} {:<12} {:<12} {:<12} {:<10} {:<14} {:<12} {}",
-            q.name,
-            num(q.published, 0),
-            num(q.acked, 0),
-            num(q.redeliveries, 0),
-            num(q.duplicates, 0),
-            num(q.dead_lettered, 0),
-            num(q.lost, 0),
-            num(q.mean_depth, 2),
-            num(q.peak_depth, 0),
-            ms(q.mean_wait_ms)
-        );
-    }
+    let section = Section {
+        title: "message queues (per replication, mean ±95% CI)".into(),
+        header: QUEUE_HEADER.map(String::from).to_vec(),
+        rows: s.queues.iter().map(|q| queue_row(q).to_vec()).collect(),
+    };
+    out.push('\n');
+    out.push_str(&section_text(&section));
     if s.reply_timeouts.mean > 0.0 {
         let _ = writeln!(
             out,

@@ -377,3 +377,49 @@ arrivals = {{ constant = "1/s" }}
         "{p50} {max}"
     );
 }
+
+#[test]
+fn each_fault_windows_backlog_peak_is_its_own() {
+    // The consumer is down for 5 s, then later for 20 s: each window reports the backlog
+    // it built (about rate x outage), not the later, larger one.
+    let toml = theory_header(63, "120s", "5s", 2)
+        + r#"
+[brokers.bus]
+publish_latency = "0s"
+delivery_latency = "0s"
+queues.jobs = { consumer = "worker.run", concurrency = 50, durable = true }
+[services.front]
+workers = 100
+operations.go = { steps = [ { send = "bus.jobs" } ] }
+[services.worker]
+workers = 50
+operations.run = { work = "1ms" }
+[[workload]]
+flow = "jobs"
+entry = "front.go"
+arrivals = { constant = "100/s" }
+[[fault]]
+name = "short outage"
+target = "worker"
+kind = "crash"
+at = "20s"
+duration = "5s"
+[[fault]]
+name = "long outage"
+target = "worker"
+kind = "crash"
+at = "60s"
+duration = "20s"
+"#;
+    let s = run(&scenario(&toml));
+    let peak = |name: &str| {
+        let f = s.faults.iter().find(|f| f.name == name).unwrap();
+        let w = f.window.as_ref().unwrap();
+        let q = w.queues.iter().find(|q| q.queue == "bus.jobs").unwrap();
+        assert_eq!(q.drained_in, 2, "{q:?}");
+        q.peak_depth.mean
+    };
+    let (short, long) = (peak("short outage"), peak("long outage"));
+    assert!((short - 500.0).abs() <= 101.0, "short outage peak {short}");
+    assert!((long - 2000.0).abs() <= 101.0, "long outage peak {long}");
+}

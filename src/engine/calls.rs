@@ -243,8 +243,9 @@ impl Engine<'_> {
 
     /// Close an attempt's trace span (`None`: abandoned).
     fn trace_call_end(&mut self, call: Handle, outcome: Option<Outcome>) {
-        if let (Some(tracer), Some(c)) = (self.tracer.as_deref_mut(), self.calls.get(call)) {
-            if c.span != NO_SPAN {
+        // Untraced runs pay one branch, not a slab lookup.
+        if let Some(tracer) = self.tracer.as_deref_mut() {
+            if let Some(c) = self.calls.get(call).filter(|c| c.span != NO_SPAN) {
                 tracer.close(c.span, self.now, outcome);
             }
         }

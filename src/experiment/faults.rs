@@ -403,9 +403,13 @@ fn window_summary(
                 .collect();
             WindowQueue {
                 queue: def.name.clone(),
+                // The peak of this window's backlog: from the fault's start until it
+                // drained (or the run ended), not a later fault's backlog.
                 peak_depth: est(runs.iter().map(|r| {
                     let d = &r.timeline.queues[q];
-                    let range = interval_range(&r.timeline, start, sc.sim.duration);
+                    let until = drain(r, q, start, end, sc.sim.warmup)
+                        .map_or(sc.sim.duration, |s| end + (s * 1e9).round() as SimTime);
+                    let range = interval_range(&r.timeline, start, until);
                     d[range].iter().copied().fold(0.0, f64::max)
                 })),
                 drained_in: drains.len() as u32,

@@ -293,3 +293,76 @@ operations.go = { work = "100ms" }
         );
     }
 }
+
+mod random_topologies {
+    //! Property: on any topology (chains, parallel groups, retries, timeouts, errors,
+    //! queueing), every traced path splits its response exactly and starts at the entry.
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A random three-tier topology as TOML.
+    fn topology(
+        works: [u32; 4],
+        parallel: bool,
+        retry: bool,
+        timeout_ms: Option<u32>,
+        error: f64,
+        workers: u32,
+    ) -> String {
+        let timeout = timeout_ms.map_or(String::new(), |t| format!(r#", timeout = "{t}ms""#));
+        let retry = if retry {
+            r#", retry = { attempts = 3, backoff = "3ms", jitter = true }"#
+        } else {
+            ""
+        };
+        let group = if parallel {
+            format!(
+                r#"{{ parallel = [ {{ call = "b.go"{timeout}{retry} }}, {{ call = "c.go" }} ] }}"#
+            )
+        } else {
+            format!(r#"{{ call = "b.go"{timeout}{retry} }}, {{ call = "c.go" }}"#)
+        };
+        header(r#"poisson = "200/s""#, "5s")
+            + &format!(
+                r#"
+[services.a]
+workers = {workers}
+operations.go = {{ work = {{ dist = "exp", mean = "{}ms" }}, steps = [ {group} ] }}
+[services.b]
+workers = {workers}
+operations.go = {{ work = {{ dist = "exp", mean = "{}ms" }}, error = {error}, steps = [ {{ call = "d.go" }} ] }}
+[services.c]
+workers = {workers}
+operations.go = {{ work = {{ dist = "exp", mean = "{}ms" }} }}
+[services.d]
+workers = {workers}
+operations.go = {{ work = {{ dist = "exp", mean = "{}ms" }} }}
+"#,
+                works[0], works[1], works[2], works[3]
+            )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+        #[test]
+        fn every_path_adds_up(
+            works in prop::array::uniform4(1u32..8),
+            parallel: bool,
+            retry: bool,
+            timeout_ms in prop::option::of(2u32..40),
+            error in 0.0f64..0.5,
+            workers in 1u32..6,
+        ) {
+            let (paths, breakdown) =
+                traced(&topology(works, parallel, retry, timeout_ms, error, workers));
+            for p in &paths {
+                prop_assert_eq!(p.hops[0].operation.as_str(), "a.go");
+                // Depth grows by at most one from a hop to the next.
+                for w in p.hops.windows(2) {
+                    prop_assert!(w[1].depth >= 1 && w[1].depth <= w[0].depth + 1, "{:#?}", p);
+                }
+            }
+            prop_assert!(breakdown.sampled > 0);
+        }
+    }
+}

@@ -229,16 +229,7 @@ impl Engine<'_> {
                 _ => return NO_SPAN,
             },
         };
-        tracer.open_call(
-            target,
-            attempt,
-            parent,
-            super::trace::Request {
-                ordinal: r.ordinal,
-                workload: r.workload,
-            },
-            self.now,
-        )
+        tracer.open_call(target, attempt, parent, r.trace_request(), self.now)
     }
 
     /// Close an attempt's trace span (`None`: abandoned).

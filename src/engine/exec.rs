@@ -152,15 +152,7 @@ impl Engine<'_> {
             // Asynchronous work is not on the response's path.
             _ => return NO_SPAN,
         };
-        tracer.open_execution(
-            op,
-            parent,
-            super::trace::Request {
-                ordinal: r.ordinal,
-                workload: r.workload,
-            },
-            self.now,
-        )
+        tracer.open_execution(op, parent, r.trace_request(), self.now)
     }
 
     /// Close a traced execution's span.

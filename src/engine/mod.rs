@@ -124,6 +124,16 @@ struct RootState {
     response_failed: bool,
 }
 
+impl RootState {
+    /// Who its trace spans belong to.
+    fn trace_request(&self) -> trace::Request {
+        trace::Request {
+            ordinal: self.ordinal,
+            workload: self.workload,
+        }
+    }
+}
+
 /// What an execution answers to when it finishes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Parent {

@@ -577,7 +577,10 @@ pub fn render_comparison(exp: &Experiment) -> String {
             "comparing flow {flow}: every variant sees the same arrivals and the same fault schedule (common random numbers)"
         );
     }
-    for s in comparison_sections(exp) {
+    for s in comparison_sections(exp)
+        .into_iter()
+        .chain(breakdown_sections(exp))
+    {
         out.push('\n');
         out.push_str(&section_text(&s));
     }

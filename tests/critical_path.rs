@@ -366,3 +366,150 @@ operations.go = {{ work = {{ dist = "exp", mean = "{}ms" }} }}
         }
     }
 }
+
+mod completions {
+    //! Paths of the slowest completions: along the chain of causes to the last work.
+    use super::*;
+
+    fn check(paths: &[CriticalPath]) {
+        assert!(!paths.is_empty());
+        for p in paths {
+            let sum: u64 = p
+                .hops
+                .iter()
+                .map(|h| h.network_ns + h.queue_ns + h.work_ns + h.other_ns)
+                .sum();
+            assert_eq!(
+                sum, p.latency_ns,
+                "hops must split the completion exactly: {p:#?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_constant_queue_flow_splits_exactly() {
+        let toml = header(r#"constant = "10/s""#, "10s")
+            + r#"
+[brokers.bus]
+publish_latency = "0s"
+delivery_latency = "0s"
+queues.jobs = { consumer = "worker.run", concurrency = 10 }
+[services.a]
+workers = 10
+operations.go = { work = "1ms", steps = [ { send = "bus.jobs" } ] }
+[services.worker]
+workers = 10
+operations.run = { work = "5ms", steps = [ { call = "d.go" } ] }
+[services.d]
+operations.go = { work = "2ms" }
+"#;
+        let s = common::run(&common::scenario(&toml));
+        check(&s.completion_paths);
+        for p in &s.completion_paths {
+            assert!(p.is_asynchronous());
+            assert_eq!(
+                p.latency_ns,
+                9 * MS + MS / 2,
+                "0.5 + 1 + 0 + 5 + 0.5 + 2 + 0.5 ms"
+            );
+            let hops: Vec<_> = p
+                .hops
+                .iter()
+                .map(|h| {
+                    (
+                        h.depth,
+                        h.operation.as_str(),
+                        h.network_ns,
+                        h.queue_ns,
+                        h.work_ns,
+                    )
+                })
+                .collect();
+            assert_eq!(
+                hops,
+                [
+                    (0, "a.go", MS / 2, 0, MS),
+                    (1, "bus.jobs (message)", 0, 0, 0),
+                    (2, "worker.run", 0, 0, 5 * MS),
+                    (3, "d.go", MS, 0, 2 * MS),
+                ],
+                "{p:#?}"
+            );
+        }
+        // Response paths stay synchronous: client, a's work, reply.
+        for p in &s.critical_paths {
+            assert_eq!(p.latency_ns, 2 * MS);
+            assert!(!p.is_asynchronous());
+        }
+    }
+
+    #[test]
+    fn the_slowest_async_checkouts_waited_in_the_payments_queue() {
+        let sc = common::scenario_file("scenarios/messaging/checkout-async.toml");
+        let first = run_replication(&sc, 0).unwrap();
+        let slowest: Vec<(u64, u64)> = first.flows[0].slowest_completions.iter().collect();
+        let s = common::run(&sc);
+        check(&s.completion_paths);
+        let traced: Vec<(u64, u64)> = s
+            .completion_paths
+            .iter()
+            .map(|p| (p.latency_ns, p.request))
+            .collect();
+        assert_eq!(
+            traced, slowest,
+            "the re-run reproduces the slowest completions"
+        );
+        for p in &s.completion_paths {
+            let wait = p
+                .hops
+                .iter()
+                .find(|h| h.operation == "rabbit.payments (message)")
+                .unwrap_or_else(|| panic!("{p:#?}"));
+            // The bank was down: the payment message waited most of the completion.
+            assert!(wait.queue_ns * 2 > p.latency_ns, "{p:#?}");
+            assert_eq!(p.hops.last().unwrap().operation, "order.on_payment_result");
+        }
+    }
+
+    #[test]
+    fn request_reply_paths_follow_the_request_and_sagas_end_in_untraced_work() {
+        let s = common::run(&common::scenario_file(
+            "scenarios/messaging/bank-request-reply.toml",
+        ));
+        check(&s.completion_paths);
+        for p in &s.completion_paths {
+            assert!(
+                p.hops
+                    .iter()
+                    .any(|h| h.operation == "rabbit.bank-requests (message)"),
+                "{p:#?}"
+            );
+            // The last work is the continuation, or, when the reply came too late (the
+            // timeout continuation ran long before), the adapter's call to the bank.
+            let last = p.hops.last().unwrap().operation.as_str();
+            assert!(
+                [
+                    "order.on_authorized",
+                    "order.on_auth_timeout",
+                    "bank.authorize"
+                ]
+                .contains(&last),
+                "{p:#?}"
+            );
+        }
+        let s = common::run(&common::scenario_file(
+            "scenarios/sagas/saga-orchestration.toml",
+        ));
+        check(&s.completion_paths);
+        assert!(
+            s.completion_paths.iter().any(|p| p
+                .hops
+                .last()
+                .unwrap()
+                .operation
+                .starts_with("(not traced")),
+            "{:#?}",
+            s.completion_paths
+        );
+    }
+}

@@ -117,12 +117,15 @@ impl Engine<'_> {
         parent: Parent,
         root: Handle,
         outcome: Outcome,
+        span: u32,
         queue: &mut EventQueue<Event>,
     ) {
         match parent {
             Parent::Call(call) => self.reply(call, outcome, queue),
-            Parent::Delivery { msg, delivery } => self.consumer_done(msg, delivery, outcome, queue),
-            Parent::Continuation => self.continuation_done(root, outcome, queue),
+            Parent::Delivery { msg, delivery } => {
+                self.consumer_done(msg, delivery, outcome, span, queue)
+            }
+            Parent::Continuation { .. } => self.continuation_done(root, outcome, queue),
             Parent::Saga { inst, step, token } => {
                 self.saga_execution_done(inst, step, token, outcome, queue)
             }
@@ -141,18 +144,30 @@ impl Engine<'_> {
 
     /// Open a trace span for an execution being admitted, if its request is traced.
     fn trace_execution(&mut self, op: OpId, parent: Parent, root: Handle) -> u32 {
-        let Some(tracer) = self.tracer.as_deref_mut() else {
+        if self.tracer.is_none() {
             return NO_SPAN;
-        };
-        let Some(r) = self.roots.get(root).filter(|r| r.traced) else {
+        }
+        let Some(request) = self
+            .roots
+            .get(root)
+            .filter(|r| r.traced)
+            .map(|r| r.trace_request())
+        else {
             return NO_SPAN;
         };
         let parent = match parent {
             Parent::Call(call) => self.calls.get(call).map_or(NO_SPAN, |c| c.span),
-            // Asynchronous work is not on the response's path.
-            _ => return NO_SPAN,
+            Parent::Delivery { msg, .. } => self.msg_span(msg),
+            Parent::Continuation { trigger } => trigger,
+            // Saga steps are not traced: a completion path ends where the saga starts.
+            Parent::Saga { .. } => NO_SPAN,
         };
-        tracer.open_execution(op, parent, r.trace_request(), self.now)
+        match self.tracer.as_deref_mut() {
+            Some(tracer) if parent != NO_SPAN => {
+                tracer.open_execution(op, parent, request, self.now)
+            }
+            _ => NO_SPAN,
+        }
     }
 
     /// Close a traced execution's span.
@@ -329,7 +344,7 @@ impl Engine<'_> {
         iv.completed += 1;
         iv.failed += failed as u64;
         self.replicas[replica as usize].busy -= 1;
-        self.answer(parent, root, outcome, queue);
+        self.answer(parent, root, outcome, span, queue);
         self.start_queued(replica, queue);
     }
 
@@ -382,7 +397,7 @@ impl Engine<'_> {
             let outcome =
                 Outcome::Failed(FailureReason::ConnectionError, Component::Service(service));
             self.trace_execution_end(span, outcome);
-            self.answer(parent, root, outcome, queue);
+            self.answer(parent, root, outcome, span, queue);
         }
         let r = &mut self.replicas[replica as usize];
         r.busy = 0;

@@ -6,7 +6,7 @@
 //! root request; the request *completes* when that count returns to zero.
 
 use super::slab::{Handle, Slab};
-use super::{Engine, Event, Parent, NO_DEADLINE};
+use super::{Engine, Event, Parent, NO_DEADLINE, NO_SPAN};
 use crate::kernel::{EventQueue, RngStream, SimTime};
 use crate::metrics::{Component, FailureReason, Outcome};
 use crate::model::{BrokerId, MessageKind, OpId, QueueId, Scenario};
@@ -47,12 +47,16 @@ struct Message {
     started: bool,
     reply_to: Option<Handle>,
     published: SimTime,
+    /// Trace span (`NO_SPAN` unless its request is traced).
+    span: u32,
 }
 
 struct PendingRequest {
     root: Handle,
     then: OpId,
     on_timeout: Option<OpId>,
+    /// Trace span of the request message, then of the consumer that replied.
+    span: u32,
 }
 
 /// The messaging state of one replication.
@@ -172,7 +176,7 @@ impl Engine<'_> {
         if e.group != group {
             return;
         }
-        let (op, root) = (e.op, e.root);
+        let (op, root, span) = (e.op, e.root, e.span);
         let kind =
             self.sc.operations[op.0 as usize].groups[group as usize].messages[index as usize].kind;
         if let Some(b) = self
@@ -184,10 +188,12 @@ impl Engine<'_> {
             return;
         }
         match kind {
-            MessageKind::Send(q) => self.enqueue(q, root, None, queue),
+            MessageKind::Send(q) => {
+                self.enqueue(q, root, None, span, queue);
+            }
             MessageKind::Publish(t) => {
                 for &q in &self.sc.topics[t.0 as usize].subscriptions {
-                    self.enqueue(q, root, None, queue);
+                    self.enqueue(q, root, None, span, queue);
                 }
             }
             MessageKind::Request {
@@ -200,11 +206,17 @@ impl Engine<'_> {
                     root,
                     then,
                     on_timeout,
+                    span: NO_SPAN,
                 };
                 let pending = self.msgs.pending.insert(req);
                 self.add_outstanding(root, 1);
                 queue.schedule(self.now + reply_timeout, Event::ReplyTimeout { pending });
-                self.enqueue(q, root, Some(pending), queue);
+                let msg_span = self.enqueue(q, root, Some(pending), span, queue);
+                self.msgs
+                    .pending
+                    .get_mut(pending)
+                    .expect("just inserted")
+                    .span = msg_span;
             }
             MessageKind::StartSaga(saga) => self.start_saga(saga, root, queue),
         }
@@ -217,13 +229,17 @@ impl Engine<'_> {
         }
     }
 
+    /// Put a message for `root` on queue `q`, published by the execution with trace span
+    /// `publisher`; returns the message's trace span.
     fn enqueue(
         &mut self,
         q: QueueId,
         root: Handle,
         reply_to: Option<Handle>,
+        publisher: u32,
         queue: &mut EventQueue<Event>,
-    ) {
+    ) -> u32 {
+        let span = self.trace_message(q, root, publisher);
         let qs = &self.msgs.queues[q.0 as usize];
         // The ordering key is the request: all its messages share a partition.
         let key = self.roots.get(root).map_or(0, |r| r.ordinal);
@@ -238,6 +254,7 @@ impl Engine<'_> {
             started: false,
             reply_to,
             published: self.now,
+            span,
         };
         let msg = self.msgs.messages.insert(m);
         self.add_outstanding(root, 1);
@@ -249,6 +266,35 @@ impl Engine<'_> {
             .ready
             .push_back(msg);
         self.dispatch(q.0, partition, queue);
+        span
+    }
+
+    /// Open a trace span for a message published by a traced execution.
+    fn trace_message(&mut self, q: QueueId, root: Handle, publisher: u32) -> u32 {
+        let Some(tracer) = self.tracer.as_deref_mut() else {
+            return NO_SPAN;
+        };
+        if publisher == NO_SPAN {
+            return NO_SPAN;
+        }
+        let Some(r) = self.roots.get(root).filter(|r| r.traced) else {
+            return NO_SPAN;
+        };
+        tracer.open_message(q.0, publisher, r.trace_request(), self.now)
+    }
+
+    /// A message's trace span, if traced.
+    pub(super) fn msg_span(&self, msg: Handle) -> u32 {
+        self.msgs.messages.get(msg).map_or(NO_SPAN, |m| m.span)
+    }
+
+    /// Close a message's trace span: acked, dead-lettered or lost.
+    fn trace_message_end(&mut self, span: u32, outcome: Outcome) {
+        if let Some(tracer) = self.tracer.as_deref_mut() {
+            if span != NO_SPAN {
+                tracer.close(span, self.now, Some(outcome));
+            }
+        }
     }
 
     /// Hand ready messages of a partition to consumers while there is room.
@@ -343,6 +389,7 @@ impl Engine<'_> {
         msg: Handle,
         delivery: u32,
         outcome: Outcome,
+        consumer_span: u32,
         queue: &mut EventQueue<Event>,
     ) {
         if !self.current(msg, delivery) {
@@ -359,12 +406,18 @@ impl Engine<'_> {
             self.nack(msg, queue);
             return;
         }
-        let (p, root, reply_to) = (m.partition, m.root, m.reply_to);
+        let (p, root, reply_to, span) = (m.partition, m.root, m.reply_to, m.span);
         self.msgs.queues[q].partitions[p as usize].in_flight -= 1;
         self.msgs.messages.remove(msg);
+        self.trace_message_end(span, Outcome::Ok);
         self.metrics.queues[q].acked += 1;
         self.metrics.conservation.messages_acked += 1;
         if let Some(pending) = reply_to {
+            if consumer_span != NO_SPAN {
+                if let Some(p) = self.msgs.pending.get_mut(pending) {
+                    p.span = consumer_span; // the continuation follows from the reply
+                }
+            }
             let b = self.sc.queues[q].broker.0 as usize;
             let latency = self.sc.brokers[b]
                 .delivery_latency
@@ -384,7 +437,10 @@ impl Engine<'_> {
         self.msgs.queues[q].partitions[p as usize].in_flight -= 1;
         let def = &self.sc.queues[q];
         if deliveries >= def.max_deliveries {
+            let span = self.msg_span(msg);
             self.msgs.messages.remove(msg);
+            let dead = Outcome::Failed(FailureReason::DeadLettered, Component::Broker(def.broker));
+            self.trace_message_end(span, dead);
             self.metrics.queues[q].dead_lettered += 1;
             self.metrics.conservation.messages_dead_lettered += 1;
             self.root_done(root, true, queue);
@@ -428,32 +484,45 @@ impl Engine<'_> {
             self.metrics.late_replies += 1; // the request had timed out: discarded
             return;
         };
-        let (root, then) = (req.root, req.then);
+        let (root, then, span) = (req.root, req.then, req.span);
         self.msgs.pending.remove(pending);
-        self.run_continuation(then, root, queue);
+        self.run_continuation(then, root, span, queue);
     }
 
     pub(super) fn on_reply_timeout(&mut self, pending: Handle, queue: &mut EventQueue<Event>) {
         let Some(req) = self.msgs.pending.get(pending) else {
             return;
         };
-        let (root, on_timeout) = (req.root, req.on_timeout);
+        let (root, on_timeout, span) = (req.root, req.on_timeout, req.span);
         self.msgs.pending.remove(pending);
         self.metrics.reply_timeouts += 1;
         if let Some(r) = self.roots.get_mut(root) {
             r.async_failed = true;
         }
         match on_timeout {
-            Some(op) => self.run_continuation(op, root, queue),
+            Some(op) => self.run_continuation(op, root, span, queue),
             None => self.root_done(root, true, queue),
         }
     }
 
-    fn run_continuation(&mut self, op: OpId, root: Handle, queue: &mut EventQueue<Event>) {
+    fn run_continuation(
+        &mut self,
+        op: OpId,
+        root: Handle,
+        trigger: u32,
+        queue: &mut EventQueue<Event>,
+    ) {
         let service = self.sc.operations[op.0 as usize].service;
         let replica = self.pick_replica(service);
         if self
-            .admit(op, replica, Parent::Continuation, root, NO_DEADLINE, queue)
+            .admit(
+                op,
+                replica,
+                Parent::Continuation { trigger },
+                root,
+                NO_DEADLINE,
+                queue,
+            )
             .is_err()
         {
             self.root_done(root, true, queue);
@@ -480,17 +549,25 @@ impl Engine<'_> {
         if r.outstanding > 0 {
             return;
         }
-        let (w, sent, ok) = (
+        let (w, sent, ok, ordinal, traced) = (
             r.workload as usize,
             r.sent,
             !r.async_failed && !r.response_failed,
+            r.ordinal,
+            r.traced,
         );
         self.roots.remove(root);
+        if traced {
+            if let Some(t) = self.tracer.as_deref_mut() {
+                t.completed(ordinal, self.now, ok);
+            }
+        }
         if sent >= self.sc.sim.warmup {
             let f = &mut self.metrics.flows[w];
             let latency = self.now - sent;
             f.completion.saturating_record(latency.max(1));
             f.completion_sum += latency as u128;
+            f.slowest_completions.offer(latency, ordinal);
             if ok {
                 f.completed_ok += 1;
             } else {
@@ -523,7 +600,10 @@ impl Engine<'_> {
                 self.metrics.queues[q].depth.add(now, -1);
             }
             // (a message waiting for redelivery is in neither list: its Requeue finds it gone)
+            let span = self.msg_span(msg);
             self.msgs.messages.remove(msg);
+            let lost = Outcome::Failed(FailureReason::LostMessage, Component::Broker(b));
+            self.trace_message_end(span, lost);
             self.metrics.queues[q].lost += 1;
             self.metrics.conservation.messages_lost += 1;
             self.root_done(root, true, queue);

@@ -141,8 +141,9 @@ enum Parent {
     Call(Handle),
     /// Delivery number `delivery` of a message: ack or nack it.
     Delivery { msg: Handle, delivery: u32 },
-    /// A request-reply continuation of its root.
-    Continuation,
+    /// A request-reply continuation of its root; `trigger` is the trace span that
+    /// caused it (the replying consumer, or the request message that timed out).
+    Continuation { trigger: u32 },
     /// A saga's action or compensation for `step`, sent with `token`.
     Saga { inst: Handle, step: u32, token: u32 },
 }
@@ -419,6 +420,9 @@ pub struct Traced {
     pub slowest: Vec<CriticalPath>,
     /// Per flow: its mean response time split by hop, from a systematic sample.
     pub breakdowns: Vec<ResponseBreakdown>,
+    /// Paths of the slowest completions of each flow (from the client's call along the
+    /// chain of causes to the last piece of work), slowest first.
+    pub slowest_completions: Vec<CriticalPath>,
 }
 
 /// Run replication `replication`, whose metrics `first_pass` holds, again with tracing:
@@ -441,14 +445,21 @@ pub fn trace_replication(
         .iter()
         .map(|f| (f.sent_with_warmup / BREAKDOWN_SAMPLE).max(1))
         .collect();
-    let tracer = Box::new(Tracer::new(slowest, sample_every));
+    let slowest_completions: Vec<u64> = first_pass
+        .flows
+        .iter()
+        .flat_map(|f| f.slowest_completions.iter().map(|(_, ordinal)| ordinal))
+        .collect();
+    let tracer = Box::new(Tracer::new(slowest, slowest_completions, sample_every));
     let (_, tracer) = run_engine(scenario, replication, Some(tracer))?;
-    let (slowest, breakdowns) =
-        tracer.map_or_else(Default::default, |t| t.analyse(scenario, replication));
-    Ok(Traced {
-        slowest,
-        breakdowns,
-    })
+    Ok(tracer.map_or_else(Traced::default, |t| {
+        let a = t.analyse(scenario, replication);
+        Traced {
+            slowest: a.slowest,
+            breakdowns: a.breakdowns,
+            slowest_completions: a.slowest_completions,
+        }
+    }))
 }
 
 fn run_engine(

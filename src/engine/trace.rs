@@ -28,12 +28,17 @@ enum SpanKind {
     Call,
     /// One execution of an operation on a replica.
     Execution,
+    /// A message from its publish to its ack (or dead-lettering, or loss).
+    Message,
 }
 
 #[derive(Clone, Debug)]
 struct Span {
     kind: SpanKind,
+    /// Call: the operation called. Execution: its operation. Message: unused.
     op: OpId,
+    /// Message: its queue.
+    queue: u32,
     attempt: u32,
     /// Enclosing span (the calling execution of a call, the call of an execution).
     parent: u32,
@@ -41,7 +46,7 @@ struct Span {
     request: u64,
     /// Workload (flow) of its root.
     workload: u32,
-    /// Call: sent. Execution: arrived at the replica.
+    /// Call: sent. Execution: arrived at the replica. Message: published.
     start: SimTime,
     /// Execution: got a worker.
     started: Option<SimTime>,
@@ -62,8 +67,12 @@ pub(super) struct Request {
 
 /// Records spans of the traced requests during a replication.
 pub(super) struct Tracer {
-    /// Ordinals of the slowest requests, sorted.
+    /// Ordinals of the slowest responses, sorted.
     slowest: Vec<u64>,
+    /// Ordinals of the slowest completions, sorted.
+    slowest_completions: Vec<u64>,
+    /// Traced requests that completed: (ordinal, time, all triggered work succeeded).
+    completed: Vec<(u64, SimTime, bool)>,
     /// Per workload: trace every n-th request of the flow (a systematic sample).
     sample_every: Vec<u64>,
     /// Ordinals of the sampled requests, in order.
@@ -74,11 +83,19 @@ pub(super) struct Tracer {
 impl Tracer {
     /// A tracer for the requests with these ordinals and a systematic sample of every
     /// flow (`sample_every[w]`-th request of workload `w`).
-    pub fn new(mut slowest: Vec<u64>, sample_every: Vec<u64>) -> Self {
+    pub fn new(
+        mut slowest: Vec<u64>,
+        mut slowest_completions: Vec<u64>,
+        sample_every: Vec<u64>,
+    ) -> Self {
         slowest.sort_unstable();
         slowest.dedup();
+        slowest_completions.sort_unstable();
+        slowest_completions.dedup();
         Tracer {
             slowest,
+            slowest_completions,
+            completed: Vec::new(),
             sample_every,
             sampled: Vec::new(),
             spans: Vec::new(),
@@ -92,11 +109,18 @@ impl Tracer {
         if sampled {
             self.sampled.push(ordinal); // in order: stays sorted
         }
-        sampled || self.is_slowest(ordinal)
+        sampled
+            || self.is_slowest(ordinal)
+            || self.slowest_completions.binary_search(&ordinal).is_ok()
     }
 
     fn is_slowest(&self, ordinal: u64) -> bool {
         self.slowest.binary_search(&ordinal).is_ok()
+    }
+
+    /// A traced request completed (all its triggered work is over).
+    pub fn completed(&mut self, ordinal: u64, now: SimTime, ok: bool) {
+        self.completed.push((ordinal, now, ok));
     }
 
     fn is_sampled(&self, ordinal: u64) -> bool {
@@ -115,6 +139,7 @@ impl Tracer {
         self.spans.push(Span {
             kind,
             op,
+            queue: 0,
             attempt,
             parent,
             request: request.ordinal,
@@ -138,6 +163,13 @@ impl Tracer {
         now: SimTime,
     ) -> u32 {
         self.open(SpanKind::Call, target, attempt, parent, request, now)
+    }
+
+    /// A traced message was published to `queue` by the execution with span `parent`.
+    pub fn open_message(&mut self, queue: u32, parent: u32, request: Request, now: SimTime) -> u32 {
+        let span = self.open(SpanKind::Message, OpId(0), 1, parent, request, now);
+        self.spans[span as usize].queue = queue;
+        span
     }
 
     /// A traced execution arrived at its replica.
@@ -166,11 +198,7 @@ impl Tracer {
 
     /// The critical paths of the slowest requests (by flow, slowest first) and the
     /// breakdown of each flow's sampled responses sent after the warm-up.
-    pub fn analyse(
-        &self,
-        sc: &Scenario,
-        replication: u32,
-    ) -> (Vec<CriticalPath>, Vec<ResponseBreakdown>) {
+    pub fn analyse(&self, sc: &Scenario, replication: u32) -> Analysis {
         let paths = self.critical_paths(sc, replication);
         let mut breakdowns: Vec<Breakdown> = vec![Breakdown::default(); sc.workloads.len()];
         for (p, sampled) in &paths {
@@ -190,7 +218,73 @@ impl Tracer {
             .map(|(p, _)| p)
             .collect();
         slowest.sort_by_key(|p| (p.workload, std::cmp::Reverse(p.latency_ns), p.request));
-        (slowest, breakdowns)
+        Analysis {
+            slowest,
+            breakdowns,
+            slowest_completions: self.completion_paths(sc, replication),
+        }
+    }
+
+    /// The path of each slowest completion: from the client's call along the chain of
+    /// causes (calls, executions, messages, replies) to the last piece of work.
+    fn completion_paths(&self, sc: &Scenario, replication: u32) -> Vec<CriticalPath> {
+        let mut children: Vec<Vec<u32>> = vec![Vec::new(); self.spans.len()];
+        let mut by_request: std::collections::BTreeMap<u64, Vec<u32>> = Default::default();
+        for (i, s) in self.spans.iter().enumerate() {
+            if s.parent != NO_SPAN {
+                children[s.parent as usize].push(i as u32);
+            }
+            if self.slowest_completions.binary_search(&s.request).is_ok() {
+                by_request.entry(s.request).or_default().push(i as u32);
+            }
+        }
+        let mut out: Vec<CriticalPath> = self
+            .completed
+            .iter()
+            .filter(|(ordinal, _, _)| self.slowest_completions.binary_search(ordinal).is_ok())
+            .filter_map(|&(ordinal, done, ok)| {
+                let spans = by_request.get(&ordinal)?;
+                let &root = spans.iter().find(|&&i| {
+                    let s = &self.spans[i as usize];
+                    s.kind == SpanKind::Call && s.parent == NO_SPAN
+                })?;
+                // The last piece of work: the span that ended last by the completion.
+                let last = spans
+                    .iter()
+                    .copied()
+                    .filter(|&i| self.spans[i as usize].end.is_some_and(|e| e <= done))
+                    .max_by_key(|&i| (self.spans[i as usize].end, i))
+                    .unwrap_or(root);
+                let mut chain = vec![last];
+                while let Some(&top) = chain.last() {
+                    let parent = self.spans[top as usize].parent;
+                    if parent == NO_SPAN {
+                        break;
+                    }
+                    chain.push(parent);
+                }
+                chain.reverse();
+                let mut walk = Walk {
+                    sc,
+                    spans: &self.spans,
+                    children: &children,
+                    hops: Vec::new(),
+                };
+                walk.chain(&chain, done);
+                let r = &self.spans[root as usize];
+                Some(CriticalPath {
+                    flow: sc.workloads[r.workload as usize].flow.clone(),
+                    workload: r.workload,
+                    request: ordinal,
+                    replication,
+                    latency_ns: done - r.start,
+                    outcome: if ok { "ok" } else { "failed" }.into(),
+                    hops: walk.hops,
+                })
+            })
+            .collect();
+        out.sort_by_key(|p| (p.workload, std::cmp::Reverse(p.latency_ns), p.request));
+        out
     }
 
     /// The critical path of every traced request that got a response, with whether it
@@ -251,6 +345,21 @@ pub struct CriticalPath {
     pub hops: Vec<PathHop>,
 }
 
+impl CriticalPath {
+    /// Whether the path goes through asynchronous work (a message, or work that is not
+    /// traced): a completion path that is more than the response's.
+    pub fn is_asynchronous(&self) -> bool {
+        self.hops
+            .iter()
+            .any(|h| h.operation.ends_with(MESSAGE_SUFFIX) || h.operation == NOT_TRACED)
+    }
+}
+
+/// Suffix of a message hop's name ("broker.queue (message)").
+const MESSAGE_SUFFIX: &str = " (message)";
+/// Name of the hop covering untraced work at the end of a completion path.
+const NOT_TRACED: &str = "(not traced: saga or reply timeout)";
+
 /// One call on a critical path and the execution that served it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PathHop {
@@ -294,6 +403,80 @@ struct Walk<'a> {
 }
 
 impl Walk<'_> {
+    /// A chain of causes from the client's call to the last span, then whatever is left
+    /// until `done` (work that is not traced, such as a saga).
+    fn chain(&mut self, chain: &[u32], done: SimTime) {
+        let mut depth = 0;
+        let mut open_hop: Option<usize> = None;
+        for (i, &a) in chain.iter().enumerate() {
+            let s = &self.spans[a as usize];
+            let next = chain.get(i + 1).map(|&b| self.spans[b as usize].start);
+            match (s.kind, next) {
+                (SpanKind::Call, None) => self.call(a, s.end.unwrap_or(done), depth),
+                (SpanKind::Call, Some(arrived)) => {
+                    // The request's way to the execution that carries on.
+                    let hop = self.push_hop(depth, s.op, s.attempt, s.outcome);
+                    self.hops[hop].network_ns = arrived.max(s.start) - s.start;
+                    open_hop = Some(hop);
+                }
+                (SpanKind::Execution, next) => {
+                    let hop = open_hop
+                        .take()
+                        .unwrap_or_else(|| self.push_hop(depth, s.op, 1, s.outcome));
+                    let until = next.or(s.end).unwrap_or(done).max(s.start);
+                    self.execution(a, s.start, until, hop, depth);
+                    depth += 1;
+                }
+                (SpanKind::Message, next) => {
+                    self.hops.push(PathHop {
+                        depth,
+                        operation: format!(
+                            "{}{MESSAGE_SUFFIX}",
+                            self.sc.queues[s.queue as usize].name
+                        ),
+                        attempt: 1,
+                        network_ns: 0,
+                        queue_ns: next.or(s.end).unwrap_or(done).max(s.start) - s.start,
+                        work_ns: 0,
+                        other_ns: 0,
+                        outcome: outcome_label(s.outcome, self.sc),
+                    });
+                    depth += 1;
+                }
+            }
+        }
+        let covered = chain
+            .last()
+            .and_then(|&l| self.spans[l as usize].end)
+            .unwrap_or(done);
+        if covered < done {
+            self.hops.push(PathHop {
+                depth,
+                operation: NOT_TRACED.into(),
+                attempt: 1,
+                network_ns: 0,
+                queue_ns: 0,
+                work_ns: 0,
+                other_ns: done - covered,
+                outcome: String::new(),
+            });
+        }
+    }
+
+    fn push_hop(&mut self, depth: u32, op: OpId, attempt: u32, outcome: Option<Outcome>) -> usize {
+        self.hops.push(PathHop {
+            depth,
+            operation: self.sc.operations[op.0 as usize].name.clone(),
+            attempt,
+            network_ns: 0,
+            queue_ns: 0,
+            work_ns: 0,
+            other_ns: 0,
+            outcome: outcome_label(outcome, self.sc),
+        });
+        self.hops.len() - 1
+    }
+
     /// The part `[sent, until]` of call attempt `call`.
     fn call(&mut self, call: u32, until: SimTime, depth: u32) {
         let c = &self.spans[call as usize];
@@ -343,7 +526,7 @@ impl Walk<'_> {
                 .copied()
                 .filter(|&k| {
                     let s = &self.spans[k as usize];
-                    s.start >= work_end && s.start < cursor
+                    s.kind == SpanKind::Call && s.start >= work_end && s.start < cursor
                 })
                 .max_by_key(|&k| {
                     let s = &self.spans[k as usize];
@@ -467,4 +650,14 @@ impl Breakdown {
                 .collect(),
         }
     }
+}
+
+/// What a traced re-run found.
+pub(super) struct Analysis {
+    /// Critical paths of the slowest responses.
+    pub slowest: Vec<CriticalPath>,
+    /// Response breakdown per flow.
+    pub breakdowns: Vec<ResponseBreakdown>,
+    /// Paths of the slowest completions.
+    pub slowest_completions: Vec<CriticalPath>,
 }

@@ -202,6 +202,7 @@ pub fn run_variant(
     let mut summary = Summary::new(scenario, &runs);
     summary.critical_paths = traced.slowest;
     summary.response_breakdowns = traced.breakdowns;
+    summary.completion_paths = traced.slowest_completions;
     let cdf = (0..scenario.workloads.len())
         .map(|f| latency_cdf(&runs, f))
         .collect();

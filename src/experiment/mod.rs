@@ -38,5 +38,6 @@ pub fn run(scenario: &Scenario) -> Result<Summary, ConservationError> {
     let mut summary = Summary::new(scenario, &runs);
     summary.critical_paths = traced.slowest;
     summary.response_breakdowns = traced.breakdowns;
+    summary.completion_paths = traced.slowest_completions;
     Ok(summary)
 }

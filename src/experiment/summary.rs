@@ -182,6 +182,9 @@ pub struct Summary {
     /// Per flow: its mean response time split by hop (critical paths of a systematic
     /// sample of replication 0's responses; empty when not traced).
     pub response_breakdowns: Vec<ResponseBreakdown>,
+    /// Paths of the slowest completions of each flow in replication 0 (from the client's
+    /// call along the chain of causes to the last piece of work; empty when not traced).
+    pub completion_paths: Vec<CriticalPath>,
 }
 
 /// Outcomes and costs of one saga definition.
@@ -496,6 +499,7 @@ impl Summary {
                 .collect(),
             critical_paths: Vec::new(),
             response_breakdowns: Vec::new(),
+            completion_paths: Vec::new(),
         }
     }
 

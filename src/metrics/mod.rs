@@ -159,6 +159,8 @@ pub struct FlowMetrics {
     pub completion_in_progress: u64,
     /// The slowest responses, kept for critical-path tracing.
     pub slowest: Slowest,
+    /// The slowest completions, likewise.
+    pub slowest_completions: Slowest,
     /// Requests sent, warm-up included (numbers the flow's requests for sampling).
     pub sent_with_warmup: u64,
 }
@@ -255,6 +257,7 @@ impl FlowMetrics {
             completed_failed: 0,
             completion_in_progress: 0,
             slowest: Slowest::new(SLOWEST_TRACED),
+            slowest_completions: Slowest::new(SLOWEST_TRACED),
             sent_with_warmup: 0,
         }
     }

@@ -529,6 +529,34 @@ pub fn critical_path_sections(exp: &Experiment) -> Vec<Section> {
     )]
 }
 
+/// Title of the completion-path tables.
+pub const COMPLETION_PATH_TITLE: &str = "path of the slowest completions in replication 1 (from the client's call along the chain of causes — calls, messages, consumers, replies — to the last piece of work; per hop: network + queue + work + other = the completion time; a message's queue time is from its publish to its consumer's start)";
+
+/// Paths of the slowest completions that went through asynchronous work (the focus
+/// flow per variant; a single run: every flow).
+pub fn completion_path_sections(exp: &Experiment) -> Vec<Section> {
+    let compare = exp.is_comparison();
+    let focus = exp.focus_flow() as u32;
+    let paths: Vec<(Option<&str>, &CriticalPath)> = exp
+        .variants
+        .iter()
+        .flat_map(|v| {
+            v.summary
+                .completion_paths
+                .iter()
+                .filter(move |p| (!compare || p.workload == focus) && p.is_asynchronous())
+                .map(move |p| (compare.then_some(v.name.as_str()), p))
+        })
+        .collect();
+    if paths.is_empty() {
+        return Vec::new();
+    }
+    vec![critical_path_section(
+        COMPLETION_PATH_TITLE.to_string(),
+        &paths,
+    )]
+}
+
 /// A section as aligned plain text.
 pub fn section_text(s: &Section) -> String {
     let cols = s.header.len();

@@ -3,8 +3,8 @@
 //! machine or the thread count.
 
 use super::compare::{
-    breakdown_sections, comparison_sections, critical_path_sections, queue_sections, saga_section,
-    slo_section, sweep_sections, time_sections, Section,
+    breakdown_sections, comparison_sections, completion_path_sections, critical_path_sections,
+    queue_sections, saga_section, slo_section, sweep_sections, time_sections, Section,
 };
 use super::figures::{experiment_figures, sweep_figures, Figure};
 use crate::experiment::compare::Experiment;
@@ -97,6 +97,7 @@ pub fn build(input: &ReportInput) -> Result<Report, Error> {
         sections.extend(breakdown_sections(exp));
         sections.extend(time_sections(sc, exp));
         sections.extend(critical_path_sections(exp));
+        sections.extend(completion_path_sections(exp));
         figures.extend(experiment_figures(exp, sc));
     }
     if let Some(s) = input.sweep {

@@ -2,7 +2,7 @@
 
 use super::compare::{
     breakdown_rows, breakdown_title, critical_path_section, queue_row, section_text, Section,
-    BREAKDOWN_HEADER, CRITICAL_PATH_TITLE, QUEUE_HEADER,
+    BREAKDOWN_HEADER, COMPLETION_PATH_TITLE, CRITICAL_PATH_TITLE, QUEUE_HEADER,
 };
 use crate::experiment::{Estimate, LatencySummary, Summary};
 use crate::kernel::format_duration;
@@ -169,6 +169,17 @@ pub fn render_table(s: &Summary) -> String {
     if !s.critical_paths.is_empty() {
         let paths: Vec<_> = s.critical_paths.iter().map(|p| (None, p)).collect();
         let section = critical_path_section(CRITICAL_PATH_TITLE.to_string(), &paths);
+        out.push('\n');
+        out.push_str(&section_text(&section));
+    }
+    let completions: Vec<_> = s
+        .completion_paths
+        .iter()
+        .filter(|p| p.is_asynchronous())
+        .map(|p| (None, p))
+        .collect();
+    if !completions.is_empty() {
+        let section = critical_path_section(COMPLETION_PATH_TITLE.to_string(), &completions);
         out.push('\n');
         out.push_str(&section_text(&section));
     }

@@ -308,6 +308,7 @@ mod random_topologies {
         timeout_ms: Option<u32>,
         error: f64,
         workers: u32,
+        via_queue: bool,
     ) -> String {
         let timeout = timeout_ms.map_or(String::new(), |t| format!(r#", timeout = "{t}ms""#));
         let retry = if retry {
@@ -322,12 +323,21 @@ mod random_topologies {
         } else {
             format!(r#"{{ call = "b.go"{timeout}{retry} }}, {{ call = "c.go" }}"#)
         };
+        let send = if via_queue {
+            r#", { send = "bus.jobs" }"#
+        } else {
+            ""
+        };
         header(r#"poisson = "200/s""#, "5s")
             + &format!(
                 r#"
+[brokers.bus]
+publish_latency = {{ dist = "exp", mean = "1ms" }}
+delivery_latency = "1ms"
+queues.jobs = {{ consumer = "d.go", concurrency = 4 }}
 [services.a]
 workers = {workers}
-operations.go = {{ work = {{ dist = "exp", mean = "{}ms" }}, steps = [ {group} ] }}
+operations.go = {{ work = {{ dist = "exp", mean = "{}ms" }}, steps = [ {group}{send} ] }}
 [services.b]
 workers = {workers}
 operations.go = {{ work = {{ dist = "exp", mean = "{}ms" }}, error = {error}, steps = [ {{ call = "d.go" }} ] }}
@@ -352,9 +362,20 @@ operations.go = {{ work = {{ dist = "exp", mean = "{}ms" }} }}
             timeout_ms in prop::option::of(2u32..40),
             error in 0.0f64..0.5,
             workers in 1u32..6,
+            via_queue: bool,
         ) {
-            let (paths, breakdown) =
-                traced(&topology(works, parallel, retry, timeout_ms, error, workers));
+            let toml = topology(works, parallel, retry, timeout_ms, error, workers, via_queue);
+            let (paths, breakdown) = traced(&toml);
+            let s = common::run(&common::scenario(&toml));
+            for p in &s.completion_paths {
+                let sum: u64 = p
+                    .hops
+                    .iter()
+                    .map(|h| h.network_ns + h.queue_ns + h.work_ns + h.other_ns)
+                    .sum();
+                prop_assert_eq!(sum, p.latency_ns, "{:#?}", p);
+                prop_assert_eq!(p.hops[0].operation.as_str(), "a.go");
+            }
             for p in &paths {
                 prop_assert_eq!(p.hops[0].operation.as_str(), "a.go");
                 // Depth grows by at most one from a hop to the next.

@@ -127,7 +127,7 @@ impl Engine<'_> {
             }
             Parent::Continuation { .. } => self.continuation_done(root, outcome, queue),
             Parent::Saga { inst, step, token } => {
-                self.saga_execution_done(inst, step, token, outcome, queue)
+                self.saga_execution_done(inst, step, token, outcome, span, queue)
             }
         }
     }
@@ -159,8 +159,7 @@ impl Engine<'_> {
             Parent::Call(call) => self.calls.get(call).map_or(NO_SPAN, |c| c.span),
             Parent::Delivery { msg, .. } => self.msg_span(msg),
             Parent::Continuation { trigger } => trigger,
-            // Saga steps are not traced: a completion path ends where the saga starts.
-            Parent::Saga { .. } => NO_SPAN,
+            Parent::Saga { inst, .. } => self.saga_span(inst),
         };
         match self.tracer.as_deref_mut() {
             Some(tracer) if parent != NO_SPAN => {

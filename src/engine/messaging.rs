@@ -218,7 +218,7 @@ impl Engine<'_> {
                     .expect("just inserted")
                     .span = msg_span;
             }
-            MessageKind::StartSaga(saga) => self.start_saga(saga, root, queue),
+            MessageKind::StartSaga(saga) => self.start_saga(saga, root, span, queue),
         }
         self.site_succeeded(exec, queue);
     }

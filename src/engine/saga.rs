@@ -13,7 +13,7 @@
 //! (timed out, or sent before a coordinator crash) are recognised as stale and ignored.
 
 use super::slab::Handle;
-use super::{Engine, Event, Parent, NO_DEADLINE};
+use super::{Engine, Event, Parent, NO_DEADLINE, NO_SPAN};
 use crate::kernel::{EventQueue, RngStream, SimTime};
 use crate::metrics::Outcome;
 use crate::model::{SagaId, SagaStyle};
@@ -58,6 +58,9 @@ pub(super) struct SagaInstance {
     /// Waiting for the coordinator to restart (durable orchestration).
     paused: bool,
     counted: bool,
+    /// Trace span of the latest cause of its next step: the execution that started the
+    /// saga, then the last step execution that finished (`NO_SPAN` when not traced).
+    span: u32,
 }
 
 /// Saga state of one replication.
@@ -77,7 +80,13 @@ impl Sagas {
 
 impl Engine<'_> {
     /// Start an instance of saga `s` for request `root`.
-    pub(super) fn start_saga(&mut self, s: SagaId, root: Handle, queue: &mut EventQueue<Event>) {
+    pub(super) fn start_saga(
+        &mut self,
+        s: SagaId,
+        root: Handle,
+        cause: u32,
+        queue: &mut EventQueue<Event>,
+    ) {
         let def = &self.sc.sagas[s.0 as usize];
         let n = def.steps.len();
         let replica = match def.style {
@@ -102,6 +111,7 @@ impl Engine<'_> {
             messages: 0,
             paused: false,
             counted,
+            span: cause,
         };
         let h = self.sagas.instances.insert_recycling(inst, |old, new| {
             // Reuse the per-step buffers.
@@ -222,6 +232,11 @@ impl Engine<'_> {
         }
     }
 
+    /// The trace span that causes saga `h`'s next step.
+    pub(super) fn saga_span(&self, h: Handle) -> u32 {
+        self.sagas.instances.get(h).map_or(NO_SPAN, |i| i.span)
+    }
+
     /// A saga execution finished: its result travels back (or on as an event).
     pub(super) fn saga_execution_done(
         &mut self,
@@ -229,8 +244,12 @@ impl Engine<'_> {
         step: u32,
         token: u32,
         outcome: Outcome,
+        span: u32,
         queue: &mut EventQueue<Event>,
     ) {
+        if span != NO_SPAN && self.saga_current(h, step, token).is_some() {
+            self.sagas.instances.get_mut(h).expect("current").span = span;
+        }
         let Some(inst) = self.sagas.instances.get(h) else {
             return;
         };

@@ -271,6 +271,12 @@ impl Tracer {
                     hops: Vec::new(),
                 };
                 walk.chain(&chain, done);
+                let asynchronous = chain.iter().any(|&i| {
+                    let s = &self.spans[i as usize];
+                    s.kind == SpanKind::Message
+                        || (s.kind == SpanKind::Execution
+                            && self.spans[s.parent as usize].kind != SpanKind::Call)
+                });
                 let r = &self.spans[root as usize];
                 Some(CriticalPath {
                     flow: sc.workloads[r.workload as usize].flow.clone(),
@@ -280,6 +286,7 @@ impl Tracer {
                     latency_ns: done - r.start,
                     outcome: if ok { "ok" } else { "failed" }.into(),
                     hops: walk.hops,
+                    asynchronous,
                 })
             })
             .collect();
@@ -318,6 +325,7 @@ impl Tracer {
                     latency_ns: end - s.start,
                     outcome: outcome_label(s.outcome, sc),
                     hops: walk.hops,
+                    asynchronous: false,
                 };
                 Some((path, sampled))
             })
@@ -343,22 +351,15 @@ pub struct CriticalPath {
     pub outcome: String,
     /// The hops, depth first in call order.
     pub hops: Vec<PathHop>,
-}
-
-impl CriticalPath {
-    /// Whether the path goes through asynchronous work (a message, or work that is not
-    /// traced): a completion path that is more than the response's.
-    pub fn is_asynchronous(&self) -> bool {
-        self.hops
-            .iter()
-            .any(|h| h.operation.ends_with(MESSAGE_SUFFIX) || h.operation == NOT_TRACED)
-    }
+    /// The path goes through asynchronous work (a message, a request-reply
+    /// continuation, a saga step): a completion path that is more than a response's.
+    pub asynchronous: bool,
 }
 
 /// Suffix of a message hop's name ("broker.queue (message)").
 const MESSAGE_SUFFIX: &str = " (message)";
 /// Name of the hop covering untraced work at the end of a completion path.
-const NOT_TRACED: &str = "(not traced: saga or reply timeout)";
+const NOT_TRACED: &str = "(after the last traced work: result on its way, timeout)";
 
 /// One call on a critical path and the execution that served it.
 #[derive(Clone, Debug, PartialEq, Serialize)]

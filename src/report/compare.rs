@@ -544,7 +544,7 @@ pub fn completion_path_sections(exp: &Experiment) -> Vec<Section> {
             v.summary
                 .completion_paths
                 .iter()
-                .filter(move |p| (!compare || p.workload == focus) && p.is_asynchronous())
+                .filter(move |p| (!compare || p.workload == focus) && p.asynchronous)
                 .map(move |p| (compare.then_some(v.name.as_str()), p))
         })
         .collect();

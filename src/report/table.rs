@@ -175,7 +175,7 @@ pub fn render_table(s: &Summary) -> String {
     let completions: Vec<_> = s
         .completion_paths
         .iter()
-        .filter(|p| p.is_asynchronous())
+        .filter(|p| p.asynchronous)
         .map(|p| (None, p))
         .collect();
     if !completions.is_empty() {

@@ -530,7 +530,7 @@ pub fn critical_path_sections(exp: &Experiment) -> Vec<Section> {
 }
 
 /// Title of the completion-path tables.
-pub const COMPLETION_PATH_TITLE: &str = "path of the slowest completions in replication 1 (from the client's call along the chain of causes — calls, messages, consumers, replies — to the last piece of work; per hop: network + queue + work + other = the completion time; a message's queue time is from its publish to its consumer's start)";
+pub const COMPLETION_PATH_TITLE: &str = "path of the slowest completions in replication 1 (from the client's call along the chain of causes — calls, messages, consumers, replies, saga steps — to the last piece of work; per hop: network + queue + work + other = the completion time; a message's queue time is from its publish to its consumer's start)";
 
 /// Paths of the slowest completions that went through asynchronous work (the focus
 /// flow per variant; a single run: every flow).

@@ -5,7 +5,7 @@
 
 mod common;
 
-use archsim::engine::{run_replication, CriticalPath, ResponseBreakdown};
+use archsim::engine::{run_replication, CriticalPath, LatencyBreakdown};
 
 const MS: u64 = 1_000_000;
 
@@ -39,18 +39,18 @@ fn paths(toml: &str) -> Vec<CriticalPath> {
 
 /// The slowest requests' paths (checked to add up) and the flow's response breakdown
 /// (checked to add up to its sampled mean response).
-fn traced(toml: &str) -> (Vec<CriticalPath>, ResponseBreakdown) {
+fn traced(toml: &str) -> (Vec<CriticalPath>, LatencyBreakdown) {
     let sc = common::scenario(toml);
     let summary = common::run(&sc);
     assert_eq!(summary.response_breakdowns.len(), 1);
     let b = summary.response_breakdowns[0].clone();
     let sum: f64 = b.hops.iter().map(|h| h.total_ms()).sum();
     assert!(
-        (sum - b.mean_response_ms).abs() < 1e-9 * b.mean_response_ms.max(1.0),
+        (sum - b.mean_latency_ms).abs() < 1e-9 * b.mean_latency_ms.max(1.0),
         "breakdown must add up: {b:#?}"
     );
     assert_eq!(b.hops[0].depth, 0);
-    assert!((b.hops[0].calls_per_response - 1.0).abs() < 1e-12, "{b:#?}");
+    assert!((b.hops[0].calls_per_request - 1.0).abs() < 1e-12, "{b:#?}");
     let paths = summary.critical_paths;
     assert!(!paths.is_empty(), "no critical path traced");
     for p in &paths {
@@ -90,11 +90,11 @@ operations.go = { work = "3ms" }
     let (paths, breakdown) = traced(&toml);
     // With 100 requests, all are in the sample; each hop's share is exact.
     assert!(breakdown.sampled >= 99, "{breakdown:#?}");
-    assert!((breakdown.mean_response_ms - 9.0).abs() < 1e-9);
+    assert!((breakdown.mean_latency_ms - 9.0).abs() < 1e-9);
     let hops: Vec<_> = breakdown
         .hops
         .iter()
-        .map(|h| (h.operation.as_str(), h.depth, h.calls_per_response))
+        .map(|h| (h.operation.as_str(), h.depth, h.calls_per_request))
         .collect();
     assert_eq!(hops, [("a.go", 0, 1.0), ("b.go", 1, 1.0), ("c.go", 2, 1.0)]);
     for (h, work) in breakdown.hops.iter().zip([1.0, 2.0, 3.0]) {
@@ -166,13 +166,13 @@ operations.go = { work = "2ms", error = 0.5 }
     let n = breakdown.sampled as f64;
     let sd = (0.6875f64 / n).sqrt(); // Var = E[X^2] - 1.75^2 = 3.75 - 3.0625
     assert!(
-        (b.calls_per_response - 1.75).abs() < 4.0 * sd,
+        (b.calls_per_request - 1.75).abs() < 4.0 * sd,
         "{b:?} over {n} responses"
     );
     // Backoff is a's other time: 100 ms per retry.
     let a = &breakdown.hops[0];
     assert!(
-        (a.other_ms - 100.0 * (b.calls_per_response - 1.0)).abs() < 1e-6,
+        (a.other_ms - 100.0 * (b.calls_per_request - 1.0)).abs() < 1e-6,
         "{a:?}"
     );
     for p in paths {
@@ -236,6 +236,10 @@ fn the_traced_rerun_reproduces_the_first_pass_exactly() {
     assert_eq!(
         traced, slowest,
         "same requests, same latencies, slowest first"
+    );
+    assert!(
+        summary.completion_breakdowns.is_empty(),
+        "a synchronous flow completes when it is answered"
     );
     for p in &summary.critical_paths {
         assert_eq!(
@@ -457,6 +461,33 @@ operations.go = { work = "2ms" }
                 "{p:#?}"
             );
         }
+        // The completion breakdown averages the same paths (every request is sampled).
+        assert_eq!(s.completion_breakdowns.len(), 1);
+        let b = &s.completion_breakdowns[0];
+        assert!(b.sampled >= 99, "{b:#?}");
+        assert!((b.mean_latency_ms - 9.5).abs() < 1e-9, "{b:#?}");
+        let hops: Vec<_> = b
+            .hops
+            .iter()
+            .map(|h| {
+                (
+                    h.operation.as_str(),
+                    h.network_ms,
+                    h.queue_ms,
+                    h.work_ms,
+                    h.other_ms,
+                )
+            })
+            .collect();
+        assert_eq!(
+            hops,
+            [
+                ("a.go", 0.5, 0.0, 1.0, 0.0),
+                ("bus.jobs (message)", 0.0, 0.0, 0.0, 0.0),
+                ("worker.run", 0.0, 0.0, 5.0, 0.0),
+                ("d.go", 1.0, 0.0, 2.0, 0.0),
+            ]
+        );
         // Response paths stay synchronous: client, a's work, reply.
         for p in &s.critical_paths {
             assert_eq!(p.latency_ns, 2 * MS);
@@ -480,6 +511,14 @@ operations.go = { work = "2ms" }
             traced, slowest,
             "the re-run reproduces the slowest completions"
         );
+        // Its completion breakdown adds up; the payment queue is a hop of it.
+        let b = &s.completion_breakdowns[0];
+        let sum: f64 = b.hops.iter().map(|h| h.total_ms()).sum();
+        assert!((sum - b.mean_latency_ms).abs() < 1e-6 * sum, "{b:#?}");
+        assert!(b
+            .hops
+            .iter()
+            .any(|h| h.operation == "rabbit.payments (message)"));
         for p in &s.completion_paths {
             let wait = p
                 .hops

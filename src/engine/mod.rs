@@ -40,7 +40,7 @@ use std::collections::VecDeque;
 use timers::TimeoutLists;
 use trace::{Tracer, NO_SPAN};
 
-pub use trace::{CriticalPath, HopBreakdown, PathHop, ResponseBreakdown};
+pub use trace::{CriticalPath, HopBreakdown, LatencyBreakdown, PathHop};
 
 /// RNG stream purposes (part of each stream's key; never renumber).
 mod purpose {
@@ -419,10 +419,12 @@ pub struct Traced {
     /// Critical paths of the slowest responses of each flow, slowest first.
     pub slowest: Vec<CriticalPath>,
     /// Per flow: its mean response time split by hop, from a systematic sample.
-    pub breakdowns: Vec<ResponseBreakdown>,
+    pub breakdowns: Vec<LatencyBreakdown>,
     /// Paths of the slowest completions of each flow (from the client's call along the
     /// chain of causes to the last piece of work), slowest first.
     pub slowest_completions: Vec<CriticalPath>,
+    /// Per flow with asynchronous work: its mean completion time split by hop.
+    pub completion_breakdowns: Vec<LatencyBreakdown>,
 }
 
 /// Run replication `replication`, whose metrics `first_pass` holds, again with tracing:
@@ -458,6 +460,7 @@ pub fn trace_replication(
             slowest: a.slowest,
             breakdowns: a.breakdowns,
             slowest_completions: a.slowest_completions,
+            completion_breakdowns: a.completion_breakdowns,
         }
     }))
 }

@@ -200,48 +200,63 @@ impl Tracer {
     /// breakdown of each flow's sampled responses sent after the warm-up.
     pub fn analyse(&self, sc: &Scenario, replication: u32) -> Analysis {
         let paths = self.critical_paths(sc, replication);
-        let mut breakdowns: Vec<Breakdown> = vec![Breakdown::default(); sc.workloads.len()];
-        for (p, sampled) in &paths {
-            if *sampled {
-                breakdowns[p.workload as usize].add(p);
-            }
-        }
-        let breakdowns = breakdowns
-            .into_iter()
-            .enumerate()
-            .filter(|(_, b)| b.requests > 0)
-            .map(|(w, b)| b.finish(sc, w as u32, replication))
-            .collect();
+        let breakdowns = average_paths(
+            sc,
+            replication,
+            paths.iter().filter(|(_, sampled)| *sampled).map(|(p, _)| p),
+        );
         let mut slowest: Vec<CriticalPath> = paths
             .into_iter()
             .filter(|(p, _)| self.is_slowest(p.request))
             .map(|(p, _)| p)
             .collect();
         slowest.sort_by_key(|p| (p.workload, std::cmp::Reverse(p.latency_ns), p.request));
+        let (slowest_completions, sampled_completions) = self.completion_paths(sc, replication);
+        // Only flows whose completions go beyond the response have a completion breakdown.
+        let asynchronous: Vec<u32> = sampled_completions
+            .iter()
+            .filter(|p| p.asynchronous)
+            .map(|p| p.workload)
+            .collect();
+        let completion_breakdowns = average_paths(
+            sc,
+            replication,
+            sampled_completions
+                .iter()
+                .filter(|p| asynchronous.contains(&p.workload)),
+        );
         Analysis {
             slowest,
             breakdowns,
-            slowest_completions: self.completion_paths(sc, replication),
+            slowest_completions,
+            completion_breakdowns,
         }
     }
 
-    /// The path of each slowest completion: from the client's call along the chain of
-    /// causes (calls, executions, messages, replies) to the last piece of work.
-    fn completion_paths(&self, sc: &Scenario, replication: u32) -> Vec<CriticalPath> {
+    /// Paths of the slowest completions (by flow, slowest first) and of the sampled
+    /// completions of requests sent after the warm-up (in request order).
+    fn completion_paths(
+        &self,
+        sc: &Scenario,
+        replication: u32,
+    ) -> (Vec<CriticalPath>, Vec<CriticalPath>) {
+        let wanted = |ordinal: u64| {
+            self.slowest_completions.binary_search(&ordinal).is_ok() || self.is_sampled(ordinal)
+        };
         let mut children: Vec<Vec<u32>> = vec![Vec::new(); self.spans.len()];
         let mut by_request: std::collections::BTreeMap<u64, Vec<u32>> = Default::default();
         for (i, s) in self.spans.iter().enumerate() {
             if s.parent != NO_SPAN {
                 children[s.parent as usize].push(i as u32);
             }
-            if self.slowest_completions.binary_search(&s.request).is_ok() {
+            if wanted(s.request) {
                 by_request.entry(s.request).or_default().push(i as u32);
             }
         }
-        let mut out: Vec<CriticalPath> = self
+        let paths = self
             .completed
             .iter()
-            .filter(|(ordinal, _, _)| self.slowest_completions.binary_search(ordinal).is_ok())
+            .filter(|&&(ordinal, _, _)| wanted(ordinal))
             .filter_map(|&(ordinal, done, ok)| {
                 let spans = by_request.get(&ordinal)?;
                 let &root = spans.iter().find(|&&i| {
@@ -278,7 +293,7 @@ impl Tracer {
                             && self.spans[s.parent as usize].kind != SpanKind::Call)
                 });
                 let r = &self.spans[root as usize];
-                Some(CriticalPath {
+                let path = CriticalPath {
                     flow: sc.workloads[r.workload as usize].flow.clone(),
                     workload: r.workload,
                     request: ordinal,
@@ -287,11 +302,22 @@ impl Tracer {
                     outcome: if ok { "ok" } else { "failed" }.into(),
                     hops: walk.hops,
                     asynchronous,
-                })
+                };
+                Some((path, r.start >= sc.sim.warmup && self.is_sampled(ordinal)))
             })
+            .collect::<Vec<_>>();
+        let mut slowest: Vec<CriticalPath> = paths
+            .iter()
+            .filter(|(p, _)| self.slowest_completions.binary_search(&p.request).is_ok())
+            .map(|(p, _)| p.clone())
             .collect();
-        out.sort_by_key(|p| (p.workload, std::cmp::Reverse(p.latency_ns), p.request));
-        out
+        slowest.sort_by_key(|p| (p.workload, std::cmp::Reverse(p.latency_ns), p.request));
+        let sampled = paths
+            .into_iter()
+            .filter(|(_, s)| *s)
+            .map(|(p, _)| p)
+            .collect();
+        (slowest, sampled)
     }
 
     /// The critical path of every traced request that got a response, with whether it
@@ -548,20 +574,20 @@ impl Walk<'_> {
     }
 }
 
-/// Where a flow's response time goes: the critical paths of a systematic sample of its
-/// responses (every n-th request sent after the warm-up), averaged hop by hop.
+/// Where a flow's response (or completion) time goes: the paths of a systematic sample
+/// of its requests (every n-th sent after the warm-up), averaged hop by hop.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct ResponseBreakdown {
+pub struct LatencyBreakdown {
     /// The flow.
     pub flow: String,
     /// Index of the flow's workload.
     pub workload: u32,
     /// The replication sampled (0-based).
     pub replication: u32,
-    /// Responses in the sample.
+    /// Requests in the sample.
     pub sampled: u64,
-    /// Their mean response time (ms): exactly the sum over hops of the four parts.
-    pub mean_response_ms: f64,
+    /// Their mean latency (ms): exactly the sum over hops of the four parts.
+    pub mean_latency_ms: f64,
     /// Per operation on the paths, shallowest first.
     pub hops: Vec<HopBreakdown>,
 }
@@ -574,7 +600,7 @@ pub struct HopBreakdown {
     /// Shallowest call depth it appears at (0 = the entry).
     pub depth: u32,
     /// Attempts of it on the critical path per response.
-    pub calls_per_response: f64,
+    pub calls_per_request: f64,
     /// Mean per response (ms): network, queueing, work and other time (see [`PathHop`]).
     pub network_ms: f64,
     /// Queueing (ms per response).
@@ -625,24 +651,24 @@ impl Breakdown {
         }
     }
 
-    fn finish(mut self, sc: &Scenario, workload: u32, replication: u32) -> ResponseBreakdown {
+    fn finish(mut self, sc: &Scenario, workload: u32, replication: u32) -> LatencyBreakdown {
         let n = self.requests as f64;
         let per = |ns: u128| ns as f64 / 1e6 / n;
         // Stable: first seen first within a depth.
         self.hops.sort_by_key(|h| h.1);
-        ResponseBreakdown {
+        LatencyBreakdown {
             flow: sc.workloads[workload as usize].flow.clone(),
             workload,
             replication,
             sampled: self.requests,
-            mean_response_ms: per(self.latency_ns),
+            mean_latency_ms: per(self.latency_ns),
             hops: self
                 .hops
                 .into_iter()
                 .map(|(operation, depth, calls, t)| HopBreakdown {
                     operation,
                     depth,
-                    calls_per_response: calls as f64 / n,
+                    calls_per_request: calls as f64 / n,
                     network_ms: per(t[0]),
                     queue_ms: per(t[1]),
                     work_ms: per(t[2]),
@@ -658,7 +684,26 @@ pub(super) struct Analysis {
     /// Critical paths of the slowest responses.
     pub slowest: Vec<CriticalPath>,
     /// Response breakdown per flow.
-    pub breakdowns: Vec<ResponseBreakdown>,
+    pub breakdowns: Vec<LatencyBreakdown>,
     /// Paths of the slowest completions.
     pub slowest_completions: Vec<CriticalPath>,
+    /// Completion breakdown per flow with asynchronous work.
+    pub completion_breakdowns: Vec<LatencyBreakdown>,
+}
+
+/// Per flow, the hop-by-hop average of `paths`.
+fn average_paths<'p>(
+    sc: &Scenario,
+    replication: u32,
+    paths: impl Iterator<Item = &'p CriticalPath>,
+) -> Vec<LatencyBreakdown> {
+    let mut sums: Vec<Breakdown> = vec![Breakdown::default(); sc.workloads.len()];
+    for p in paths {
+        sums[p.workload as usize].add(p);
+    }
+    sums.into_iter()
+        .enumerate()
+        .filter(|(_, b)| b.requests > 0)
+        .map(|(w, b)| b.finish(sc, w as u32, replication))
+        .collect()
 }

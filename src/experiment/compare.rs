@@ -203,6 +203,7 @@ pub fn run_variant(
     summary.critical_paths = traced.slowest;
     summary.response_breakdowns = traced.breakdowns;
     summary.completion_paths = traced.slowest_completions;
+    summary.completion_breakdowns = traced.completion_breakdowns;
     let cdf = (0..scenario.workloads.len())
         .map(|f| latency_cdf(&runs, f))
         .collect();

@@ -39,5 +39,6 @@ pub fn run(scenario: &Scenario) -> Result<Summary, ConservationError> {
     summary.critical_paths = traced.slowest;
     summary.response_breakdowns = traced.breakdowns;
     summary.completion_paths = traced.slowest_completions;
+    summary.completion_breakdowns = traced.completion_breakdowns;
     Ok(summary)
 }

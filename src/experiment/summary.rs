@@ -2,7 +2,7 @@
 
 use super::faults::{fault_summaries, site_summaries, timeline, transitions};
 use super::{Estimate, FaultSummary, SiteSummary, TimelineSummary, TransitionSummary};
-use crate::engine::{CriticalPath, ResponseBreakdown};
+use crate::engine::{CriticalPath, LatencyBreakdown};
 use crate::kernel::NANOS_PER_SEC;
 use crate::metrics::{Component, Conservation, FailureReason, FlowMetrics, RunMetrics};
 use crate::model::Scenario;
@@ -181,10 +181,13 @@ pub struct Summary {
     pub critical_paths: Vec<CriticalPath>,
     /// Per flow: its mean response time split by hop (critical paths of a systematic
     /// sample of replication 0's responses; empty when not traced).
-    pub response_breakdowns: Vec<ResponseBreakdown>,
+    pub response_breakdowns: Vec<LatencyBreakdown>,
     /// Paths of the slowest completions of each flow in replication 0 (from the client's
     /// call along the chain of causes to the last piece of work; empty when not traced).
     pub completion_paths: Vec<CriticalPath>,
+    /// Per flow with asynchronous work: its mean completion time split by hop (the
+    /// completion paths of the same sample as `response_breakdowns`).
+    pub completion_breakdowns: Vec<LatencyBreakdown>,
 }
 
 /// Outcomes and costs of one saga definition.
@@ -500,6 +503,7 @@ impl Summary {
             critical_paths: Vec::new(),
             response_breakdowns: Vec::new(),
             completion_paths: Vec::new(),
+            completion_breakdowns: Vec::new(),
         }
     }
 

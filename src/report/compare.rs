@@ -1,7 +1,7 @@
 //! Side-by-side tables of an experiment's variants, of SLO verdicts and of a sweep,
 //! as plain data ([`Section`]s of rows) rendered to text, HTML and Markdown alike.
 
-use crate::engine::{CriticalPath, ResponseBreakdown};
+use crate::engine::{CriticalPath, LatencyBreakdown};
 use crate::experiment::compare::{Experiment, VariantRun};
 use crate::experiment::slo::SloVerdict;
 use crate::experiment::sweep::Sweep;
@@ -368,9 +368,36 @@ pub fn critical_path_section(title: String, paths: &[(Option<&str>, &CriticalPat
     }
 }
 
-/// Where the response time goes, by hop: the mean critical path of a systematic sample
-/// of responses, per variant (the focus flow; a single run: every flow).
-pub fn breakdown_sections(exp: &Experiment) -> Vec<Section> {
+/// Which latency a breakdown splits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Measure {
+    /// Send to response.
+    Response,
+    /// Send to the end of all triggered work.
+    Completion,
+}
+
+impl Measure {
+    /// "response" or "completion".
+    pub fn word(self) -> &'static str {
+        match self {
+            Measure::Response => "response",
+            Measure::Completion => "completion",
+        }
+    }
+
+    /// A summary's breakdowns of this latency.
+    pub fn breakdowns(self, s: &crate::experiment::Summary) -> &[LatencyBreakdown] {
+        match self {
+            Measure::Response => &s.response_breakdowns,
+            Measure::Completion => &s.completion_breakdowns,
+        }
+    }
+}
+
+/// Where the response (or completion) time goes, by hop: the mean path of a systematic
+/// sample of requests, per variant (the focus flow; a single run: every flow).
+pub fn breakdown_sections(exp: &Experiment, measure: Measure) -> Vec<Section> {
     let compare = exp.is_comparison();
     let workloads: Vec<u32> = if compare {
         vec![exp.focus_flow() as u32]
@@ -378,8 +405,8 @@ pub fn breakdown_sections(exp: &Experiment) -> Vec<Section> {
         exp.variants
             .first()
             .map(|v| {
-                v.summary
-                    .response_breakdowns
+                measure
+                    .breakdowns(&v.summary)
                     .iter()
                     .map(|b| b.workload)
                     .collect()
@@ -396,16 +423,15 @@ pub fn breakdown_sections(exp: &Experiment) -> Vec<Section> {
         let mut rows = Vec::new();
         let mut title_flow = String::new();
         for v in &exp.variants {
-            let Some(b) = v
-                .summary
-                .response_breakdowns
+            let Some(b) = measure
+                .breakdowns(&v.summary)
                 .iter()
                 .find(|b| b.workload == w)
             else {
                 continue;
             };
             title_flow.clone_from(&b.flow);
-            for (i, mut row) in breakdown_rows(b).into_iter().enumerate() {
+            for (i, mut row) in breakdown_rows(b, measure).into_iter().enumerate() {
                 if compare {
                     row.insert(
                         0,
@@ -423,7 +449,7 @@ pub fn breakdown_sections(exp: &Experiment) -> Vec<Section> {
             continue;
         }
         out.push(Section {
-            title: breakdown_title(&title_flow),
+            title: breakdown_title(&title_flow, measure),
             header,
             rows,
         });
@@ -431,15 +457,19 @@ pub fn breakdown_sections(exp: &Experiment) -> Vec<Section> {
     out
 }
 
-/// Title of a response-breakdown table.
-pub fn breakdown_title(flow: &str) -> String {
-    format!("where the response time goes: flow {flow} (critical paths of every n-th response of replication 1, averaged per hop; the parts add up to the mean response)")
+/// Title of a breakdown table.
+pub fn breakdown_title(flow: &str, measure: Measure) -> String {
+    let m = measure.word();
+    match measure {
+        Measure::Response => format!("where the {m} time goes: flow {flow} (critical paths of every n-th {m} of replication 1, averaged per hop; the parts add up to the mean {m})"),
+        Measure::Completion => format!("where the {m} time goes: flow {flow} (paths of every n-th {m} of replication 1 along the chain of causes, averaged per hop; the parts add up to the mean {m}; a message's queue time runs from its publish to its consumer's start)"),
+    }
 }
 
-/// Columns of a response-breakdown row.
+/// Columns of a breakdown row.
 pub const BREAKDOWN_HEADER: [&str; 8] = [
     "hop",
-    "calls/response",
+    "calls/request",
     "network",
     "queue",
     "work",
@@ -458,9 +488,9 @@ fn indented(depth: u32, operation: &str) -> String {
     )
 }
 
-/// Rows of one flow's response breakdown (see [`BREAKDOWN_HEADER`]): a row per hop,
-/// then the mean response.
-pub fn breakdown_rows(b: &ResponseBreakdown) -> Vec<Vec<String>> {
+/// Rows of one flow's breakdown (see [`BREAKDOWN_HEADER`]): a row per hop, then the
+/// mean latency.
+pub fn breakdown_rows(b: &LatencyBreakdown, measure: Measure) -> Vec<Vec<String>> {
     let ms = |v: f64| {
         if v == 0.0 {
             "-".to_string()
@@ -474,7 +504,7 @@ pub fn breakdown_rows(b: &ResponseBreakdown) -> Vec<Vec<String>> {
         .map(|h| {
             vec![
                 indented(h.depth, &h.operation),
-                format!("{:.2}", h.calls_per_response),
+                format!("{:.2}", h.calls_per_request),
                 ms(h.network_ms),
                 ms(h.queue_ms),
                 ms(h.work_ms),
@@ -482,19 +512,19 @@ pub fn breakdown_rows(b: &ResponseBreakdown) -> Vec<Vec<String>> {
                 ms(h.total_ms()),
                 format!(
                     "{:.1}%",
-                    100.0 * h.total_ms() / b.mean_response_ms.max(1e-12)
+                    100.0 * h.total_ms() / b.mean_latency_ms.max(1e-12)
                 ),
             ]
         })
         .collect();
     rows.push(vec![
-        format!("mean response ({} sampled)", b.sampled),
+        format!("mean {} ({} sampled)", measure.word(), b.sampled),
         String::new(),
         ms(b.hops.iter().map(|h| h.network_ms).sum()),
         ms(b.hops.iter().map(|h| h.queue_ms).sum()),
         ms(b.hops.iter().map(|h| h.work_ms).sum()),
         ms(b.hops.iter().map(|h| h.other_ms).sum()),
-        ms(b.mean_response_ms),
+        ms(b.mean_latency_ms),
         "100%".into(),
     ]);
     rows
@@ -605,10 +635,10 @@ pub fn render_comparison(exp: &Experiment) -> String {
             "comparing flow {flow}: every variant sees the same arrivals and the same fault schedule (common random numbers)"
         );
     }
-    for s in comparison_sections(exp)
+    let breakdowns = [Measure::Response, Measure::Completion]
         .into_iter()
-        .chain(breakdown_sections(exp))
-    {
+        .flat_map(|m| breakdown_sections(exp, m));
+    for s in comparison_sections(exp).into_iter().chain(breakdowns) {
         out.push('\n');
         out.push_str(&section_text(&s));
     }

@@ -4,7 +4,7 @@
 
 use super::compare::{
     breakdown_sections, comparison_sections, completion_path_sections, critical_path_sections,
-    queue_sections, saga_section, slo_section, sweep_sections, time_sections, Section,
+    queue_sections, saga_section, slo_section, sweep_sections, time_sections, Measure, Section,
 };
 use super::figures::{experiment_figures, sweep_figures, Figure};
 use crate::experiment::compare::Experiment;
@@ -94,7 +94,8 @@ pub fn build(input: &ReportInput) -> Result<Report, Error> {
         sections.extend(comparison_sections(exp));
         sections.extend(queue_sections(exp));
         sections.extend(saga_section(exp));
-        sections.extend(breakdown_sections(exp));
+        sections.extend(breakdown_sections(exp, Measure::Response));
+        sections.extend(breakdown_sections(exp, Measure::Completion));
         sections.extend(time_sections(sc, exp));
         sections.extend(critical_path_sections(exp));
         sections.extend(completion_path_sections(exp));

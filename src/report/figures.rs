@@ -2,7 +2,7 @@
 //! chart library in [`super::charts`]. Each figure has a stable file stem (`id`).
 
 use super::charts::{cdf, BarChart, BarSeries, Chart, Heatmap, LineChart, Series, Window};
-use super::compare::{time_breakdown, Hop, Reach};
+use super::compare::{time_breakdown, Hop, Measure, Reach};
 use crate::experiment::compare::Experiment;
 use crate::experiment::sweep::Sweep;
 use crate::experiment::{Estimate, FlowSummary, Summary};
@@ -461,8 +461,11 @@ pub fn experiment_figures(exp: &Experiment, scenario: &Scenario) -> Vec<Figure> 
 
     // Where the response time goes: the sampled critical paths, network / queueing /
     // work / other per variant (a single run: per hop).
-    if let Some(chart) = breakdown_chart(exp, focus, &flow) {
+    if let Some(chart) = breakdown_chart(exp, focus, &flow, Measure::Response) {
         out.push(fig("response-breakdown", chart));
+    }
+    if let Some(chart) = breakdown_chart(exp, focus, &flow, Measure::Completion) {
+        out.push(fig("completion-breakdown", chart));
     }
 
     // Where the time goes: per service on the compared flow's path, per variant.
@@ -730,19 +733,38 @@ pub fn sweep_figures(s: &Sweep) -> Vec<Figure> {
     ]
 }
 
-/// The focus flow's mean response split into network, queueing, work and other time:
-/// per variant in a comparison, per hop in a single run.
-fn breakdown_chart(exp: &Experiment, focus: usize, flow: &str) -> Option<BarChart> {
+/// The focus flow's mean response (or completion) split into network, queueing, work and
+/// other time: per variant in a comparison, per hop in a single run. For completion, a
+/// variant without asynchronous work contributes its response breakdown (its requests
+/// complete when answered); the chart is drawn only when some variant has asynchronous
+/// work.
+fn breakdown_chart(
+    exp: &Experiment,
+    focus: usize,
+    flow: &str,
+    measure: Measure,
+) -> Option<BarChart> {
     let parts = |h: &crate::engine::HopBreakdown| [h.network_ms, h.queue_ms, h.work_ms, h.other_ms];
+    let find = |s: &'_ Summary, m: Measure| {
+        m.breakdowns(s)
+            .iter()
+            .find(|b| b.workload as usize == focus)
+            .cloned()
+    };
+    if measure == Measure::Completion
+        && exp
+            .variants
+            .iter()
+            .all(|v| find(&v.summary, measure).is_none())
+    {
+        return None;
+    }
+    let pick = |s: &Summary| find(s, measure).or_else(|| find(s, Measure::Response));
     let (categories, values): (Vec<String>, Vec<[f64; 4]>) = if exp.is_comparison() {
         exp.variants
             .iter()
             .filter_map(|v| {
-                let b = v
-                    .summary
-                    .response_breakdowns
-                    .iter()
-                    .find(|b| b.workload as usize == focus)?;
+                let b = pick(&v.summary)?;
                 let mut sum = [0.0; 4];
                 for h in &b.hops {
                     for (s, x) in sum.iter_mut().zip(parts(h)) {
@@ -753,13 +775,7 @@ fn breakdown_chart(exp: &Experiment, focus: usize, flow: &str) -> Option<BarChar
             })
             .unzip()
     } else {
-        let b = exp
-            .variants
-            .first()?
-            .summary
-            .response_breakdowns
-            .iter()
-            .find(|b| b.workload as usize == focus)?;
+        let b = pick(&exp.variants.first()?.summary)?;
         b.hops
             .iter()
             .map(|h| (h.operation.clone(), parts(h)))
@@ -779,13 +795,21 @@ fn breakdown_chart(exp: &Experiment, focus: usize, flow: &str) -> Option<BarChar
     let log_y = lo.is_finite() && hi / lo > 100.0;
     let series =
         |k: usize, name: &str| BarSeries::new(name, values.iter().map(|v| (v[k], None)).collect());
+    let m = measure.word();
     Some(BarChart {
-        title: format!("Where the response time goes — {flow}"),
-        x_label: "critical paths of sampled responses (replication 1); the parts add up to the mean response".into(),
+        title: format!("Where the {m} time goes — {flow}"),
+        x_label: match measure {
+            Measure::Response => {
+                "critical paths of sampled responses (replication 1); the parts add up to the mean response".into()
+            }
+            Measure::Completion => {
+                "paths of sampled completions (replication 1); queueing includes messages waiting for a consumer".into()
+            }
+        },
         y_label: if log_y {
-            "ms per response (log scale)".into()
+            format!("ms per {m} (log scale)")
         } else {
-            "ms per response".into()
+            format!("ms per {m}")
         },
         categories,
         groups: vec![

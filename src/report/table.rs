@@ -1,8 +1,8 @@
 //! The human-readable terminal report.
 
 use super::compare::{
-    breakdown_rows, breakdown_title, critical_path_section, queue_row, section_text, Section,
-    BREAKDOWN_HEADER, COMPLETION_PATH_TITLE, CRITICAL_PATH_TITLE, QUEUE_HEADER,
+    breakdown_rows, breakdown_title, critical_path_section, queue_row, section_text, Measure,
+    Section, BREAKDOWN_HEADER, COMPLETION_PATH_TITLE, CRITICAL_PATH_TITLE, QUEUE_HEADER,
 };
 use crate::experiment::{Estimate, LatencySummary, Summary};
 use crate::kernel::format_duration;
@@ -157,14 +157,16 @@ pub fn render_table(s: &Summary) -> String {
     render_sagas(&mut out, s);
     render_faults(&mut out, s);
     render_sites(&mut out, s);
-    for b in &s.response_breakdowns {
-        let section = Section {
-            title: breakdown_title(&b.flow),
-            header: BREAKDOWN_HEADER.map(String::from).to_vec(),
-            rows: breakdown_rows(b),
-        };
-        out.push('\n');
-        out.push_str(&section_text(&section));
+    for measure in [Measure::Response, Measure::Completion] {
+        for b in measure.breakdowns(s) {
+            let section = Section {
+                title: breakdown_title(&b.flow, measure),
+                header: BREAKDOWN_HEADER.map(String::from).to_vec(),
+                rows: breakdown_rows(b, measure),
+            };
+            out.push('\n');
+            out.push_str(&section_text(&section));
+        }
     }
     if !s.critical_paths.is_empty() {
         let paths: Vec<_> = s.critical_paths.iter().map(|p| (None, p)).collect();

@@ -506,19 +506,10 @@ impl Walk<'_> {
 
     /// The part `[sent, until]` of call attempt `call`.
     fn call(&mut self, call: u32, until: SimTime, depth: u32) {
-        let c = &self.spans[call as usize];
+        let spans = self.spans;
+        let c = &spans[call as usize];
         let until = until.max(c.start);
-        let hop = self.hops.len();
-        self.hops.push(PathHop {
-            depth,
-            operation: self.sc.operations[c.op.0 as usize].name.clone(),
-            attempt: c.attempt,
-            network_ns: 0,
-            queue_ns: 0,
-            work_ns: 0,
-            other_ns: 0,
-            outcome: outcome_label(c.outcome, self.sc),
-        });
+        let hop = self.push_hop(depth, c.op, c.attempt, c.outcome);
         let Some(&exec) = self.children[call as usize].first() else {
             // Never admitted: refused, lost on the way, or still on the wire.
             self.hops[hop].other_ns = until - c.start;

@@ -54,11 +54,7 @@ fn traced(toml: &str) -> (Vec<CriticalPath>, LatencyBreakdown) {
     let paths = summary.critical_paths;
     assert!(!paths.is_empty(), "no critical path traced");
     for p in &paths {
-        let sum: u64 = p
-            .hops
-            .iter()
-            .map(|h| h.network_ns + h.queue_ns + h.work_ns + h.other_ns)
-            .sum();
+        let sum = p.hops_total_ns();
         assert_eq!(
             sum, p.latency_ns,
             "hops must split the response exactly: {p:#?}"
@@ -372,11 +368,7 @@ operations.go = {{ work = {{ dist = "exp", mean = "{}ms" }} }}
             let (paths, breakdown) = traced(&toml);
             let s = common::run(&common::scenario(&toml));
             for p in &s.completion_paths {
-                let sum: u64 = p
-                    .hops
-                    .iter()
-                    .map(|h| h.network_ns + h.queue_ns + h.work_ns + h.other_ns)
-                    .sum();
+                let sum = p.hops_total_ns();
                 prop_assert_eq!(sum, p.latency_ns, "{:#?}", p);
                 prop_assert_eq!(p.hops[0].operation.as_str(), "a.go");
             }
@@ -399,11 +391,7 @@ mod completions {
     fn check(paths: &[CriticalPath]) {
         assert!(!paths.is_empty());
         for p in paths {
-            let sum: u64 = p
-                .hops
-                .iter()
-                .map(|h| h.network_ns + h.queue_ns + h.work_ns + h.other_ns)
-                .sum();
+            let sum = p.hops_total_ns();
             assert_eq!(
                 sum, p.latency_ns,
                 "hops must split the completion exactly: {p:#?}"

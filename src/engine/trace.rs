@@ -410,6 +410,20 @@ pub struct PathHop {
     pub outcome: String,
 }
 
+impl PathHop {
+    /// Network + queue + work + other (ns): the hop's own share of the path.
+    pub fn total_ns(&self) -> u64 {
+        self.network_ns + self.queue_ns + self.work_ns + self.other_ns
+    }
+}
+
+impl CriticalPath {
+    /// The sum of every hop's share: equal to `latency_ns` by construction.
+    pub fn hops_total_ns(&self) -> u64 {
+        self.hops.iter().map(PathHop::total_ns).sum()
+    }
+}
+
 fn outcome_label(outcome: Option<Outcome>, sc: &Scenario) -> String {
     match outcome {
         None => "abandoned".into(),

@@ -64,7 +64,11 @@ impl Engine<'_> {
             self.metrics.lost_messages += 1;
             return None;
         }
-        Some(l.latency.sample(&mut state.latency) + wire_cost)
+        Some(
+            l.latency
+                .sample(&mut state.latency)
+                .saturating_add(wire_cost),
+        )
     }
 
     /// Mark the request rooted at `root` as having touched a faulted component.
@@ -112,8 +116,10 @@ impl Engine<'_> {
         // The deadline shortens the timeout when it is nearer.
         let until_deadline = (deadline != NO_DEADLINE).then(|| deadline.saturating_sub(now));
         match (timeout, until_deadline) {
-            (Some(t), Some(d)) if d < t => queue.schedule(now + d, Event::Timeout { call }),
-            (None, Some(d)) => queue.schedule(now + d, Event::Timeout { call }),
+            (Some(t), Some(d)) if d < t => {
+                queue.schedule(now.saturating_add(d), Event::Timeout { call })
+            }
+            (None, Some(d)) => queue.schedule(now.saturating_add(d), Event::Timeout { call }),
             (Some(t), _) => {
                 if let Some((list, at)) = self.timeouts.arm(now, t, call) {
                     queue.schedule(at, Event::Timeouts { list });
@@ -124,7 +130,7 @@ impl Engine<'_> {
         match self.wire(link, wire_cost, root) {
             Some(0) => self.deliver(call, target, replica, queue),
             Some(delay) => queue.schedule(
-                now + delay,
+                now.saturating_add(delay),
                 Event::Deliver {
                     call,
                     op: target,
@@ -146,7 +152,10 @@ impl Engine<'_> {
         let (link, cost, root) = (c.link, c.wire_cost, c.root);
         match self.wire(link, cost, root) {
             Some(0) => self.on_reply(call, outcome, queue),
-            Some(delay) => queue.schedule(self.now + delay, Event::Reply { call, outcome }),
+            Some(delay) => queue.schedule(
+                self.now.saturating_add(delay),
+                Event::Reply { call, outcome },
+            ),
             None => self.calls.get_mut(call).expect("live call").reply_lost = true,
         }
     }
@@ -360,7 +369,7 @@ impl Engine<'_> {
                         self.start_site_call(exec, site, attempt + 1, queue);
                     } else {
                         queue.schedule(
-                            self.now + delay,
+                            self.now.saturating_add(delay),
                             Event::Retry {
                                 exec,
                                 site,
@@ -382,7 +391,7 @@ impl Engine<'_> {
             if work == 0 {
                 self.site_succeeded(exec, queue);
             } else {
-                queue.schedule(self.now + work, Event::FallbackDone { exec });
+                queue.schedule(self.now.saturating_add(work), Event::FallbackDone { exec });
             }
             return;
         }
@@ -447,7 +456,7 @@ impl Engine<'_> {
         let child = self.send_attempt(exec, site, attempt, root, deadline, queue);
         if let (Some(h), Some(child)) = (hedge, child) {
             queue.schedule(
-                self.now + h,
+                self.now.saturating_add(h),
                 Event::Hedge {
                     exec,
                     site,
@@ -549,7 +558,10 @@ impl Engine<'_> {
         let from = b.state();
         if let Some(to) = b.record(now, failed) {
             if to == BreakerState::Open {
-                queue.schedule(now + b.open_for(), Event::BreakerHalfOpen { site });
+                queue.schedule(
+                    now.saturating_add(b.open_for()),
+                    Event::BreakerHalfOpen { site },
+                );
             }
             self.metrics.breaker_transitions.push(BreakerTransition {
                 time_s: now as f64 / 1e9,

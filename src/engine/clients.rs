@@ -40,8 +40,10 @@ impl Engine<'_> {
         let horizon = self.sc.sim.duration;
         let state = &mut self.workloads[w];
         let t = match &self.sc.workloads[w].arrivals {
-            Arrivals::Poisson { rate } => now + exp_gap(&mut state.arrivals, *rate),
-            Arrivals::Constant { rate } => now + (1e9 / rate).round().max(1.0) as SimTime,
+            Arrivals::Poisson { rate } => now.saturating_add(exp_gap(&mut state.arrivals, *rate)),
+            Arrivals::Constant { rate } => {
+                now.saturating_add((1e9 / rate).round().max(1.0) as SimTime)
+            }
             Arrivals::Schedule(segments) => {
                 // Piecewise Poisson by memorylessness: draw with the current rate; if the
                 // draw crosses a boundary, restart from the boundary with the next rate.
@@ -93,7 +95,7 @@ impl Engine<'_> {
         let wl = &self.sc.workloads[w];
         let (entry, link, timeout) = (wl.entry, wl.link.0, wl.timeout);
         let deadline = match (wl.deadline, timeout) {
-            (true, Some(t)) => self.now + t,
+            (true, Some(t)) => self.now.saturating_add(t),
             _ => NO_DEADLINE,
         };
         let cost = self.sc.protocol(wl.protocol).cost(1024);
@@ -181,7 +183,7 @@ impl Engine<'_> {
         }
         if let Arrivals::Closed { think, .. } = &self.sc.workloads[w].arrivals {
             let t = think.sample(&mut self.workloads[w].think);
-            queue.schedule(now + t, Event::UserSend { workload, user });
+            queue.schedule(now.saturating_add(t), Event::UserSend { workload, user });
         }
         self.root_done(root, failed, queue);
     }

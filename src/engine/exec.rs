@@ -206,10 +206,10 @@ impl Engine<'_> {
         let sc = self.sc;
         for &f in &self.replicas[replica_ix as usize].slow {
             if let crate::model::FaultKind::Slow { factor, delay } = sc.faults[f as usize].kind {
-                work = (work as f64 * factor).round() as u64 + delay;
+                work = ((work as f64 * factor).round() as u64).saturating_add(delay);
             }
         }
-        if deadline != NO_DEADLINE && now + work > deadline {
+        if deadline != NO_DEADLINE && now.saturating_add(work) > deadline {
             // Deadline propagation: stop working when the caller's deadline passes.
             work = deadline - now;
             self.execs.get_mut(exec).expect("live execution").expired = true;
@@ -225,7 +225,7 @@ impl Engine<'_> {
         if work == 0 {
             self.work_done(exec, queue);
         } else {
-            queue.schedule(now + work, Event::WorkDone { exec });
+            queue.schedule(now.saturating_add(work), Event::WorkDone { exec });
         }
     }
 

@@ -87,7 +87,7 @@ impl Engine<'_> {
                 mttr.sample(&mut self.fault_rng[fault as usize]).max(1)
             }
         };
-        queue.schedule(now + length, Event::FaultEnd { fault });
+        queue.schedule(now.saturating_add(length), Event::FaultEnd { fault });
     }
 
     pub(super) fn fault_end(&mut self, fault: u32, queue: &mut EventQueue<Event>) {
@@ -136,8 +136,8 @@ impl Engine<'_> {
         }
         if let FaultSchedule::Stochastic { mtbf, .. } = &f.schedule {
             let up = mtbf.sample(&mut self.fault_rng[fault as usize]).max(1);
-            if now + up <= sc.sim.duration {
-                queue.schedule(now + up, Event::FaultStart { fault });
+            if now.saturating_add(up) <= sc.sim.duration {
+                queue.schedule(now.saturating_add(up), Event::FaultStart { fault });
             }
         }
     }

@@ -154,10 +154,10 @@ impl Engine<'_> {
         }
         let mut accept = self.now.max(state.intake_free);
         if let Some(cap) = broker.capacity {
-            accept += (1e9 / cap).round() as SimTime;
+            accept = accept.saturating_add((1e9 / cap).round() as SimTime);
             state.intake_free = accept;
         }
-        let ack = accept + broker.publish_latency.sample(&mut state.publish);
+        let ack = accept.saturating_add(broker.publish_latency.sample(&mut state.publish));
         queue.schedule(ack, Event::PublishAck { exec, group, index });
     }
 
@@ -210,7 +210,10 @@ impl Engine<'_> {
                 };
                 let pending = self.msgs.pending.insert(req);
                 self.add_outstanding(root, 1);
-                queue.schedule(self.now + reply_timeout, Event::ReplyTimeout { pending });
+                queue.schedule(
+                    self.now.saturating_add(reply_timeout),
+                    Event::ReplyTimeout { pending },
+                );
                 let msg_span = self.enqueue(q, root, Some(pending), span, queue);
                 self.msgs
                     .pending
@@ -337,9 +340,12 @@ impl Engine<'_> {
             let latency = self.sc.brokers[b]
                 .delivery_latency
                 .sample(&mut self.msgs.brokers[b].delivery);
-            queue.schedule(now + latency, Event::Consume { msg, delivery });
+            queue.schedule(
+                now.saturating_add(latency),
+                Event::Consume { msg, delivery },
+            );
             if let Some(t) = def.ack_timeout {
-                queue.schedule(now + t, Event::AckTimeout { msg, delivery });
+                queue.schedule(now.saturating_add(t), Event::AckTimeout { msg, delivery });
             }
         }
     }
@@ -422,7 +428,10 @@ impl Engine<'_> {
             let latency = self.sc.brokers[b]
                 .delivery_latency
                 .sample(&mut self.msgs.brokers[b].delivery);
-            queue.schedule(self.now + latency, Event::ReplyArrive { pending });
+            queue.schedule(
+                self.now.saturating_add(latency),
+                Event::ReplyArrive { pending },
+            );
         }
         self.root_done(root, false, queue);
         self.dispatch(q as u32, p, queue);
@@ -447,7 +456,7 @@ impl Engine<'_> {
         } else {
             self.metrics.queues[q].redeliveries += 1;
             let delay = self.sc.brokers[def.broker.0 as usize].redelivery_delay;
-            queue.schedule(self.now + delay, Event::Requeue { msg });
+            queue.schedule(self.now.saturating_add(delay), Event::Requeue { msg });
         }
         self.dispatch(q as u32, p, queue);
     }

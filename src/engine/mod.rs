@@ -626,7 +626,7 @@ impl<'a> Engine<'a> {
             self.metrics.timeline.queues[q][i] = (area - last) as f64 / span;
         }
         if now < end {
-            queue.schedule((now + width).min(end), Event::Tick);
+            queue.schedule(now.saturating_add(width).min(end), Event::Tick);
         }
     }
 

@@ -142,7 +142,10 @@ impl Engine<'_> {
             SagaStyle::Choreography { broker } => {
                 let b = &self.sc.brokers[broker.0 as usize];
                 let mut rng = std::mem::replace(&mut self.sagas.rng, RngStream::from_seed(0));
-                let t = b.publish_latency.sample(&mut rng) + b.delivery_latency.sample(&mut rng);
+                let t = b
+                    .publish_latency
+                    .sample(&mut rng)
+                    .saturating_add(b.delivery_latency.sample(&mut rng));
                 self.sagas.rng = rng;
                 t
             }
@@ -159,7 +162,7 @@ impl Engine<'_> {
         let (saga, token, phase) = (inst.saga, inst.tokens[step as usize], inst.phase);
         let delay = self.saga_hop(saga);
         queue.schedule(
-            self.now + delay,
+            self.now.saturating_add(delay),
             Event::SagaDispatch {
                 inst: h,
                 step,
@@ -169,7 +172,7 @@ impl Engine<'_> {
         if phase == Phase::Forward {
             if let Some(t) = self.sc.sagas[saga as usize].steps[step as usize].timeout {
                 queue.schedule(
-                    self.now + t,
+                    self.now.saturating_add(t),
                     Event::SagaTimeout {
                         inst: h,
                         step,
@@ -221,7 +224,7 @@ impl Engine<'_> {
             // Refused (down or full): the failure comes back like a reply.
             let delay = self.saga_hop(self.sagas.instances.get(h).expect("live").saga);
             queue.schedule(
-                self.now + delay,
+                self.now.saturating_add(delay),
                 Event::SagaResult {
                     inst: h,
                     step,
@@ -280,7 +283,7 @@ impl Engine<'_> {
                 self.sagas.instances.get_mut(h).expect("live").messages += 1;
                 let delay = self.saga_hop(saga);
                 queue.schedule(
-                    self.now + delay,
+                    self.now.saturating_add(delay),
                     Event::SagaResult {
                         inst: h,
                         step,
@@ -352,7 +355,7 @@ impl Engine<'_> {
                 let inst = self.sagas.instances.get_mut(h).expect("live");
                 inst.attempts[step as usize] += 1;
                 if inst.attempts[step as usize] < def.compensation_attempts {
-                    let at = self.now + def.compensation_backoff;
+                    let at = self.now.saturating_add(def.compensation_backoff);
                     queue.schedule(at, Event::SagaRetry { inst: h, step });
                 } else {
                     inst.inconsistent = true;

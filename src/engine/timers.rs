@@ -34,7 +34,7 @@ impl TimeoutLists {
             .binary_search(&length)
             .expect("every timeout length is registered");
         let q = &mut self.lists[list];
-        let expiry = now + length;
+        let expiry = now.saturating_add(length);
         q.push_back((expiry, call));
         (q.len() == 1).then_some((list as u32, expiry))
     }

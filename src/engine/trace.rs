@@ -544,7 +544,7 @@ impl Walk<'_> {
     fn execution(&mut self, exec: u32, arrived: SimTime, until: SimTime, hop: usize, depth: u32) {
         let e = &self.spans[exec as usize];
         let started = e.started.unwrap_or(until).clamp(arrived, until);
-        let work_end = (started + e.work).min(until);
+        let work_end = started.saturating_add(e.work).min(until);
         self.hops[hop].queue_ns = started - arrived;
         self.hops[hop].work_ns = work_end - started;
         // Walk back from `until`: the child call that ended last is what the execution

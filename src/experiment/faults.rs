@@ -240,7 +240,9 @@ fn recovery(
     let ivs = &tl.flows[f];
     let base = interval_range(tl, warmup, start);
     // Only intervals entirely before the fault count as baseline.
-    let base = base.start..base.end.min((start / tl.interval) as usize);
+    // A fault that starts before (or during) the warm-up has no baseline: empty range.
+    let base_end = base.end.min((start / tl.interval) as usize).max(base.start);
+    let base = base.start..base_end;
     let (mut responses, mut failed) = (0u64, 0u64);
     let mut hist = hdrhistogram::Histogram::<u32>::new_from(&ivs[0].latency);
     for iv in &ivs[base] {
@@ -431,7 +433,9 @@ fn drain(run: &RunMetrics, q: usize, start: SimTime, end: SimTime, warmup: SimTi
     let tl = &run.timeline;
     let depth = &tl.queues[q];
     let base = interval_range(tl, warmup, start);
-    let base = base.start..base.end.min((start / tl.interval) as usize);
+    // A fault that starts before (or during) the warm-up has no baseline: empty range.
+    let base_end = base.end.min((start / tl.interval) as usize).max(base.start);
+    let base = base.start..base_end;
     let baseline = if base.is_empty() {
         0.0
     } else {

@@ -11,9 +11,10 @@ pub enum Error {
     /// A command-line override is invalid (e.g. `--duration 5` without a unit).
     #[error("{0}")]
     Override(String),
-    /// A run's accounting did not balance: an archsim bug, please report it.
+    /// A replication could not finish: its clock stopped in a zero-time cycle (fix the
+    /// model), or its accounting did not balance (an archsim bug, please report it).
     #[error(transparent)]
-    Conservation(#[from] crate::engine::ConservationError),
+    Run(#[from] crate::engine::RunError),
     /// An output file could not be written: check the path and permissions.
     #[error("cannot write {0}: {1}")]
     Output(PathBuf, std::io::Error),
@@ -24,7 +25,7 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Spec(_) | Error::Override(_) => 2,
-            Error::Conservation(_) | Error::Output(..) => 1,
+            Error::Run(_) | Error::Output(..) => 1,
         }
     }
 }

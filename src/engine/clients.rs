@@ -90,6 +90,15 @@ impl Engine<'_> {
         }
     }
 
+    /// Time until the rate limiter of `workload` holds a whole token again (at least 1 ns).
+    fn rate_limit_wait(&self, workload: usize) -> SimTime {
+        let Some(limit) = self.sc.workloads[workload].rate_limit else {
+            return 0;
+        };
+        let missing = (1.0 - self.workloads[workload].tokens).max(0.0);
+        ((missing / limit.rate * 1e9).ceil() as SimTime).max(1)
+    }
+
     pub(super) fn client_send(&mut self, workload: u32, user: u32, queue: &mut EventQueue<Event>) {
         let w = workload as usize;
         let wl = &self.sc.workloads[w];
@@ -182,7 +191,13 @@ impl Engine<'_> {
             iv.latency.saturating_record((now - sent).max(1));
         }
         if let Arrivals::Closed { think, .. } = &self.sc.workloads[w].arrivals {
-            let t = think.sample(&mut self.workloads[w].think);
+            let mut t = think.sample(&mut self.workloads[w].think);
+            if let Outcome::Failed(FailureReason::RejectedRateLimited, _) = outcome {
+                // Retry-After: a refused user waits for the bucket's next token, as an
+                // HTTP 429 tells it to (with no think time it would otherwise resend at
+                // the same instant for ever).
+                t = t.max(self.rate_limit_wait(w));
+            }
             queue.schedule(now.saturating_add(t), Event::UserSend { workload, user });
         }
         self.root_done(root, failed, queue);

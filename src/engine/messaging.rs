@@ -112,6 +112,16 @@ impl Messaging {
     pub fn live_messages(&self) -> usize {
         self.messages.len()
     }
+
+    /// The queue message `msg` belongs to, if it is still alive.
+    pub fn queue_of(&self, msg: Handle) -> Option<u32> {
+        self.messages.get(msg).map(|m| m.queue)
+    }
+
+    /// The continuation of pending request-reply `pending`, if it is still waiting.
+    pub fn continuation_of(&self, pending: Handle) -> Option<OpId> {
+        self.pending.get(pending).map(|p| p.then)
+    }
 }
 
 impl Engine<'_> {

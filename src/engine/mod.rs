@@ -28,6 +28,7 @@ mod faults;
 mod messaging;
 mod saga;
 mod slab;
+mod stall;
 mod timers;
 mod trace;
 
@@ -40,6 +41,7 @@ use std::collections::VecDeque;
 use timers::TimeoutLists;
 use trace::{Tracer, NO_SPAN};
 
+pub use stall::StallError;
 pub use trace::{CriticalPath, HopBreakdown, LatencyBreakdown, PathHop};
 
 /// RNG stream purposes (part of each stream's key; never renumber).
@@ -400,13 +402,23 @@ pub struct ConservationError {
     pub detail: String,
 }
 
+/// Why a replication produced no metrics.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The books did not balance: an engine bug.
+    #[error(transparent)]
+    Conservation(#[from] ConservationError),
+    /// The clock stopped advancing in a zero-time cycle: a model with no delay on a
+    /// loop; give one hop of it a latency.
+    #[error(transparent)]
+    Stalled(#[from] StallError),
+}
+
 /// Run replication `replication` of `scenario` and return its metrics.
 ///
-/// Fails only if the conservation check fails, which would be an engine bug.
-pub fn run_replication(
-    scenario: &Scenario,
-    replication: u32,
-) -> Result<RunMetrics, ConservationError> {
+/// Fails if the clock stops advancing (a zero-time cycle) or the conservation check
+/// fails (an engine bug).
+pub fn run_replication(scenario: &Scenario, replication: u32) -> Result<RunMetrics, RunError> {
     run_engine(scenario, replication, None).map(|(metrics, _)| metrics)
 }
 
@@ -436,7 +448,7 @@ pub fn trace_replication(
     scenario: &Scenario,
     replication: u32,
     first_pass: &RunMetrics,
-) -> Result<Traced, ConservationError> {
+) -> Result<Traced, RunError> {
     let slowest: Vec<u64> = first_pass
         .flows
         .iter()
@@ -469,12 +481,14 @@ fn run_engine(
     scenario: &Scenario,
     replication: u32,
     tracer: Option<Box<Tracer>>,
-) -> Result<(RunMetrics, Option<Box<Tracer>>), ConservationError> {
+) -> Result<(RunMetrics, Option<Box<Tracer>>), RunError> {
     let mut engine = Engine::new(scenario, replication);
     engine.tracer = tracer;
     let mut queue = EventQueue::with_capacity(4096);
     engine.start(&mut queue);
-    let events = kernel::run_until(&mut engine, &mut queue, scenario.sim.duration);
+    let limit = stall::stall_limit(scenario);
+    let events = kernel::run_guarded(&mut engine, &mut queue, scenario.sim.duration, limit)
+        .map_err(|s| engine.diagnose_stall(&mut queue, s.time, s.events, replication))?;
     let tracer = engine.tracer.take();
     Ok((engine.finish(events, replication)?, tracer))
 }

@@ -70,6 +70,11 @@ pub(super) struct Sagas {
 }
 
 impl Sagas {
+    /// The saga definition of instance `inst`, if it is still running.
+    pub fn saga_of(&self, inst: super::slab::Handle) -> Option<u32> {
+        self.instances.get(inst).map(|i| i.saga)
+    }
+
     pub fn new(key: &impl Fn(&str, u64) -> RngStream) -> Self {
         Sagas {
             instances: super::slab::Slab::new(),

@@ -11,7 +11,7 @@
 //! treat both alike.
 
 use super::Summary;
-use crate::engine::{run_replication, trace_replication, ConservationError, Traced};
+use crate::engine::{run_replication, trace_replication, RunError, Traced};
 use crate::metrics::RunMetrics;
 use crate::model::{Scenario, Variant};
 use rayon::prelude::*;
@@ -98,7 +98,7 @@ pub fn variants(scenario: &Scenario) -> Vec<(String, Scenario)> {
 pub fn run_replications_with(
     scenario: &Scenario,
     tick: &(dyn Fn() + Sync),
-) -> Result<Vec<RunMetrics>, ConservationError> {
+) -> Result<Vec<RunMetrics>, RunError> {
     (0..scenario.sim.replications)
         .into_par_iter()
         .map(|r| {
@@ -116,7 +116,7 @@ pub fn run_replications_with(
 pub fn run_traced_replications(
     scenario: &Scenario,
     tick: &(dyn Fn() + Sync),
-) -> Result<(Vec<RunMetrics>, Traced), ConservationError> {
+) -> Result<(Vec<RunMetrics>, Traced), RunError> {
     let results = (0..scenario.sim.replications)
         .into_par_iter()
         .map(|r| {
@@ -129,7 +129,7 @@ pub fn run_traced_replications(
             tick();
             Ok((m, traced))
         })
-        .collect::<Vec<Result<_, ConservationError>>>();
+        .collect::<Vec<Result<_, RunError>>>();
     let mut runs = Vec::with_capacity(results.len());
     let mut traced = Traced::default();
     for result in results {
@@ -194,7 +194,7 @@ pub fn run_variant(
     focus: Option<usize>,
     tracing: Tracing,
     tick: &(dyn Fn() + Sync),
-) -> Result<VariantRun, ConservationError> {
+) -> Result<VariantRun, RunError> {
     let (runs, traced) = match tracing {
         Tracing::SlowestRequests => run_traced_replications(scenario, tick)?,
         Tracing::Off => (run_replications_with(scenario, tick)?, Traced::default()),
@@ -230,7 +230,7 @@ pub fn run_variant(
 pub fn run_experiment(
     scenario: &Scenario,
     tick: &(dyn Fn() + Sync),
-) -> Result<Experiment, ConservationError> {
+) -> Result<Experiment, RunError> {
     run_experiment_with(scenario, Tracing::SlowestRequests, tick)
 }
 
@@ -239,7 +239,7 @@ pub fn run_experiment_with(
     scenario: &Scenario,
     tracing: Tracing,
     tick: &(dyn Fn() + Sync),
-) -> Result<Experiment, ConservationError> {
+) -> Result<Experiment, RunError> {
     let focus = scenario.compare.as_ref().map(|c| c.workload);
     let mut out = Vec::new();
     for (name, sc) in variants(scenario) {

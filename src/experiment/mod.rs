@@ -22,18 +22,18 @@ pub use summary::{
     SagaStepSummary, SagaSummary, ServiceSummary, Summary,
 };
 
-use crate::engine::ConservationError;
+use crate::engine::RunError;
 use crate::metrics::RunMetrics;
 use crate::model::Scenario;
 
 /// Run every replication of `scenario` (in parallel) and return their metrics in
 /// replication order.
-pub fn run_replications(scenario: &Scenario) -> Result<Vec<RunMetrics>, ConservationError> {
+pub fn run_replications(scenario: &Scenario) -> Result<Vec<RunMetrics>, RunError> {
     compare::run_replications_with(scenario, &|| {})
 }
 
 /// Run `scenario` and summarise it, with the critical paths of its slowest requests.
-pub fn run(scenario: &Scenario) -> Result<Summary, ConservationError> {
+pub fn run(scenario: &Scenario) -> Result<Summary, RunError> {
     let (runs, traced) = compare::run_traced_replications(scenario, &|| {})?;
     let mut summary = Summary::new(scenario, &runs);
     summary.critical_paths = traced.slowest;

@@ -32,16 +32,58 @@ pub trait Model {
 /// handled. Time never goes backwards: the queue rejects scheduling in the past in debug
 /// builds.
 pub fn run_until<M: Model>(model: &mut M, queue: &mut EventQueue<M::Event>, until: SimTime) -> u64 {
+    match run_guarded(model, queue, until, u64::MAX) {
+        Ok(handled) => handled,
+        Err(stall) => stall.handled,
+    }
+}
+
+/// The clock stopped advancing: `events` events in a row happened at simulated time
+/// `time` (a zero-time cycle in the model, which would otherwise run for ever).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stalled {
+    /// The instant the clock is stuck at.
+    pub time: SimTime,
+    /// Events handled at that instant before the loop gave up.
+    pub events: u64,
+    /// Events handled in the whole run, these included.
+    pub handled: u64,
+}
+
+/// [`run_until`] with a guard against zero-time cycles: stops with [`Stalled`] once
+/// `stall_limit` events in a row have been handled without the clock advancing. The
+/// queue keeps the remaining events, so the caller can step on to diagnose the cycle.
+pub fn run_guarded<M: Model>(
+    model: &mut M,
+    queue: &mut EventQueue<M::Event>,
+    until: SimTime,
+    stall_limit: u64,
+) -> Result<u64, Stalled> {
     let mut handled = 0u64;
+    let mut last = SimTime::MAX;
+    let mut same_instant = 0u64;
     while let Some(time) = queue.peek_time() {
         if time > until {
             break;
+        }
+        if time == last {
+            same_instant += 1;
+            if same_instant >= stall_limit {
+                return Err(Stalled {
+                    time,
+                    events: same_instant,
+                    handled,
+                });
+            }
+        } else {
+            last = time;
+            same_instant = 0;
         }
         let Scheduled { time, event, .. } = queue.pop().expect("peeked");
         model.handle(time, event, queue);
         handled += 1;
     }
-    handled
+    Ok(handled)
 }
 
 #[cfg(test)]
@@ -77,5 +119,35 @@ mod tests {
             vec![(0, 0), (5, 2), (5, 1), (10, 10), (15, 12), (15, 11)]
         );
         assert_eq!(q.len(), 1, "the event after the horizon stays queued");
+    }
+
+    /// Re-schedules itself at the same instant for ever.
+    struct Spinner;
+
+    impl Model for Spinner {
+        type Event = ();
+        fn handle(&mut self, now: SimTime, _: (), queue: &mut EventQueue<()>) {
+            queue.schedule(now, ());
+        }
+    }
+
+    #[test]
+    fn guard_stops_a_clock_that_does_not_advance() {
+        let mut q = EventQueue::new();
+        q.schedule(7, ());
+        let stall = run_guarded(&mut Spinner, &mut q, 100, 1000).unwrap_err();
+        assert_eq!(stall.time, 7);
+        assert_eq!(stall.events, 1000);
+        assert_eq!(q.len(), 1, "the pending event stays for diagnosis");
+    }
+
+    #[test]
+    fn guard_ignores_many_events_at_distinct_instants() {
+        let mut q = EventQueue::new();
+        for t in 0..5000u64 {
+            q.schedule(t / 2, t as u32);
+        }
+        let mut m = Counter { seen: vec![] };
+        assert_eq!(run_guarded(&mut m, &mut q, u64::MAX, 3), Ok(5000 + 3));
     }
 }

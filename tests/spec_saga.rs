@@ -65,6 +65,10 @@ steps = [ { saga = "checkout" } ]
 [[workload]]
 entry = "orchestrator.start"
 arrivals = { poisson = "10/s" }
+
+# Without a latency the saga step back to its own start would be a zero-time cycle.
+[network]
+latency = "1ms"
 "#;
 
 fn load(text: &str) -> Scenario {

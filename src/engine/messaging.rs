@@ -125,6 +125,17 @@ impl Messaging {
 }
 
 impl Engine<'_> {
+    /// The counters of queue `q` for a message published at `published`, if it belongs
+    /// to the measured cohort (published after the warm-up): every count of a queue
+    /// refers to the same messages, so acked + dead-lettered + lost <= published.
+    fn cohort(
+        &mut self,
+        q: usize,
+        published: SimTime,
+    ) -> Option<&mut crate::metrics::QueueMetrics> {
+        (published >= self.sc.sim.warmup).then(|| &mut self.metrics.queues[q])
+    }
+
     /// The broker a message step goes through (none for an orchestrated saga).
     fn broker_of(&self, kind: MessageKind) -> Option<BrokerId> {
         match kind {
@@ -340,12 +351,15 @@ impl Engine<'_> {
             m.deliveries += 1;
             m.in_flight = true;
             let (delivery, first, published) = (m.delivery, m.deliveries == 1, m.published);
+            let warmup = self.sc.sim.warmup;
             let qm = &mut self.metrics.queues[q as usize];
             qm.depth.add(now, -1);
-            qm.delivered += 1;
-            if first {
-                qm.first_deliveries += 1;
-                qm.wait_sum += (now - published) as u128;
+            if published >= warmup {
+                qm.delivered += 1;
+                if first {
+                    qm.first_deliveries += 1;
+                    qm.wait_sum += (now - published) as u128;
+                }
             }
             let latency = self.sc.brokers[b]
                 .delivery_latency
@@ -374,11 +388,14 @@ impl Engine<'_> {
             return;
         }
         let m = self.msgs.messages.get_mut(msg).expect("current message");
-        let (q, root) = (m.queue as usize, m.root);
-        if m.started {
-            self.metrics.queues[q].duplicates += 1;
-        }
+        let (q, root, published) = (m.queue as usize, m.root, m.published);
+        let duplicate = m.started;
         m.started = true;
+        if duplicate {
+            if let Some(qm) = self.cohort(q, published) {
+                qm.duplicates += 1;
+            }
+        }
         let op = self.sc.queues[q].consumer;
         let Some(replica) = self.consumer_replica(op) else {
             self.nack(msg, queue); // every consumer went away while the message travelled
@@ -423,10 +440,13 @@ impl Engine<'_> {
             return;
         }
         let (p, root, reply_to, span) = (m.partition, m.root, m.reply_to, m.span);
+        let published = m.published;
         self.msgs.queues[q].partitions[p as usize].in_flight -= 1;
         self.msgs.messages.remove(msg);
         self.trace_message_end(span, Outcome::Ok);
-        self.metrics.queues[q].acked += 1;
+        if let Some(qm) = self.cohort(q, published) {
+            qm.acked += 1;
+        }
         self.metrics.conservation.messages_acked += 1;
         if let Some(pending) = reply_to {
             if consumer_span != NO_SPAN {
@@ -453,6 +473,7 @@ impl Engine<'_> {
         let m = self.msgs.messages.get_mut(msg).expect("live message");
         m.in_flight = false;
         let (q, p, root, deliveries) = (m.queue as usize, m.partition, m.root, m.deliveries);
+        let published = m.published;
         self.msgs.queues[q].partitions[p as usize].in_flight -= 1;
         let def = &self.sc.queues[q];
         if deliveries >= def.max_deliveries {
@@ -460,11 +481,15 @@ impl Engine<'_> {
             self.msgs.messages.remove(msg);
             let dead = Outcome::Failed(FailureReason::DeadLettered, Component::Broker(def.broker));
             self.trace_message_end(span, dead);
-            self.metrics.queues[q].dead_lettered += 1;
+            if let Some(qm) = self.cohort(q, published) {
+                qm.dead_lettered += 1;
+            }
             self.metrics.conservation.messages_dead_lettered += 1;
             self.root_done(root, true, queue);
         } else {
-            self.metrics.queues[q].redeliveries += 1;
+            if let Some(qm) = self.cohort(q, published) {
+                qm.redeliveries += 1;
+            }
             let delay = self.sc.brokers[def.broker.0 as usize].redelivery_delay;
             queue.schedule(self.now.saturating_add(delay), Event::Requeue { msg });
         }
@@ -611,6 +636,7 @@ impl Engine<'_> {
             let m = self.msgs.messages.get(msg).expect("live");
             let (q, p, root, in_flight) =
                 (m.queue as usize, m.partition as usize, m.root, m.in_flight);
+            let published = m.published;
             let part = &mut self.msgs.queues[q].partitions[p];
             if in_flight {
                 part.in_flight -= 1;
@@ -623,7 +649,9 @@ impl Engine<'_> {
             self.msgs.messages.remove(msg);
             let lost = Outcome::Failed(FailureReason::LostMessage, Component::Broker(b));
             self.trace_message_end(span, lost);
-            self.metrics.queues[q].lost += 1;
+            if let Some(qm) = self.cohort(q, published) {
+                qm.lost += 1;
+            }
             self.metrics.conservation.messages_lost += 1;
             self.root_done(root, true, queue);
         }

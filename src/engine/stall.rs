@@ -123,10 +123,16 @@ impl Engine<'_> {
             Event::WorkDone { exec } | Event::FallbackDone { exec } => {
                 format!("operation {}", exec_op(exec))
             }
-            Event::Reply { call, .. } | Event::Timeout { call } => self.calls.get(call).map_or(
-                "replies of finished calls".to_string(),
-                |c| format!("replies from {}", sc.services[c.target_service.0 as usize].name),
-            ),
+            Event::Reply { call, .. } | Event::Timeout { call } => {
+                self.calls
+                    .get(call)
+                    .map_or("replies of finished calls".to_string(), |c| {
+                        format!(
+                            "replies from {}",
+                            sc.services[c.target_service.0 as usize].name
+                        )
+                    })
+            }
             Event::Timeouts { .. } => "call timeouts".into(),
             Event::Retry { site, .. } | Event::Hedge { site, .. } => {
                 format!("retries of calls to {}", site_op(site))

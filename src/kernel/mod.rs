@@ -148,6 +148,6 @@ mod tests {
             q.schedule(t / 2, t as u32);
         }
         let mut m = Counter { seen: vec![] };
-        assert_eq!(run_guarded(&mut m, &mut q, u64::MAX, 3), Ok(5000 + 3));
+        assert_eq!(run_guarded(&mut m, &mut q, u64::MAX, 4), Ok(5000 + 3));
     }
 }

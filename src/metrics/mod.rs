@@ -441,7 +441,9 @@ impl Conservation {
     }
 }
 
-/// What one queue recorded (after the warm-up, except the depth peak).
+/// What one queue recorded: the counts are of the messages published after the
+/// warm-up (one cohort, so acked + dead-lettered + lost never exceed published), the
+/// depth integral runs from the end of the warm-up (its peak over the whole run).
 #[derive(Clone, Debug, Default)]
 pub struct QueueMetrics {
     /// Messages accepted.

@@ -18,12 +18,12 @@ use std::path::Path;
 /// The name that stands for the workload clients in `[network] links`.
 pub(crate) const CLIENT: &str = "client";
 
-/// A synchronous call edge, for the cycle check: target and where it was written.
-struct Edge {
-    to: OpId,
-    file: FileId,
-    span: Option<Range<usize>>,
-    field: String,
+/// An edge between operations, for the cycle checks: target and where it was written.
+pub(crate) struct Edge {
+    pub to: OpId,
+    pub file: FileId,
+    pub span: Option<Range<usize>>,
+    pub field: String,
 }
 
 /// Everything resolved so far, shared by the later passes.
@@ -93,7 +93,7 @@ pub(crate) fn compile(text: &str, origin: &Path) -> Result<Scenario, SpecError> 
         services.push(svc);
         operations.extend(ops);
     }
-    check_cycles(src, &names, &edges)?;
+    check_cycles(src, &names.op_names, &edges, "synchronous call cycle", "")?;
 
     let mut workloads = Vec::new();
     for (i, w) in raw.workload.iter().flatten().enumerate() {
@@ -152,7 +152,7 @@ pub(crate) fn compile(text: &str, origin: &Path) -> Result<Scenario, SpecError> 
         || "scenario".to_owned(),
         |s| s.to_string_lossy().into_owned(),
     );
-    Ok(Scenario {
+    let scenario = Scenario {
         name,
         sim,
         services,
@@ -168,7 +168,9 @@ pub(crate) fn compile(text: &str, origin: &Path) -> Result<Scenario, SpecError> 
         queues: std::mem::take(&mut names.bus.queue_list),
         topics: std::mem::take(&mut names.bus.topic_list),
         sagas,
-    })
+    };
+    super::cycles::check_zero_time_cycles(src, main, text, &scenario)?;
+    Ok(scenario)
 }
 
 fn simulation(at: &In, sim: Option<&Loc<RawSimulation>>) -> Result<SimSettings, SpecError> {
@@ -703,8 +705,15 @@ fn call(
     })
 }
 
-/// Rejects cycles of synchronous calls (iterative DFS, so deep chains cannot overflow).
-fn check_cycles(src: &Sources, names: &Names, edges: &[Vec<Edge>]) -> Result<(), SpecError> {
+/// Rejects cycles in a graph of operations (iterative DFS, so deep chains cannot
+/// overflow); the message is `what: a -> b -> a` and then `hint`.
+pub(crate) fn check_cycles(
+    src: &Sources,
+    op_names: &[String],
+    edges: &[Vec<Edge>],
+    what: &str,
+    hint: &str,
+) -> Result<(), SpecError> {
     #[derive(Clone, Copy, PartialEq)]
     enum Mark {
         New,
@@ -736,10 +745,10 @@ fn check_cycles(src: &Sources, names: &Names, edges: &[Vec<Edge>]) -> Result<(),
                     let start = stack.iter().position(|&(n, _)| n == to).unwrap_or(0);
                     let mut path: Vec<&str> = stack[start..]
                         .iter()
-                        .map(|&(n, _)| names.op_names[n].as_str())
+                        .map(|&(n, _)| op_names[n].as_str())
                         .collect();
-                    path.push(&names.op_names[to]);
-                    let msg = format!("synchronous call cycle: {}", path.join(" -> "));
+                    path.push(&op_names[to]);
+                    let msg = format!("{what}: {}{hint}", path.join(" -> "));
                     return Err(src.err(Kind::Cycle, e.file, &e.span, &e.field, msg));
                 }
             }

@@ -39,6 +39,7 @@
 
 mod compare;
 mod compile;
+mod cycles;
 mod dist;
 mod error;
 mod faults;

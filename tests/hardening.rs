@@ -73,8 +73,7 @@ fn cli(toml: &str, args: &[&str]) -> (i32, String, Duration) {
 
 fn load_error(toml: &str) -> String {
     archsim::spec::load_str(toml, Path::new("case.toml"))
-        .err()
-        .expect("the file must be refused")
+        .expect_err("the file must be refused")
         .to_string()
 }
 

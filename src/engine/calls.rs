@@ -562,8 +562,9 @@ impl Engine<'_> {
                     now.saturating_add(b.open_for()),
                     Event::BreakerHalfOpen { site },
                 );
+                self.metrics.breaker_opened[site as usize] += 1;
             }
-            self.metrics.breaker_transitions.push(BreakerTransition {
+            self.metrics.list_transition(BreakerTransition {
                 time_s: now as f64 / 1e9,
                 site,
                 from,
@@ -576,7 +577,7 @@ impl Engine<'_> {
         let now = self.now;
         if let Some(b) = self.sites[site as usize].breaker.as_mut() {
             if b.half_open() {
-                self.metrics.breaker_transitions.push(BreakerTransition {
+                self.metrics.list_transition(BreakerTransition {
                     time_s: now as f64 / 1e9,
                     site,
                     from: BreakerState::Open,

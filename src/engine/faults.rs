@@ -3,7 +3,7 @@
 
 use super::{Engine, Event};
 use crate::kernel::EventQueue;
-use crate::metrics::FaultWindow;
+use crate::metrics::{FaultWindow, MAX_LISTED_EVENTS};
 use crate::model::{FaultKind, FaultSchedule, FaultTarget};
 use std::ops::Range;
 
@@ -47,12 +47,17 @@ impl Engine<'_> {
         let f = &sc.faults[fault as usize];
         let now = self.now;
         self.active_faults += 1;
-        self.fault_open[fault as usize] = Some(self.metrics.fault_windows.len());
-        self.metrics.fault_windows.push(FaultWindow {
-            fault,
-            start: now,
-            end: sc.sim.duration,
-        });
+        self.metrics.fault_totals[fault as usize].activations += 1;
+        let listed = self.metrics.fault_windows.len() < MAX_LISTED_EVENTS;
+        self.fault_open[fault as usize] =
+            Some((now, listed.then_some(self.metrics.fault_windows.len())));
+        if listed {
+            self.metrics.fault_windows.push(FaultWindow {
+                fault,
+                start: now,
+                end: sc.sim.duration,
+            });
+        }
         if let FaultTarget::Link(l) = f.target {
             self.links[l.0 as usize].partitioned += 1;
         }
@@ -95,8 +100,11 @@ impl Engine<'_> {
         let f = &sc.faults[fault as usize];
         let now = self.now;
         self.active_faults -= 1;
-        if let Some(i) = self.fault_open[fault as usize].take() {
-            self.metrics.fault_windows[i].end = now;
+        if let Some((start, listed)) = self.fault_open[fault as usize].take() {
+            self.metrics.fault_totals[fault as usize].down += now - start;
+            if let Some(i) = listed {
+                self.metrics.fault_windows[i].end = now;
+            }
         }
         if let FaultTarget::Link(l) = f.target {
             self.links[l.0 as usize].partitioned -= 1;

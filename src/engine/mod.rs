@@ -33,7 +33,7 @@ mod timers;
 mod trace;
 
 use crate::kernel::{self, stable_id, EventQueue, RngStream, SimTime, StreamKey};
-use crate::metrics::{FaultWindow, Outcome, RunMetrics};
+use crate::metrics::{Outcome, RunMetrics};
 use crate::model::{Call, OpId, Scenario};
 use breaker::Breaker;
 use slab::{Handle, Slab};
@@ -381,7 +381,7 @@ struct Engine<'a> {
     timeouts: TimeoutLists,
     /// Per fault: its stream (stochastic schedules) and the start of its open window.
     fault_rng: Vec<RngStream>,
-    fault_open: Vec<Option<usize>>,
+    fault_open: Vec<Option<(SimTime, Option<usize>)>>,
     /// Number of faults active now.
     active_faults: u32,
     /// Lifetime busy / queued areas at the last tick, per service.
@@ -483,6 +483,10 @@ fn run_engine(
     tracer: Option<Box<Tracer>>,
 ) -> Result<(RunMetrics, Option<Box<Tracer>>), RunError> {
     let mut engine = Engine::new(scenario, replication);
+    if tracer.is_some() {
+        // The traced re-run only yields paths: its timeline would be thrown away.
+        engine.metrics.timeline = crate::metrics::Timeline::unused(scenario);
+    }
     engine.tracer = tracer;
     let mut queue = EventQueue::with_capacity(4096);
     engine.start(&mut queue);
@@ -608,7 +612,8 @@ impl<'a> Engine<'a> {
         if self.sc.sim.warmup > 0 {
             queue.schedule(self.sc.sim.warmup, Event::WarmupEnd);
         }
-        queue.schedule(self.sc.sim.timeline.min(self.sc.sim.duration), Event::Tick);
+        let first_tick = self.metrics.timeline.interval.min(self.sc.sim.duration);
+        queue.schedule(first_tick, Event::Tick);
         self.start_clients(queue);
         self.start_faults(queue);
     }
@@ -616,7 +621,7 @@ impl<'a> Engine<'a> {
     /// Close the timeline interval ending now and schedule the next tick.
     fn tick(&mut self, queue: &mut EventQueue<Event>) {
         let now = self.now;
-        let width = self.sc.sim.timeline;
+        let width = self.metrics.timeline.interval;
         let end = self.sc.sim.duration;
         let start = now.saturating_sub(1) / width * width;
         let span = (now - start).max(1) as f64;
@@ -664,12 +669,11 @@ impl<'a> Engine<'a> {
         }
         self.metrics.conservation.messages_in_queue = self.msgs.live_messages() as u64;
         for (fault, open) in self.fault_open.iter().enumerate() {
-            if let Some(i) = open {
-                self.metrics.fault_windows[*i] = FaultWindow {
-                    fault: fault as u32,
-                    start: self.metrics.fault_windows[*i].start,
-                    end,
-                };
+            if let Some((start, listed)) = *open {
+                self.metrics.fault_totals[fault].down += end.saturating_sub(start);
+                if let Some(i) = listed {
+                    self.metrics.fault_windows[i].end = end;
+                }
             }
         }
         let mut in_flight = 0;

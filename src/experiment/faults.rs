@@ -288,21 +288,13 @@ pub(super) fn fault_summaries(sc: &Scenario, runs: &[RunMetrics]) -> Vec<FaultSu
         .iter()
         .enumerate()
         .map(|(fi, fault)| {
-            let windows = |r: &RunMetrics| {
-                r.fault_windows
-                    .iter()
-                    .filter(|w| w.fault == fi as u32)
-                    .copied()
-                    .collect::<Vec<_>>()
-            };
-            let availability = est(runs.iter().map(|r| {
-                let down: SimTime = windows(r).iter().map(|w| w.end - w.start).sum();
-                1.0 - down as f64 / duration
-            }));
-            let activations = est(runs.iter().map(|r| windows(r).len() as f64));
+            let availability = est(runs
+                .iter()
+                .map(|r| 1.0 - r.fault_totals[fi].down as f64 / duration));
+            let activations = est(runs.iter().map(|r| r.fault_totals[fi].activations as f64));
             let window = match fault.schedule {
                 FaultSchedule::Window { at, duration: d } if at < sc.sim.duration => {
-                    let (start, end) = (at, (at + d).min(sc.sim.duration));
+                    let (start, end) = (at, at.saturating_add(d).min(sc.sim.duration));
                     Some(window_summary(sc, runs, fault.target, start, end))
                 }
                 _ => None,
@@ -485,12 +477,7 @@ pub(super) fn site_summaries(sc: &Scenario, runs: &[RunMetrics]) -> Vec<SiteSumm
                 fallbacks: m(|x| x.fallbacks),
                 bulkhead_rejections: m(|x| x.bulkhead_rejections),
                 breaker_rejections: m(|x| x.breaker_rejections),
-                breaker_opened: est(runs.iter().map(|r| {
-                    r.breaker_transitions
-                        .iter()
-                        .filter(|t| t.site == s as u32 && t.to == BreakerState::Open)
-                        .count() as f64
-                })),
+                breaker_opened: est(runs.iter().map(|r| r.breaker_opened[s] as f64)),
             }
         })
         .collect()
@@ -517,7 +504,9 @@ pub(super) fn transitions(sc: &Scenario, runs: &[RunMetrics]) -> Vec<TransitionS
 /// The timeline averaged over replications.
 pub(super) fn timeline(sc: &Scenario, runs: &[RunMetrics]) -> TimelineSummary {
     let n = runs.first().map_or(0, |r| r.timeline.intervals());
-    let width = sc.sim.timeline;
+    let width = runs
+        .first()
+        .map_or(sc.sim.timeline_interval(), |r| r.timeline.interval);
     let reps = runs.len().max(1) as f64;
     let mean = |f: &dyn Fn(&RunMetrics, usize) -> f64| -> Vec<f64> {
         (0..n)

@@ -387,6 +387,29 @@ pub struct BreakerTransition {
     pub to: BreakerState,
 }
 
+/// Breaker transitions and fault windows a replication lists one by one; past this it
+/// only counts them, so a flapping breaker or a frequent stochastic fault cannot make
+/// memory grow with the run's length.
+pub const MAX_LISTED_EVENTS: usize = 1000;
+
+impl RunMetrics {
+    /// Lists a breaker transition, up to [`MAX_LISTED_EVENTS`] of them.
+    pub(crate) fn list_transition(&mut self, t: BreakerTransition) {
+        if self.breaker_transitions.len() < MAX_LISTED_EVENTS {
+            self.breaker_transitions.push(t);
+        }
+    }
+}
+
+/// A fault's activity over a whole replication, however often it fired.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FaultTotals {
+    /// Times the fault started.
+    pub activations: u64,
+    /// Time it was active (ns), up to the end of the run.
+    pub down: SimTime,
+}
+
 /// A period during which a fault was active.
 #[derive(Clone, Copy, Debug, Serialize)]
 pub struct FaultWindow {
@@ -546,10 +569,14 @@ pub struct RunMetrics {
     pub conservation: Conservation,
     /// Per call site, indexed like `Scenario::policies`.
     pub sites: Vec<SiteMetrics>,
-    /// Circuit-breaker state changes, in time order.
+    /// Circuit-breaker state changes, in time order (the first [`MAX_LISTED_EVENTS`]).
     pub breaker_transitions: Vec<BreakerTransition>,
-    /// Fault activity, in start order.
+    /// Per call site: times its breaker opened (all of them, warm-up included).
+    pub breaker_opened: Vec<u64>,
+    /// Fault activity, in start order (the first [`MAX_LISTED_EVENTS`] windows).
     pub fault_windows: Vec<FaultWindow>,
+    /// Per fault, indexed like `Scenario::faults`: activations and time active.
+    pub fault_totals: Vec<FaultTotals>,
     /// Per-interval figures.
     pub timeline: Timeline,
     /// Per queue, indexed like `Scenario::queues`.
@@ -588,7 +615,9 @@ impl RunMetrics {
                 .map(|_| SiteMetrics::default())
                 .collect(),
             breaker_transitions: Vec::new(),
+            breaker_opened: vec![0; scenario.policies.len()],
             fault_windows: Vec::new(),
+            fault_totals: vec![FaultTotals::default(); scenario.faults.len()],
             timeline: Timeline::new(scenario),
             queues: scenario
                 .queues

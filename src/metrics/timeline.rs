@@ -1,8 +1,9 @@
 //! Per-interval figures (default 1 s of simulated time): throughput, failures and p99 per
 //! flow; utilization, queue length, completions and failures per service.
 //!
-//! Memory grows with the number of intervals (duration / interval), never with the
-//! number of requests. Interval histograms use 2 significant digits to stay small.
+//! Memory is bounded by the model, never by the run's length or its number of requests:
+//! at most [`crate::model::MAX_TIMELINE_INTERVALS`] intervals (a long run gets wider
+//! intervals), and interval histograms use 2 significant digits to stay small.
 
 use crate::kernel::SimTime;
 use crate::model::Scenario;
@@ -56,9 +57,24 @@ fn interval_histogram() -> Histogram<u32> {
 }
 
 impl Timeline {
-    /// An empty timeline covering the scenario's whole duration.
+    /// An empty timeline covering the scenario's whole duration, at the run's interval
+    /// ([`crate::model::SimSettings::timeline_interval`]).
     pub fn new(sc: &Scenario) -> Self {
-        let n = sc.sim.duration.div_ceil(sc.sim.timeline).max(1) as usize;
+        let interval = sc.sim.timeline_interval();
+        Self::with_intervals(
+            sc,
+            interval,
+            sc.sim.duration.div_ceil(interval).max(1) as usize,
+        )
+    }
+
+    /// A timeline of one interval: for a run whose timeline nobody reads (the traced
+    /// re-run of a replication), so it costs no memory.
+    pub fn unused(sc: &Scenario) -> Self {
+        Self::with_intervals(sc, sc.sim.duration.max(1), 1)
+    }
+
+    fn with_intervals(sc: &Scenario, interval: SimTime, n: usize) -> Self {
         let flow = || FlowInterval {
             responses: 0,
             failed: 0,
@@ -67,7 +83,7 @@ impl Timeline {
             latency: interval_histogram(),
         };
         Timeline {
-            interval: sc.sim.timeline,
+            interval,
             flows: sc
                 .workloads
                 .iter()

@@ -54,6 +54,22 @@ pub struct SimSettings {
     pub blast_threshold: f64,
 }
 
+/// Most intervals a timeline holds. A longer run widens its interval to a whole
+/// multiple of the requested one, so a timeline's memory never grows with the run's
+/// length (600: ten minutes at the default 1 s stay as asked).
+pub const MAX_TIMELINE_INTERVALS: u64 = 600;
+
+impl SimSettings {
+    /// The timeline interval a run uses: the requested `timeline`, widened to the
+    /// smallest whole multiple of it that covers `duration` in at most
+    /// [`MAX_TIMELINE_INTERVALS`] intervals.
+    pub fn timeline_interval(&self) -> SimTime {
+        let width = self.timeline.max(1);
+        let n = self.duration.div_ceil(width);
+        width.saturating_mul(n.div_ceil(MAX_TIMELINE_INTERVALS).max(1))
+    }
+}
+
 /// How a caller chooses among a service's replicas.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]

@@ -50,6 +50,12 @@ impl Overrides {
             if r == 0 {
                 return Err(Error::Override("--replications: must be at least 1".into()));
             }
+            let max = crate::spec::limits::MAX_REPLICATIONS;
+            if r > max {
+                return Err(Error::Override(format!(
+                    "--replications: at most {max} (the metrics of each replication are kept until the experiment is reduced), got {r}"
+                )));
+            }
             scenario.sim.replications = r;
         }
         if let Some(d) = &self.duration {
@@ -61,8 +67,25 @@ impl Overrides {
                     crate::kernel::format_duration(scenario.sim.warmup as f64)
                 )));
             }
+            let max = crate::spec::limits::MAX_RUN_DURATION;
+            if d > max {
+                return Err(Error::Override(format!(
+                    "--duration: longer than the {} limit on a run",
+                    crate::spec::limits::fmt(max)
+                )));
+            }
             scenario.sim.duration = d;
         }
+        // Timeline intervals, their memory and the expected fault windows grow with
+        // the duration and the replications.
+        crate::spec::limits::check_overrides(scenario).map_err(|m| {
+            let what = match (self.duration.is_some(), self.replications.is_some()) {
+                (true, true) => "--duration/--replications",
+                (true, false) => "--duration",
+                _ => "--replications",
+            };
+            Error::Override(format!("{what}: {m}"))
+        })?;
         Ok(())
     }
 }

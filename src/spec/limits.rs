@@ -81,16 +81,12 @@ pub(crate) enum Blame {
     Fault(usize),
 }
 
-/// A duration rounded up to a readable value (whole seconds above 1 s, whole
-/// milliseconds above 1 ms).
+/// A duration rounded up to two significant digits, for a readable suggestion.
 fn round_up(t: u64) -> u64 {
-    let step = if t > NANOS_PER_SEC {
-        NANOS_PER_SEC
-    } else if t > 1_000_000 {
-        1_000_000
-    } else {
-        1
-    };
+    let mut step = 1u64;
+    while t / step >= 100 {
+        step *= 10;
+    }
     t.div_ceil(step).saturating_mul(step)
 }
 

@@ -43,6 +43,7 @@ pub struct Overrides {
 impl Overrides {
     /// Apply the overrides to a loaded scenario, re-checking what they could break.
     pub fn apply(&self, scenario: &mut crate::model::Scenario) -> Result<(), Error> {
+        let before = scenario.sim.clone();
         if let Some(seed) = self.seed {
             scenario.sim.seed = seed;
         }
@@ -79,6 +80,7 @@ impl Overrides {
         // Timeline intervals, their memory and the expected fault windows grow with
         // the duration and the replications.
         crate::spec::limits::check_overrides(scenario).map_err(|m| {
+            scenario.sim = before.clone();
             let what = match (self.duration.is_some(), self.replications.is_some()) {
                 (true, true) => "--duration/--replications",
                 (true, false) => "--duration",

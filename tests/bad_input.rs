@@ -449,6 +449,12 @@ const CASES: &[(&str, usize, &str, &str)] = &[
         "services.api.operations.get.work.file",
         "cannot read \"tests/bad_input/.\": a directory; give the path of a regular file",
     ),
+    (
+        "limit_ordered_partitions",
+        6,
+        "brokers.rabbit.queues.payments.concurrency",
+        "an ordered queue has one partition per unit of `concurrency`, at most 10000 (the engine keeps a backlog per partition), got 4000000000",
+    ),
 ];
 
 fn load_err(stem: &str) -> (String, SpecError) {

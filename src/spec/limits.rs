@@ -60,6 +60,10 @@ pub const MAX_FAULT_WINDOWS: f64 = 1_000_000.0;
 /// Most steps in one saga: every saga instance keeps per-step counters.
 pub const MAX_SAGA_STEPS: usize = 1_000;
 
+/// Most partitions of an ordered queue (its `concurrency`): the engine keeps a backlog
+/// per partition and visits every partition when the broker restarts.
+pub const MAX_ORDERED_PARTITIONS: u32 = 10_000;
+
 /// Highest rate of any kind (arrivals, schedule entries, rate limits, broker capacity):
 /// one event per nanosecond, the time resolution.
 pub const MAX_RATE_PER_SEC: f64 = 1e9;

@@ -239,3 +239,29 @@ fn too_big(cap: u64) -> String {
         cap >> 20
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggestions_round_up_to_two_digits_and_parse_back() {
+        assert_eq!(round_up(59_999), 60_000);
+        assert_eq!(round_up(2_354_000_000), 2_400_000_000);
+        assert_eq!(round_up(36 * NANOS_PER_SEC), 36 * NANOS_PER_SEC);
+        assert_eq!(round_up(7), 7);
+        for t in [
+            0,
+            1,
+            60_000,
+            600_000,
+            2_400_000_000,
+            MAX_RUN_DURATION,
+            u64::MAX,
+        ] {
+            assert_eq!(super::super::parse_duration(&fmt(t)), Ok(t), "{}", fmt(t));
+        }
+        assert_eq!(fmt(MAX_RUN_DURATION), "1000h");
+        assert_eq!(fmt(240 * NANOS_PER_SEC), "4m");
+    }
+}

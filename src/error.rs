@@ -44,12 +44,19 @@ pub struct Overrides {
 impl Overrides {
     /// Apply the overrides to a loaded scenario, re-checking what they could break.
     pub fn apply(&self, scenario: &mut crate::model::Scenario) -> Result<(), Error> {
+        let before = scenario.sim.clone();
         if let Some(seed) = self.seed {
             scenario.sim.seed = seed;
         }
         if let Some(r) = self.replications {
             if r == 0 {
                 return Err(Error::Override("--replications: must be at least 1".into()));
+            }
+            let max = crate::spec::limits::MAX_REPLICATIONS;
+            if r > max {
+                return Err(Error::Override(format!(
+                    "--replications: at most {max} (the metrics of each replication are kept until the experiment is reduced), got {r}"
+                )));
             }
             scenario.sim.replications = r;
         }
@@ -62,8 +69,26 @@ impl Overrides {
                     crate::kernel::format_duration(scenario.sim.warmup as f64)
                 )));
             }
+            let max = crate::spec::limits::MAX_RUN_DURATION;
+            if d > max {
+                return Err(Error::Override(format!(
+                    "--duration: longer than the {} limit on a run",
+                    crate::spec::limits::fmt(max)
+                )));
+            }
             scenario.sim.duration = d;
         }
+        // Timeline intervals, their memory and the expected fault windows grow with
+        // the duration and the replications.
+        crate::spec::limits::check_overrides(scenario).map_err(|m| {
+            scenario.sim = before.clone();
+            let what = match (self.duration.is_some(), self.replications.is_some()) {
+                (true, true) => "--duration/--replications",
+                (true, false) => "--duration",
+                _ => "--replications",
+            };
+            Error::Override(format!("{what}: {m}"))
+        })?;
         Ok(())
     }
 }

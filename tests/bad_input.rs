@@ -353,6 +353,96 @@ const CASES: &[(&str, usize, &str, &str)] = &[
         "services.orchestrator.operations.start.steps[0].retry",
         "`retry` applies only to `call` steps, not to a `saga` step, which ends once the saga has started",
     ),
+    (
+        "limit_replications",
+        4,
+        "simulation.replications",
+        "must be <= 10000 (the metrics of each replication are kept until the experiment is reduced), got 4294967295",
+    ),
+    (
+        "limit_replicas",
+        6,
+        "services.api.replicas",
+        "must be <= 100000 (the engine keeps state for every replica), got 1000000",
+    ),
+    (
+        "limit_total_replicas",
+        10,
+        "services.db.replicas",
+        "the services have 120000 replicas so far, more than the 100000 allowed in total (the engine keeps state for every replica)",
+    ),
+    (
+        "limit_closed_users",
+        10,
+        "workload[0].arrivals.closed.users",
+        "must be <= 1000000 (every user is a client with a request or a think time pending), got 4000000000",
+    ),
+    (
+        "limit_total_closed_users",
+        14,
+        "workload[1].arrivals.closed.users",
+        "the closed workloads have 1200000 users so far, more than the 1000000 allowed in total",
+    ),
+    (
+        "limit_duration",
+        2,
+        "simulation.duration",
+        "duration (1001h) is longer than the 1000h limit on a run",
+    ),
+    (
+        "limit_timeline_memory",
+        4,
+        "simulation.replications",
+        "the timelines would take about 80337 MiB (10000 replications x 600 intervals x 1 flows, 1 services, 0 queues), more than the 2048 MiB allowed; lower [simulation] replications or set [simulation] timeline to at least 4m",
+    ),
+    (
+        "limit_fault_windows",
+        15,
+        "fault[0].mtbf",
+        "mean mtbf + mttr is 2ns: over 1m x 1 replications that is about 3.000e10 outages, more than the 1000000 fault windows allowed per experiment; set a mean mtbf of at least 60us",
+    ),
+    (
+        "limit_saga_steps",
+        8,
+        "sagas.long.steps",
+        "a saga has at most 1000 steps (every saga instance keeps per-step counters), got 1001",
+    ),
+    (
+        "rate_above_resolution",
+        10,
+        "workload[0].arrivals.poisson",
+        "rate \"2e9/s\" is above 1e9/s, one event per nanosecond (the time resolution)",
+    ),
+    (
+        "rate_limit_above_resolution",
+        10,
+        "workload[0].rate_limit.rate",
+        "rate \"5/ns\" is above 1e9/s",
+    ),
+    (
+        "schedule_rate_above_resolution",
+        12,
+        "workload[0].arrivals.schedule[1].rate",
+        "rate 2000000000/s is above 1e9/s",
+    ),
+    (
+        "timeout_too_long",
+        11,
+        "workload[0].timeout",
+        "duration \"1e30s\" is too long; the longest is 18446744073709551615ns (about 584 years)",
+    ),
+    (
+        "empirical_not_a_file",
+        6,
+        "services.api.operations.get.work.file",
+        "cannot read \"tests/bad_input/.\": a directory; give the path of a regular file",
+    ),
+    (
+        "limit_ordered_partitions",
+        6,
+        "brokers.rabbit.queues.payments.concurrency",
+        "an ordered queue has one partition per unit of `concurrency`, at most 10000 (the engine keeps a backlog per partition), got 4000000000",
+    ),
 ];
 
 fn load_err(stem: &str) -> (String, SpecError) {

@@ -3,6 +3,7 @@
 
 use super::error::{choices, FileId, Kind, Source, Sources, SpecError};
 use super::faults::{faults, Topology};
+use super::limits;
 use super::loc::Loc;
 use super::models::{merge, MergedService, ModelCache, Sourced};
 use super::raw::{RawNetwork, RawProtocols, RawScenario, RawSimulation, RawStep, RawWorkload};
@@ -87,17 +88,49 @@ pub(crate) fn compile(text: &str, origin: &Path) -> Result<Scenario, SpecError> 
     let mut edges: Vec<Vec<Edge>> = Vec::with_capacity(names.op_names.len());
     // Policies in the order the calls were compiled; `Call::site` indexes this for now.
     let mut compiled_policies: Vec<Policies> = Vec::new();
+    let mut total_replicas = 0u32;
     for (i, m) in merged.iter().enumerate() {
         let sid = ServiceId(i as u32);
         let (svc, ops) = service(src, &names, sid, m, &mut edges, &mut compiled_policies)?;
+        total_replicas += svc.replicas;
+        if total_replicas > limits::MAX_TOTAL_REPLICAS {
+            let field = format!("services.{}.replicas", m.name);
+            let msg = format!(
+                "the services have {total_replicas} replicas so far, more than the {} allowed in total (the engine keeps state for every replica)",
+                limits::MAX_TOTAL_REPLICAS
+            );
+            return Err(match &m.replicas {
+                Some(r) => src.err(Kind::Invalid, r.file, &r.v.span, &field, msg),
+                None => src.err(Kind::Invalid, main, &m.span, &field, msg),
+            });
+        }
         services.push(svc);
         operations.extend(ops);
     }
     check_cycles(src, &names.op_names, &edges, "synchronous call cycle", "")?;
 
     let mut workloads = Vec::new();
+    let mut total_users = 0u32;
     for (i, w) in raw.workload.iter().flatten().enumerate() {
         let wl = workload(&at, &names, w, i)?;
+        if let crate::model::Arrivals::Closed { users, .. } = &wl.arrivals {
+            total_users += users;
+            if total_users > limits::MAX_CLOSED_USERS {
+                let span = w
+                    .value
+                    .arrivals
+                    .as_ref()
+                    .and_then(|a| a.value.closed.as_ref())
+                    .and_then(|c| c.value.users.as_ref())
+                    .map_or(&w.span, |u| &u.span);
+                let msg = format!(
+                    "the closed workloads have {total_users} users so far, more than the {} allowed in total (every user is a client with a request or a think time pending)",
+                    limits::MAX_CLOSED_USERS
+                );
+                let f = format!("workload[{i}].arrivals.closed.users");
+                return Err(src.err(Kind::Invalid, main, span, &f, msg));
+            }
+        }
         if workloads.iter().any(|x: &Workload| x.flow == wl.flow) {
             let flow_span = w.value.flow.as_ref().map_or(&w.span, |f| &f.span);
             let msg = format!(
@@ -143,6 +176,7 @@ pub(crate) fn compile(text: &str, origin: &Path) -> Result<Scenario, SpecError> 
             operations: &mut operations,
             workloads: &mut workloads,
             links: &mut links,
+            sagas: &sagas,
         },
         sim.duration,
     )?;
@@ -170,7 +204,48 @@ pub(crate) fn compile(text: &str, origin: &Path) -> Result<Scenario, SpecError> 
         sagas,
     };
     super::cycles::check_zero_time_cycles(src, main, text, &scenario)?;
+    check_run(
+        &at,
+        raw.simulation.as_ref(),
+        raw.fault.as_deref(),
+        &scenario,
+    )?;
     Ok(scenario)
+}
+
+/// The run-wide bounds ([`limits::check_run`]), located at the key to change.
+fn check_run(
+    at: &In,
+    sim: Option<&Loc<RawSimulation>>,
+    faults: Option<&[Loc<super::raw::RawFault>]>,
+    sc: &Scenario,
+) -> Result<(), SpecError> {
+    let timeline_given = sim.is_some_and(|s| s.value.timeline.is_some());
+    let Err(b) = limits::check_run(sc, timeline_given) else {
+        return Ok(());
+    };
+    let (span, field) = match b.blame {
+        limits::Blame::Sim(key) => {
+            let s = sim.map(|s| &s.value);
+            let span = match key {
+                "timeline" => s.and_then(|s| s.timeline.as_ref()).map(|v| v.span.clone()),
+                "replications" => s
+                    .and_then(|s| s.replications.as_ref())
+                    .map(|v| v.span.clone()),
+                _ => s.and_then(|s| s.duration.as_ref()).map(|v| v.span.clone()),
+            };
+            (span.flatten(), format!("simulation.{key}"))
+        }
+        limits::Blame::Fault(i) => {
+            let f = faults.and_then(|f| f.get(i));
+            let span = f
+                .and_then(|f| f.value.mtbf.as_ref().map(|m| m.span.clone()))
+                .flatten()
+                .or_else(|| f.and_then(|f| f.span.clone()));
+            (span, format!("fault[{i}].mtbf"))
+        }
+    };
+    Err(at.src.err(Kind::Invalid, at.file, &span, &field, b.message))
 }
 
 fn simulation(at: &In, sim: Option<&Loc<RawSimulation>>) -> Result<SimSettings, SpecError> {
@@ -193,6 +268,14 @@ fn simulation(at: &In, sim: Option<&Loc<RawSimulation>>) -> Result<SimSettings, 
         ));
     };
     let duration = at.duration(d, "simulation.duration")?;
+    if duration > limits::MAX_RUN_DURATION {
+        let msg = format!(
+            "duration ({}) is longer than the {} limit on a run (it sizes the run and its timelines)",
+            raw_text(d),
+            limits::fmt(limits::MAX_RUN_DURATION)
+        );
+        return Err(at.err(Kind::Invalid, d, "simulation.duration", msg));
+    }
     if duration == 0 {
         return Err(at.err(
             Kind::Invalid,
@@ -220,7 +303,16 @@ fn simulation(at: &In, sim: Option<&Loc<RawSimulation>>) -> Result<SimSettings, 
         None => 1,
         Some(v) => at.int(v, "simulation.seed", 0, i64::MAX)? as u64,
     };
-    let replications = at.count(&s.replications, "simulation.replications", 1, 1)?;
+    let replications = match &s.replications {
+        None => 1,
+        Some(r) => at.bounded(
+            r,
+            "simulation.replications",
+            1,
+            i64::from(limits::MAX_REPLICATIONS),
+            "the metrics of each replication are kept until the experiment is reduced",
+        )? as u32,
+    };
     let timeline = match &s.timeline {
         None => crate::kernel::NANOS_PER_SEC.min(duration),
         Some(t) => {
@@ -471,7 +563,16 @@ fn service(
             default,
         ),
     };
-    let replicas = count(&m.replicas, "replicas", 1, 1)?;
+    let replicas = match &m.replicas {
+        None => 1,
+        Some(s) => In { src, file: s.file }.bounded(
+            &s.v,
+            &format!("{field}.replicas"),
+            1,
+            i64::from(limits::MAX_TOTAL_REPLICAS),
+            "the engine keeps state for every replica",
+        )? as u32,
+    };
     let workers = count(&m.workers, "workers", 1, 1)?;
     let queue_capacity = count(&m.queue, "queue", 0, 1000)?;
     let balancer = match &m.balancer {
@@ -894,7 +995,13 @@ fn workload(at: &In, names: &Names, w: &Loc<RawWorkload>, i: usize) -> Result<Wo
                 "missing `users`, e.g. closed = { users = 50, think = \"1s\" }",
             ));
         };
-        let users = at.int(users, &format!("{cf}.users"), 1, i64::from(u32::MAX))? as u32;
+        let users = at.bounded(
+            users,
+            &format!("{cf}.users"),
+            1,
+            i64::from(limits::MAX_CLOSED_USERS),
+            "every user is a client with a request or a think time pending",
+        )? as u32;
         let think = at.dist_or_zero(&c.value.think, &format!("{cf}.think"))?;
         Arrivals::Closed { users, think }
     } else {

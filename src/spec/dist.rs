@@ -2,6 +2,7 @@
 //! [`Dist`], checking which parameters each distribution takes.
 
 use super::error::{choices, Kind, SpecError};
+use super::limits::{read_capped, MAX_CSV_BYTES, MAX_EMPIRICAL_VALUES};
 use super::loc::Loc;
 use super::raw::{RawDist, RawDistTable, StrOrNum};
 use super::units::parse_duration;
@@ -22,9 +23,6 @@ const DISTS: &[(&str, &[&[&str]])] = &[
     ("pareto", &[&["shape", "scale"]]),
     ("empirical", &[&["values"], &["file"]]),
 ];
-
-/// Largest number of values read from an empirical CSV file.
-const MAX_EMPIRICAL: usize = 10_000_000;
 
 impl In<'_> {
     /// Compiles a distribution of durations.
@@ -191,6 +189,12 @@ impl In<'_> {
 
     fn empirical_values(&self, t: &RawDistTable, field: &str) -> Result<Vec<u64>, SpecError> {
         if let Some(values) = &t.values {
+            if values.value.len() > MAX_EMPIRICAL_VALUES {
+                let msg = format!(
+                    "more than {MAX_EMPIRICAL_VALUES} values in one empirical distribution"
+                );
+                return Err(self.err(Kind::Invalid, values, &format!("{field}.values"), msg));
+            }
             return values
                 .value
                 .iter()
@@ -203,7 +207,7 @@ impl In<'_> {
         };
         let f = format!("{field}.file");
         let path = self.src.get(self.file).dir.join(&file.value);
-        let text = std::fs::read_to_string(&path).map_err(|e| {
+        let text = read_capped(&path, MAX_CSV_BYTES).map_err(|e| {
             self.err(
                 Kind::Invalid,
                 file,
@@ -251,8 +255,8 @@ fn parse_csv(text: &str) -> Result<Vec<u64>, String> {
             Err(_) => parse_duration(cell).map_err(|m| format!("line {}: {m}", i + 1))?,
         };
         out.push(ns);
-        if out.len() > MAX_EMPIRICAL {
-            return Err(format!("more than {MAX_EMPIRICAL} values"));
+        if out.len() > MAX_EMPIRICAL_VALUES {
+            return Err(format!("more than {MAX_EMPIRICAL_VALUES} values"));
         }
     }
     if out.is_empty() {

@@ -30,6 +30,8 @@ pub(crate) struct Topology<'a> {
     pub operations: &'a mut [Operation],
     pub workloads: &'a mut [Workload],
     pub links: &'a mut Vec<Link>,
+    /// Sagas: an orchestration saga's coordinator talks to its step services.
+    pub sagas: &'a [crate::model::Saga],
 }
 
 /// A resolved target, before links are created.
@@ -452,6 +454,7 @@ fn carries_traffic(names: &Names, topo: &Topology, from: Option<ServiceId>, to: 
             .workloads
             .iter()
             .any(|w| names.op_service[w.entry.0 as usize] == to),
+        Some(from) if saga_traffic(names, topo, from, to) => true,
         Some(from) => topo.operations.iter().any(|op| {
             op.service == from
                 && op
@@ -461,6 +464,20 @@ fn carries_traffic(names: &Names, topo: &Topology, from: Option<ServiceId>, to: 
                     .any(|c| names.op_service[c.target.0 as usize] == to)
         }),
     }
+}
+
+/// Whether `from` coordinates an orchestration saga with a step (action or
+/// compensation) on `to`: the coordinator sends it commands over the network.
+fn saga_traffic(names: &Names, topo: &Topology, from: ServiceId, to: ServiceId) -> bool {
+    use crate::model::SagaStyle;
+    topo.sagas.iter().any(|saga| {
+        matches!(saga.style, SagaStyle::Orchestration { coordinator, .. } if coordinator == from)
+            && saga.steps.iter().any(|st| {
+                std::iter::once(st.action)
+                    .chain(st.compensate)
+                    .any(|op| names.op_service[op.0 as usize] == to)
+            })
+    })
 }
 
 /// The link between `from` and `to`: the declared one, or a new dedicated copy of the

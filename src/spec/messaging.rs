@@ -455,6 +455,18 @@ fn settings(at: &In, d: &Defaults, k: &QueueKeys, field: &str) -> Result<Setting
             i64::from(u32::MAX),
         )? as u32,
     };
+    if let Some(o) = k.ordered.as_ref().filter(|o| o.value) {
+        let max = super::limits::MAX_ORDERED_PARTITIONS;
+        if concurrency > max {
+            let msg = format!(
+                "an ordered queue has one partition per unit of `concurrency`, at most {max} (the engine keeps a backlog per partition), got {concurrency}"
+            );
+            return Err(match k.concurrency {
+                Some(c) => at.err(Kind::Invalid, c, &format!("{field}.concurrency"), msg),
+                None => at.err(Kind::Invalid, o, &format!("{field}.ordered"), msg),
+            });
+        }
+    }
     let ack_timeout = match k.ack_timeout {
         None => d.ack_timeout,
         v => at.timeout(v, &format!("{field}.ack_timeout"))?,

@@ -43,6 +43,7 @@ mod cycles;
 mod dist;
 mod error;
 mod faults;
+pub mod limits;
 mod loc;
 mod messaging;
 mod models;
@@ -62,10 +63,11 @@ use std::path::Path;
 /// Reads and compiles the scenario at `path`. Models and data files are looked up
 /// relative to it; messages name it as given.
 pub fn load(path: &Path) -> Result<Scenario, SpecError> {
-    let text = std::fs::read_to_string(path).map_err(|e| SpecError::Io {
-        file: path.display().to_string(),
-        message: e.to_string(),
-    })?;
+    let text =
+        limits::read_capped(path, limits::MAX_SCENARIO_BYTES).map_err(|message| SpecError::Io {
+            file: path.display().to_string(),
+            message,
+        })?;
     load_str(&text, path)
 }
 

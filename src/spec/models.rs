@@ -241,7 +241,7 @@ fn locate(
     };
     if name.ends_with(".toml") {
         let path = dir.join(name);
-        return match std::fs::read_to_string(&path) {
+        return match super::limits::read_capped(&path, super::limits::MAX_SCENARIO_BYTES) {
             Ok(t) => Ok((path, t)),
             Err(e) => {
                 let msg = format!("cannot read model file \"{}\": {e}", path.display());
@@ -257,7 +257,7 @@ fn locate(
     for d in &candidates {
         let p = d.join(format!("{name}.toml"));
         if p.is_file() {
-            return match std::fs::read_to_string(&p) {
+            return match super::limits::read_capped(&p, super::limits::MAX_SCENARIO_BYTES) {
                 Ok(t) => Ok((p, t)),
                 Err(e) => {
                     let msg = format!("cannot read model file \"{}\": {e}", p.display());

@@ -220,6 +220,14 @@ fn saga(at: &In, names: &Names, name: &str, raw: &Loc<RawSaga>) -> Result<Saga, 
             "a saga needs at least one step, e.g. steps = [ { action = \"order.create\", compensate = \"order.cancel\" } ]",
         ));
     }
+    if raw_steps.value.len() > super::limits::MAX_SAGA_STEPS {
+        let msg = format!(
+            "a saga has at most {} steps (every saga instance keeps per-step counters), got {}",
+            super::limits::MAX_SAGA_STEPS,
+            raw_steps.value.len()
+        );
+        return Err(at.err(Kind::Invalid, raw_steps, &sf, msg));
+    }
     let mut steps = Vec::with_capacity(raw_steps.value.len());
     for (j, s) in raw_steps.value.iter().enumerate() {
         let f = format!("{sf}[{j}]");

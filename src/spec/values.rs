@@ -68,7 +68,8 @@ impl In<'_> {
     ) -> Result<f64, SpecError> {
         let r = match &v.value {
             StrOrNum::Str(s) => parse_rate(s).map_err(|m| self.err(Kind::Invalid, v, field, m))?,
-            StrOrNum::Num(n) if n.is_finite() && *n >= 0.0 => *n,
+            StrOrNum::Num(n) if n.is_finite() && *n >= 0.0 => super::units::check_rate(*n)
+                .map_err(|m| self.err(Kind::Invalid, v, field, format!("rate {n}/s {m}")))?,
             StrOrNum::Num(n) => {
                 return Err(self.err(
                     Kind::Invalid,
@@ -129,6 +130,27 @@ impl In<'_> {
                 format!("must be <= {max}, got {}", v.value),
             ))
         }
+    }
+
+    /// An integer in `[min, max]` where `max` is a stated limit; `why` explains it in
+    /// the error.
+    pub(crate) fn bounded(
+        &self,
+        v: &Loc<i64>,
+        field: &str,
+        min: i64,
+        max: i64,
+        why: &str,
+    ) -> Result<i64, SpecError> {
+        if v.value > max {
+            return Err(self.err(
+                Kind::Invalid,
+                v,
+                field,
+                format!("must be <= {max} ({why}), got {}", v.value),
+            ));
+        }
+        self.int(v, field, min, max)
     }
 
     /// An optional count in `[min, u32::MAX]`, with a default.

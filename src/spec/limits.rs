@@ -1,0 +1,260 @@
+//! Load-time bounds: every count that drives an allocation, every file read, and the
+//! durations and rates that size a run have a stated ceiling, checked when the
+//! scenario is loaded (and again when a command-line override changes the run), so a
+//! valid file cannot make archsim run out of memory. The README lists them.
+//!
+//! Durations used as timeouts, fault lengths, think times or distribution parameters
+//! are not bounded here: any value up to `u64::MAX` ns (about 584 years) is valid, and
+//! the engine treats a time beyond the end of the run as "never".
+
+use crate::kernel::{format_duration, SimTime, NANOS_PER_SEC};
+use crate::model::{FaultSchedule, Scenario};
+
+/// Largest scenario or model file read, in bytes (16 MiB): TOML text far beyond any
+/// hand-written or generated architecture.
+pub const MAX_SCENARIO_BYTES: u64 = 16 << 20;
+
+/// Largest empirical-distribution CSV file read, in bytes (64 MiB).
+pub const MAX_CSV_BYTES: u64 = 64 << 20;
+
+/// Most values in one empirical distribution (inline or from a file): 8 bytes each.
+pub const MAX_EMPIRICAL_VALUES: usize = 10_000_000;
+
+/// Longest `[simulation] duration` (1000 h, about 6 weeks): it sizes the run (and, with
+/// `timeline`, the per-interval series); `warmup` and `timeline` are shorter still.
+pub const MAX_RUN_DURATION: SimTime = 1000 * 3600 * NANOS_PER_SEC;
+
+/// Most replications of one experiment: each replication's metrics are kept until the
+/// experiment is reduced.
+pub const MAX_REPLICATIONS: u32 = 10_000;
+
+/// Most replicas over all services: the engine keeps state for every replica.
+pub const MAX_TOTAL_REPLICAS: u32 = 100_000;
+
+/// Most closed-loop users over all workloads: each one is a client with a request in
+/// flight or a pending think time.
+pub const MAX_CLOSED_USERS: u32 = 1_000_000;
+
+/// Largest estimated memory of the per-interval timelines of one experiment (2 GiB):
+/// replications x intervals x (flows x [`FLOW_INTERVAL_BYTES`] + services x
+/// [`SERVICE_INTERVAL_BYTES`] + queues x [`QUEUE_INTERVAL_BYTES`]).
+pub const MAX_TIMELINE_BYTES: u64 = 2 << 30;
+
+/// Approximate size of one flow's figures for one interval: mostly its latency
+/// histogram (HDR, 1 us to 1 h at 2 significant digits: 3456 u32 counters).
+pub const FLOW_INTERVAL_BYTES: u64 = 14_000;
+
+/// Size of one service's figures for one interval.
+pub const SERVICE_INTERVAL_BYTES: u64 = 40;
+
+/// Size of one queue's figure for one interval.
+pub const QUEUE_INTERVAL_BYTES: u64 = 8;
+
+/// Most fault windows expected over an experiment: replications x, for each stochastic
+/// fault, duration / (mean mtbf + mean mttr). The engine records one window per outage.
+pub const MAX_FAULT_WINDOWS: f64 = 1_000_000.0;
+
+/// Most steps in one saga: every saga instance keeps per-step counters.
+pub const MAX_SAGA_STEPS: usize = 1_000;
+
+/// Most partitions of an ordered queue (its `concurrency`): the engine keeps a backlog
+/// per partition and visits every partition when the broker restarts.
+pub const MAX_ORDERED_PARTITIONS: u32 = 10_000;
+
+/// Highest rate of any kind (arrivals, schedule entries, rate limits, broker capacity):
+/// one event per nanosecond, the time resolution.
+pub const MAX_RATE_PER_SEC: f64 = 1e9;
+
+/// A run-wide bound that the scenario breaks, and the `[simulation]` key (or fault) to
+/// blame in a located error.
+#[derive(Debug)]
+pub(crate) struct Breach {
+    pub blame: Blame,
+    pub message: String,
+}
+
+/// What a [`Breach`] points at.
+#[derive(Debug)]
+pub(crate) enum Blame {
+    /// `simulation.KEY`.
+    Sim(&'static str),
+    /// `fault[i].mtbf`.
+    Fault(usize),
+}
+
+/// A duration rounded up to two significant digits, for a readable suggestion.
+fn round_up(t: u64) -> u64 {
+    let mut step = 1u64;
+    while t / step >= 100 {
+        step *= 10;
+    }
+    t.div_ceil(step).saturating_mul(step)
+}
+
+/// A duration as text that parses back exactly, in the largest whole unit.
+pub fn fmt(t: u64) -> String {
+    const UNITS: [(u64, &str); 6] = [
+        (3600 * NANOS_PER_SEC, "h"),
+        (60 * NANOS_PER_SEC, "m"),
+        (NANOS_PER_SEC, "s"),
+        (1_000_000, "ms"),
+        (1_000, "us"),
+        (1, "ns"),
+    ];
+    let (n, u) = UNITS
+        .iter()
+        .find(|&&(n, _)| t >= n && t % n == 0)
+        .unwrap_or(&(1, "ns"));
+    format!("{}{u}", t / n)
+}
+
+/// The bounds on the run as a whole: duration, replications, timeline intervals and
+/// their memory, fault windows. Checked after loading and after overrides.
+pub(crate) fn check_run(sc: &Scenario, timeline_given: bool) -> Result<(), Breach> {
+    let sim = &sc.sim;
+    if sim.duration > MAX_RUN_DURATION {
+        return Err(Breach {
+            blame: Blame::Sim("duration"),
+            message: format!(
+                "duration ({}) is longer than the {} limit on a run",
+                fmt(sim.duration),
+                fmt(MAX_RUN_DURATION)
+            ),
+        });
+    }
+    if sim.replications > MAX_REPLICATIONS {
+        return Err(Breach {
+            blame: Blame::Sim("replications"),
+            message: format!(
+                "at most {MAX_REPLICATIONS} replications (the metrics of each are kept until the experiment is reduced), got {}",
+                sim.replications
+            ),
+        });
+    }
+    // A run widens its timeline interval past `model::MAX_TIMELINE_INTERVALS`, so only
+    // many replications of many flows can make the timelines big.
+    let intervals = sim.duration.div_ceil(sim.timeline_interval()).max(1);
+    let per_interval = sc.workloads.len() as u64 * FLOW_INTERVAL_BYTES
+        + sc.services.len() as u64 * SERVICE_INTERVAL_BYTES
+        + sc.queues.len() as u64 * QUEUE_INTERVAL_BYTES;
+    let reps = u64::from(sim.replications);
+    let bytes = reps.saturating_mul(intervals).saturating_mul(per_interval);
+    if bytes > MAX_TIMELINE_BYTES {
+        let affordable = MAX_TIMELINE_BYTES / reps.saturating_mul(per_interval).max(1);
+        let blame = Blame::Sim(if timeline_given {
+            "timeline"
+        } else {
+            "replications"
+        });
+        let why = format!(
+            "the timelines would take about {} MiB ({reps} replications x {intervals} intervals x {} flows, {} services, {} queues), more than the {} MiB allowed",
+            bytes >> 20,
+            sc.workloads.len(),
+            sc.services.len(),
+            sc.queues.len(),
+            MAX_TIMELINE_BYTES >> 20
+        );
+        let fix = if affordable == 0 {
+            "lower [simulation] replications".to_owned()
+        } else {
+            let t = round_up(sim.duration.div_ceil(affordable));
+            format!(
+                "lower [simulation] replications or set [simulation] timeline to at least {}",
+                fmt(t)
+            )
+        };
+        return Err(Breach {
+            blame,
+            message: format!("{why}; {fix}"),
+        });
+    }
+    let mut expected = 0.0;
+    for (i, f) in sc.faults.iter().enumerate() {
+        let FaultSchedule::Stochastic { mtbf, mttr } = &f.schedule else {
+            continue;
+        };
+        let cycle = mtbf.mean() + mttr.mean();
+        let windows = reps as f64 * sim.duration as f64 / cycle;
+        if expected + windows > MAX_FAULT_WINDOWS {
+            let left = (MAX_FAULT_WINDOWS - expected).max(1.0);
+            let need = (reps as f64 * sim.duration as f64 / left - mttr.mean()).max(1.0);
+            return Err(Breach {
+                blame: Blame::Fault(i),
+                message: format!(
+                    "mean mtbf + mttr is {}: over {} x {reps} replications that is about {windows:.3e} outages, more than the {MAX_FAULT_WINDOWS} fault windows allowed per experiment; set a mean mtbf of at least {}",
+                    format_duration(cycle),
+                    fmt(sim.duration),
+                    fmt(round_up(need.ceil() as u64))
+                ),
+            });
+        }
+        expected += windows;
+    }
+    Ok(())
+}
+
+/// Checks the run-wide bounds of a scenario changed after loading (command-line
+/// overrides of `seed`, `replications`, `duration`); the message names no file.
+pub fn check_overrides(sc: &Scenario) -> Result<(), String> {
+    check_run(sc, true).map_err(|b| b.message)
+}
+
+/// Reads a text file that must be a regular file (not a directory, a device or a
+/// pipe) of at most `cap` bytes. The error is one line, without the path.
+pub(crate) fn read_capped(path: &std::path::Path, cap: u64) -> Result<String, String> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        let what = if meta.is_dir() {
+            "a directory"
+        } else {
+            "not a regular file"
+        };
+        return Err(format!("{what}; give the path of a regular file"));
+    }
+    if meta.len() > cap {
+        return Err(too_big(cap));
+    }
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut bytes = Vec::new();
+    file.take(cap + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > cap {
+        return Err(too_big(cap));
+    }
+    String::from_utf8(bytes).map_err(|_| "stream did not contain valid UTF-8".to_owned())
+}
+
+fn too_big(cap: u64) -> String {
+    format!(
+        "larger than the {} MiB limit on this kind of file",
+        cap >> 20
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggestions_round_up_to_two_digits_and_parse_back() {
+        assert_eq!(round_up(59_999), 60_000);
+        assert_eq!(round_up(2_354_000_000), 2_400_000_000);
+        assert_eq!(round_up(36 * NANOS_PER_SEC), 36 * NANOS_PER_SEC);
+        assert_eq!(round_up(7), 7);
+        for t in [
+            0,
+            1,
+            60_000,
+            600_000,
+            2_400_000_000,
+            MAX_RUN_DURATION,
+            u64::MAX,
+        ] {
+            assert_eq!(super::super::parse_duration(&fmt(t)), Ok(t), "{}", fmt(t));
+        }
+        assert_eq!(fmt(MAX_RUN_DURATION), "1000h");
+        assert_eq!(fmt(240 * NANOS_PER_SEC), "4m");
+    }
+}

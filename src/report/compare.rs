@@ -1,6 +1,7 @@
 //! Side-by-side tables of an experiment's variants, of SLO verdicts and of a sweep,
 //! as plain data ([`Section`]s of rows) rendered to text, HTML and Markdown alike.
 
+use super::escape::{terminal_lines, visible};
 use crate::engine::{CriticalPath, LatencyBreakdown};
 use crate::experiment::compare::{Experiment, VariantRun};
 use crate::experiment::slo::SloVerdict;
@@ -587,8 +588,18 @@ pub fn completion_path_sections(exp: &Experiment) -> Vec<Section> {
     )]
 }
 
-/// A section as aligned plain text.
+/// A section as aligned plain text, for a terminal: every cell made
+/// [`visible`](super::escape::visible) (no control character, one line).
 pub fn section_text(s: &Section) -> String {
+    let s = &Section {
+        title: visible(&s.title),
+        header: s.header.iter().map(|c| visible(c)).collect(),
+        rows: s
+            .rows
+            .iter()
+            .map(|r| r.iter().map(|c| visible(c)).collect())
+            .collect(),
+    };
     let cols = s.header.len();
     let mut w = vec![0usize; cols];
     for r in std::iter::once(&s.header).chain(&s.rows) {
@@ -620,7 +631,7 @@ pub fn render_comparison(exp: &Experiment) -> String {
         out,
         "archsim {} — scenario {}: seed {}, {} variant{}, {} replication{} each x {}s simulated (warm-up {}s); figures are mean ±95% CI",
         exp.archsim_version,
-        exp.scenario,
+        visible(&exp.scenario),
         exp.seed,
         exp.variants.len(),
         if exp.variants.len() == 1 { "" } else { "s" },
@@ -632,7 +643,8 @@ pub fn render_comparison(exp: &Experiment) -> String {
     if let Some(flow) = &exp.flow {
         let _ = writeln!(
             out,
-            "comparing flow {flow}: every variant sees the same arrivals and the same fault schedule (common random numbers)"
+            "comparing flow {}: every variant sees the same arrivals and the same fault schedule (common random numbers)",
+            visible(flow)
         );
     }
     let breakdowns = [Measure::Response, Measure::Completion]
@@ -642,7 +654,7 @@ pub fn render_comparison(exp: &Experiment) -> String {
         out.push('\n');
         out.push_str(&section_text(&s));
     }
-    out
+    terminal_lines(&out)
 }
 
 /// How a service is reached from a flow's entry operation.

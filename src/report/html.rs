@@ -5,21 +5,7 @@ use super::compare::Section;
 use super::document::Report;
 use std::fmt::Write;
 
-/// `s` with `& < > " '` escaped, for text and attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use super::escape::html as escape;
 
 const CSS: &str = "body{font-family:DejaVu Sans,Verdana,Arial,Helvetica,sans-serif;margin:0;color:#222;background:#fafafa}\
 main{max-width:1240px;margin:0 auto;padding:24px}\

@@ -39,14 +39,7 @@ pub fn sweep_json(s: &Sweep) -> String {
     pretty(s)
 }
 
-/// A CSV field, quoted when needed.
-fn field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
+use super::escape::csv as field;
 
 /// The per-flow CSV columns after the identifying ones.
 const FLOW_COLUMNS: [&str; 11] = [

@@ -4,6 +4,7 @@ use super::compare::{
     breakdown_rows, breakdown_title, critical_path_section, queue_row, section_text, Measure,
     Section, BREAKDOWN_HEADER, COMPLETION_PATH_TITLE, CRITICAL_PATH_TITLE, QUEUE_HEADER,
 };
+use super::escape::{terminal_lines, visible};
 use crate::experiment::{Estimate, LatencySummary, Summary};
 use crate::kernel::format_duration;
 use std::fmt::Write;
@@ -52,7 +53,7 @@ pub fn render_table(s: &Summary) -> String {
         out,
         "archsim {} — scenario {}: seed {}, {} replication{} x {}s simulated (warm-up {}s); figures are mean ±95% CI",
         s.archsim_version,
-        s.scenario,
+        visible(&s.scenario),
         s.seed,
         s.replications,
         if s.replications == 1 { "" } else { "s" },
@@ -60,7 +61,12 @@ pub fn render_table(s: &Summary) -> String {
         s.warmup_s
     );
     for f in &s.flows {
-        let _ = writeln!(out, "\nflow {} (entry {})", f.flow, f.entry);
+        let _ = writeln!(
+            out,
+            "\nflow {} (entry {})",
+            visible(&f.flow),
+            visible(&f.entry)
+        );
         let _ = writeln!(
             out,
             "  requests {}   throughput {}/s   goodput {}/s   success {}   in flight at end {}",
@@ -120,7 +126,7 @@ pub fn render_table(s: &Summary) -> String {
             }
             let _ = writeln!(out, "  root causes:");
             for fl in &f.failures_by_root_cause {
-                let root = fl.root_cause.as_deref().unwrap_or("?");
+                let root = visible(fl.root_cause.as_deref().unwrap_or("?"));
                 let _ = writeln!(
                     out,
                     "    {:<24} at {:<20} {:<16} {}",
@@ -141,7 +147,7 @@ pub fn render_table(s: &Summary) -> String {
         let _ = writeln!(
             out,
             "{:<16} {:<16} {:<16} {:<14} {:<16} {:<18} {:<24} {} + {} + {}",
-            sv.name,
+            visible(&sv.name),
             pct(sv.utilization),
             num(sv.mean_queue, 2),
             num(sv.peak_queue, 0),
@@ -193,7 +199,8 @@ pub fn render_table(s: &Summary) -> String {
         num(s.lost_messages, 1),
         s.conservation.len()
     );
-    out
+    // Every name above is escaped; this catches any text added without it.
+    terminal_lines(&out)
 }
 
 fn render_faults(out: &mut String, s: &Summary) {
@@ -201,9 +208,9 @@ fn render_faults(out: &mut String, s: &Summary) {
         let _ = writeln!(
             out,
             "\nfault \"{}\": {} on {}; active {} of the time, {} activation(s)",
-            f.name,
+            visible(&f.name),
             f.kind,
-            f.target,
+            visible(&f.target),
             pct(Estimate {
                 mean: 1.0 - f.availability.mean,
                 ci95: f.availability.ci95
@@ -228,7 +235,7 @@ fn render_faults(out: &mut String, s: &Summary) {
             let _ = writeln!(
                 out,
                 "  {:<16} failed {:<18} cascade {:<18} collateral {:<18} recovery {}",
-                fl.flow,
+                visible(&fl.flow),
                 pct(fl.failure_rate),
                 pct(fl.cascade_rate),
                 pct(fl.collateral_rate),
@@ -243,7 +250,7 @@ fn render_faults(out: &mut String, s: &Summary) {
             let _ = writeln!(
                 out,
                 "  queue {:<30} peak backlog {:<16} {}",
-                q.queue,
+                visible(&q.queue),
                 num(q.peak_depth, 1),
                 drain
             );
@@ -254,7 +261,7 @@ fn render_faults(out: &mut String, s: &Summary) {
             let list: Vec<String> = w
                 .blast_radius
                 .iter()
-                .map(|b| format!("{} ({})", b.service, pct(b.failure_rate)))
+                .map(|b| format!("{} ({})", visible(&b.service), pct(b.failure_rate)))
                 .collect();
             let _ = writeln!(
                 out,
@@ -285,7 +292,7 @@ fn render_sites(out: &mut String, s: &Summary) {
         let _ = writeln!(
             out,
             "{:<40} {:<14} {:<16} {:<12} {:<12} {:<12} {:<12} {} / {}",
-            site.site,
+            visible(&site.site),
             num(site.calls, 0),
             num(site.amplification, 3),
             num(site.retries, 0),
@@ -307,7 +314,10 @@ fn render_sites(out: &mut String, s: &Summary) {
             let _ = writeln!(
                 out,
                 "  {:>10.3}s  {}  {:?} -> {:?}",
-                t.time_s, t.site, t.from, t.to
+                t.time_s,
+                visible(&t.site),
+                t.from,
+                t.to
             );
         }
     }
@@ -338,7 +348,7 @@ fn render_sagas(out: &mut String, s: &Summary) {
         let _ = writeln!(
             out,
             "\nsaga {} ({}): {} started per replication",
-            g.name,
+            visible(&g.name),
             g.style,
             num(g.started, 0)
         );
@@ -365,7 +375,7 @@ fn render_sagas(out: &mut String, s: &Summary) {
             let _ = writeln!(
                 out,
                 "    step {:<28} committed {:<16} compensated {}",
-                st.action,
+                visible(&st.action),
                 num(st.actions_ok, 0),
                 num(st.compensations_ok, 0)
             );

@@ -629,7 +629,7 @@ pub fn render_comparison(exp: &Experiment) -> String {
     let first = exp.variants.first();
     let _ = writeln!(
         out,
-        "archsim {} — scenario {}: seed {}, {} variant{}, {} replication{} each x {}s simulated (warm-up {}s); figures are mean ±95% CI",
+        "archsim {} — scenario {}: seed {}, {} variant{}, {} replication{} each x {}s simulated (warm-up {}s); {}",
         exp.archsim_version,
         visible(&exp.scenario),
         exp.seed,
@@ -639,6 +639,7 @@ pub fn render_comparison(exp: &Experiment) -> String {
         if first.is_some_and(|v| v.summary.replications == 1) { "" } else { "s" },
         first.map_or(0.0, |v| v.summary.duration_s),
         first.map_or(0.0, |v| v.summary.warmup_s),
+        super::table::ci_note(first.map_or(0, |v| v.summary.replications)),
     );
     if let Some(flow) = &exp.flow {
         let _ = writeln!(

@@ -46,19 +46,29 @@ fn latency_rows(out: &mut String, label: &str, l: &LatencySummary) {
     );
 }
 
+/// What the figures of a table are: with one replication there is no interval.
+pub(crate) fn ci_note(replications: u32) -> &'static str {
+    if replications < 2 {
+        "one replication: no confidence interval (run more to get one)"
+    } else {
+        "figures are mean ±95% CI"
+    }
+}
+
 /// Render the summary as a plain-text report (values are mean ± 95% CI half-width).
 pub fn render_table(s: &Summary) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "archsim {} — scenario {}: seed {}, {} replication{} x {}s simulated (warm-up {}s); figures are mean ±95% CI",
+        "archsim {} — scenario {}: seed {}, {} replication{} x {}s simulated (warm-up {}s); {}",
         s.archsim_version,
         visible(&s.scenario),
         s.seed,
         s.replications,
         if s.replications == 1 { "" } else { "s" },
         s.duration_s,
-        s.warmup_s
+        s.warmup_s,
+        ci_note(s.replications)
     );
     for f in &s.flows {
         let _ = writeln!(

@@ -108,7 +108,11 @@ mod tests {
         let one = Estimate::from_samples(&[7.0]);
         assert!(!one.has_ci() && one.ci().is_none());
         assert_eq!((one.low(), one.high()), (7.0, 7.0));
-        assert!(!Estimate { ci95: one.ci95 * 100.0, ..one }.has_ci());
+        assert!(!Estimate {
+            ci95: one.ci95 * 100.0,
+            ..one
+        }
+        .has_ci());
         let same = Estimate::from_samples(&[7.0, 7.0]);
         assert!(same.has_ci() && same.ci() == Some(0.0));
         assert_eq!(

@@ -85,7 +85,14 @@ pub fn comparison_sections(exp: &Experiment) -> Vec<Section> {
         row("requests / replication", &|f| num(f.requests, 0));
         row("throughput (/s)", &|f| num(f.throughput, 2));
         row("goodput (/s)", &|f| num(f.goodput, 2));
-        row("success", &|f| pct(f.success_rate));
+        row("success (of answered)", &|f| pct(f.success_rate));
+        row("unanswered at end", &|f| {
+            format!(
+                "{} ({})",
+                num(f.in_flight, 1),
+                super::table::in_flight_share(f)
+            )
+        });
         row("p50 response", &|f| ms(f.latency.p50));
         row("p99 response", &|f| ms(f.latency.p99));
         row("p99.9 response", &|f| ms(f.latency.p999));
@@ -623,6 +630,23 @@ pub fn section_text(s: &Section) -> String {
     out
 }
 
+/// The warnings of every variant (see [`crate::experiment::Warning`]), prefixed with
+/// the variant's name in a comparison.
+pub fn warning_lines(exp: &Experiment) -> Vec<String> {
+    exp.variants
+        .iter()
+        .flat_map(|v| {
+            v.summary.warnings.iter().map(move |w| {
+                if exp.is_comparison() {
+                    format!("variant {}: {}", v.name, w.message)
+                } else {
+                    w.message.clone()
+                }
+            })
+        })
+        .collect()
+}
+
 /// The experiment's comparison tables as text, with a header line.
 pub fn render_comparison(exp: &Experiment) -> String {
     let mut out = String::new();
@@ -647,6 +671,9 @@ pub fn render_comparison(exp: &Experiment) -> String {
             "comparing flow {}: every variant sees the same arrivals and the same fault schedule (common random numbers)",
             visible(flow)
         );
+    }
+    for w in warning_lines(exp) {
+        let _ = writeln!(out, "warning: {}", visible(&w));
     }
     let breakdowns = [Measure::Response, Measure::Completion]
         .into_iter()

@@ -45,6 +45,9 @@ pub fn render(r: &Report) -> String {
     for line in &r.meta {
         let _ = writeln!(o, "{}  ", text(line));
     }
+    for w in &r.warnings {
+        let _ = writeln!(o, "\n> **Warning:** {}", text(w));
+    }
     o.push_str("\n## Reproduce\n\n");
     code(&mut o, "sh", &r.command);
     o.push_str("## SLO verdicts\n\n");

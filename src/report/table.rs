@@ -55,6 +55,14 @@ pub(crate) fn ci_note(replications: u32) -> &'static str {
     }
 }
 
+/// The share of a flow's requests still unanswered at the end, "2.50% of requests".
+pub(crate) fn in_flight_share(f: &crate::experiment::FlowSummary) -> String {
+    format!(
+        "{:.2}% of requests",
+        100.0 * f.in_flight.mean / f.requests.mean.max(1.0)
+    )
+}
+
 /// Render the summary as a plain-text report (values are mean ± 95% CI half-width).
 pub fn render_table(s: &Summary) -> String {
     let mut out = String::new();
@@ -70,6 +78,9 @@ pub fn render_table(s: &Summary) -> String {
         s.warmup_s,
         ci_note(s.replications)
     );
+    for w in &s.warnings {
+        let _ = writeln!(out, "warning: {}", visible(&w.message));
+    }
     for f in &s.flows {
         let _ = writeln!(
             out,
@@ -79,12 +90,13 @@ pub fn render_table(s: &Summary) -> String {
         );
         let _ = writeln!(
             out,
-            "  requests {}   throughput {}/s   goodput {}/s   success {}   in flight at end {}",
+            "  requests {}   throughput {}/s   goodput {}/s   success {} of answered   in flight at end {} ({})",
             num(f.requests, 0),
             num(f.throughput, 2),
             num(f.goodput, 2),
             pct(f.success_rate),
-            num(f.in_flight, 1)
+            num(f.in_flight, 1),
+            in_flight_share(f)
         );
         let _ = writeln!(
             out,

@@ -243,19 +243,19 @@ pub(super) fn warnings(sc: &Scenario, s: &Summary) -> Vec<Warning> {
         let (kind, why) = if st.saturated {
             (
                 "saturated",
-                "at capacity: its queue and latencies depend on the run's length",
+                "at capacity; its queue and latencies depend on the run's length",
             )
         } else {
             (
                 "backlog_growing",
-                "still building up at the end: figures describe a transient, not a steady state",
+                "still building up at the end; figures describe a transient, not a steady state",
             )
         };
         out.push(Warning {
             kind,
             flow: None,
             component: Some(st.component.clone()),
-            message: format!("{} {}: {why}", st.component, st.what),
+            message: format!("{} {}, {why}", st.component, st.what),
         });
     }
     out

@@ -125,7 +125,7 @@ pub fn csv(s: &str) -> String {
 
 /// Text in a double-quoted Mermaid label: [`visible`], then entity codes for the
 /// characters Mermaid, its HTML labels or its Markdown strings would interpret (`#`
-/// starts an entity code; brackets and parentheses, so no link can form).
+/// starts an entity code; brackets, so no link can form).
 pub fn mermaid(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for ch in visible(s).chars() {
@@ -140,8 +140,6 @@ pub fn mermaid(s: &str) -> String {
             // No Markdown link syntax, should a renderer look for it in labels.
             '[' => out.push_str("#91;"),
             ']' => out.push_str("#93;"),
-            '(' => out.push_str("#40;"),
-            ')' => out.push_str("#41;"),
             c => out.push(c),
         }
     }

@@ -15,9 +15,13 @@ pub enum Error {
     /// model), or its accounting did not balance (an archsim bug, please report it).
     #[error(transparent)]
     Run(#[from] crate::engine::RunError),
-    /// An output file could not be written: check the path and permissions.
-    #[error("cannot write {0}: {1}")]
+    /// An output file could not be written: check the path, the permissions and the
+    /// free space.
+    #[error("writing {0}: {1}")]
     Output(PathBuf, std::io::Error),
+    /// Standard output could not be written (full disk, closed pipe).
+    #[error("writing standard output: {0}")]
+    Stdout(std::io::Error),
 }
 
 impl Error {
@@ -25,7 +29,7 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Spec(_) | Error::Override(_) => 2,
-            Error::Run(_) | Error::Output(..) => 1,
+            Error::Run(_) | Error::Output(..) | Error::Stdout(_) => 1,
         }
     }
 }

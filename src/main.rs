@@ -4,12 +4,13 @@ use archsim::experiment::compare::{run_experiment, total_replications, Experimen
 use archsim::experiment::slo::{all_pass, evaluate, SloVerdict};
 use archsim::experiment::sweep::{parse_set, run_sweep, sweep_replications, sweep_scenarios};
 use archsim::report::document::{write_report, ReportInput};
+use archsim::report::escape::{terminal_lines, visible};
 use archsim::report::{compare as tables, output};
 use archsim::spec::SpecError;
 use archsim::{Overrides, Scenario};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::io::IsTerminal;
+use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -116,22 +117,57 @@ fn main() -> ExitCode {
     let command = reproduce_command();
     match try_main(Cli::parse(), &command) {
         Ok(code) => ExitCode::from(code),
+        // The reader went away (`archsim run X | head -1`): it has what it wanted.
+        Err(archsim::Error::Stdout(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
+            ExitCode::SUCCESS
+        }
         Err(err) => {
-            eprintln!("error: {err}");
+            // One line, whatever the message holds; if standard error is gone too,
+            // the exit code still tells.
+            let _ = writeln!(io::stderr(), "error: {}", visible(&err.to_string()));
             ExitCode::from(err.exit_code())
         }
     }
 }
 
-/// The command line as typed, with the program called `archsim`, shell-quoted.
+/// Writes `text` to standard output, flushed: every failure is an error, never a panic.
+fn out(text: &str) -> Result<(), archsim::Error> {
+    let mut stdout = io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(archsim::Error::Stdout)
+}
+
+/// The command line as typed, with the program called `archsim`, shell-quoted (an
+/// argument with a control character in ANSI-C quoting, `$'\x1b'`, so the command
+/// stays one printable line).
 fn reproduce_command() -> String {
     let mut parts = vec!["archsim".to_string()];
-    for a in std::env::args().skip(1) {
+    for a in std::env::args_os().skip(1) {
+        let a = a.to_string_lossy().into_owned();
         let plain = !a.is_empty()
             && a.chars()
                 .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c));
         parts.push(if plain {
             a
+        } else if a.chars().any(char::is_control) {
+            let mut q = String::from("$'");
+            for c in a.chars() {
+                match c {
+                    '\'' | '\\' => {
+                        q.push('\\');
+                        q.push(c);
+                    }
+                    c if c.is_control() && (c as u32) < 0x100 => {
+                        q.push_str(&format!("\\x{:02x}", c as u32));
+                    }
+                    c if c.is_control() => q.push_str(&format!("\\u{:04x}", c as u32)),
+                    c => q.push(c),
+                }
+            }
+            q.push('\'');
+            q
         } else {
             format!("'{}'", a.replace('\'', "'\\''"))
         });
@@ -214,21 +250,26 @@ fn verdict_text(verdicts: &[SloVerdict]) -> String {
 }
 
 /// Prints the table (unless JSON or CSV go to standard output) and the output notes.
-fn print_outputs(table: String, json: Option<String>, csv: Option<String>, o: &RunOpts) {
+fn print_outputs(
+    table: String,
+    json: Option<String>,
+    csv: Option<String>,
+    o: &RunOpts,
+) -> Result<(), archsim::Error> {
     let json_out = o.json.as_deref().is_some_and(is_stdout);
     let csv_out = o.csv.as_deref().is_some_and(is_stdout);
     if json_out {
-        print!("{}", json.unwrap_or_default());
-        return;
+        return out(&json.unwrap_or_default());
     }
     if csv_out {
-        print!("{}", csv.unwrap_or_default());
-        return;
+        return out(&csv.unwrap_or_default());
     }
-    print!("{table}");
+    let mut text = terminal_lines(&table);
     for note in [json, csv].into_iter().flatten() {
-        println!("{note}");
+        text.push_str(&visible(&note));
+        text.push('\n');
     }
+    out(&text)
 }
 
 fn run_command(
@@ -271,10 +312,10 @@ fn run_command(
         )?;
         table.push_str(&format!(
             "report written to {}\n",
-            dir.join("index.html").display()
+            visible(&dir.join("index.html").display().to_string())
         ));
     }
-    print_outputs(table, json, csv, &opts);
+    print_outputs(table, json, csv, &opts)?;
     Ok(0)
 }
 
@@ -304,10 +345,10 @@ fn try_main(cli: Cli, command: &str) -> Result<u8, archsim::Error> {
         Command::Check { opts } => {
             let (_, scenario) = load(&opts)?;
             if scenario.slos.is_empty() {
-                println!(
-                    "{}: no [[slo]] declared; nothing to check",
-                    opts.file.display()
-                );
+                out(&format!(
+                    "{}: no [[slo]] declared; nothing to check\n",
+                    visible(&opts.file.display().to_string())
+                ))?;
                 return Ok(0);
             }
             let exp = run_all(&opts, &scenario)?;
@@ -325,7 +366,7 @@ fn try_main(cli: Cli, command: &str) -> Result<u8, archsim::Error> {
             });
             let json = emit(opts.json.as_ref(), &output::slo_json(&verdicts), "JSON")?;
             let csv = emit(opts.csv.as_ref(), &output::experiment_csv(&exp), "CSV")?;
-            print_outputs(table, json, csv, &opts);
+            print_outputs(table, json, csv, &opts)?;
             Ok(if pass { 0 } else { EXIT_SLO_FAILED })
         }
         Command::Sweep { opts, set, report } => {
@@ -371,22 +412,22 @@ fn try_main(cli: Cli, command: &str) -> Result<u8, archsim::Error> {
                 )?;
                 table.push_str(&format!(
                     "report written to {}\n",
-                    dir.join("index.html").display()
+                    visible(&dir.join("index.html").display().to_string())
                 ));
             }
-            print_outputs(table, json, csv, &opts);
+            print_outputs(table, json, csv, &opts)?;
             Ok(0)
         }
         Command::Graph { file, format } => {
             let scenario = archsim::spec::load(&file)?;
-            let text = match format {
+            let mut text = match format {
                 GraphFormat::Mermaid => archsim::report::graph::mermaid(&scenario),
                 GraphFormat::Dot => archsim::report::graph::dot(&scenario),
             };
-            print!("{text}");
             if !text.ends_with('\n') {
-                println!();
+                text.push('\n');
             }
+            out(&text)?;
             Ok(0)
         }
         Command::Validate { file } => {
@@ -394,13 +435,13 @@ fn try_main(cli: Cli, command: &str) -> Result<u8, archsim::Error> {
             let variants = scenario.compare.as_ref().map_or(String::new(), |c| {
                 format!(", {} variants", c.variants.len())
             });
-            println!(
-                "{}: ok ({} services, {} operations, {} flows{variants})",
-                file.display(),
+            out(&format!(
+                "{}: ok ({} services, {} operations, {} flows{variants})\n",
+                visible(&file.display().to_string()),
                 scenario.services.len(),
                 scenario.operations.len(),
                 scenario.workloads.len()
-            );
+            ))?;
             Ok(0)
         }
     }

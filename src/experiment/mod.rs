@@ -8,6 +8,7 @@
 pub mod compare;
 mod faults;
 pub mod slo;
+mod stability;
 mod stats;
 mod summary;
 pub mod sweep;
@@ -16,6 +17,7 @@ pub use faults::{
     BlastService, FaultSummary, FlowTimeline, QueueTimeline, ServiceTimeline, SiteSummary,
     TimelineSummary, TransitionSummary, WindowFlow, WindowQueue, WindowSummary,
 };
+pub use stability::Warning;
 pub use stats::{t_quantile_975, Estimate};
 pub use summary::{
     CompletionSummary, DuringFaults, FailureSummary, FlowSummary, LatencySummary, QueueSummary,

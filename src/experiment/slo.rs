@@ -20,7 +20,7 @@ pub struct SloCheck {
     pub target: f64,
     /// The measured mean (same unit), when measured.
     pub measured: Option<f64>,
-    /// 95% CI half-width of the measurement.
+    /// 95% CI half-width of the measurement (`None` with a single replication).
     pub ci95: Option<f64>,
     /// Distance to the target, positive when met (same unit).
     pub margin: Option<f64>,
@@ -69,7 +69,7 @@ pub fn evaluate(scenario: &Scenario, exp: &Experiment) -> Vec<SloVerdict> {
                     objective: format!("p99 <= {}", ms_text(target)),
                     target,
                     measured: Some(m.mean),
-                    ci95: Some(m.ci95),
+                    ci95: m.ci(),
                     margin: Some(target - m.mean),
                     pass: Some(m.mean <= target),
                     note: None,
@@ -82,7 +82,7 @@ pub fn evaluate(scenario: &Scenario, exp: &Experiment) -> Vec<SloVerdict> {
                     objective: format!("success >= {}%", target * 100.0),
                     target,
                     measured: Some(m.mean),
-                    ci95: Some(m.ci95),
+                    ci95: m.ci(),
                     margin: Some(m.mean - target),
                     pass: Some(m.mean >= target),
                     note: None,
@@ -100,7 +100,7 @@ pub fn evaluate(scenario: &Scenario, exp: &Experiment) -> Vec<SloVerdict> {
                     objective: format!("completion p99 <= {}", ms_text(target)),
                     target,
                     measured: Some(m.mean),
-                    ci95: Some(m.ci95),
+                    ci95: m.ci(),
                     margin: Some(target - m.mean),
                     pass: Some(m.mean <= target),
                     note,

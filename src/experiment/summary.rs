@@ -150,6 +150,9 @@ pub struct Summary {
     pub duration_s: f64,
     /// Warm-up (s).
     pub warmup_s: f64,
+    /// Signs that the figures describe a transient, not a steady state (see
+    /// [`super::Warning`]; empty when the run looks stable).
+    pub warnings: Vec<super::Warning>,
     /// Per flow.
     pub flows: Vec<FlowSummary>,
     /// Per service.
@@ -447,13 +450,14 @@ impl Summary {
                 }
             })
             .collect();
-        Summary {
+        let mut summary = Summary {
             scenario: scenario.name.clone(),
             archsim_version: env!("CARGO_PKG_VERSION").to_string(),
             seed: scenario.sim.seed,
             replications: runs.len() as u32,
             duration_s: scenario.sim.duration as f64 / 1e9,
             warmup_s: scenario.sim.warmup as f64 / 1e9,
+            warnings: Vec::new(),
             flows,
             services,
             events: est(runs, |r| r.events as f64),
@@ -504,7 +508,9 @@ impl Summary {
             response_breakdowns: Vec::new(),
             completion_paths: Vec::new(),
             completion_breakdowns: Vec::new(),
-        }
+        };
+        summary.warnings = super::stability::warnings(scenario, &summary);
+        summary
     }
 
     /// The summary of a flow by name.

@@ -1,6 +1,7 @@
 //! Side-by-side tables of an experiment's variants, of SLO verdicts and of a sweep,
 //! as plain data ([`Section`]s of rows) rendered to text, HTML and Markdown alike.
 
+use super::escape::{terminal_lines, visible};
 use crate::engine::{CriticalPath, LatencyBreakdown};
 use crate::experiment::compare::{Experiment, VariantRun};
 use crate::experiment::slo::SloVerdict;
@@ -84,7 +85,14 @@ pub fn comparison_sections(exp: &Experiment) -> Vec<Section> {
         row("requests / replication", &|f| num(f.requests, 0));
         row("throughput (/s)", &|f| num(f.throughput, 2));
         row("goodput (/s)", &|f| num(f.goodput, 2));
-        row("success", &|f| pct(f.success_rate));
+        row("success (of answered)", &|f| pct(f.success_rate));
+        row("unanswered at end", &|f| {
+            format!(
+                "{} ({})",
+                num(f.in_flight, 1),
+                super::table::in_flight_share(f)
+            )
+        });
         row("p50 response", &|f| ms(f.latency.p50));
         row("p99 response", &|f| ms(f.latency.p99));
         row("p99.9 response", &|f| ms(f.latency.p999));
@@ -587,8 +595,18 @@ pub fn completion_path_sections(exp: &Experiment) -> Vec<Section> {
     )]
 }
 
-/// A section as aligned plain text.
+/// A section as aligned plain text, for a terminal: every cell made
+/// [`visible`](super::escape::visible) (no control character, one line).
 pub fn section_text(s: &Section) -> String {
+    let s = &Section {
+        title: visible(&s.title),
+        header: s.header.iter().map(|c| visible(c)).collect(),
+        rows: s
+            .rows
+            .iter()
+            .map(|r| r.iter().map(|c| visible(c)).collect())
+            .collect(),
+    };
     let cols = s.header.len();
     let mut w = vec![0usize; cols];
     for r in std::iter::once(&s.header).chain(&s.rows) {
@@ -612,15 +630,32 @@ pub fn section_text(s: &Section) -> String {
     out
 }
 
+/// The warnings of every variant (see [`crate::experiment::Warning`]), prefixed with
+/// the variant's name in a comparison.
+pub fn warning_lines(exp: &Experiment) -> Vec<String> {
+    exp.variants
+        .iter()
+        .flat_map(|v| {
+            v.summary.warnings.iter().map(move |w| {
+                if exp.is_comparison() {
+                    format!("variant {}: {}", v.name, w.message)
+                } else {
+                    w.message.clone()
+                }
+            })
+        })
+        .collect()
+}
+
 /// The experiment's comparison tables as text, with a header line.
 pub fn render_comparison(exp: &Experiment) -> String {
     let mut out = String::new();
     let first = exp.variants.first();
     let _ = writeln!(
         out,
-        "archsim {} — scenario {}: seed {}, {} variant{}, {} replication{} each x {}s simulated (warm-up {}s); figures are mean ±95% CI",
+        "archsim {} — scenario {}: seed {}, {} variant{}, {} replication{} each x {}s simulated (warm-up {}s); {}",
         exp.archsim_version,
-        exp.scenario,
+        visible(&exp.scenario),
         exp.seed,
         exp.variants.len(),
         if exp.variants.len() == 1 { "" } else { "s" },
@@ -628,12 +663,17 @@ pub fn render_comparison(exp: &Experiment) -> String {
         if first.is_some_and(|v| v.summary.replications == 1) { "" } else { "s" },
         first.map_or(0.0, |v| v.summary.duration_s),
         first.map_or(0.0, |v| v.summary.warmup_s),
+        super::table::ci_note(first.map_or(0, |v| v.summary.replications)),
     );
     if let Some(flow) = &exp.flow {
         let _ = writeln!(
             out,
-            "comparing flow {flow}: every variant sees the same arrivals and the same fault schedule (common random numbers)"
+            "comparing flow {}: every variant sees the same arrivals and the same fault schedule (common random numbers)",
+            visible(flow)
         );
+    }
+    for w in warning_lines(exp) {
+        let _ = writeln!(out, "warning: {}", visible(&w));
     }
     let breakdowns = [Measure::Response, Measure::Completion]
         .into_iter()
@@ -642,7 +682,7 @@ pub fn render_comparison(exp: &Experiment) -> String {
         out.push('\n');
         out.push_str(&section_text(&s));
     }
-    out
+    terminal_lines(&out)
 }
 
 /// How a service is reached from a flow's entry operation.

@@ -40,6 +40,8 @@ pub struct Report {
     pub meta: Vec<String>,
     /// The reproducing command.
     pub command: String,
+    /// Warnings that figures describe a transient (unstable flows, saturation).
+    pub warnings: Vec<String>,
     /// SLO table, when the scenario has SLOs.
     pub slo: Option<Section>,
     /// The tables.
@@ -77,6 +79,7 @@ pub fn build(input: &ReportInput) -> Result<Report, Error> {
         crate::kernel::format_duration(sc.sim.warmup as f64),
     )];
     let mut title = format!("archsim report — {}", sc.name);
+    let mut warnings = Vec::new();
     if let Some(exp) = input.experiment {
         if let Some(flow) = &exp.flow {
             title = format!("archsim comparison — {} (flow {flow})", sc.name);
@@ -91,6 +94,7 @@ pub fn build(input: &ReportInput) -> Result<Report, Error> {
         } else {
             meta.push("Figures are means over replications with 95% confidence intervals.".into());
         }
+        warnings.extend(super::compare::warning_lines(exp));
         sections.extend(comparison_sections(exp));
         sections.extend(queue_sections(exp));
         sections.extend(saga_section(exp));
@@ -111,6 +115,13 @@ pub fn build(input: &ReportInput) -> Result<Report, Error> {
                 .collect::<Vec<_>>()
                 .join(" × ")
         );
+        for p in &s.points {
+            warnings.extend(
+                super::compare::warning_lines(&p.experiment)
+                    .into_iter()
+                    .map(|w| format!("point {}: {w}", p.settings.join(", "))),
+            );
+        }
         sections.extend(sweep_sections(s));
         figures.extend(sweep_figures(s));
     }
@@ -126,6 +137,7 @@ pub fn build(input: &ReportInput) -> Result<Report, Error> {
         title,
         meta,
         command: input.command.to_string(),
+        warnings,
         slo: (!sc.slos.is_empty()).then(|| slo_section(input.verdicts)),
         sections,
         figures,

@@ -11,6 +11,7 @@
 //! operations, steps); node ids are generated (`svc0`, `client0`), never user names,
 //! and every label is escaped for its syntax.
 
+use super::escape;
 use crate::kernel::SimTime;
 use crate::model::{Arrivals, Call, FaultTarget, Policies, Protocol, Scenario, Workload};
 
@@ -257,30 +258,10 @@ fn build(sc: &Scenario) -> Diagram {
     Diagram { nodes, edges }
 }
 
-/// Escape text for a quoted Mermaid label (entity codes; `#` starts one).
-fn mermaid_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
-        match ch {
-            '"' => out.push_str("#quot;"),
-            '#' => out.push_str("#35;"),
-            '&' => out.push_str("#amp;"),
-            '<' => out.push_str("#lt;"),
-            '>' => out.push_str("#gt;"),
-            '|' => out.push_str("#124;"),
-            '`' => out.push_str("#96;"),
-            '\n' | '\r' => out.push(' '),
-            c if c.is_control() => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 fn mermaid_label(lines: &[String]) -> String {
     lines
         .iter()
-        .map(|l| mermaid_escape(l))
+        .map(|l| escape::mermaid(l))
         .collect::<Vec<_>>()
         .join("<br/>")
 }
@@ -328,26 +309,10 @@ pub fn mermaid(scenario: &Scenario) -> String {
     out
 }
 
-/// Escape text for a double-quoted DOT string (backslash escapes are interpreted in
-/// labels, so a literal backslash is doubled).
-fn dot_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
-        match ch {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' | '\r' => out.push(' '),
-            c if c.is_control() => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 fn dot_label(lines: &[String]) -> String {
     lines
         .iter()
-        .map(|l| dot_escape(l))
+        .map(|l| escape::dot(l))
         .collect::<Vec<_>>()
         .join("\\n")
 }
@@ -356,7 +321,7 @@ fn dot_label(lines: &[String]) -> String {
 pub fn dot(scenario: &Scenario) -> String {
     let d = build(scenario);
     let font = "DejaVu Sans,Verdana,Arial,Helvetica,sans-serif";
-    let mut out = format!("digraph \"{}\" {{\n", dot_escape(&scenario.name));
+    let mut out = format!("digraph \"{}\" {{\n", escape::dot(&scenario.name));
     out.push_str(&format!(
         "    graph [rankdir=LR, nodesep=0.5, ranksep=0.9, fontname=\"{font}\"];\n"
     ));
@@ -403,14 +368,5 @@ mod tests {
         assert_eq!(human_duration(250e6), "250ms");
         assert_eq!(human_duration(120e9), "2m");
         assert_eq!(human_duration(80e3), "80us");
-    }
-
-    #[test]
-    fn escaping() {
-        assert_eq!(
-            mermaid_escape("a\"b#c<d>|e&"),
-            "a#quot;b#35;c#lt;d#gt;#124;e#amp;"
-        );
-        assert_eq!(dot_escape("a\"b\\n"), "a\\\"b\\\\n");
     }
 }

@@ -5,26 +5,12 @@ use super::compare::Section;
 use super::document::Report;
 use std::fmt::Write;
 
-/// `s` with `& < > " '` escaped, for text and attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use super::escape::html as escape;
 
 const CSS: &str = "body{font-family:DejaVu Sans,Verdana,Arial,Helvetica,sans-serif;margin:0;color:#222;background:#fafafa}\
 main{max-width:1240px;margin:0 auto;padding:24px}\
 h1{font-size:1.6em;margin:0 0 .3em}h2{margin-top:1.6em;border-bottom:1px solid #ddd;padding-bottom:.2em}\
-.meta{color:#555}\
+.meta{color:#555}.warning{color:#8a4b00;background:#fff4e0;border-left:4px solid #d55e00;padding:6px 10px}\
 table{border-collapse:collapse;margin:.6em 0 1.2em;background:#fff;font-size:.92em}\
 th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}\
 th{background:#f0f0f0}td.pass{color:#0a6d2c;font-weight:bold}td.fail{color:#b3261e;font-weight:bold}\
@@ -74,6 +60,13 @@ pub fn render(r: &Report) -> String {
     let _ = writeln!(o, "<h1>{}</h1>", escape(&r.title));
     for line in &r.meta {
         let _ = writeln!(o, "<p class=\"meta\">{}</p>", escape(line));
+    }
+    for w in &r.warnings {
+        let _ = writeln!(
+            o,
+            "<p class=\"warning\"><strong>Warning:</strong> {}</p>",
+            escape(w)
+        );
     }
     o.push_str("<nav><a href=\"#reproduce\">Reproduce</a><a href=\"#slo\">SLO verdicts</a><a href=\"#tables\">Tables</a><a href=\"#charts\">Charts</a><a href=\"#topology\">Topology</a><a href=\"#input\">Input</a></nav>\n");
     let _ = writeln!(

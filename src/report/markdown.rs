@@ -1,49 +1,18 @@
 //! The Markdown report: tables, the PNG charts written beside it, the topology as a
-//! Mermaid block, the input echoed.
+//! Mermaid block, the input echoed. Every piece of text is escaped with
+//! [`super::escape::markdown`] (tables, headings, alt text); the reproducing command,
+//! the topology and the input file sit verbatim in fenced code blocks whose fence is
+//! longer than any backtick run inside.
 
 use super::compare::Section;
 use super::document::Report;
 use std::fmt::Write;
 
-/// A table cell: pipes escaped, line breaks flattened.
-fn cell(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace(['\n', '\r'], " ")
-}
-
-/// Markdown-escape running text (emphasis, links, HTML).
-fn text(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if matches!(
-            c,
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|'
-        ) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// A code fence longer than any run of backticks in `body`.
-fn fence(body: &str) -> String {
-    let mut longest = 0;
-    let mut run = 0;
-    for c in body.chars() {
-        if c == '`' {
-            run += 1;
-            longest = longest.max(run);
-        } else {
-            run = 0;
-        }
-    }
-    "`".repeat((longest + 1).max(3))
-}
+use super::escape::{block, markdown as text, markdown_fence as fence};
 
 fn code(o: &mut String, lang: &str, body: &str) {
-    let f = fence(body);
+    let body = block(body);
+    let f = fence(&body);
     let _ = writeln!(o, "{f}{lang}\n{}\n{f}\n", body.trim_end());
 }
 
@@ -54,7 +23,7 @@ fn table(o: &mut String, s: &Section) {
         "| {} |",
         s.header
             .iter()
-            .map(|h| cell(h))
+            .map(|h| text(h))
             .collect::<Vec<_>>()
             .join(" | ")
     );
@@ -63,7 +32,7 @@ fn table(o: &mut String, s: &Section) {
         let _ = writeln!(
             o,
             "| {} |",
-            r.iter().map(|c| cell(c)).collect::<Vec<_>>().join(" | ")
+            r.iter().map(|c| text(c)).collect::<Vec<_>>().join(" | ")
         );
     }
     o.push('\n');
@@ -75,6 +44,9 @@ pub fn render(r: &Report) -> String {
     let _ = writeln!(o, "# {}\n", text(&r.title));
     for line in &r.meta {
         let _ = writeln!(o, "{}  ", text(line));
+    }
+    for w in &r.warnings {
+        let _ = writeln!(o, "\n> **Warning:** {}", text(w));
     }
     o.push_str("\n## Reproduce\n\n");
     code(&mut o, "sh", &r.command);
@@ -89,8 +61,7 @@ pub fn render(r: &Report) -> String {
     }
     o.push_str("## Charts\n\n");
     for f in &r.figures {
-        let title = f.chart.title().replace(['[', ']'], "");
-        let _ = writeln!(o, "![{}]({}.png)\n", cell(&title), f.id);
+        let _ = writeln!(o, "![{}]({}.png)\n", text(f.chart.title()), f.id);
     }
     o.push_str("## Topology\n\n");
     code(&mut o, "mermaid", &r.mermaid);

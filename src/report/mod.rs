@@ -5,6 +5,7 @@
 pub mod charts;
 pub mod compare;
 pub mod document;
+pub mod escape;
 pub mod figures;
 pub mod graph;
 pub mod html;

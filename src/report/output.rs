@@ -39,14 +39,7 @@ pub fn sweep_json(s: &Sweep) -> String {
     pretty(s)
 }
 
-/// A CSV field, quoted when needed.
-fn field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
+use super::escape::csv as field;
 
 /// The per-flow CSV columns after the identifying ones.
 const FLOW_COLUMNS: [&str; 11] = [
@@ -64,7 +57,11 @@ const FLOW_COLUMNS: [&str; 11] = [
 ];
 
 fn flow_cells(f: &FlowSummary) -> String {
-    let e = |e: Estimate| format!("{},{}", e.mean, e.ci95);
+    // An unknown half-width (a single replication) is an empty field, never 0.
+    let e = |e: Estimate| match e.ci() {
+        Some(ci) => format!("{},{ci}", e.mean),
+        None => format!("{},", e.mean),
+    };
     let l = &f.latency;
     [
         format!("{}", f.requests.mean),

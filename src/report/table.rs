@@ -4,6 +4,7 @@ use super::compare::{
     breakdown_rows, breakdown_title, critical_path_section, queue_row, section_text, Measure,
     Section, BREAKDOWN_HEADER, COMPLETION_PATH_TITLE, CRITICAL_PATH_TITLE, QUEUE_HEADER,
 };
+use super::escape::{terminal_lines, visible};
 use crate::experiment::{Estimate, LatencySummary, Summary};
 use crate::kernel::format_duration;
 use std::fmt::Write;
@@ -45,30 +46,57 @@ fn latency_rows(out: &mut String, label: &str, l: &LatencySummary) {
     );
 }
 
+/// What the figures of a table are: with one replication there is no interval.
+pub(crate) fn ci_note(replications: u32) -> &'static str {
+    if replications < 2 {
+        "one replication: no confidence interval (run more to get one)"
+    } else {
+        "figures are mean ±95% CI"
+    }
+}
+
+/// The share of a flow's requests still unanswered at the end, "2.50% of requests".
+pub(crate) fn in_flight_share(f: &crate::experiment::FlowSummary) -> String {
+    format!(
+        "{:.2}% of requests",
+        100.0 * f.in_flight.mean / f.requests.mean.max(1.0)
+    )
+}
+
 /// Render the summary as a plain-text report (values are mean ± 95% CI half-width).
 pub fn render_table(s: &Summary) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "archsim {} — scenario {}: seed {}, {} replication{} x {}s simulated (warm-up {}s); figures are mean ±95% CI",
+        "archsim {} — scenario {}: seed {}, {} replication{} x {}s simulated (warm-up {}s); {}",
         s.archsim_version,
-        s.scenario,
+        visible(&s.scenario),
         s.seed,
         s.replications,
         if s.replications == 1 { "" } else { "s" },
         s.duration_s,
-        s.warmup_s
+        s.warmup_s,
+        ci_note(s.replications)
     );
+    for w in &s.warnings {
+        let _ = writeln!(out, "warning: {}", visible(&w.message));
+    }
     for f in &s.flows {
-        let _ = writeln!(out, "\nflow {} (entry {})", f.flow, f.entry);
         let _ = writeln!(
             out,
-            "  requests {}   throughput {}/s   goodput {}/s   success {}   in flight at end {}",
+            "\nflow {} (entry {})",
+            visible(&f.flow),
+            visible(&f.entry)
+        );
+        let _ = writeln!(
+            out,
+            "  requests {}   throughput {}/s   goodput {}/s   success {} of answered   in flight at end {} ({})",
             num(f.requests, 0),
             num(f.throughput, 2),
             num(f.goodput, 2),
             pct(f.success_rate),
-            num(f.in_flight, 1)
+            num(f.in_flight, 1),
+            in_flight_share(f)
         );
         let _ = writeln!(
             out,
@@ -120,7 +148,7 @@ pub fn render_table(s: &Summary) -> String {
             }
             let _ = writeln!(out, "  root causes:");
             for fl in &f.failures_by_root_cause {
-                let root = fl.root_cause.as_deref().unwrap_or("?");
+                let root = visible(fl.root_cause.as_deref().unwrap_or("?"));
                 let _ = writeln!(
                     out,
                     "    {:<24} at {:<20} {:<16} {}",
@@ -141,7 +169,7 @@ pub fn render_table(s: &Summary) -> String {
         let _ = writeln!(
             out,
             "{:<16} {:<16} {:<16} {:<14} {:<16} {:<18} {:<24} {} + {} + {}",
-            sv.name,
+            visible(&sv.name),
             pct(sv.utilization),
             num(sv.mean_queue, 2),
             num(sv.peak_queue, 0),
@@ -193,7 +221,8 @@ pub fn render_table(s: &Summary) -> String {
         num(s.lost_messages, 1),
         s.conservation.len()
     );
-    out
+    // Every name above is escaped; this catches any text added without it.
+    terminal_lines(&out)
 }
 
 fn render_faults(out: &mut String, s: &Summary) {
@@ -201,9 +230,9 @@ fn render_faults(out: &mut String, s: &Summary) {
         let _ = writeln!(
             out,
             "\nfault \"{}\": {} on {}; active {} of the time, {} activation(s)",
-            f.name,
+            visible(&f.name),
             f.kind,
-            f.target,
+            visible(&f.target),
             pct(Estimate {
                 mean: 1.0 - f.availability.mean,
                 ci95: f.availability.ci95
@@ -228,7 +257,7 @@ fn render_faults(out: &mut String, s: &Summary) {
             let _ = writeln!(
                 out,
                 "  {:<16} failed {:<18} cascade {:<18} collateral {:<18} recovery {}",
-                fl.flow,
+                visible(&fl.flow),
                 pct(fl.failure_rate),
                 pct(fl.cascade_rate),
                 pct(fl.collateral_rate),
@@ -243,7 +272,7 @@ fn render_faults(out: &mut String, s: &Summary) {
             let _ = writeln!(
                 out,
                 "  queue {:<30} peak backlog {:<16} {}",
-                q.queue,
+                visible(&q.queue),
                 num(q.peak_depth, 1),
                 drain
             );
@@ -254,7 +283,7 @@ fn render_faults(out: &mut String, s: &Summary) {
             let list: Vec<String> = w
                 .blast_radius
                 .iter()
-                .map(|b| format!("{} ({})", b.service, pct(b.failure_rate)))
+                .map(|b| format!("{} ({})", visible(&b.service), pct(b.failure_rate)))
                 .collect();
             let _ = writeln!(
                 out,
@@ -285,7 +314,7 @@ fn render_sites(out: &mut String, s: &Summary) {
         let _ = writeln!(
             out,
             "{:<40} {:<14} {:<16} {:<12} {:<12} {:<12} {:<12} {} / {}",
-            site.site,
+            visible(&site.site),
             num(site.calls, 0),
             num(site.amplification, 3),
             num(site.retries, 0),
@@ -307,7 +336,10 @@ fn render_sites(out: &mut String, s: &Summary) {
             let _ = writeln!(
                 out,
                 "  {:>10.3}s  {}  {:?} -> {:?}",
-                t.time_s, t.site, t.from, t.to
+                t.time_s,
+                visible(&t.site),
+                t.from,
+                t.to
             );
         }
     }
@@ -338,7 +370,7 @@ fn render_sagas(out: &mut String, s: &Summary) {
         let _ = writeln!(
             out,
             "\nsaga {} ({}): {} started per replication",
-            g.name,
+            visible(&g.name),
             g.style,
             num(g.started, 0)
         );
@@ -365,7 +397,7 @@ fn render_sagas(out: &mut String, s: &Summary) {
             let _ = writeln!(
                 out,
                 "    step {:<28} committed {:<16} compensated {}",
-                st.action,
+                visible(&st.action),
                 num(st.actions_ok, 0),
                 num(st.compensations_ok, 0)
             );

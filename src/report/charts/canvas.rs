@@ -326,6 +326,8 @@ impl<DB: DrawingBackend> Canvas<DB> {
         if text.is_empty() {
             return Ok(());
         }
+        // Input names may hold control characters: never put them in an SVG or PNG.
+        let text = &crate::report::escape::visible(text);
         let size = o.size * self.ss;
         // plotters' bitmap text sits higher than an SVG viewer's for the same anchor:
         // shift it so that PNG and SVG agree.

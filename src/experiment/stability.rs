@@ -1,0 +1,262 @@
+//! Warnings that a run's figures describe a transient, not a steady state: a flow
+//! with many requests unanswered at the end, a service at capacity, a backlog that
+//! keeps growing.
+//!
+//! The definitions (README, "Warnings"), all on means over replications:
+//! - a flow is **backlogged** when the requests still unanswered at the end exceed
+//!   max(1% of its requests, 10);
+//! - a service is **saturated** when its worker utilization is at least 99%;
+//! - a service queue or a message queue is **growing** when, over the intervals after
+//!   the warm-up (at least 6), its mean length in the last third exceeds 1.5 times its
+//!   mean in the first third plus 10.
+//!
+//! A backlogged flow with a saturated or growing component on its path (reachable from
+//! its entry by calls, messages, replies or saga steps) is `unstable`; without one it
+//! is `unanswered` (responses slow compared with the run's length). A saturated or
+//! growing component that explains no flow's warning gets its own (`saturated`,
+//! `backlog_growing`).
+
+use super::{Summary, TimelineSummary};
+use crate::model::{MessageKind, Scenario};
+use serde::Serialize;
+
+/// Unanswered share of a flow's requests above which it is backlogged.
+const UNANSWERED_SHARE: f64 = 0.01;
+/// ... and the absolute floor of that count.
+const UNANSWERED_FLOOR: f64 = 10.0;
+/// Utilization from which a service is saturated.
+const SATURATED: f64 = 0.99;
+/// A queue grows when last-third mean > GROWTH x first-third mean + GROWTH_FLOOR.
+const GROWTH: f64 = 1.5;
+const GROWTH_FLOOR: f64 = 10.0;
+/// Fewest intervals after the warm-up to judge growth on.
+const MIN_INTERVALS: usize = 6;
+
+/// A warning about a run's figures.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Warning {
+    /// `unstable`, `unanswered`, `saturated` or `backlog_growing`.
+    pub kind: &'static str,
+    /// The flow concerned, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flow: Option<String>,
+    /// The service or queue concerned, if any (`service NAME` or `queue NAME`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub component: Option<String>,
+    /// One sentence for people.
+    pub message: String,
+}
+
+/// What is wrong with a component.
+struct Strain {
+    component: String,
+    services: Option<usize>,
+    queue: Option<usize>,
+    /// What reads after the component: "at 100% utilization", "with its queue growing".
+    what: String,
+    saturated: bool,
+}
+
+/// Whether `series` (interval means) grows after the warm-up.
+fn growing(tl: &TimelineSummary, warmup_s: f64, series: &[f64]) -> bool {
+    let first = tl
+        .t_s
+        .iter()
+        .position(|&t| t - tl.interval_s >= warmup_s - 1e-9)
+        .unwrap_or(series.len());
+    let v = &series[first.min(series.len())..];
+    if v.len() < MIN_INTERVALS {
+        return false;
+    }
+    let third = v.len() / 3;
+    let mean = |s: &[f64]| s.iter().sum::<f64>() / s.len() as f64;
+    let (a, b) = (mean(&v[..third]), mean(&v[v.len() - third..]));
+    b > GROWTH * a + GROWTH_FLOOR
+}
+
+/// Services and queues a request entering at each flow's entry can reach.
+fn reach(sc: &Scenario, flow: usize) -> (Vec<bool>, Vec<bool>) {
+    let mut ops = vec![false; sc.operations.len()];
+    let mut queues = vec![false; sc.queues.len()];
+    let mut todo = vec![sc.workloads[flow].entry];
+    while let Some(op) = todo.pop() {
+        let Some(seen) = ops.get_mut(op.0 as usize) else {
+            continue;
+        };
+        if std::mem::replace(seen, true) {
+            continue;
+        }
+        let mut via = |q: crate::model::QueueId, todo: &mut Vec<_>| {
+            if let Some(def) = sc.queues.get(q.0 as usize) {
+                queues[q.0 as usize] = true;
+                todo.push(def.consumer);
+            }
+        };
+        for g in &sc.operations[op.0 as usize].groups {
+            todo.extend(g.calls.iter().map(|c| c.target));
+            for m in &g.messages {
+                match m.kind {
+                    MessageKind::Send(q) => via(q, &mut todo),
+                    MessageKind::Publish(t) => {
+                        for &q in sc
+                            .topics
+                            .get(t.0 as usize)
+                            .map_or(&[][..], |t| &t.subscriptions)
+                        {
+                            via(q, &mut todo);
+                        }
+                    }
+                    MessageKind::Request {
+                        queue,
+                        then,
+                        on_timeout,
+                        ..
+                    } => {
+                        via(queue, &mut todo);
+                        todo.push(then);
+                        todo.extend(on_timeout);
+                    }
+                    MessageKind::StartSaga(s) => {
+                        for st in sc.sagas.get(s.0 as usize).map_or(&[][..], |s| &s.steps) {
+                            todo.push(st.action);
+                            todo.extend(st.compensate);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let mut services = vec![false; sc.services.len()];
+    for (i, o) in sc.operations.iter().enumerate() {
+        if ops[i] {
+            services[o.service.0 as usize] = true;
+        }
+    }
+    (services, queues)
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.0}%", x * 100.0)
+}
+
+/// The warnings of a summary (flows first, in flow order; then components).
+pub(super) fn warnings(sc: &Scenario, s: &Summary) -> Vec<Warning> {
+    let tl = &s.timeline;
+    let mut strains = Vec::new();
+    for (i, sv) in s.services.iter().enumerate() {
+        let saturated = sv.utilization.mean >= SATURATED;
+        let grows = tl
+            .services
+            .get(i)
+            .is_some_and(|t| growing(tl, s.warmup_s, &t.queue));
+        if saturated || grows {
+            let what = match (saturated, grows) {
+                (true, true) => {
+                    format!("at {} utilization, queue growing", pct(sv.utilization.mean))
+                }
+                (true, false) => format!("at {} utilization", pct(sv.utilization.mean)),
+                _ => "with its queue growing".to_string(),
+            };
+            strains.push(Strain {
+                component: format!("service {}", sv.name),
+                services: Some(i),
+                queue: None,
+                what,
+                saturated,
+            });
+        }
+    }
+    for (q, qs) in tl.queues.iter().enumerate() {
+        if growing(tl, s.warmup_s, &qs.depth) {
+            strains.push(Strain {
+                component: format!("queue {}", qs.queue),
+                services: None,
+                queue: Some(q),
+                what: "with its backlog growing".to_string(),
+                saturated: false,
+            });
+        }
+    }
+    let mut out = Vec::new();
+    let mut explained = vec![false; strains.len()];
+    for (fi, f) in s.flows.iter().enumerate() {
+        let unanswered = f.in_flight.mean;
+        let requests = f.requests.mean;
+        if unanswered <= (UNANSWERED_SHARE * requests).max(UNANSWERED_FLOOR) {
+            continue;
+        }
+        let share = pct(unanswered / requests.max(1.0));
+        let (services, queues) = if fi < sc.workloads.len() {
+            reach(sc, fi)
+        } else {
+            (vec![true; s.services.len()], vec![true; tl.queues.len()])
+        };
+        let on_path: Vec<usize> = (0..strains.len())
+            .filter(|&k| {
+                strains[k]
+                    .services
+                    .is_some_and(|i| services.get(i) == Some(&true))
+                    || strains[k]
+                        .queue
+                        .is_some_and(|q| queues.get(q) == Some(&true))
+            })
+            .collect();
+        if on_path.is_empty() {
+            out.push(Warning {
+                kind: "unanswered",
+                flow: Some(f.flow.clone()),
+                component: None,
+                message: format!(
+                    "flow {}: {share} of its requests unanswered at the end of the run (responses slow compared with the run's length); success and latency figures cover the answered ones only",
+                    f.flow
+                ),
+            });
+            continue;
+        }
+        let causes: Vec<String> = on_path
+            .iter()
+            .map(|&k| {
+                explained[k] = true;
+                format!("{} {}", strains[k].component, strains[k].what)
+            })
+            .collect();
+        let load = if on_path.iter().any(|&k| strains[k].saturated) {
+            "offered load exceeds capacity"
+        } else {
+            "work arrives faster than it is done"
+        };
+        out.push(Warning {
+            kind: "unstable",
+            flow: Some(f.flow.clone()),
+            component: Some(strains[on_path[0]].component.clone()),
+            message: format!(
+                "flow {} looks unstable: {share} of its requests unanswered at the end; {} — {load}; figures describe a transient, not a steady state",
+                f.flow,
+                causes.join("; ")
+            ),
+        });
+    }
+    for (k, st) in strains.iter().enumerate() {
+        if explained[k] {
+            continue;
+        }
+        let (kind, why) = if st.saturated {
+            (
+                "saturated",
+                "at capacity; its queue and latencies depend on the run's length",
+            )
+        } else {
+            (
+                "backlog_growing",
+                "still building up at the end; figures describe a transient, not a steady state",
+            )
+        };
+        out.push(Warning {
+            kind,
+            flow: None,
+            component: Some(st.component.clone()),
+            message: format!("{} {}, {why}", st.component, st.what),
+        });
+    }
+    out
+}

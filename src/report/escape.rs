@@ -1,0 +1,212 @@
+//! Escaping of text that comes from the input, one function per output syntax.
+//!
+//! Names of services, operations, brokers, queues, topics and sagas are restricted by
+//! the loader to letters, digits, `-` and `_`, but flow, fault, variant and SLO names,
+//! the scenario name (the file stem) and the file path can hold any character TOML
+//! allows: HTML, Markdown link syntax, pipes, backticks, newlines, escape sequences.
+//! Every writer of `report/` passes such text through one of these functions; none
+//! keeps a copy of its own.
+//!
+//! The common step is [`visible`]: a control character (C0, DEL, C1, and the Unicode
+//! bidirectional overrides that reorder what a reader sees) becomes its Rust escape,
+//! `\u{1b}`, so nothing can move the cursor, retitle a terminal window or break a line.
+
+/// Whether `c` must not reach an output raw: control characters and the bidirectional
+/// embedding, override and isolate characters.
+fn is_hidden(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+fn push_visible(out: &mut String, c: char) {
+    use std::fmt::Write;
+    let _ = write!(out, "\\u{{{:x}}}", c as u32);
+}
+
+/// `s` with every control character (newlines included) written as `\u{..}`: safe on
+/// a terminal, and always one line. Text without control characters is unchanged.
+pub fn visible(s: &str) -> String {
+    visible_except(s, &[])
+}
+
+/// [`visible`], keeping the characters of `keep` raw.
+fn visible_except(s: &str, keep: &[char]) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if is_hidden(c) && !keep.contains(&c) {
+            push_visible(&mut out, c);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Text for a terminal: [`visible`], but multi-line text keeps its line breaks
+/// (for whole reports whose pieces were escaped with [`visible`] already).
+pub fn terminal_lines(s: &str) -> String {
+    visible_except(s, &['\n'])
+}
+
+/// A verbatim block in a file (a Markdown code block): [`visible`], keeping line
+/// breaks and tabs.
+pub fn block(s: &str) -> String {
+    visible_except(s, &['\n', '\r', '\t'])
+}
+
+/// HTML text or a double-quoted attribute value: `& < > " '` as entities, control
+/// characters other than tab and line breaks made [`visible`].
+pub fn html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '\n' | '\r' | '\t' => out.push(c),
+            c if is_hidden(c) => push_visible(&mut out, c),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Markdown inline text, valid in a paragraph, a heading, a table cell, emphasis,
+/// link text and image alt text: control characters (line breaks included) made
+/// [`visible`], `< > &` as HTML entities (no tag, no autolink), and the Markdown
+/// metacharacters backslash-escaped, so no emphasis, code span, link or image can
+/// start (`[`, `]`, `(`, `)` and `!` are all escaped: `[x](javascript:...)` stays text)
+/// and a pipe never splits a table cell.
+pub fn markdown(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in visible(s).chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '!' | '#' | '|' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A fence for a Markdown code block around `body`: longer than any run of backticks
+/// in it, so the body cannot close the block (inside, Markdown renders nothing).
+pub fn markdown_fence(body: &str) -> String {
+    let mut longest = 0;
+    let mut run = 0;
+    for c in body.chars() {
+        if c == '`' {
+            run += 1;
+            longest = longest.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    "`".repeat((longest + 1).max(3))
+}
+
+/// A CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break, with
+/// quotes doubled; control characters other than `\n` made [`visible`] (so `--csv -`
+/// is safe on a terminal).
+pub fn csv(s: &str) -> String {
+    let s = visible_except(s, &['\n']);
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+/// Text in a double-quoted Mermaid label: [`visible`], then entity codes for the
+/// characters Mermaid, its HTML labels or its Markdown strings would interpret (`#`
+/// starts an entity code; brackets, so no link can form).
+pub fn mermaid(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in visible(s).chars() {
+        match ch {
+            '"' => out.push_str("#quot;"),
+            '#' => out.push_str("#35;"),
+            '&' => out.push_str("#amp;"),
+            '<' => out.push_str("#lt;"),
+            '>' => out.push_str("#gt;"),
+            '|' => out.push_str("#124;"),
+            '`' => out.push_str("#96;"),
+            // No Markdown link syntax, should a renderer look for it in labels.
+            '[' => out.push_str("#91;"),
+            ']' => out.push_str("#93;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text in a double-quoted DOT string: [`visible`], then `"` and `\` backslash-escaped
+/// (DOT interprets backslash escapes in labels).
+pub fn dot(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in visible(s).chars() {
+        match ch {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EVIL: &str =
+        "<script>x</script> [a](javascript:alert(1)) | `b` \u{1b}]0;t\u{7} \u{1b}[2J\nz";
+
+    #[test]
+    fn visible_leaves_no_control_character() {
+        let v = visible(EVIL);
+        assert!(!v.chars().any(char::is_control), "{v}");
+        assert!(v.contains("\\u{1b}]0;t\\u{7}") && v.contains("\\u{a}z"));
+        assert_eq!(visible("plain name-1 ±%"), "plain name-1 ±%");
+        assert_eq!(visible("a\u{202e}b"), "a\\u{202e}b");
+        assert_eq!(terminal_lines("a\nb\u{1b}"), "a\nb\\u{1b}");
+    }
+
+    #[test]
+    fn markdown_has_no_tag_link_or_cell_break() {
+        let m = markdown(EVIL);
+        assert!(
+            !m.contains('<') && !m.contains("](") && !m.contains('\n'),
+            "{m}"
+        );
+        assert!(!m.chars().any(char::is_control));
+        assert_eq!(m.matches('|').count(), m.matches("\\|").count());
+        assert_eq!(markdown("a_b & c"), "a\\_b &amp; c");
+        assert_eq!(markdown_fence("x ``` y"), "````");
+    }
+
+    #[test]
+    fn csv_quotes_per_rfc_4180() {
+        assert_eq!(csv("plain"), "plain");
+        assert_eq!(csv("a,b"), "\"a,b\"");
+        assert_eq!(csv("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv("two\nlines"), "\"two\nlines\"");
+        assert_eq!(csv("esc\u{1b}[2J\r"), "esc\\u{1b}[2J\\u{d}");
+    }
+
+    #[test]
+    fn graph_labels() {
+        assert_eq!(mermaid("a\"b#c<d>|e&"), "a#quot;b#35;c#lt;d#gt;#124;e#amp;");
+        assert_eq!(dot("a\"b\\n"), "a\\\"b\\\\n");
+        assert_eq!(dot("x\u{1b}"), "x\\\\u{1b}");
+        assert_eq!(
+            html("<a href='x'>&\u{1b}"),
+            "&lt;a href=&#39;x&#39;&gt;&amp;\\u{1b}"
+        );
+    }
+}

@@ -184,8 +184,17 @@ impl Engine<'_> {
     /// Follow the chain of in-progress calls from `call` down to the deepest one: the
     /// component holding the request there is the root cause of a timeout.
     pub(super) fn root_cause(&self, mut call: Handle) -> Component {
+        // Following running children goes deeper in the acyclic operation graph, but a
+        // hop to a queued replica's held workers can lead back: an operation whose call
+        // to its own service queues behind itself (a self-deadlock). Past this many
+        // steps the walk is in such a loop, and the service it is in is to blame.
+        let mut steps_left = 2 * self.sc.operations.len() + 8;
         loop {
             let c = self.calls.get(call).expect("live call");
+            if steps_left == 0 {
+                return Component::Service(c.target_service);
+            }
+            steps_left -= 1;
             let Some(callee) = c.callee else {
                 // Never admitted: the request is on (or was lost by) the network.
                 return Component::Link(LinkId(c.link));
@@ -213,8 +222,7 @@ impl Engine<'_> {
         }
     }
 
-    /// A downstream call holding one of `replica`'s workers, if any. Following it always
-    /// goes deeper in the (acyclic) call graph, so root-cause walks terminate.
+    /// A downstream call holding one of `replica`'s workers, if any.
     pub(super) fn held_worker_call(&self, replica: u32) -> Option<Handle> {
         self.replicas[replica as usize]
             .running

@@ -25,10 +25,10 @@ mod calls;
 mod clients;
 mod exec;
 mod faults;
+mod guard;
 mod messaging;
 mod saga;
 mod slab;
-mod stall;
 mod timers;
 mod trace;
 
@@ -41,7 +41,7 @@ use std::collections::VecDeque;
 use timers::TimeoutLists;
 use trace::{Tracer, NO_SPAN};
 
-pub use stall::StallError;
+pub use guard::GuardError;
 pub use trace::{CriticalPath, HopBreakdown, LatencyBreakdown, PathHop};
 
 /// RNG stream purposes (part of each stream's key; never renumber).
@@ -408,10 +408,10 @@ pub enum RunError {
     /// The books did not balance: an engine bug.
     #[error(transparent)]
     Conservation(#[from] ConservationError),
-    /// The clock stopped advancing in a zero-time cycle: a model with no delay on a
-    /// loop; give one hop of it a latency.
+    /// The run would never end (a zero-time cycle) or not in any useful time (a pace
+    /// of events far past the budget): fix the model as the message says.
     #[error(transparent)]
-    Stalled(#[from] StallError),
+    Guard(#[from] GuardError),
 }
 
 /// Run replication `replication` of `scenario` and return its metrics.
@@ -490,9 +490,9 @@ fn run_engine(
     engine.tracer = tracer;
     let mut queue = EventQueue::with_capacity(4096);
     engine.start(&mut queue);
-    let limit = stall::stall_limit(scenario);
-    let events = kernel::run_guarded(&mut engine, &mut queue, scenario.sim.duration, limit)
-        .map_err(|s| engine.diagnose_stall(&mut queue, s.time, s.events, replication))?;
+    let guard = guard::guard(scenario);
+    let events = kernel::run_guarded(&mut engine, &mut queue, scenario.sim.duration, guard)
+        .map_err(|halt| engine.diagnose(&mut queue, halt, replication))?;
     let tracer = engine.tracer.take();
     Ok((engine.finish(events, replication)?, tracer))
 }

@@ -32,33 +32,73 @@ pub trait Model {
 /// handled. Time never goes backwards: the queue rejects scheduling in the past in debug
 /// builds.
 pub fn run_until<M: Model>(model: &mut M, queue: &mut EventQueue<M::Event>, until: SimTime) -> u64 {
-    match run_guarded(model, queue, until, u64::MAX) {
+    match run_guarded(model, queue, until, Guard::NONE) {
         Ok(handled) => handled,
-        Err(stall) => stall.handled,
+        Err(halt) => halt.handled,
     }
 }
 
-/// The clock stopped advancing: `events` events in a row happened at simulated time
-/// `time` (a zero-time cycle in the model, which would otherwise run for ever).
+/// Limits that stop a run which would never end, or not in any useful time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Stalled {
-    /// The instant the clock is stuck at.
-    pub time: SimTime,
-    /// Events handled at that instant before the loop gave up.
-    pub events: u64,
-    /// Events handled in the whole run, these included.
-    pub handled: u64,
+pub struct Guard {
+    /// Events in a row at one instant (the clock not advancing) before the run stops.
+    pub stall_limit: u64,
+    /// Most events the whole run may take, projected from its pace so far: past
+    /// [`Guard::PROJECT_AFTER`] events, a run whose events per simulated nanosecond
+    /// would take it beyond this by `until` stops at once rather than after hours.
+    pub event_budget: u64,
 }
 
-/// [`run_until`] with a guard against zero-time cycles: stops with [`Stalled`] once
-/// `stall_limit` events in a row have been handled without the clock advancing. The
-/// queue keeps the remaining events, so the caller can step on to diagnose the cycle.
+impl Guard {
+    /// No limits.
+    pub const NONE: Guard = Guard {
+        stall_limit: u64::MAX,
+        event_budget: u64::MAX,
+    };
+    /// Events handled before the pace is trusted for a projection (a run's first
+    /// instants can be denser than the rest).
+    pub const PROJECT_AFTER: u64 = 1 << 24;
+    /// How often (in events) the projection is checked.
+    const CHECK_EVERY: u64 = 1 << 20;
+}
+
+/// Why a guarded run stopped early.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HaltReason {
+    /// The clock stopped advancing: `events` events in a row at one instant (a
+    /// zero-time cycle in the model).
+    Stalled {
+        /// Events handled at that instant.
+        events: u64,
+    },
+    /// At its pace so far the run would handle about `projected` events by its end.
+    OverBudget {
+        /// Projected events of the whole run.
+        projected: u64,
+    },
+}
+
+/// A guarded run stopped early; the queue keeps the remaining events, so the caller
+/// can step on to diagnose.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Halt {
+    /// The simulated time it stopped at.
+    pub time: SimTime,
+    /// Events handled in the whole run.
+    pub handled: u64,
+    /// Why.
+    pub reason: HaltReason,
+}
+
+/// [`run_until`] under a [`Guard`]: stops with a [`Halt`] when the clock has not
+/// advanced for `stall_limit` events in a row, or when the run's pace projects it past
+/// `event_budget` events.
 pub fn run_guarded<M: Model>(
     model: &mut M,
     queue: &mut EventQueue<M::Event>,
     until: SimTime,
-    stall_limit: u64,
-) -> Result<u64, Stalled> {
+    guard: Guard,
+) -> Result<u64, Halt> {
     let mut handled = 0u64;
     let mut last = SimTime::MAX;
     let mut same_instant = 0u64;
@@ -68,16 +108,29 @@ pub fn run_guarded<M: Model>(
         }
         if time == last {
             same_instant += 1;
-            if same_instant >= stall_limit {
-                return Err(Stalled {
+            if same_instant >= guard.stall_limit {
+                return Err(Halt {
                     time,
-                    events: same_instant,
                     handled,
+                    reason: HaltReason::Stalled {
+                        events: same_instant,
+                    },
                 });
             }
         } else {
             last = time;
             same_instant = 0;
+        }
+        if handled % Guard::CHECK_EVERY == 0 && handled >= Guard::PROJECT_AFTER {
+            let pace = handled as f64 / time.max(1) as f64;
+            let projected = (pace * until as f64).min(u64::MAX as f64) as u64;
+            if projected > guard.event_budget {
+                return Err(Halt {
+                    time,
+                    handled,
+                    reason: HaltReason::OverBudget { projected },
+                });
+            }
         }
         let Scheduled { time, event, .. } = queue.pop().expect("peeked");
         model.handle(time, event, queue);
@@ -135,10 +188,51 @@ mod tests {
     fn guard_stops_a_clock_that_does_not_advance() {
         let mut q = EventQueue::new();
         q.schedule(7, ());
-        let stall = run_guarded(&mut Spinner, &mut q, 100, 1000).unwrap_err();
-        assert_eq!(stall.time, 7);
-        assert_eq!(stall.events, 1000);
+        let guard = Guard {
+            stall_limit: 1000,
+            ..Guard::NONE
+        };
+        let halt = run_guarded(&mut Spinner, &mut q, 100, guard).unwrap_err();
+        assert_eq!(halt.time, 7);
+        assert_eq!(halt.reason, HaltReason::Stalled { events: 1000 });
         assert_eq!(q.len(), 1, "the pending event stays for diagnosis");
+    }
+
+    /// One event per nanosecond, for ever.
+    struct Ticker;
+
+    impl Model for Ticker {
+        type Event = ();
+        fn handle(&mut self, now: SimTime, _: (), queue: &mut EventQueue<()>) {
+            queue.schedule(now + 1, ());
+        }
+    }
+
+    #[test]
+    fn guard_stops_a_run_whose_pace_would_take_it_past_the_budget() {
+        let mut q = EventQueue::new();
+        q.schedule(0, ());
+        let until = 1_000_000_000_000; // 1e12 events at this pace
+        let guard = Guard {
+            event_budget: 1_000_000_000,
+            ..Guard::NONE
+        };
+        let halt = run_guarded(&mut Ticker, &mut q, until, guard).unwrap_err();
+        assert_eq!(halt.handled, Guard::PROJECT_AFTER);
+        assert!(
+            matches!(halt.reason, HaltReason::OverBudget { projected } if projected > 900_000_000_000)
+        );
+        // Within the budget, the same run ends normally.
+        let mut q = EventQueue::new();
+        q.schedule(0, ());
+        let guard = Guard {
+            event_budget: 2 * Guard::PROJECT_AFTER,
+            ..Guard::NONE
+        };
+        assert_eq!(
+            run_guarded(&mut Ticker, &mut q, Guard::PROJECT_AFTER, guard),
+            Ok(Guard::PROJECT_AFTER + 1)
+        );
     }
 
     #[test]
@@ -148,6 +242,10 @@ mod tests {
             q.schedule(t / 2, t as u32);
         }
         let mut m = Counter { seen: vec![] };
-        assert_eq!(run_guarded(&mut m, &mut q, u64::MAX, 4), Ok(5000 + 3));
+        let guard = Guard {
+            stall_limit: 4,
+            ..Guard::NONE
+        };
+        assert_eq!(run_guarded(&mut m, &mut q, u64::MAX, guard), Ok(5000 + 3));
     }
 }

@@ -1,14 +1,16 @@
-//! Zero-time cycles: when the simulated clock stops advancing, stop the replication and
-//! name what is spinning.
+//! Runs that would never end: a clock that stops advancing (a zero-time cycle), or a
+//! pace of events that would take hours or years to reach the end of the run. Either
+//! stops the replication with a one-line error naming what is spinning.
 //!
-//! The loader refuses the cycles it can prove (a ring of zero-latency message or saga
-//! hops, closed users with no think time behind a rate limit); this is the guard for the
-//! rest. The kernel counts events in a row at one instant; past [`stall_limit`] the
-//! engine steps a few thousand more events, labels each with the component it belongs
-//! to, and reports the busiest ones with the simulated time.
+//! The loader refuses the zero-time cycles it can prove (rings of zero-latency message
+//! or saga hops); the kernel's [`Guard`] catches the rest. After a halt the engine steps
+//! a few thousand more events, labels each with the component it belongs to, and
+//! reports the busiest ones with the simulated time.
 
 use super::{Engine, Event};
-use crate::kernel::{format_duration, EventQueue, Model, Scheduled, SimTime};
+use crate::kernel::{
+    format_duration, EventQueue, Guard, Halt, HaltReason, Model, Scheduled, SimTime,
+};
 use crate::model::Arrivals;
 use std::collections::BTreeMap;
 
@@ -20,13 +22,25 @@ const STALL_BASE: u64 = 2_000_000;
 /// Same-instant events allowed per closed-loop user (each sends, is served and answered
 /// in a handful of events, possibly all at one instant).
 const STALL_PER_USER: u64 = 16;
-/// Events stepped after a stall to see which components take part in the cycle.
+/// Most events one replication may take (projected from its pace): half an hour or more of
+/// CPU at the engine's speed. A run beyond it is almost always a model mistake (a 1 ns
+/// timeout in a closed loop, a rate far above what the services serve).
+const EVENT_BUDGET: u64 = 10_000_000_000;
+/// Events stepped after a halt to see which components are busy.
 const DIAGNOSIS_EVENTS: usize = 20_000;
 /// Components named in the error.
 const NAMED: usize = 5;
 
+/// The kernel's guard for a replication of `scenario`.
+pub(super) fn guard(scenario: &crate::model::Scenario) -> Guard {
+    Guard {
+        stall_limit: stall_limit(scenario),
+        event_budget: EVENT_BUDGET,
+    }
+}
+
 /// The limit of same-instant events for `scenario`.
-pub(super) fn stall_limit(scenario: &crate::model::Scenario) -> u64 {
+fn stall_limit(scenario: &crate::model::Scenario) -> u64 {
     let users: u64 = scenario
         .workloads
         .iter()
@@ -38,57 +52,101 @@ pub(super) fn stall_limit(scenario: &crate::model::Scenario) -> u64 {
     STALL_BASE.saturating_add(users.saturating_mul(STALL_PER_USER))
 }
 
-/// A replication whose clock stopped advancing: a cycle of work that takes no simulated
-/// time. Give one hop of the cycle a latency, a think time or a delay.
+/// A replication that would never end, or not in any useful time.
 #[derive(Debug, thiserror::Error)]
-#[error(
-    "replication {}: simulated time stopped advancing at {}: {events} events at that instant, a zero-time cycle through {}; give one of its hops a latency, a think time or a delay",
-    .replication + 1,
-    format_duration(*.time as f64),
-    .components.join(", ")
-)]
-pub struct StallError {
-    /// The replication (0-based).
-    pub replication: u32,
-    /// The instant the clock is stuck at.
-    pub time: SimTime,
-    /// Events handled at that instant before the run was stopped.
-    pub events: u64,
-    /// The components taking part, busiest first, e.g. "queue b.q (64%)".
-    pub components: Vec<String>,
+pub enum GuardError {
+    /// The clock stopped advancing: a cycle of work that takes no simulated time. Give
+    /// one hop of the cycle a latency, a think time or a delay.
+    #[error(
+        "replication {}: simulated time stopped advancing at {}: {events} events at that instant, a zero-time cycle through {}; give one of its hops a latency, a think time or a delay",
+        .replication + 1,
+        format_duration(*.time as f64),
+        .components.join(", ")
+    )]
+    Stalled {
+        /// The replication (0-based).
+        replication: u32,
+        /// The instant the clock is stuck at.
+        time: SimTime,
+        /// Events handled at that instant before the run was stopped.
+        events: u64,
+        /// The components taking part, busiest first, e.g. "queue b.q (64%)".
+        components: Vec<String>,
+    },
+    /// The run's pace would take it far past the event budget: shorten the run, or
+    /// remove what makes it so dense (the components named).
+    #[error(
+        "replication {}: at its pace ({handled} events in the first {} simulated) the run would take about {projected:.1e} events, more than the {budget:.0e} a replication may take; busiest: {}; shorten the duration or lower what makes events this dense",
+        .replication + 1,
+        format_duration(*.time as f64),
+        .components.join(", ")
+    )]
+    OverBudget {
+        /// The replication (0-based).
+        replication: u32,
+        /// Simulated time reached.
+        time: SimTime,
+        /// Events handled so far.
+        handled: u64,
+        /// Events the whole run would take at this pace.
+        projected: f64,
+        /// The budget.
+        budget: f64,
+        /// The busiest components, e.g. "closed-loop users of flow f (50%)".
+        components: Vec<String>,
+    },
 }
 
 impl Engine<'_> {
-    /// Step up to [`DIAGNOSIS_EVENTS`] more events at the stalled instant and name the
-    /// components they belong to.
-    pub(super) fn diagnose_stall(
+    /// Name the busiest components after the kernel halted `replication`.
+    pub(super) fn diagnose(
         &mut self,
         queue: &mut EventQueue<Event>,
-        time: SimTime,
-        events: u64,
+        halt: Halt,
         replication: u32,
-    ) -> StallError {
+    ) -> GuardError {
+        let components = self.busiest(queue, halt);
+        match halt.reason {
+            HaltReason::Stalled { events } => GuardError::Stalled {
+                replication,
+                time: halt.time,
+                events,
+                components,
+            },
+            HaltReason::OverBudget { projected } => GuardError::OverBudget {
+                replication,
+                time: halt.time,
+                handled: halt.handled,
+                projected: projected as f64,
+                budget: EVENT_BUDGET as f64,
+                components,
+            },
+        }
+    }
+
+    /// Step up to [`DIAGNOSIS_EVENTS`] more events (only those at the halted instant for
+    /// a stall) and name the components they belong to, busiest first.
+    fn busiest(&mut self, queue: &mut EventQueue<Event>, halt: Halt) -> Vec<String> {
+        let stalled = matches!(halt.reason, HaltReason::Stalled { .. });
         let mut counts: BTreeMap<String, usize> = BTreeMap::new();
         let mut seen = 0usize;
-        while seen < DIAGNOSIS_EVENTS && queue.peek_time() == Some(time) {
-            let Scheduled { event, .. } = queue.pop().expect("peeked");
+        while let Some(time) = queue.peek_time() {
+            let done = seen == DIAGNOSIS_EVENTS || time > self.sc.sim.duration;
+            if done || (stalled && time != halt.time) {
+                break;
+            }
+            let Scheduled { time, event, .. } = queue.pop().expect("peeked");
             *counts.entry(self.component_of(&event)).or_default() += 1;
             self.handle(time, event, queue);
             seen += 1;
         }
         let mut busiest: Vec<(String, usize)> = counts.into_iter().collect();
         busiest.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        let components = busiest
+        busiest
             .iter()
             .take(NAMED)
             .map(|(name, n)| format!("{name} ({:.0}%)", 100.0 * *n as f64 / seen.max(1) as f64))
-            .collect();
-        StallError {
-            replication,
-            time,
-            events,
-            components,
-        }
+            .collect()
     }
 
     /// The component an event belongs to, in the scenario's names.

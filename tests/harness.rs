@@ -433,7 +433,73 @@ fn shrink() {
         }
         chunk = (chunk / 2).max(1);
     }
+    // Then drop the non-first items of inline tables and arrays (", key = value").
+    loop {
+        let mut changed = false;
+        for li in 0..lines.len() {
+            let mut k = 0;
+            loop {
+                let segs = item_segments(&lines[li]);
+                let Some(&(a, b)) = segs.get(k) else { break };
+                let mut candidate = lines.clone();
+                candidate[li] = format!("{}{}", &lines[li][..a], &lines[li][b..]);
+                n += 1;
+                if try_text(&candidate.join("\n"), n).as_deref() == Some(target.as_str()) {
+                    lines = candidate;
+                    changed = true;
+                } else {
+                    k += 1;
+                }
+            }
+        }
+        eprintln!("items: {} lines", lines.len());
+        if !changed {
+            break;
+        }
+    }
     let out = path.with_extension("min.toml");
     std::fs::write(&out, format!("# {target}\n{}\n", lines.join("\n"))).unwrap();
     eprintln!("wrote {} ({} lines)", out.display(), lines.len());
+}
+
+/// Byte ranges of the ", item" segments of the inline tables and arrays of a line
+/// (every item but the first of each), outside strings.
+fn item_segments(line: &str) -> Vec<(usize, usize)> {
+    let b = line.as_bytes();
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    let mut in_str = false;
+    // Open commas by depth: start of the segment.
+    let mut open: Vec<Option<usize>> = vec![None; 64];
+    for (i, &c) in b.iter().enumerate() {
+        if in_str {
+            if c == b'"' && b[i - 1] != b'\\' {
+                in_str = false;
+            }
+            continue;
+        }
+        match c {
+            b'"' => in_str = true,
+            b'{' | b'[' => {
+                depth = (depth + 1).min(63);
+                open[depth] = None;
+            }
+            b'}' | b']' => {
+                if let Some(s) = open[depth].take() {
+                    // Keep the space before the closing bracket.
+                    let end = if i > 0 && b[i - 1] == b' ' { i - 1 } else { i };
+                    out.push((s, end));
+                }
+                depth = depth.saturating_sub(1);
+            }
+            b',' if depth > 0 => {
+                if let Some(s) = open[depth] {
+                    out.push((s, i));
+                }
+                open[depth] = Some(i);
+            }
+            _ => {}
+        }
+    }
+    out
 }

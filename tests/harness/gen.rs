@@ -366,6 +366,11 @@ pub fn scenario(base: u64, case: u64) -> String {
         let _ = writeln!(out, "blast_threshold = {b}");
     }
 
+    // Chaos: asynchronous steps may go backwards (loops through queues, topics,
+    // request-reply and sagas), often with zero latencies.
+    let chaos = g.p(0.08);
+    let zero_net = chaos && g.p(0.5);
+
     // Services and operations.
     let nsvc = if g.p(0.5) {
         g.range(1, 3)
@@ -398,7 +403,7 @@ pub fn scenario(base: u64, case: u64) -> String {
             let _ = writeln!(broker_text, "model = \"{m}\"");
         }
         if g.p(0.4) {
-            let zero = extreme && g.p(0.5);
+            let zero = (extreme || chaos) && g.p(0.5);
             let d = if zero {
                 "\"0s\"".to_string()
             } else {
@@ -555,7 +560,6 @@ pub fn scenario(base: u64, case: u64) -> String {
     // [network]
     // Operations' steps first (they decide the edges that links and faults use).
     let mut svc_text = String::new();
-    let chaos = g.p(0.08);
     for si in 0..nsvc {
         let _ = writeln!(svc_text, "\n[services.{}]", g.svcs[si].name);
         if si == nsvc - 1 && g.p(0.15) {
@@ -615,7 +619,9 @@ pub fn scenario(base: u64, case: u64) -> String {
     }
 
     let mut net = String::new();
-    if g.p(0.8) {
+    if zero_net {
+        net.push_str("\n[network]\nlatency = \"0s\"\n\n[protocols.rest]\nper_message = \"0s\"\nper_kib = \"0s\"\n\n[protocols.grpc]\nper_message = \"0s\"\nper_kib = \"0s\"\n");
+    } else if g.p(0.8) {
         net.push_str("\n[network]\n");
         if g.p(0.8) {
             let d = if g.p(0.3) {
@@ -662,7 +668,7 @@ pub fn scenario(base: u64, case: u64) -> String {
             let _ = writeln!(net, "links = [\n{}\n]", links.join("\n"));
         }
     }
-    if g.p(0.3) {
+    if !zero_net && g.p(0.3) {
         for p in ["rest", "grpc"] {
             if g.p(0.6) {
                 let _ = writeln!(net, "\n[protocols.{p}]");

@@ -155,7 +155,27 @@ fn generated_scenarios_end_sane() {
             &path,
             budget(),
         );
-        let verdict = judge_run(&outcome);
+        let mut verdict = judge_run(&outcome);
+        // Every 10th sane run again on 2 threads: the bytes must not change (DESIGN 4).
+        if let (None, Outcome::Ok(first), 0) = (&verdict, &outcome, i % 10) {
+            let again = run::run_threads(
+                &["run", path.to_str().unwrap(), "--json", "-", "--quiet"],
+                tmp.path(),
+                &path,
+                budget(),
+                2,
+            );
+            match again {
+                Outcome::Ok(second) if &second == first => {}
+                Outcome::Ok(_) => {
+                    verdict = Some((
+                        "nondeterministic".into(),
+                        "the JSON differs between RAYON_NUM_THREADS=1 and 2".into(),
+                    ))
+                }
+                other => verdict = Some(("nondeterministic".into(), other.detail())),
+            }
+        }
         let _ = std::fs::remove_file(&path);
         (i, text, outcome, verdict, t0.elapsed())
     });

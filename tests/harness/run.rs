@@ -62,6 +62,17 @@ pub fn binary() -> &'static str {
 /// Runs `archsim ARGS` (under `sh -c 'ulimit -v ...; exec ...'`), in `dir`, killing it
 /// after `budget`. stdout and stderr go to files beside `scratch`.
 pub fn run(args: &[&str], dir: &Path, scratch: &Path, budget: Duration) -> Outcome {
+    run_threads(args, dir, scratch, budget, 1)
+}
+
+/// [`run`] with `RAYON_NUM_THREADS` = `threads`.
+pub fn run_threads(
+    args: &[&str],
+    dir: &Path,
+    scratch: &Path,
+    budget: Duration,
+    threads: u32,
+) -> Outcome {
     let out_path = scratch.with_extension("stdout");
     let err_path = scratch.with_extension("stderr");
     let out = File::create(&out_path).expect("stdout file");
@@ -73,7 +84,7 @@ pub fn run(args: &[&str], dir: &Path, scratch: &Path, budget: Duration) -> Outco
         .arg(binary())
         .args(args)
         .current_dir(dir)
-        .env("RAYON_NUM_THREADS", "1")
+        .env("RAYON_NUM_THREADS", threads.to_string())
         .stdin(Stdio::null())
         .stdout(Stdio::from(out))
         .stderr(Stdio::from(err))

@@ -289,6 +289,23 @@ impl G {
     }
 }
 
+/// Whether a generated duration string (quoted) is below 1ms.
+fn tiny_duration(t: &str) -> bool {
+    let t = t.trim_matches('"');
+    let (num, unit) = t.split_at(t.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(t.len()));
+    let v: f64 = num.parse().unwrap_or(0.0);
+    let ns = match unit {
+        "ns" => v,
+        "us" => v * 1e3,
+        "ms" => v * 1e6,
+        "s" => v * 1e9,
+        "m" => v * 6e10,
+        "h" => v * 3.6e12,
+        _ => 0.0,
+    };
+    ns < 1e6
+}
+
 fn fmt_f(v: f64) -> String {
     let s = format!("{v:.4}");
     let s = s.trim_end_matches('0').to_string();
@@ -737,7 +754,12 @@ pub fn scenario(base: u64, case: u64) -> String {
             let _ = writeln!(wl, "protocol = \"{p}\"");
         }
         if g.p(0.4) {
-            let t = g.timeout();
+            // A closed loop with a tiny timeout is a pure cost trap (10^9 requests per
+            // simulated second, see tests/harness/found/cost-*): keep it >= 1ms there.
+            let mut t = g.timeout();
+            while arr.contains("closed") && tiny_duration(&t) {
+                t = g.timeout();
+            }
             let _ = writeln!(wl, "timeout = {t}");
             if g.p(0.4) {
                 let _ = writeln!(wl, "deadline = {}", g.p(0.8));

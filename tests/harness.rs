@@ -103,6 +103,65 @@ fn judge_run(outcome: &Outcome) -> Option<(String, String)> {
     }
 }
 
+/// Markup the generator puts in input text (description, fault names).
+const MARKUP: &[&str] = &[
+    "<b>",
+    "<crash>",
+    "<hang>",
+    "<slow>",
+    "<error>",
+    "<partition>",
+    "<script>",
+    "<i>",
+];
+
+/// Writes the report of `file` (`archsim run FILE --report DIR`) and checks that the
+/// input's markup is escaped: nowhere raw in `index.html`, and not raw in `report.md`
+/// outside code fences (DESIGN 8: text from the input is escaped in every format).
+fn judge_report(file: &Path, dir: &Path) -> Option<(String, String)> {
+    let out = dir.join("report");
+    let _ = std::fs::remove_dir_all(&out);
+    let outcome = run::run(
+        &[
+            "run",
+            file.to_str().unwrap(),
+            "--report",
+            out.to_str().unwrap(),
+            "--quiet",
+        ],
+        dir,
+        &dir.join("report-run"),
+        budget(),
+    );
+    if !matches!(outcome, Outcome::Ok(_)) {
+        return judge_run(&outcome).map(|(c, d)| (format!("report: {c}"), d));
+    }
+    let mut errs = Vec::new();
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap_or_default();
+    for m in MARKUP {
+        if html.contains(m) {
+            errs.push(format!("index.html: raw {m} from the input"));
+        }
+    }
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap_or_default();
+    let mut fenced = false;
+    for (n, line) in md.lines().enumerate() {
+        if line.trim_start().starts_with("```") {
+            fenced = !fenced;
+            continue;
+        }
+        if let Some(m) = MARKUP.iter().find(|m| !fenced && line.contains(*m)) {
+            errs.push(format!(
+                "report.md:{}: raw {m} from the input: {line}",
+                n + 1
+            ));
+            break;
+        }
+    }
+    let _ = std::fs::remove_dir_all(&out);
+    (!errs.is_empty()).then(|| ("unescaped report".to_string(), errs.join("\n")))
+}
+
 struct Failure {
     label: String,
     class: String,
@@ -175,6 +234,13 @@ fn generated_scenarios_end_sane() {
                 }
                 other => verdict = Some(("nondeterministic".into(), other.detail())),
             }
+        }
+        // Every 10th (another tenth) sane case writes its report, which must escape.
+        if verdict.is_none() && matches!(outcome, Outcome::Ok(_)) && i % 10 == 5 {
+            let dir = tmp.path().join(format!("rep-{i}"));
+            std::fs::create_dir_all(&dir).unwrap();
+            verdict = judge_report(&path, &dir);
+            let _ = std::fs::remove_dir_all(&dir);
         }
         let _ = std::fs::remove_file(&path);
         (i, text, outcome, verdict, t0.elapsed())
@@ -342,7 +408,13 @@ fn found_reproducers_pass() {
             &scratch,
             budget(),
         );
-        (outcome.class(), judge_run(&outcome))
+        let mut verdict = judge_run(&outcome);
+        if verdict.is_none() && matches!(outcome, Outcome::Ok(_)) {
+            let dir = tmp.path().join(format!("found-rep-{i}"));
+            std::fs::create_dir_all(&dir).unwrap();
+            verdict = judge_report(f, &dir);
+        }
+        (outcome.class(), verdict)
     });
     let mut counts: BTreeMap<String, u64> = BTreeMap::new();
     let mut failures = Vec::new();

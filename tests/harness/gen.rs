@@ -855,12 +855,45 @@ pub fn scenario(base: u64, case: u64) -> String {
         }
     }
 
+    // Sometimes a [compare] of the first flow's entry against other operations, and
+    // SLOs (the JSON then holds one summary per variant, and the verdicts).
+    let mut cmp = String::new();
+    if g.p(0.1) {
+        let n = g.range(1, 3);
+        let mut vs = vec![format!(
+            "{{ name = \"as is <v>\", entry = \"{}\" }}",
+            g.op_name(g.entries[0])
+        )];
+        for v in 1..n {
+            let e = g.range(0, nops as u64 - 1) as usize;
+            vs.push(format!(
+                "{{ name = \"v{v}\", entry = \"{}\" }}",
+                g.op_name(e)
+            ));
+        }
+        let _ = writeln!(
+            cmp,
+            "\n[compare]\nflow = \"f0\"\nvariants = [{}]",
+            vs.join(", ")
+        );
+    }
+    if g.p(0.1) {
+        let _ = writeln!(cmp, "\n[[slo]]\nflow = \"f0\"");
+        if g.p(0.7) {
+            let d = g.pos_dur(100_000_000);
+            let _ = writeln!(cmp, "p99 = {d}");
+        }
+        let sv = g.pick(&["0.0", "0.5", "0.99", "1.0"]);
+        let _ = writeln!(cmp, "success = {sv}");
+    }
+
     out.push_str(&net);
     out.push_str(&broker_text);
     out.push_str(&saga_text);
     out.push_str(&svc_text);
     out.push_str(&wl);
     out.push_str(&faults);
+    out.push_str(&cmp);
     out
 }
 

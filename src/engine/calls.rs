@@ -52,7 +52,7 @@ impl Engine<'_> {
     /// or because the link is partitioned; the request's root is then marked as having
     /// touched a fault).
     #[inline]
-    fn wire(&mut self, link: u32, wire_cost: SimTime, root: Handle) -> Option<SimTime> {
+    pub(super) fn wire(&mut self, link: u32, wire_cost: SimTime, root: Handle) -> Option<SimTime> {
         let l = &self.sc.links[link as usize];
         let state = &mut self.links[link as usize];
         if state.partitioned > 0 {

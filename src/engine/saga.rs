@@ -136,13 +136,21 @@ impl Engine<'_> {
         self.saga_send(h, 0, queue);
     }
 
-    /// One hop of a saga message: the network (orchestration) or the broker
+    /// One hop of a message of saga instance `h` about `step` in `phase`: over the link
+    /// between the coordinator and the step's service (orchestration; `None` when the
+    /// message is lost to a partition or the link's loss), or through the broker
     /// (choreography).
-    fn saga_hop(&mut self, saga: u32) -> SimTime {
-        match self.sc.sagas[saga as usize].style {
+    fn saga_hop(&mut self, h: Handle, step: u32, phase: Phase) -> Option<SimTime> {
+        let inst = self.sagas.instances.get(h).expect("live saga");
+        let (saga, root) = (inst.saga as usize, inst.root);
+        match self.sc.sagas[saga].style {
             SagaStyle::Orchestration { .. } => {
-                let link = &self.sc.links[0];
-                link.latency.sample(&mut self.links[0].latency)
+                let s = &self.sc.sagas[saga].steps[step as usize];
+                let link = match phase {
+                    Phase::Forward => s.action_link,
+                    Phase::Compensating => s.compensate_link,
+                };
+                self.wire(link.0, 0, root)
             }
             SagaStyle::Choreography { broker } => {
                 let b = &self.sc.brokers[broker.0 as usize];
@@ -152,7 +160,7 @@ impl Engine<'_> {
                     .sample(&mut rng)
                     .saturating_add(b.delivery_latency.sample(&mut rng));
                 self.sagas.rng = rng;
-                t
+                Some(t)
             }
         }
     }
@@ -165,15 +173,16 @@ impl Engine<'_> {
         inst.tokens[step as usize] += 1;
         inst.messages += 1;
         let (saga, token, phase) = (inst.saga, inst.tokens[step as usize], inst.phase);
-        let delay = self.saga_hop(saga);
-        queue.schedule(
-            self.now.saturating_add(delay),
-            Event::SagaDispatch {
-                inst: h,
-                step,
-                token,
-            },
-        );
+        if let Some(delay) = self.saga_hop(h, step, phase) {
+            queue.schedule(
+                self.now.saturating_add(delay),
+                Event::SagaDispatch {
+                    inst: h,
+                    step,
+                    token,
+                },
+            );
+        } // lost: only the step's timeout (if any) will notice
         if phase == Phase::Forward {
             if let Some(t) = self.sc.sagas[saga as usize].steps[step as usize].timeout {
                 queue.schedule(
@@ -227,16 +236,17 @@ impl Engine<'_> {
             .is_err()
         {
             // Refused (down or full): the failure comes back like a reply.
-            let delay = self.saga_hop(self.sagas.instances.get(h).expect("live").saga);
-            queue.schedule(
-                self.now.saturating_add(delay),
-                Event::SagaResult {
-                    inst: h,
-                    step,
-                    token,
-                    ok: false,
-                },
-            );
+            if let Some(delay) = self.saga_hop(h, step, phase) {
+                queue.schedule(
+                    self.now.saturating_add(delay),
+                    Event::SagaResult {
+                        inst: h,
+                        step,
+                        token,
+                        ok: false,
+                    },
+                );
+            }
         }
     }
 
@@ -286,16 +296,17 @@ impl Engine<'_> {
             SagaStyle::Orchestration { .. } => {
                 // The reply travels back to the coordinator.
                 self.sagas.instances.get_mut(h).expect("live").messages += 1;
-                let delay = self.saga_hop(saga);
-                queue.schedule(
-                    self.now.saturating_add(delay),
-                    Event::SagaResult {
-                        inst: h,
-                        step,
-                        token,
-                        ok,
-                    },
-                );
+                if let Some(delay) = self.saga_hop(h, step, phase) {
+                    queue.schedule(
+                        self.now.saturating_add(delay),
+                        Event::SagaResult {
+                            inst: h,
+                            step,
+                            token,
+                            ok,
+                        },
+                    );
+                }
             }
             SagaStyle::Choreography { .. } => {
                 // The service publishes its outcome as an event; the event's delivery

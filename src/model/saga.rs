@@ -1,7 +1,7 @@
 //! Sagas: multi-service business transactions made of steps, each an action with a
 //! compensating action, run by choreography (events) or orchestration (a coordinator).
 
-use super::{BrokerId, OpId, ServiceId};
+use super::{BrokerId, LinkId, OpId, ServiceId};
 use crate::kernel::SimTime;
 
 /// Index of a saga in [`super::Scenario::sagas`].
@@ -41,6 +41,12 @@ pub struct SagaStep {
     /// The step counts as failed if it has not answered by then (its effect is then
     /// unknown, so it is compensated too).
     pub timeout: Option<SimTime>,
+    /// Orchestration: the link between the coordinator and the action's service, which
+    /// its commands and results cross (the default link unless one is declared or a
+    /// fault partitions it). Unused by choreography.
+    pub action_link: LinkId,
+    /// The same for the compensation's service.
+    pub compensate_link: LinkId,
 }
 
 /// A saga definition.

@@ -180,6 +180,8 @@ pub(crate) fn compile(text: &str, origin: &Path) -> Result<Scenario, SpecError> 
         },
         sim.duration,
     )?;
+    let mut sagas = sagas;
+    resolve_saga_links(&names, &operations, &mut sagas);
     let compare = super::compare::comparison(&at, &names, &workloads, raw.compare.as_ref())?;
     let slos = super::compare::slos(&at, &workloads, raw.slo.as_deref().unwrap_or(&[]))?;
     let name = origin.file_stem().map_or_else(
@@ -211,6 +213,28 @@ pub(crate) fn compile(text: &str, origin: &Path) -> Result<Scenario, SpecError> 
         &scenario,
     )?;
     Ok(scenario)
+}
+
+/// Orchestration saga steps cross the link between the coordinator and each step's
+/// service: a declared one, one a fault created, or the default.
+fn resolve_saga_links(names: &Names, operations: &[Operation], sagas: &mut [crate::model::Saga]) {
+    for saga in sagas {
+        let crate::model::SagaStyle::Orchestration { coordinator, .. } = saga.style else {
+            continue;
+        };
+        let link = |op: OpId| {
+            let to = operations[op.0 as usize].service;
+            names
+                .links
+                .get(&(Some(coordinator), to))
+                .copied()
+                .unwrap_or(LinkId(0))
+        };
+        for step in &mut saga.steps {
+            step.action_link = link(step.action);
+            step.compensate_link = step.compensate.map_or(LinkId(0), link);
+        }
+    }
 }
 
 /// The run-wide bounds ([`limits::check_run`]), located at the key to change.

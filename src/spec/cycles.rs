@@ -60,11 +60,10 @@ pub(crate) fn check_zero_time_cycles(
     }
     // Saga steps follow one another over the saga's hop.
     for saga in &sc.sagas {
-        if !saga_hop_instant(sc, saga.style) {
-            continue;
-        }
         for (k, pair) in saga.steps.windows(2).enumerate() {
-            if pair[0].fail == 0.0 && instant(sc, pair[0].action) {
+            // The result goes back to the coordinator, the next command out.
+            let hops = saga_hop_instant(sc, saga, k) && saga_hop_instant(sc, saga, k + 1);
+            if hops && pair[0].fail == 0.0 && instant(sc, pair[0].action) {
                 let path = [
                     PathKey::Key("sagas"),
                     PathKey::Key(&saga.name),
@@ -128,18 +127,22 @@ fn instant_targets(sc: &Scenario, kind: MessageKind) -> Vec<OpId> {
         MessageKind::StartSaga(s) => {
             let saga = &sc.sagas[s.0 as usize];
             match saga.steps.first() {
-                Some(first) if saga_hop_instant(sc, saga.style) => vec![first.action],
+                Some(first) if saga_hop_instant(sc, saga, 0) => vec![first.action],
                 _ => vec![],
             }
         }
     }
 }
 
-/// A saga's commands (orchestration: the default link) or events (choreography: its
-/// broker) take no time.
-fn saga_hop_instant(sc: &Scenario, style: SagaStyle) -> bool {
-    match style {
-        SagaStyle::Orchestration { .. } => sc.links.first().is_some_and(|l| l.latency.is_zero()),
+/// The messages of a saga's step `step` (orchestration: over the link between the
+/// coordinator and the action's service; choreography: through its broker) take no
+/// time.
+fn saga_hop_instant(sc: &Scenario, saga: &crate::model::Saga, step: usize) -> bool {
+    match saga.style {
+        SagaStyle::Orchestration { .. } => {
+            let link = &sc.links[saga.steps[step].action_link.0 as usize];
+            link.latency.is_zero()
+        }
         SagaStyle::Choreography { broker } => {
             let b = &sc.brokers[broker.0 as usize];
             b.publish_latency.is_zero() && b.delivery_latency.is_zero()

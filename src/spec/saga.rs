@@ -256,6 +256,9 @@ fn saga(at: &In, names: &Names, name: &str, raw: &Loc<RawSaga>) -> Result<Saga, 
             compensate,
             fail,
             timeout,
+            // Resolved once every link is known (`resolve_saga_links`).
+            action_link: crate::model::LinkId(0),
+            compensate_link: crate::model::LinkId(0),
         });
     }
     Ok(Saga {

@@ -43,6 +43,8 @@ pub struct Overrides {
     pub replications: Option<u32>,
     /// Simulated duration, as a duration string.
     pub duration: Option<String>,
+    /// Most events a replication may take (projected from its pace).
+    pub max_events: Option<u64>,
 }
 
 impl Overrides {
@@ -51,6 +53,14 @@ impl Overrides {
         let before = scenario.sim.clone();
         if let Some(seed) = self.seed {
             scenario.sim.seed = seed;
+        }
+        if let Some(m) = self.max_events {
+            if m < 1_000_000 {
+                return Err(Error::Override(format!(
+                    "--max-events: at least 1000000 (a run's pace is projected after 16 M events), got {m}"
+                )));
+            }
+            scenario.sim.max_events = m;
         }
         if let Some(r) = self.replications {
             if r == 0 {

@@ -39,6 +39,10 @@ struct RunOpts {
     /// Override `[simulation] duration` (e.g. "5m").
     #[arg(long)]
     duration: Option<String>,
+    /// Override `[simulation] max_events`: a replication whose pace would take it past
+    /// this many events stops early with an error (default 1e10).
+    #[arg(long, value_name = "N")]
+    max_events: Option<u64>,
     /// Also write the results as JSON to this path ("-" for standard output, which
     /// then replaces the table).
     #[arg(long)]
@@ -189,6 +193,7 @@ fn overrides(o: &RunOpts) -> Overrides {
         seed: o.seed,
         replications: o.replications,
         duration: o.duration.clone(),
+        max_events: o.max_events,
     }
 }
 

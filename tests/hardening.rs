@@ -253,10 +253,19 @@ arrivals = { poisson = "1/s" }
     let e = load_error(toml);
     assert!(
         e.starts_with(
-            "case.toml:10: services.a.operations.step.steps[0]: zero-time cycle: a.step -> a.step"
+            "case.toml:19: sagas.s.steps[0].action: zero-time cycle: a.step -> saga s step 0 -> a.step;"
         ),
         "{e}"
     );
+    // A saga that runs one operation in two steps is a path, not a cycle.
+    let twice = toml
+        .replace(
+            r#"operations.step = { work = "0s", steps = [ { saga = "s" } ] }"#,
+            r#"operations.step = { work = "0s" }"#,
+        )
+        .replace(r#"{ action = "a.next" }"#, r#"{ action = "a.step" }"#);
+    assert_ne!(twice, toml);
+    archsim::spec::load_str(&twice, Path::new("case.toml")).unwrap_or_else(|e| panic!("{e}"));
 }
 
 #[test]

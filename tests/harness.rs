@@ -31,6 +31,11 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
+
+/// `--max-events` of every run: a generated case whose pace projects past this many
+/// events stops with a one-line error after a few seconds (a pass) instead of running
+/// for minutes at the default budget of 1e10 (a valid but costly file, not a bug).
+const MAX_EVENTS: &str = "30000000";
 use std::time::{Duration, Instant};
 
 /// The tests share two cores: run them one at a time.
@@ -209,7 +214,15 @@ fn generated_scenarios_end_sane() {
         std::fs::write(&path, &text).expect("write case");
         let t0 = Instant::now();
         let outcome = run::run(
-            &["run", path.to_str().unwrap(), "--json", "-", "--quiet"],
+            &[
+                "run",
+                path.to_str().unwrap(),
+                "--json",
+                "-",
+                "--quiet",
+                "--max-events",
+                MAX_EVENTS,
+            ],
             tmp.path(),
             &path,
             budget(),
@@ -218,7 +231,15 @@ fn generated_scenarios_end_sane() {
         // Every 10th sane run again on 2 threads: the bytes must not change (DESIGN 4).
         if let (None, Outcome::Ok(first), 0) = (&verdict, &outcome, i % 10) {
             let again = run::run_threads(
-                &["run", path.to_str().unwrap(), "--json", "-", "--quiet"],
+                &[
+                    "run",
+                    path.to_str().unwrap(),
+                    "--json",
+                    "-",
+                    "--quiet",
+                    "--max-events",
+                    MAX_EVENTS,
+                ],
                 tmp.path(),
                 &path,
                 budget(),
@@ -403,7 +424,15 @@ fn found_reproducers_pass() {
         let f = &files[i as usize];
         let scratch = tmp.path().join(format!("found-{i}"));
         let outcome = run::run(
-            &["run", f.to_str().unwrap(), "--json", "-", "--quiet"],
+            &[
+                "run",
+                f.to_str().unwrap(),
+                "--json",
+                "-",
+                "--quiet",
+                "--max-events",
+                MAX_EVENTS,
+            ],
             &root(),
             &scratch,
             budget(),
@@ -488,7 +517,15 @@ fn shrink() {
         let p = tmp.path().join(format!("shrink-{n}.toml"));
         std::fs::write(&p, t).unwrap();
         let o = run::run(
-            &["run", p.to_str().unwrap(), "--json", "-", "--quiet"],
+            &[
+                "run",
+                p.to_str().unwrap(),
+                "--json",
+                "-",
+                "--quiet",
+                "--max-events",
+                MAX_EVENTS,
+            ],
             tmp.path(),
             &p,
             budget,

@@ -320,12 +320,13 @@ fn overrides_obey_the_same_limits() {
         seed: Some(u64::MAX),
         replications: Some(100),
         duration: Some("2m".into()),
+        max_events: Some(1_000_000),
     }
     .apply(&mut sc)
     .unwrap();
     assert_eq!(
-        (sc.sim.replications, sc.sim.duration),
-        (100, 120_000_000_000)
+        (sc.sim.replications, sc.sim.duration, sc.sim.max_events),
+        (100, 120_000_000_000, 1_000_000)
     );
     // The most replications, with the timelines they can afford.
     let mut sc = loaded("timeline = \"10s\"", "");

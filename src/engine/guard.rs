@@ -22,10 +22,9 @@ const STALL_BASE: u64 = 2_000_000;
 /// Same-instant events allowed per closed-loop user (each sends, is served and answered
 /// in a handful of events, possibly all at one instant).
 const STALL_PER_USER: u64 = 16;
-/// Most events one replication may take (projected from its pace): half an hour or more of
-/// CPU at the engine's speed. A run beyond it is almost always a model mistake (a 1 ns
-/// timeout in a closed loop, a rate far above what the services serve).
-const EVENT_BUDGET: u64 = 10_000_000_000;
+/// Most events pending at once (about 1 GiB of queue and the state behind it): past
+/// this the model schedules work faster than simulated time moves.
+const MAX_PENDING: usize = 10_000_000;
 /// Events stepped after a halt to see which components are busy.
 const DIAGNOSIS_EVENTS: usize = 20_000;
 /// Components named in the error.
@@ -35,7 +34,8 @@ const NAMED: usize = 5;
 pub(super) fn guard(scenario: &crate::model::Scenario) -> Guard {
     Guard {
         stall_limit: stall_limit(scenario),
-        event_budget: EVENT_BUDGET,
+        event_budget: scenario.sim.max_events,
+        max_pending: MAX_PENDING,
     }
 }
 
@@ -76,7 +76,7 @@ pub enum GuardError {
     /// The run's pace would take it far past the event budget: shorten the run, or
     /// remove what makes it so dense (the components named).
     #[error(
-        "replication {}: at its pace ({handled} events in the first {} simulated) the run would take about {projected:.1e} events, more than the {budget:.0e} a replication may take; busiest: {}; shorten the duration or lower what makes events this dense",
+        "replication {}: at its pace ({handled} events in the first {} simulated) the run would take about {projected:.1e} events, more than the {budget:.0e} a replication may take ([simulation] max_events, --max-events); busiest: {}; shorten the duration or lower what makes events this dense",
         .replication + 1,
         format_duration(*.time as f64),
         .components.join(", ")
@@ -93,6 +93,26 @@ pub enum GuardError {
         /// The budget.
         budget: f64,
         /// The busiest components, e.g. "closed-loop users of flow f (50%)".
+        components: Vec<String>,
+    },
+    /// Events were scheduled faster than simulated time moved, until too many were
+    /// pending: remove what floods the queue (the components named).
+    #[error(
+        "replication {}: {pending} events pending at {} simulated, more than the {max} a replication may hold (work is scheduled faster than time moves); busiest: {}; lower what makes events this dense",
+        .replication + 1,
+        format_duration(*.time as f64),
+        .components.join(", ")
+    )]
+    Flooded {
+        /// The replication (0-based).
+        replication: u32,
+        /// Simulated time reached.
+        time: SimTime,
+        /// Events pending.
+        pending: usize,
+        /// The limit.
+        max: usize,
+        /// The busiest components.
         components: Vec<String>,
     },
 }
@@ -118,7 +138,14 @@ impl Engine<'_> {
                 time: halt.time,
                 handled: halt.handled,
                 projected: projected as f64,
-                budget: EVENT_BUDGET as f64,
+                budget: self.sc.sim.max_events as f64,
+                components,
+            },
+            HaltReason::Flooded { pending } => GuardError::Flooded {
+                replication,
+                time: halt.time,
+                pending,
+                max: MAX_PENDING,
                 components,
             },
         }

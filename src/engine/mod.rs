@@ -488,7 +488,7 @@ fn run_engine(
         engine.metrics.timeline = crate::metrics::Timeline::unused(scenario);
     }
     engine.tracer = tracer;
-    let mut queue = EventQueue::with_capacity(4096);
+    let mut queue = EventQueue::with_capacity(4096).with_horizon(scenario.sim.duration);
     engine.start(&mut queue);
     let guard = guard::guard(scenario);
     let events = kernel::run_guarded(&mut engine, &mut queue, scenario.sim.duration, guard)
@@ -597,7 +597,7 @@ impl<'a> Engine<'a> {
             links,
             workloads,
             sites,
-            timeouts: TimeoutLists::new(timeout_lengths(sc)),
+            timeouts: TimeoutLists::new(timeout_lengths(sc), sc.sim.duration),
             fault_rng,
             fault_open: vec![None; sc.faults.len()],
             active_faults: 0,

@@ -14,15 +14,21 @@ pub(crate) struct TimeoutLists {
     /// The distinct timeout lengths, sorted (looked up by binary search).
     lengths: Vec<SimTime>,
     lists: Vec<VecDeque<(SimTime, Handle)>>,
+    /// The end of the run: a timeout expiring later can never fire and is not kept.
+    horizon: SimTime,
 }
 
 impl TimeoutLists {
     /// Lists for the given timeout lengths (duplicates are merged).
-    pub fn new(mut lengths: Vec<SimTime>) -> Self {
+    pub fn new(mut lengths: Vec<SimTime>, horizon: SimTime) -> Self {
         lengths.sort_unstable();
         lengths.dedup();
         let lists = lengths.iter().map(|_| VecDeque::new()).collect();
-        TimeoutLists { lengths, lists }
+        TimeoutLists {
+            lengths,
+            lists,
+            horizon,
+        }
     }
 
     /// Arm a timeout of `length` for `call` at `now`. Returns `Some((list, expiry))` when
@@ -35,6 +41,9 @@ impl TimeoutLists {
             .expect("every timeout length is registered");
         let q = &mut self.lists[list];
         let expiry = now.saturating_add(length);
+        if expiry > self.horizon {
+            return None; // can never fire: keeping it would only grow the list
+        }
         q.push_back((expiry, call));
         (q.len() == 1).then_some((list as u32, expiry))
     }

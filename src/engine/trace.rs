@@ -300,7 +300,7 @@ impl Tracer {
                     replication,
                     latency_ns: done - r.start,
                     outcome: if ok { "ok" } else { "failed" }.into(),
-                    hops: walk.hops,
+                    hops: capped(walk.hops),
                     asynchronous,
                 };
                 Some((path, r.start >= sc.sim.warmup && self.is_sampled(ordinal)))
@@ -350,7 +350,7 @@ impl Tracer {
                     replication,
                     latency_ns: end - s.start,
                     outcome: outcome_label(s.outcome, sc),
-                    hops: walk.hops,
+                    hops: capped(walk.hops),
                     asynchronous: false,
                 };
                 Some((path, sampled))
@@ -422,6 +422,37 @@ impl CriticalPath {
     pub fn hops_total_ns(&self) -> u64 {
         self.hops.iter().map(PathHop::total_ns).sum()
     }
+}
+
+/// Most hops a path lists: a request retried or hedged without end (every attempt is a
+/// hop) would otherwise make a path, its table and its JSON as big as the run.
+pub const MAX_PATH_HOPS: usize = 200;
+
+/// `hops`, the ones past [`MAX_PATH_HOPS`] folded into one last hop that carries their
+/// summed parts, so the path still adds up to its latency.
+fn capped(mut hops: Vec<PathHop>) -> Vec<PathHop> {
+    if hops.len() <= MAX_PATH_HOPS {
+        return hops;
+    }
+    let rest = hops.split_off(MAX_PATH_HOPS - 1);
+    let mut tail = PathHop {
+        depth: rest[0].depth,
+        operation: format!("... {} more hops", rest.len()),
+        attempt: 1,
+        network_ns: 0,
+        queue_ns: 0,
+        work_ns: 0,
+        other_ns: 0,
+        outcome: String::new(),
+    };
+    for h in &rest {
+        tail.network_ns += h.network_ns;
+        tail.queue_ns += h.queue_ns;
+        tail.work_ns += h.work_ns;
+        tail.other_ns += h.other_ns;
+    }
+    hops.push(tail);
+    hops
 }
 
 fn outcome_label(outcome: Option<Outcome>, sc: &Scenario) -> String {

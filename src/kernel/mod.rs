@@ -47,6 +47,9 @@ pub struct Guard {
     /// [`Guard::PROJECT_AFTER`] events, a run whose events per simulated nanosecond
     /// would take it beyond this by `until` stops at once rather than after hours.
     pub event_budget: u64,
+    /// Most events pending at once: a model that schedules faster than time moves
+    /// would otherwise grow the queue until memory runs out.
+    pub max_pending: usize,
 }
 
 impl Guard {
@@ -54,6 +57,7 @@ impl Guard {
     pub const NONE: Guard = Guard {
         stall_limit: u64::MAX,
         event_budget: u64::MAX,
+        max_pending: usize::MAX,
     };
     /// Events handled before the pace is trusted for a projection (a run's first
     /// instants can be denser than the rest).
@@ -75,6 +79,11 @@ pub enum HaltReason {
     OverBudget {
         /// Projected events of the whole run.
         projected: u64,
+    },
+    /// More than the guard's `max_pending` events were pending at once.
+    Flooded {
+        /// Events pending.
+        pending: usize,
     },
 }
 
@@ -120,6 +129,15 @@ pub fn run_guarded<M: Model>(
         } else {
             last = time;
             same_instant = 0;
+        }
+        if handled % Guard::CHECK_EVERY == 0 && queue.len() > guard.max_pending {
+            return Err(Halt {
+                time,
+                handled,
+                reason: HaltReason::Flooded {
+                    pending: queue.len(),
+                },
+            });
         }
         if handled % Guard::CHECK_EVERY == 0 && handled >= Guard::PROJECT_AFTER {
             let pace = handled as f64 / time.max(1) as f64;

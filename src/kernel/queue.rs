@@ -56,6 +56,8 @@ pub struct EventQueue<E> {
     heap: BinaryHeap<Entry<E>>,
     next_seq: u64,
     now: SimTime,
+    /// Events later than this are never handled, so they are not kept.
+    horizon: SimTime,
 }
 
 impl<E> Default for EventQueue<E> {
@@ -76,7 +78,17 @@ impl<E> EventQueue<E> {
             heap: BinaryHeap::with_capacity(capacity),
             next_seq: 0,
             now: 0,
+            horizon: SimTime::MAX,
         }
+    }
+
+    /// Discard events scheduled after `horizon` (the end of the run) instead of keeping
+    /// them: a timeout of "never" or any delay past the end would otherwise pile up in
+    /// the heap for nothing. They still take a sequence number, so the order of the
+    /// others does not depend on the horizon.
+    pub fn with_horizon(mut self, horizon: SimTime) -> Self {
+        self.horizon = horizon;
+        self
     }
 
     /// Schedule `event` at absolute time `time`. Scheduling in the past is a model bug.
@@ -87,6 +99,10 @@ impl<E> EventQueue<E> {
             "event scheduled in the past: {time} < {}",
             self.now
         );
+        if time > self.horizon {
+            self.next_seq += 1;
+            return;
+        }
         self.heap.push(Entry {
             time,
             seq: self.next_seq,

@@ -52,7 +52,15 @@ pub struct SimSettings {
     /// A non-faulted service whose failure rate during a fault window exceeds this is in
     /// the blast radius (default 0.01).
     pub blast_threshold: f64,
+    /// Most events one replication may take, projected from its pace: a run that would
+    /// take longer stops early with an error (default [`DEFAULT_MAX_EVENTS`]).
+    pub max_events: u64,
 }
+
+/// Default of [`SimSettings::max_events`]: about half an hour or more of CPU at the
+/// engine's speed. A run beyond it is almost always a model mistake (a 1 ns timeout in
+/// a closed loop, a rate far above what the services serve); raise it for a real one.
+pub const DEFAULT_MAX_EVENTS: u64 = 10_000_000_000;
 
 /// Most intervals a timeline holds. A longer run widens its interval to a whole
 /// multiple of the requested one, so a timeline's memory never grows with the run's

@@ -356,6 +356,10 @@ fn simulation(at: &In, sim: Option<&Loc<RawSimulation>>) -> Result<SimSettings, 
         None => 0.01,
         Some(b) => at.number_in(b, "simulation.blast_threshold", 0.0, false, 1.0)?,
     };
+    let max_events = match &s.max_events {
+        None => crate::model::DEFAULT_MAX_EVENTS,
+        Some(v) => at.int(v, "simulation.max_events", 1_000_000, i64::MAX)? as u64,
+    };
     Ok(SimSettings {
         seed,
         duration,
@@ -363,6 +367,7 @@ fn simulation(at: &In, sim: Option<&Loc<RawSimulation>>) -> Result<SimSettings, 
         replications,
         timeline,
         blast_threshold,
+        max_events,
     })
 }
 

@@ -22,8 +22,16 @@ pub(crate) fn check_zero_time_cycles(
     text: &str,
     sc: &Scenario,
 ) -> Result<(), SpecError> {
-    let names: Vec<String> = sc.operations.iter().map(|o| o.name.clone()).collect();
-    let mut edges: Vec<Vec<Edge>> = (0..sc.operations.len()).map(|_| Vec::new()).collect();
+    // Nodes: every operation, then every saga step (the step's action running as part
+    // of that saga: the same operation in two steps is two nodes, so a saga that runs
+    // it twice is a path, not a cycle).
+    let mut names: Vec<String> = sc.operations.iter().map(|o| o.name.clone()).collect();
+    let mut saga_base = Vec::with_capacity(sc.sagas.len());
+    for saga in &sc.sagas {
+        saga_base.push(names.len() as u32);
+        names.extend((0..saga.steps.len()).map(|k| format!("saga {} step {k}", saga.name)));
+    }
+    let mut edges: Vec<Vec<Edge>> = (0..names.len()).map(|_| Vec::new()).collect();
     let mut any = false;
     let doc = text.parse::<toml_edit::ImDocument<String>>().ok();
     let span_of = |path: &[PathKey]| doc.as_ref().and_then(|d| find_span(d.as_item(), path));
@@ -35,7 +43,7 @@ pub(crate) fn check_zero_time_cycles(
         let (service, local) = op.name.split_once('.').unwrap_or((&op.name, ""));
         for (g, group) in op.groups.iter().enumerate() {
             for step in &group.messages {
-                for to in instant_targets(sc, step.kind) {
+                for to in instant_targets(sc, &saga_base, step.kind) {
                     let path = [
                         PathKey::Key("services"),
                         PathKey::Key(service),
@@ -45,7 +53,7 @@ pub(crate) fn check_zero_time_cycles(
                         PathKey::Index(g),
                     ];
                     edges[i].push(Edge {
-                        to,
+                        to: OpId(to),
                         file,
                         span: span_of(&path),
                         field: format!("services.{service}.operations.{local}.steps[{g}]"),
@@ -58,30 +66,44 @@ pub(crate) fn check_zero_time_cycles(
             }
         }
     }
-    // Saga steps follow one another over the saga's hop.
-    for saga in &sc.sagas {
-        for (k, pair) in saga.steps.windows(2).enumerate() {
-            // The result goes back to the coordinator, the next command out.
-            let hops = saga_hop_instant(sc, saga, k) && saga_hop_instant(sc, saga, k + 1);
-            if hops && pair[0].fail == 0.0 && instant(sc, pair[0].action) {
-                let path = [
+    for (saga, &base) in sc.sagas.iter().zip(&saga_base) {
+        for (k, step) in saga.steps.iter().enumerate() {
+            let node = (base as usize) + k;
+            let field = |k: usize| format!("sagas.{}.steps[{k}].action", saga.name);
+            let span = |k: usize| {
+                span_of(&[
                     PathKey::Key("sagas"),
                     PathKey::Key(&saga.name),
                     PathKey::Key("steps"),
-                    PathKey::Index(k + 1),
-                ];
-                edges[pair[0].action.0 as usize].push(Edge {
-                    to: pair[1].action,
+                    PathKey::Index(k),
+                ])
+            };
+            // The step runs its action...
+            edges[node].push(Edge {
+                to: step.action,
+                file,
+                span: span(k),
+                field: field(k),
+            });
+            // ...and, when that is instant, the next step follows over the saga's hops
+            // (the result back to the coordinator, the next command out).
+            let next = k + 1 < saga.steps.len()
+                && step.fail == 0.0
+                && instant(sc, step.action)
+                && saga_hop_instant(sc, saga, k)
+                && saga_hop_instant(sc, saga, k + 1);
+            if next {
+                edges[node].push(Edge {
+                    to: OpId(node as u32 + 1),
                     file,
-                    span: span_of(&path),
-                    field: format!("sagas.{}.steps[{}].action", saga.name, k + 1),
+                    span: span(k + 1),
+                    field: field(k + 1),
                 });
-                any = true;
             }
         }
     }
     if !any {
-        return Ok(());
+        return Ok(()); // no operation starts anything at once: no cycle can close
     }
     check_cycles(
         src,
@@ -98,8 +120,9 @@ fn instant(sc: &Scenario, op: OpId) -> bool {
     o.work.is_zero() && o.error_probability == 0.0
 }
 
-/// Operations a message step starts at the same instant, if its hop takes no time.
-fn instant_targets(sc: &Scenario, kind: MessageKind) -> Vec<OpId> {
+/// Nodes (operations, or the first step of a saga, numbered from `saga_base`) a message
+/// step starts at the same instant, if its hop takes no time.
+fn instant_targets(sc: &Scenario, saga_base: &[u32], kind: MessageKind) -> Vec<u32> {
     let broker_instant = |b: crate::model::BrokerId| {
         let b = &sc.brokers[b.0 as usize];
         b.capacity.is_none() && b.publish_latency.is_zero() && b.delivery_latency.is_zero()
@@ -108,7 +131,7 @@ fn instant_targets(sc: &Scenario, kind: MessageKind) -> Vec<OpId> {
         MessageKind::Send(q) | MessageKind::Request { queue: q, .. } => {
             let q = &sc.queues[q.0 as usize];
             if broker_instant(q.broker) {
-                vec![q.consumer]
+                vec![q.consumer.0]
             } else {
                 vec![]
             }
@@ -118,7 +141,7 @@ fn instant_targets(sc: &Scenario, kind: MessageKind) -> Vec<OpId> {
             if broker_instant(t.broker) {
                 t.subscriptions
                     .iter()
-                    .map(|q| sc.queues[q.0 as usize].consumer)
+                    .map(|q| sc.queues[q.0 as usize].consumer.0)
                     .collect()
             } else {
                 vec![]
@@ -126,9 +149,10 @@ fn instant_targets(sc: &Scenario, kind: MessageKind) -> Vec<OpId> {
         }
         MessageKind::StartSaga(s) => {
             let saga = &sc.sagas[s.0 as usize];
-            match saga.steps.first() {
-                Some(first) if saga_hop_instant(sc, saga, 0) => vec![first.action],
-                _ => vec![],
+            if !saga.steps.is_empty() && saga_hop_instant(sc, saga, 0) {
+                vec![saga_base[s.0 as usize]]
+            } else {
+                vec![]
             }
         }
     }

@@ -61,6 +61,9 @@ pub(crate) struct RawSimulation {
     /// Failure rate above which a non-faulted service is in a fault's blast radius, in
     /// (0, 1], default 0.01.
     pub blast_threshold: Option<Loc<f64>>,
+    /// Most events one replication may take, projected from its pace (>= 1e6), default
+    /// 1e10: a run that would take longer stops early with an error.
+    pub max_events: Option<Loc<i64>>,
 }
 
 /// `[network]`.

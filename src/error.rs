@@ -57,7 +57,7 @@ impl Overrides {
         if let Some(m) = self.max_events {
             if m < 1_000_000 {
                 return Err(Error::Override(format!(
-                    "--max-events: at least 1000000 (a run's pace is projected after 16 M events), got {m}"
+                    "--max-events: at least 1000000 (a run's pace is projected after 4 M events), got {m}"
                 )));
             }
             scenario.sim.max_events = m;

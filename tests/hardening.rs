@@ -425,3 +425,23 @@ arrivals = {{ poisson = "20/s" }}
         cut.lost_messages.mean
     );
 }
+
+#[test]
+fn a_one_nanosecond_timeline_is_widened_to_at_most_600_intervals() {
+    let toml = chain("", "").replace(
+        "replications = 2\n",
+        "replications = 2\ntimeline = \"1ns\"\n",
+    );
+    let sc = scenario(&toml);
+    // 20 s at 1 ns is 2e10 intervals: widened to a whole multiple of 1 ns that fits 600.
+    assert_eq!(sc.sim.timeline_interval(), 33_333_334);
+    let s = run(&sc);
+    assert_eq!(s.timeline.t_s.len(), 600);
+    assert!((s.timeline.interval_s - 0.033333334).abs() < 1e-12);
+    let answered: f64 = s.timeline.flows[0].throughput.iter().sum::<f64>() * s.timeline.interval_s;
+    assert!(
+        (answered - s.flows[0].requests.mean).abs() < 0.02 * s.flows[0].requests.mean + 50.0,
+        "the widened timeline still counts every response: {answered} vs {}",
+        s.flows[0].requests.mean
+    );
+}

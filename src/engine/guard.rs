@@ -189,12 +189,16 @@ impl Engine<'_> {
         let saga = |inst| {
             self.sagas
                 .saga_of(inst)
-                .map_or("a settled saga", |s| sc.sagas[s as usize].name.as_str())
+                .map_or("sagas already settled".into(), |s| {
+                    format!("saga {}", sc.sagas[s as usize].name)
+                })
         };
         let queue_name = |msg| {
             self.msgs
                 .queue_of(msg)
-                .map_or("a settled message", |q| sc.queues[q as usize].name.as_str())
+                .map_or("messages already settled".into(), |q| {
+                    format!("queue {}", sc.queues[q as usize].name)
+                })
         };
         match *event {
             Event::Arrival { workload } => {
@@ -230,7 +234,7 @@ impl Engine<'_> {
             }
             Event::PublishAck { exec, .. } => format!("publishes by {}", exec_op(exec)),
             Event::Consume { msg, .. } | Event::AckTimeout { msg, .. } | Event::Requeue { msg } => {
-                format!("queue {}", queue_name(msg))
+                queue_name(msg)
             }
             Event::ReplyArrive { pending } | Event::ReplyTimeout { pending } => self
                 .msgs
@@ -241,7 +245,7 @@ impl Engine<'_> {
             Event::SagaDispatch { inst, .. }
             | Event::SagaResult { inst, .. }
             | Event::SagaTimeout { inst, .. }
-            | Event::SagaRetry { inst, .. } => format!("saga {}", saga(inst)),
+            | Event::SagaRetry { inst, .. } => saga(inst),
             Event::Tick => "the timeline".into(),
             Event::WarmupEnd => "the end of the warm-up".into(),
         }

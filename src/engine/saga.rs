@@ -165,6 +165,27 @@ impl Engine<'_> {
         }
     }
 
+    /// The result of `step` travels back to the coordinator (unless the hop loses it).
+    fn saga_send_result(
+        &mut self,
+        h: Handle,
+        step: u32,
+        token: u32,
+        ok: bool,
+        phase: Phase,
+        queue: &mut EventQueue<Event>,
+    ) {
+        if let Some(delay) = self.saga_hop(h, step, phase) {
+            let result = Event::SagaResult {
+                inst: h,
+                step,
+                token,
+                ok,
+            };
+            queue.schedule(self.now.saturating_add(delay), result);
+        }
+    }
+
     /// Send the command (or event) for `step` in the instance's current phase.
     fn saga_send(&mut self, h: Handle, step: u32, queue: &mut EventQueue<Event>) {
         let Some(inst) = self.sagas.instances.get_mut(h) else {
@@ -236,17 +257,7 @@ impl Engine<'_> {
             .is_err()
         {
             // Refused (down or full): the failure comes back like a reply.
-            if let Some(delay) = self.saga_hop(h, step, phase) {
-                queue.schedule(
-                    self.now.saturating_add(delay),
-                    Event::SagaResult {
-                        inst: h,
-                        step,
-                        token,
-                        ok: false,
-                    },
-                );
-            }
+            self.saga_send_result(h, step, token, false, phase, queue);
         }
     }
 
@@ -296,17 +307,7 @@ impl Engine<'_> {
             SagaStyle::Orchestration { .. } => {
                 // The reply travels back to the coordinator.
                 self.sagas.instances.get_mut(h).expect("live").messages += 1;
-                if let Some(delay) = self.saga_hop(h, step, phase) {
-                    queue.schedule(
-                        self.now.saturating_add(delay),
-                        Event::SagaResult {
-                            inst: h,
-                            step,
-                            token,
-                            ok,
-                        },
-                    );
-                }
+                self.saga_send_result(h, step, token, ok, phase, queue);
             }
             SagaStyle::Choreography { .. } => {
                 // The service publishes its outcome as an event; the event's delivery

@@ -61,7 +61,7 @@ impl Guard {
     };
     /// Events handled before the pace is trusted for a projection (a run's first
     /// instants can be denser than the rest).
-    pub const PROJECT_AFTER: u64 = 1 << 24;
+    pub const PROJECT_AFTER: u64 = 1 << 22;
     /// How often (in events) the projection is checked.
     const CHECK_EVERY: u64 = 1 << 20;
 }

@@ -40,3 +40,19 @@ per_kib = "0s"
 "#
     )
 }
+
+/// Runs the `archsim` binary in `cwd` with `args`; a non-zero exit fails the test with
+/// its standard error.
+pub fn archsim(cwd: &Path, args: &[&str]) -> std::process::Output {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_archsim"))
+        .current_dir(cwd)
+        .args(args)
+        .output()
+        .expect("archsim runs");
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}

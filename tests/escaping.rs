@@ -2,7 +2,9 @@
 //! of HTML, Markdown links, pipes, backticks, terminal escape sequences and newlines
 //! reach the terminal table, report.md, index.html, the CSV and the graphs inert.
 
-use std::path::Path;
+mod common;
+
+use common::archsim;
 use std::process::Command;
 
 /// A name for every kind of trouble (TOML escapes: ESC, BEL, newline).
@@ -50,20 +52,6 @@ variants = [
 ]
 "#
     )
-}
-
-fn archsim(cwd: &Path, args: &[&str]) -> std::process::Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_archsim"))
-        .current_dir(cwd)
-        .args(args)
-        .output()
-        .expect("archsim runs");
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
 }
 
 /// No control character but the line break.

@@ -213,38 +213,20 @@ fn generated_scenarios_end_sane() {
         let path = tmp.path().join(format!("gen-{seed}-{i}.toml"));
         std::fs::write(&path, &text).expect("write case");
         let t0 = Instant::now();
-        let outcome = run::run(
-            &[
-                "run",
-                path.to_str().unwrap(),
-                "--json",
-                "-",
-                "--quiet",
-                "--max-events",
-                MAX_EVENTS,
-            ],
-            tmp.path(),
-            &path,
-            budget(),
-        );
+        let args = [
+            "run",
+            path.to_str().unwrap(),
+            "--json",
+            "-",
+            "--quiet",
+            "--max-events",
+            MAX_EVENTS,
+        ];
+        let outcome = run::run(&args, tmp.path(), &path, budget());
         let mut verdict = judge_run(&outcome);
         // Every 10th sane run again on 2 threads: the bytes must not change (DESIGN 4).
         if let (None, Outcome::Ok(first), 0) = (&verdict, &outcome, i % 10) {
-            let again = run::run_threads(
-                &[
-                    "run",
-                    path.to_str().unwrap(),
-                    "--json",
-                    "-",
-                    "--quiet",
-                    "--max-events",
-                    MAX_EVENTS,
-                ],
-                tmp.path(),
-                &path,
-                budget(),
-                2,
-            );
+            let again = run::run_threads(&args, tmp.path(), &path, budget(), 2);
             match again {
                 Outcome::Ok(second) if &second == first => {}
                 Outcome::Ok(_) => {

@@ -1,22 +1,11 @@
 //! Reports on disk: byte-identical for the same seed, self-contained, input escaped;
 //! and the `graph` command.
 
+mod common;
+
+use common::archsim;
 use std::path::Path;
 use std::process::Command;
-
-fn archsim(cwd: &Path, args: &[&str]) -> std::process::Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_archsim"))
-        .current_dir(cwd)
-        .args(args)
-        .output()
-        .expect("archsim runs");
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))

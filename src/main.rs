@@ -1,11 +1,13 @@
 //! The `archsim` command line: a thin layer over the library.
 
 use archsim::experiment::compare::{run_experiment, total_replications, Experiment};
-use archsim::experiment::slo::{all_pass, evaluate, SloVerdict};
+use archsim::experiment::slo::{all_pass, evaluate};
 use archsim::experiment::sweep::{parse_set, run_sweep, sweep_replications, sweep_scenarios};
-use archsim::report::document::{write_report, ReportInput};
-use archsim::report::escape::{terminal_lines, visible};
-use archsim::report::{compare as tables, output};
+use archsim::report::deliver::{deliver, Destinations, Rendered};
+use archsim::report::document::ReportInput;
+use archsim::report::escape::visible;
+use archsim::report::sections::{section_text, slo_section, sweep_sections};
+use archsim::report::{csv, json, terminal};
 use archsim::spec::SpecError;
 use archsim::{Overrides, Scenario};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -230,19 +232,11 @@ fn run_all(o: &RunOpts, scenario: &Scenario) -> Result<Experiment, archsim::Erro
     Ok(exp?)
 }
 
-fn is_stdout(p: &Path) -> bool {
-    p == Path::new("-")
-}
-
-/// Writes `text` to `path`, or returns it for standard output when `path` is "-".
-fn emit(path: Option<&PathBuf>, text: &str, what: &str) -> Result<Option<String>, archsim::Error> {
-    match path {
-        None => Ok(None),
-        Some(p) if is_stdout(p) => Ok(Some(text.to_string())),
-        Some(p) => {
-            write_file(p, text)?;
-            Ok(Some(format!("{what} written to {}", p.display())))
-        }
+fn destinations(o: &RunOpts, report: Option<PathBuf>) -> Destinations {
+    Destinations {
+        json: o.json.clone(),
+        csv: o.csv.clone(),
+        report,
     }
 }
 
@@ -250,33 +244,7 @@ fn default_report_dir(scenario: &Scenario, suffix: &str) -> PathBuf {
     Path::new("reports").join(format!("{}{suffix}", scenario.name))
 }
 
-fn verdict_text(verdicts: &[SloVerdict]) -> String {
-    tables::section_text(&tables::slo_section(verdicts))
-}
-
-/// Prints the table (unless JSON or CSV go to standard output) and the output notes.
-fn print_outputs(
-    table: String,
-    json: Option<String>,
-    csv: Option<String>,
-    o: &RunOpts,
-) -> Result<(), archsim::Error> {
-    let json_out = o.json.as_deref().is_some_and(is_stdout);
-    let csv_out = o.csv.as_deref().is_some_and(is_stdout);
-    if json_out {
-        return out(&json.unwrap_or_default());
-    }
-    if csv_out {
-        return out(&csv.unwrap_or_default());
-    }
-    let mut text = terminal_lines(&table);
-    for note in [json, csv].into_iter().flatten() {
-        text.push_str(&visible(&note));
-        text.push('\n');
-    }
-    out(&text)
-}
-
+/// `run` and `compare`: the experiment's table, JSON, CSV and (if asked) report.
 fn run_command(
     opts: RunOpts,
     report: Option<Option<PathBuf>>,
@@ -285,42 +253,157 @@ fn run_command(
     let (text, scenario) = load(&opts)?;
     let exp = run_all(&opts, &scenario)?;
     let verdicts = evaluate(&scenario, &exp);
-    let mut table = if exp.is_comparison() {
-        tables::render_comparison(&exp)
-    } else {
-        archsim::report::render_table(&exp.variants[0].summary)
+    let rendered = Rendered {
+        table: terminal::render(&exp, &verdicts),
+        json: json::experiment_json(&exp, &verdicts),
+        csv: csv::experiment_csv(&exp),
     };
-    if !verdicts.is_empty() {
+    let dir = report.map(|d| d.unwrap_or_else(|| default_report_dir(&scenario, "")));
+    let input = ReportInput {
+        scenario: &scenario,
+        file: &opts.file.display().to_string(),
+        toml: &text,
+        command,
+        experiment: Some(&exp),
+        sweep: None,
+        verdicts: &verdicts,
+    };
+    out(&deliver(rendered, &destinations(&opts, dir), Some(&input))?)?;
+    Ok(0)
+}
+
+/// `compare`: `run` of a scenario that must have `[compare]`, with the report by default.
+fn compare_command(
+    opts: RunOpts,
+    report: Option<Option<PathBuf>>,
+    no_report: bool,
+    command: &str,
+) -> Result<u8, archsim::Error> {
+    let text = read(&opts.file)?;
+    let scenario = archsim::spec::load_str(&text, &opts.file)?;
+    if scenario.compare.is_none() {
+        return Err(archsim::Error::Override(format!(
+            "{}: no [compare] table; add one with `flow` and `variants`, or use `archsim run`",
+            opts.file.display()
+        )));
+    }
+    let report = if no_report {
+        None
+    } else {
+        Some(report.unwrap_or(None))
+    };
+    run_command(opts, report, command)
+}
+
+/// `check`: the SLO verdicts; exit code 3 when one fails.
+fn check_command(opts: RunOpts) -> Result<u8, archsim::Error> {
+    let (_, scenario) = load(&opts)?;
+    if scenario.slos.is_empty() {
+        out(&format!(
+            "{}: no [[slo]] declared; nothing to check\n",
+            visible(&opts.file.display().to_string())
+        ))?;
+        return Ok(0);
+    }
+    let exp = run_all(&opts, &scenario)?;
+    let verdicts = evaluate(&scenario, &exp);
+    let pass = all_pass(&verdicts);
+    let mut table = section_text(&slo_section(&verdicts));
+    let failed = verdicts.iter().filter(|v| !v.pass).count();
+    table.push_str(&if pass {
+        format!("all {} SLO verdict(s) pass\n", verdicts.len())
+    } else {
+        format!(
+            "{failed} of {} SLO verdict(s) fail (exit code {EXIT_SLO_FAILED})\n",
+            verdicts.len()
+        )
+    });
+    let rendered = Rendered {
+        table,
+        json: json::slo_json(&verdicts),
+        csv: csv::experiment_csv(&exp),
+    };
+    out(&deliver(rendered, &destinations(&opts, None), None)?)?;
+    Ok(if pass { 0 } else { EXIT_SLO_FAILED })
+}
+
+/// `sweep`: every point of the `--set` parameters.
+fn sweep_command(
+    opts: RunOpts,
+    set: Vec<String>,
+    report: Option<Option<PathBuf>>,
+    command: &str,
+) -> Result<u8, archsim::Error> {
+    let text = read(&opts.file)?;
+    // Check the file itself first, so its own errors are not blamed on --set.
+    let base = archsim::spec::load_str(&text, &opts.file)?;
+    let params = set
+        .iter()
+        .map(|s| parse_set(s))
+        .collect::<Result<Vec<_>, _>>()?;
+    let ov = overrides(&opts);
+    let points = sweep_scenarios(&text, &opts.file, &params, &|sc| ov.apply(sc))?;
+    let pb = progress(
+        sweep_replications(&points),
+        opts.quiet,
+        &format!("{} points", points.len()),
+    );
+    let sweep = run_sweep(&base.name, params, points, &|| pb.inc(1));
+    pb.finish_and_clear();
+    let sweep = sweep?;
+    let mut table = String::new();
+    for s in sweep_sections(&sweep) {
+        table.push_str(&section_text(&s));
         table.push('\n');
-        table.push_str(&verdict_text(&verdicts));
     }
-    let json_text = if exp.is_comparison() {
-        output::experiment_json(&exp, &verdicts)
-    } else {
-        archsim::report::to_json(&exp.variants[0].summary)
+    let rendered = Rendered {
+        table,
+        json: json::sweep_json(&sweep),
+        csv: csv::sweep_csv(&sweep),
     };
-    let json = emit(opts.json.as_ref(), &json_text, "JSON")?;
-    let csv = emit(opts.csv.as_ref(), &output::experiment_csv(&exp), "CSV")?;
-    if let Some(dir) = report {
-        let dir = dir.unwrap_or_else(|| default_report_dir(&scenario, ""));
-        write_report(
-            &dir,
-            &ReportInput {
-                scenario: &scenario,
-                file: &opts.file.display().to_string(),
-                toml: &text,
-                command,
-                experiment: Some(&exp),
-                sweep: None,
-                verdicts: &verdicts,
-            },
-        )?;
-        table.push_str(&format!(
-            "report written to {}\n",
-            visible(&dir.join("index.html").display().to_string())
-        ));
+    let mut shown = base.clone();
+    overrides(&opts).apply(&mut shown)?;
+    let dir = report.map(|d| d.unwrap_or_else(|| default_report_dir(&base, "-sweep")));
+    let input = ReportInput {
+        scenario: &shown,
+        file: &opts.file.display().to_string(),
+        toml: &text,
+        command,
+        experiment: None,
+        sweep: Some(&sweep),
+        verdicts: &[],
+    };
+    out(&deliver(rendered, &destinations(&opts, dir), Some(&input))?)?;
+    Ok(0)
+}
+
+/// `graph`: the topology as Mermaid or DOT.
+fn graph_command(file: &Path, format: GraphFormat) -> Result<u8, archsim::Error> {
+    let scenario = archsim::spec::load(file)?;
+    let mut text = match format {
+        GraphFormat::Mermaid => archsim::report::graph::mermaid(&scenario),
+        GraphFormat::Dot => archsim::report::graph::dot(&scenario),
+    };
+    if !text.ends_with('\n') {
+        text.push('\n');
     }
-    print_outputs(table, json, csv, &opts)?;
+    out(&text)?;
+    Ok(0)
+}
+
+/// `validate`: load and check, print what the file holds.
+fn validate_command(file: &Path) -> Result<u8, archsim::Error> {
+    let scenario = archsim::spec::load(file)?;
+    let variants = scenario.compare.as_ref().map_or(String::new(), |c| {
+        format!(", {} variants", c.variants.len())
+    });
+    out(&format!(
+        "{}: ok ({} services, {} operations, {} flows{variants})\n",
+        visible(&file.display().to_string()),
+        scenario.services.len(),
+        scenario.operations.len(),
+        scenario.workloads.len()
+    ))?;
     Ok(0)
 }
 
@@ -331,130 +414,10 @@ fn try_main(cli: Cli, command: &str) -> Result<u8, archsim::Error> {
             opts,
             report,
             no_report,
-        } => {
-            let text = read(&opts.file)?;
-            let scenario = archsim::spec::load_str(&text, &opts.file)?;
-            if scenario.compare.is_none() {
-                return Err(archsim::Error::Override(format!(
-                    "{}: no [compare] table; add one with `flow` and `variants`, or use `archsim run`",
-                    opts.file.display()
-                )));
-            }
-            let report = if no_report {
-                None
-            } else {
-                Some(report.unwrap_or(None))
-            };
-            run_command(opts, report, command)
-        }
-        Command::Check { opts } => {
-            let (_, scenario) = load(&opts)?;
-            if scenario.slos.is_empty() {
-                out(&format!(
-                    "{}: no [[slo]] declared; nothing to check\n",
-                    visible(&opts.file.display().to_string())
-                ))?;
-                return Ok(0);
-            }
-            let exp = run_all(&opts, &scenario)?;
-            let verdicts = evaluate(&scenario, &exp);
-            let pass = all_pass(&verdicts);
-            let mut table = verdict_text(&verdicts);
-            let failed = verdicts.iter().filter(|v| !v.pass).count();
-            table.push_str(&if pass {
-                format!("all {} SLO verdict(s) pass\n", verdicts.len())
-            } else {
-                format!(
-                    "{failed} of {} SLO verdict(s) fail (exit code {EXIT_SLO_FAILED})\n",
-                    verdicts.len()
-                )
-            });
-            let json = emit(opts.json.as_ref(), &output::slo_json(&verdicts), "JSON")?;
-            let csv = emit(opts.csv.as_ref(), &output::experiment_csv(&exp), "CSV")?;
-            print_outputs(table, json, csv, &opts)?;
-            Ok(if pass { 0 } else { EXIT_SLO_FAILED })
-        }
-        Command::Sweep { opts, set, report } => {
-            let text = read(&opts.file)?;
-            // Check the file itself first, so its own errors are not blamed on --set.
-            let base = archsim::spec::load_str(&text, &opts.file)?;
-            let params = set
-                .iter()
-                .map(|s| parse_set(s))
-                .collect::<Result<Vec<_>, _>>()?;
-            let ov = overrides(&opts);
-            let points = sweep_scenarios(&text, &opts.file, &params, &|sc| ov.apply(sc))?;
-            let pb = progress(
-                sweep_replications(&points),
-                opts.quiet,
-                &format!("{} points", points.len()),
-            );
-            let sweep = run_sweep(&base.name, params, points, &|| pb.inc(1));
-            pb.finish_and_clear();
-            let sweep = sweep?;
-            let mut table = String::new();
-            for s in tables::sweep_sections(&sweep) {
-                table.push_str(&tables::section_text(&s));
-                table.push('\n');
-            }
-            let json = emit(opts.json.as_ref(), &output::sweep_json(&sweep), "JSON")?;
-            let csv = emit(opts.csv.as_ref(), &output::sweep_csv(&sweep), "CSV")?;
-            if let Some(dir) = report {
-                let mut shown = base.clone();
-                overrides(&opts).apply(&mut shown)?;
-                let dir = dir.unwrap_or_else(|| default_report_dir(&base, "-sweep"));
-                write_report(
-                    &dir,
-                    &ReportInput {
-                        scenario: &shown,
-                        file: &opts.file.display().to_string(),
-                        toml: &text,
-                        command,
-                        experiment: None,
-                        sweep: Some(&sweep),
-                        verdicts: &[],
-                    },
-                )?;
-                table.push_str(&format!(
-                    "report written to {}\n",
-                    visible(&dir.join("index.html").display().to_string())
-                ));
-            }
-            print_outputs(table, json, csv, &opts)?;
-            Ok(0)
-        }
-        Command::Graph { file, format } => {
-            let scenario = archsim::spec::load(&file)?;
-            let mut text = match format {
-                GraphFormat::Mermaid => archsim::report::graph::mermaid(&scenario),
-                GraphFormat::Dot => archsim::report::graph::dot(&scenario),
-            };
-            if !text.ends_with('\n') {
-                text.push('\n');
-            }
-            out(&text)?;
-            Ok(0)
-        }
-        Command::Validate { file } => {
-            let scenario = archsim::spec::load(&file)?;
-            let variants = scenario.compare.as_ref().map_or(String::new(), |c| {
-                format!(", {} variants", c.variants.len())
-            });
-            out(&format!(
-                "{}: ok ({} services, {} operations, {} flows{variants})\n",
-                visible(&file.display().to_string()),
-                scenario.services.len(),
-                scenario.operations.len(),
-                scenario.workloads.len()
-            ))?;
-            Ok(0)
-        }
+        } => compare_command(opts, report, no_report, command),
+        Command::Check { opts } => check_command(opts),
+        Command::Sweep { opts, set, report } => sweep_command(opts, set, report, command),
+        Command::Graph { file, format } => graph_command(&file, format),
+        Command::Validate { file } => validate_command(&file),
     }
-}
-
-fn write_file(path: &Path, text: &str) -> Result<(), archsim::Error> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| archsim::Error::Output(path.to_path_buf(), e))?;
-    }
-    std::fs::write(path, text).map_err(|e| archsim::Error::Output(path.to_path_buf(), e))
 }

@@ -21,6 +21,12 @@ pub fn run(sc: &Scenario) -> Summary {
     experiment::run(sc).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// Run a scenario as an experiment (every variant, traced), as the CLI does.
+#[allow(dead_code)]
+pub fn experiment(sc: &Scenario) -> archsim::experiment::compare::Experiment {
+    archsim::experiment::compare::run_experiment(sc, &|| {}).unwrap_or_else(|e| panic!("{e}"))
+}
+
 /// The TOML header of a theory experiment: no network, no protocol cost.
 pub fn theory_header(seed: u64, duration: &str, warmup: &str, replications: u32) -> String {
     format!(

@@ -98,8 +98,16 @@ fn variants_see_identical_arrivals_and_fault_schedules() {
         p99(0),
         p99(1)
     );
-    assert_eq!(exp.variants[0].entry, "front.direct");
-    assert_eq!(exp.variants[1].entry, "front.cached");
+    let v = &exp.variants[0];
+    assert_eq!(
+        archsim::report::names::operation(&v.scenario, v.entry.unwrap()),
+        "front.direct"
+    );
+    let v = &exp.variants[1];
+    assert_eq!(
+        archsim::report::names::operation(&v.scenario, v.entry.unwrap()),
+        "front.cached"
+    );
     assert_eq!(exp.flow.as_deref(), Some("read"));
 }
 

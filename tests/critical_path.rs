@@ -5,7 +5,15 @@
 
 mod common;
 
-use archsim::engine::{run_replication, CriticalPath, LatencyBreakdown};
+use archsim::engine::run_replication;
+use archsim::report::names::{
+    named_traced, NamedBreakdown as LatencyBreakdown, NamedPath as CriticalPath, NamedTraced,
+};
+
+/// Run a scenario and name its traced results (paths carry ids; the report names them).
+fn run_named(sc: &archsim::Scenario) -> NamedTraced {
+    named_traced(sc, &common::run(sc).traced)
+}
 
 const MS: u64 = 1_000_000;
 
@@ -41,7 +49,7 @@ fn paths(toml: &str) -> Vec<CriticalPath> {
 /// (checked to add up to its sampled mean response).
 fn traced(toml: &str) -> (Vec<CriticalPath>, LatencyBreakdown) {
     let sc = common::scenario(toml);
-    let summary = common::run(&sc);
+    let summary = run_named(&sc);
     assert_eq!(summary.response_breakdowns.len(), 1);
     let b = summary.response_breakdowns[0].clone();
     let sum: f64 = b.hops.iter().map(|h| h.total_ms()).sum();
@@ -223,7 +231,7 @@ fn the_traced_rerun_reproduces_the_first_pass_exactly() {
     let sc = common::scenario_file("scenarios/checkout-sync.toml");
     let first = run_replication(&sc, 0).unwrap();
     let slowest: Vec<(u64, u64)> = first.flows[0].slowest.iter().collect();
-    let summary = common::run(&sc);
+    let summary = run_named(&sc);
     let traced: Vec<(u64, u64)> = summary
         .critical_paths
         .iter()
@@ -257,7 +265,7 @@ fn asynchronous_work_stays_off_the_response_path() {
     // The consumer's call to the slow bank happens after the response: the slowest
     // responses' paths end at the publisher, and every path starts at the flow's entry.
     let sc = common::scenario_file("scenarios/messaging/bank-request-reply.toml");
-    let summary = common::run(&sc);
+    let summary = run_named(&sc);
     assert!(!summary.critical_paths.is_empty());
     for p in &summary.critical_paths {
         assert_eq!(p.flow, "checkout");
@@ -366,7 +374,7 @@ operations.go = {{ work = {{ dist = "exp", mean = "{}ms" }} }}
         ) {
             let toml = topology(works, parallel, retry, timeout_ms, error, workers, via_queue);
             let (paths, breakdown) = traced(&toml);
-            let s = common::run(&common::scenario(&toml));
+            let s = run_named(&common::scenario(&toml));
             for p in &s.completion_paths {
                 let sum = p.hops_total_ns();
                 prop_assert_eq!(sum, p.latency_ns, "{:#?}", p);
@@ -416,7 +424,7 @@ operations.run = { work = "5ms", steps = [ { call = "d.go" } ] }
 [services.d]
 operations.go = { work = "2ms" }
 "#;
-        let s = common::run(&common::scenario(&toml));
+        let s = run_named(&common::scenario(&toml));
         check(&s.completion_paths);
         for p in &s.completion_paths {
             assert!(p.asynchronous);
@@ -488,7 +496,7 @@ operations.go = { work = "2ms" }
         let sc = common::scenario_file("scenarios/messaging/checkout-async.toml");
         let first = run_replication(&sc, 0).unwrap();
         let slowest: Vec<(u64, u64)> = first.flows[0].slowest_completions.iter().collect();
-        let s = common::run(&sc);
+        let s = run_named(&sc);
         check(&s.completion_paths);
         let traced: Vec<(u64, u64)> = s
             .completion_paths
@@ -521,7 +529,7 @@ operations.go = { work = "2ms" }
 
     #[test]
     fn request_reply_paths_follow_the_request_and_saga_paths_the_steps() {
-        let s = common::run(&common::scenario_file(
+        let s = run_named(&common::scenario_file(
             "scenarios/messaging/bank-request-reply.toml",
         ));
         check(&s.completion_paths);
@@ -545,7 +553,7 @@ operations.go = { work = "2ms" }
                 "{p:#?}"
             );
         }
-        let s = common::run(&common::scenario_file(
+        let s = run_named(&common::scenario_file(
             "scenarios/sagas/saga-orchestration.toml",
         ));
         check(&s.completion_paths);

@@ -165,9 +165,15 @@ fn choreography_and_orchestration_side_by_side_in_one_run() {
             "{f}: completion waits for the 150 ms payment"
         );
     }
-    let table = archsim::report::render_table(&s);
+    let exp = common::experiment(&scenario_file("scenarios/sagas/sagas-side-by-side.toml"));
+    let table = archsim::report::terminal::render(&exp, &[]);
+    let row = |saga: &str, style: &str| {
+        table
+            .lines()
+            .any(|l| l.split_whitespace().take(2).eq([saga, style]))
+    };
     assert!(
-        table.contains("saga by-events (choreography)")
-            && table.contains("saga by-coordinator (orchestration)")
+        row("by-events", "choreography") && row("by-coordinator", "orchestration"),
+        "{table}"
     );
 }

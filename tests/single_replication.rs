@@ -79,7 +79,7 @@ fn one_replication_has_no_interval_anywhere() {
 #[test]
 fn two_replications_have_numeric_intervals() {
     let json: serde_json::Value = serde_json::from_str(&run(&["-r", "2", "--json", "-"])).unwrap();
-    let flow = &json["flows"][0];
+    let flow = &json["variants"][0]["summary"]["flows"][0];
     assert!(flow["latency"]["p99"]["ci95"].is_number());
     assert!(flow["requests"]["ci95"].is_number());
     assert!(run(&["-r", "2"]).contains('±'));

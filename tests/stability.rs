@@ -3,10 +3,11 @@
 
 mod common;
 
-use archsim::experiment::Summary;
-use common::{run, scenario, theory_header};
+use archsim::experiment::compare::Experiment;
+use archsim::report::{json, terminal};
+use common::{experiment, scenario, theory_header};
 
-fn mm1(rate_per_s: u32) -> Summary {
+fn mm1(rate_per_s: u32) -> Experiment {
     let toml = format!(
         r#"{}
 [services.server]
@@ -21,12 +22,13 @@ arrivals = {{ poisson = "{rate_per_s}/s" }}
 "#,
         theory_header(11, "20s", "2s", 2)
     );
-    run(&scenario(&toml))
+    experiment(&scenario(&toml))
 }
 
 #[test]
 fn an_overloaded_queue_warns_that_it_is_unstable() {
-    let s = mm1(1500);
+    let exp = mm1(1500);
+    let s = &exp.variants[0].summary;
     assert_eq!(s.warnings.len(), 1, "{:?}", s.warnings);
     let w = &s.warnings[0];
     assert_eq!(w.kind, "unstable");
@@ -45,25 +47,33 @@ fn an_overloaded_queue_warns_that_it_is_unstable() {
     assert!(f.in_flight.mean > 0.25 * f.requests.mean);
     assert_eq!(f.success_rate.mean, 1.0);
 
-    let json: serde_json::Value = serde_json::from_str(&archsim::report::to_json(&s)).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&json::experiment_json(&exp, &[])).unwrap();
+    let json = &json["variants"][0]["summary"];
     assert_eq!(json["warnings"][0]["kind"], "unstable");
     assert_eq!(json["warnings"][0]["flow"], "mm1");
     assert_eq!(json["warnings"][0]["component"], "service server");
 
-    let table = archsim::report::render_table(&s);
+    let table = terminal::render(&exp, &[]);
     assert!(
         table.contains("\nwarning: flow mm1 looks unstable"),
         "{table}"
     );
-    assert!(table.contains("success 100.00% of answered"), "{table}");
+    assert!(
+        table
+            .lines()
+            .any(|l| l.contains("success (of answered)") && l.trim_end().ends_with("100.00%")),
+        "{table}"
+    );
     assert!(table.contains("% of requests)"), "{table}");
 }
 
 #[test]
 fn a_stable_queue_does_not_warn() {
-    let s = mm1(500);
+    let exp = mm1(500);
+    let s = &exp.variants[0].summary;
     assert!(s.warnings.is_empty(), "{:?}", s.warnings);
-    let json: serde_json::Value = serde_json::from_str(&archsim::report::to_json(&s)).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&json::experiment_json(&exp, &[])).unwrap();
+    let json = &json["variants"][0]["summary"];
     assert_eq!(json["warnings"], serde_json::json!([]));
-    assert!(!archsim::report::render_table(&s).contains("warning"));
+    assert!(!terminal::render(&exp, &[]).contains("warning"));
 }

@@ -41,8 +41,8 @@ use std::collections::VecDeque;
 use timers::TimeoutLists;
 use trace::{Tracer, NO_SPAN};
 
+use crate::metrics::paths::Traced;
 pub use guard::GuardError;
-pub use trace::{CriticalPath, HopBreakdown, LatencyBreakdown, PathHop};
 
 /// RNG stream purposes (part of each stream's key; never renumber).
 mod purpose {
@@ -425,20 +425,6 @@ pub fn run_replication(scenario: &Scenario, replication: u32) -> Result<RunMetri
 /// Responses per flow whose critical paths make up a response breakdown (about).
 pub const BREAKDOWN_SAMPLE: u64 = 2000;
 
-/// What tracing replication `replication` again found (see `trace` for how).
-#[derive(Clone, Debug, Default)]
-pub struct Traced {
-    /// Critical paths of the slowest responses of each flow, slowest first.
-    pub slowest: Vec<CriticalPath>,
-    /// Per flow: its mean response time split by hop, from a systematic sample.
-    pub breakdowns: Vec<LatencyBreakdown>,
-    /// Paths of the slowest completions of each flow (from the client's call along the
-    /// chain of causes to the last piece of work), slowest first.
-    pub slowest_completions: Vec<CriticalPath>,
-    /// Per flow with asynchronous work: its mean completion time split by hop.
-    pub completion_breakdowns: Vec<LatencyBreakdown>,
-}
-
 /// Run replication `replication`, whose metrics `first_pass` holds, again with tracing:
 /// the critical paths of each flow's slowest responses, and each flow's response time
 /// broken down by hop over a systematic sample of about [`BREAKDOWN_SAMPLE`] responses.
@@ -466,15 +452,7 @@ pub fn trace_replication(
         .collect();
     let tracer = Box::new(Tracer::new(slowest, slowest_completions, sample_every));
     let (_, tracer) = run_engine(scenario, replication, Some(tracer))?;
-    Ok(tracer.map_or_else(Traced::default, |t| {
-        let a = t.analyse(scenario, replication);
-        Traced {
-            slowest: a.slowest,
-            breakdowns: a.breakdowns,
-            slowest_completions: a.slowest_completions,
-            completion_breakdowns: a.completion_breakdowns,
-        }
-    }))
+    Ok(tracer.map_or_else(Traced::default, |t| t.analyse(scenario, replication)))
 }
 
 fn run_engine(

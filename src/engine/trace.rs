@@ -14,9 +14,11 @@
 //! timeout, a hang, a message publish. Time spent waiting on a downstream call belongs to the hops below.
 
 use crate::kernel::SimTime;
+use crate::metrics::paths::{
+    average_paths, capped, CriticalPath, HopEnd, PathEnd, PathHop, Step, Traced,
+};
 use crate::metrics::Outcome;
 use crate::model::{OpId, Scenario};
-use serde::Serialize;
 
 /// Marker for "not traced".
 pub(super) const NO_SPAN: u32 = u32::MAX;
@@ -198,7 +200,7 @@ impl Tracer {
 
     /// The critical paths of the slowest requests (by flow, slowest first) and the
     /// breakdown of each flow's sampled responses sent after the warm-up.
-    pub fn analyse(&self, sc: &Scenario, replication: u32) -> Analysis {
+    pub fn analyse(&self, sc: &Scenario, replication: u32) -> Traced {
         let paths = self.critical_paths(sc, replication);
         let breakdowns = average_paths(
             sc,
@@ -225,10 +227,10 @@ impl Tracer {
                 .iter()
                 .filter(|p| asynchronous.contains(&p.workload)),
         );
-        Analysis {
-            slowest,
-            breakdowns,
-            slowest_completions,
+        Traced {
+            critical_paths: slowest,
+            response_breakdowns: breakdowns,
+            completion_paths: slowest_completions,
             completion_breakdowns,
         }
     }
@@ -280,7 +282,6 @@ impl Tracer {
                 }
                 chain.reverse();
                 let mut walk = Walk {
-                    sc,
                     spans: &self.spans,
                     children: &children,
                     hops: Vec::new(),
@@ -294,12 +295,11 @@ impl Tracer {
                 });
                 let r = &self.spans[root as usize];
                 let path = CriticalPath {
-                    flow: sc.workloads[r.workload as usize].flow.clone(),
                     workload: r.workload,
                     request: ordinal,
                     replication,
                     latency_ns: done - r.start,
-                    outcome: if ok { "ok" } else { "failed" }.into(),
+                    end: PathEnd::Completed { ok },
                     hops: capped(walk.hops),
                     asynchronous,
                 };
@@ -337,19 +337,17 @@ impl Tracer {
                 let end = s.end?;
                 let sampled = s.start >= sc.sim.warmup && self.is_sampled(s.request);
                 let mut walk = Walk {
-                    sc,
                     spans: &self.spans,
                     children: &children,
                     hops: Vec::new(),
                 };
                 walk.call(i as u32, end, 0);
                 let path = CriticalPath {
-                    flow: sc.workloads[s.workload as usize].flow.clone(),
                     workload: s.workload,
                     request: s.request,
                     replication,
                     latency_ns: end - s.start,
-                    outcome: outcome_label(s.outcome, sc),
+                    end: PathEnd::Response(HopEnd::of(s.outcome)),
                     hops: capped(walk.hops),
                     asynchronous: false,
                 };
@@ -359,116 +357,8 @@ impl Tracer {
     }
 }
 
-/// The critical path of one request's response.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct CriticalPath {
-    /// The request's flow.
-    pub flow: String,
-    /// Index of the flow's workload.
-    pub workload: u32,
-    /// Request ordinal within its replication (0 = first request sent).
-    pub request: u64,
-    /// The replication it ran in (0-based).
-    pub replication: u32,
-    /// Response latency (ns): exactly the sum of every hop's network, queue, work and
-    /// other time.
-    pub latency_ns: u64,
-    /// "ok", "degraded" or the failure reason with its root cause.
-    pub outcome: String,
-    /// The hops, depth first in call order.
-    pub hops: Vec<PathHop>,
-    /// The path goes through asynchronous work (a message, a request-reply
-    /// continuation, a saga step): a completion path that is more than a response's.
-    pub asynchronous: bool,
-}
-
-/// Suffix of a message hop's name ("broker.queue (message)").
-const MESSAGE_SUFFIX: &str = " (message)";
-/// Name of the hop covering untraced work at the end of a completion path.
-const NOT_TRACED: &str = "(after the last traced work: result on its way, timeout)";
-
-/// One call on a critical path and the execution that served it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct PathHop {
-    /// Call depth (0 = the client's call to the entry operation).
-    pub depth: u32,
-    /// The operation called ("service.operation").
-    pub operation: String,
-    /// Attempt number of the call (1 unless retried).
-    pub attempt: u32,
-    /// Request and reply on the wire (ns).
-    pub network_ns: u64,
-    /// Waiting for a worker at the callee (ns).
-    pub queue_ns: u64,
-    /// The callee's local work (ns).
-    pub work_ns: u64,
-    /// Time on this hop not explained by the above or by the hops below it (ns):
-    /// backoff between attempts, a fallback's local work, a request or reply lost and
-    /// waited out, a hang, a message publish.
-    pub other_ns: u64,
-    /// How the attempt ended ("ok", "timeout (root: bank)", "abandoned", ...).
-    pub outcome: String,
-}
-
-impl PathHop {
-    /// Network + queue + work + other (ns): the hop's own share of the path.
-    pub fn total_ns(&self) -> u64 {
-        self.network_ns + self.queue_ns + self.work_ns + self.other_ns
-    }
-}
-
-impl CriticalPath {
-    /// The sum of every hop's share: equal to `latency_ns` by construction.
-    pub fn hops_total_ns(&self) -> u64 {
-        self.hops.iter().map(PathHop::total_ns).sum()
-    }
-}
-
-/// Most hops a path lists: a request retried or hedged without end (every attempt is a
-/// hop) would otherwise make a path, its table and its JSON as big as the run.
-pub const MAX_PATH_HOPS: usize = 200;
-
-/// `hops`, the ones past [`MAX_PATH_HOPS`] folded into one last hop that carries their
-/// summed parts, so the path still adds up to its latency.
-fn capped(mut hops: Vec<PathHop>) -> Vec<PathHop> {
-    if hops.len() <= MAX_PATH_HOPS {
-        return hops;
-    }
-    let rest = hops.split_off(MAX_PATH_HOPS - 1);
-    let mut tail = PathHop {
-        depth: rest[0].depth,
-        operation: format!("... {} more hops", rest.len()),
-        attempt: 1,
-        network_ns: 0,
-        queue_ns: 0,
-        work_ns: 0,
-        other_ns: 0,
-        outcome: String::new(),
-    };
-    for h in &rest {
-        tail.network_ns += h.network_ns;
-        tail.queue_ns += h.queue_ns;
-        tail.work_ns += h.work_ns;
-        tail.other_ns += h.other_ns;
-    }
-    hops.push(tail);
-    hops
-}
-
-fn outcome_label(outcome: Option<Outcome>, sc: &Scenario) -> String {
-    match outcome {
-        None => "abandoned".into(),
-        Some(Outcome::Ok) => "ok".into(),
-        Some(Outcome::Degraded) => "degraded".into(),
-        Some(Outcome::Failed(reason, root)) => {
-            format!("{} (root: {})", reason.label(), root.name(sc))
-        }
-    }
-}
-
 /// The backward walk from a response to the spans it waited for.
 struct Walk<'a> {
-    sc: &'a Scenario,
     spans: &'a [Span],
     children: &'a [Vec<u32>],
     hops: Vec<PathHop>,
@@ -500,19 +390,10 @@ impl Walk<'_> {
                     depth += 1;
                 }
                 (SpanKind::Message, next) => {
-                    self.hops.push(PathHop {
-                        depth,
-                        operation: format!(
-                            "{}{MESSAGE_SUFFIX}",
-                            self.sc.queues[s.queue as usize].name
-                        ),
-                        attempt: 1,
-                        network_ns: 0,
-                        queue_ns: next.or(s.end).unwrap_or(done).max(s.start) - s.start,
-                        work_ns: 0,
-                        other_ns: 0,
-                        outcome: outcome_label(s.outcome, self.sc),
-                    });
+                    let mut hop =
+                        PathHop::new(depth, Step::Message(s.queue), 1, HopEnd::of(s.outcome));
+                    hop.queue_ns = next.or(s.end).unwrap_or(done).max(s.start) - s.start;
+                    self.hops.push(hop);
                     depth += 1;
                 }
             }
@@ -522,30 +403,19 @@ impl Walk<'_> {
             .and_then(|&l| self.spans[l as usize].end)
             .unwrap_or(done);
         if covered < done {
-            self.hops.push(PathHop {
-                depth,
-                operation: NOT_TRACED.into(),
-                attempt: 1,
-                network_ns: 0,
-                queue_ns: 0,
-                work_ns: 0,
-                other_ns: done - covered,
-                outcome: String::new(),
-            });
+            let mut hop = PathHop::new(depth, Step::NotTraced, 1, HopEnd::None);
+            hop.other_ns = done - covered;
+            self.hops.push(hop);
         }
     }
 
     fn push_hop(&mut self, depth: u32, op: OpId, attempt: u32, outcome: Option<Outcome>) -> usize {
-        self.hops.push(PathHop {
+        self.hops.push(PathHop::new(
             depth,
-            operation: self.sc.operations[op.0 as usize].name.clone(),
+            Step::Op(op),
             attempt,
-            network_ns: 0,
-            queue_ns: 0,
-            work_ns: 0,
-            other_ns: 0,
-            outcome: outcome_label(outcome, self.sc),
-        });
+            HopEnd::of(outcome),
+        ));
         self.hops.len() - 1
     }
 
@@ -608,138 +478,4 @@ impl Walk<'_> {
             self.call(k, end, depth + 1);
         }
     }
-}
-
-/// Where a flow's response (or completion) time goes: the paths of a systematic sample
-/// of its requests (every n-th sent after the warm-up), averaged hop by hop.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct LatencyBreakdown {
-    /// The flow.
-    pub flow: String,
-    /// Index of the flow's workload.
-    pub workload: u32,
-    /// The replication sampled (0-based).
-    pub replication: u32,
-    /// Requests in the sample.
-    pub sampled: u64,
-    /// Their mean latency (ms): exactly the sum over hops of the four parts.
-    pub mean_latency_ms: f64,
-    /// Per operation on the paths, shallowest first.
-    pub hops: Vec<HopBreakdown>,
-}
-
-/// One operation's share of a flow's mean response time.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct HopBreakdown {
-    /// "service.operation".
-    pub operation: String,
-    /// Shallowest call depth it appears at (0 = the entry).
-    pub depth: u32,
-    /// Attempts of it on the critical path per response.
-    pub calls_per_request: f64,
-    /// Mean per response (ms): network, queueing, work and other time (see [`PathHop`]).
-    pub network_ms: f64,
-    /// Queueing (ms per response).
-    pub queue_ms: f64,
-    /// Local work (ms per response).
-    pub work_ms: f64,
-    /// Other time (ms per response).
-    pub other_ms: f64,
-}
-
-impl HopBreakdown {
-    /// Network + queue + work + other (ms per response).
-    pub fn total_ms(&self) -> f64 {
-        self.network_ms + self.queue_ms + self.work_ms + self.other_ms
-    }
-}
-
-/// Sums of sampled critical paths of one flow.
-#[derive(Clone, Debug, Default)]
-struct Breakdown {
-    requests: u64,
-    latency_ns: u128,
-    /// (operation, shallowest depth, attempts, [network, queue, work, other] ns).
-    hops: Vec<(String, u32, u64, [u128; 4])>,
-}
-
-impl Breakdown {
-    fn add(&mut self, p: &CriticalPath) {
-        self.requests += 1;
-        self.latency_ns += p.latency_ns as u128;
-        for h in &p.hops {
-            let i = match self.hops.iter().position(|x| x.0 == h.operation) {
-                Some(i) => i,
-                None => {
-                    self.hops.push((h.operation.clone(), h.depth, 0, [0; 4]));
-                    self.hops.len() - 1
-                }
-            };
-            let x = &mut self.hops[i];
-            x.1 = x.1.min(h.depth);
-            x.2 += 1;
-            for (sum, v) in
-                x.3.iter_mut()
-                    .zip([h.network_ns, h.queue_ns, h.work_ns, h.other_ns])
-            {
-                *sum += v as u128;
-            }
-        }
-    }
-
-    fn finish(mut self, sc: &Scenario, workload: u32, replication: u32) -> LatencyBreakdown {
-        let n = self.requests as f64;
-        let per = |ns: u128| ns as f64 / 1e6 / n;
-        // Stable: first seen first within a depth.
-        self.hops.sort_by_key(|h| h.1);
-        LatencyBreakdown {
-            flow: sc.workloads[workload as usize].flow.clone(),
-            workload,
-            replication,
-            sampled: self.requests,
-            mean_latency_ms: per(self.latency_ns),
-            hops: self
-                .hops
-                .into_iter()
-                .map(|(operation, depth, calls, t)| HopBreakdown {
-                    operation,
-                    depth,
-                    calls_per_request: calls as f64 / n,
-                    network_ms: per(t[0]),
-                    queue_ms: per(t[1]),
-                    work_ms: per(t[2]),
-                    other_ms: per(t[3]),
-                })
-                .collect(),
-        }
-    }
-}
-
-/// What a traced re-run found.
-pub(super) struct Analysis {
-    /// Critical paths of the slowest responses.
-    pub slowest: Vec<CriticalPath>,
-    /// Response breakdown per flow.
-    pub breakdowns: Vec<LatencyBreakdown>,
-    /// Paths of the slowest completions.
-    pub slowest_completions: Vec<CriticalPath>,
-    /// Completion breakdown per flow with asynchronous work.
-    pub completion_breakdowns: Vec<LatencyBreakdown>,
-}
-
-/// Per flow, the hop-by-hop average of `paths`.
-fn average_paths<'p>(
-    sc: &Scenario,
-    replication: u32,
-    paths: impl Iterator<Item = &'p CriticalPath>,
-) -> Vec<LatencyBreakdown> {
-    let mut sums: Vec<Breakdown> = vec![Breakdown::default(); sc.workloads.len()];
-    for p in paths {
-        sums[p.workload as usize].add(p);
-    }
-    sums.into_iter()
-        .enumerate()
-        .filter(|(_, b)| b.requests > 0)
-        .map(|(w, b)| b.finish(sc, w as u32, replication))
-        .collect()
 }

@@ -11,30 +11,33 @@
 //! treat both alike.
 
 use super::Summary;
-use crate::engine::{run_replication, trace_replication, RunError, Traced};
+use crate::engine::{run_replication, trace_replication, RunError};
+use crate::metrics::paths::Traced;
 use crate::metrics::RunMetrics;
-use crate::model::{Scenario, Variant};
+use crate::model::{OpId, Scenario, Variant};
 use rayon::prelude::*;
 use serde::Serialize;
+use std::sync::Arc;
 
 /// The name of the only variant of a scenario without `[compare]`.
 pub const AS_WRITTEN: &str = "as written";
 
-/// One variant's results.
-#[derive(Clone, Debug, Serialize)]
+/// One variant's results (serialised by `report::json`, which names its ids).
+#[derive(Clone, Debug)]
 pub struct VariantRun {
     /// Variant name.
     pub name: String,
-    /// The compared flow's entry operation in this variant.
-    pub entry: String,
+    /// The scenario this variant ran (for a comparison: the compared workload's entry
+    /// replaced); the report names the ids of the results with it.
+    pub scenario: Arc<Scenario>,
+    /// The compared (or first) flow's entry operation in this variant.
+    pub entry: Option<OpId>,
     /// All figures of the variant's run.
     pub summary: Summary,
     /// Response-latency CDF per flow (indexed like `summary.flows`): `(ms, quantile)`
     /// points of the histogram merged over replications.
-    #[serde(skip)]
     pub cdf: Vec<Vec<(f64, f64)>>,
     /// Completion-latency CDF per flow, like `cdf` (empty when nothing completed).
-    #[serde(skip)]
     pub completion_cdf: Vec<Vec<(f64, f64)>>,
 }
 
@@ -200,24 +203,17 @@ pub fn run_variant(
         Tracing::Off => (run_replications_with(scenario, tick)?, Traced::default()),
     };
     let mut summary = Summary::new(scenario, &runs);
-    summary.critical_paths = traced.slowest;
-    summary.response_breakdowns = traced.breakdowns;
-    summary.completion_paths = traced.slowest_completions;
-    summary.completion_breakdowns = traced.completion_breakdowns;
+    summary.traced = traced;
     let cdf = (0..scenario.workloads.len())
         .map(|f| latency_cdf(&runs, f))
         .collect();
     let completion_cdf = (0..scenario.workloads.len())
         .map(|f| completion_cdf(&runs, f))
         .collect();
-    let entry_flow = focus.unwrap_or(0);
-    let entry = summary
-        .flows
-        .get(entry_flow)
-        .map(|f| f.entry.clone())
-        .unwrap_or_default();
+    let entry = scenario.workloads.get(focus.unwrap_or(0)).map(|w| w.entry);
     Ok(VariantRun {
         name: name.to_string(),
+        scenario: Arc::new(scenario.clone()),
         entry,
         summary,
         cdf,

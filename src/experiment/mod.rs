@@ -38,9 +38,6 @@ pub fn run_replications(scenario: &Scenario) -> Result<Vec<RunMetrics>, RunError
 pub fn run(scenario: &Scenario) -> Result<Summary, RunError> {
     let (runs, traced) = compare::run_traced_replications(scenario, &|| {})?;
     let mut summary = Summary::new(scenario, &runs);
-    summary.critical_paths = traced.slowest;
-    summary.response_breakdowns = traced.breakdowns;
-    summary.completion_paths = traced.slowest_completions;
-    summary.completion_breakdowns = traced.completion_breakdowns;
+    summary.traced = traced;
     Ok(summary)
 }

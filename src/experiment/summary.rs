@@ -2,8 +2,8 @@
 
 use super::faults::{fault_summaries, site_summaries, timeline, transitions};
 use super::{Estimate, FaultSummary, SiteSummary, TimelineSummary, TransitionSummary};
-use crate::engine::{CriticalPath, LatencyBreakdown};
 use crate::kernel::NANOS_PER_SEC;
+use crate::metrics::paths::Traced;
 use crate::metrics::{Component, Conservation, FailureReason, FlowMetrics, RunMetrics};
 use crate::model::Scenario;
 use serde::Serialize;
@@ -179,18 +179,10 @@ pub struct Summary {
     pub reply_timeouts: Estimate,
     /// Per saga definition.
     pub sagas: Vec<SagaSummary>,
-    /// Critical paths of the slowest responses of each flow in replication 0 (in request
-    /// order; empty when not traced, e.g. in sweeps).
-    pub critical_paths: Vec<CriticalPath>,
-    /// Per flow: its mean response time split by hop (critical paths of a systematic
-    /// sample of replication 0's responses; empty when not traced).
-    pub response_breakdowns: Vec<LatencyBreakdown>,
-    /// Paths of the slowest completions of each flow in replication 0 (from the client's
-    /// call along the chain of causes to the last piece of work; empty when not traced).
-    pub completion_paths: Vec<CriticalPath>,
-    /// Per flow with asynchronous work: its mean completion time split by hop (the
-    /// completion paths of the same sample as `response_breakdowns`).
-    pub completion_breakdowns: Vec<LatencyBreakdown>,
+    /// Critical paths and latency breakdowns of replication 0, traced again (empty when
+    /// not traced, e.g. in sweeps). Ids, not names: the report names them.
+    #[serde(skip)]
+    pub traced: Traced,
 }
 
 /// Outcomes and costs of one saga definition.
@@ -504,10 +496,7 @@ impl Summary {
                 .enumerate()
                 .map(|(i, def)| saga_summary(scenario, runs, i, def))
                 .collect(),
-            critical_paths: Vec::new(),
-            response_breakdowns: Vec::new(),
-            completion_paths: Vec::new(),
-            completion_breakdowns: Vec::new(),
+            traced: Traced::default(),
         };
         summary.warnings = super::stability::warnings(scenario, &summary);
         summary

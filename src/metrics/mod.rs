@@ -5,6 +5,7 @@
 //! running integrals, and nothing is stored per request.
 
 mod level;
+pub mod paths;
 mod timeline;
 
 pub use level::TimeIntegral;

@@ -10,6 +10,7 @@
 mod compare;
 mod dist;
 mod messaging;
+pub mod reach;
 mod resilience;
 mod saga;
 

@@ -2,11 +2,9 @@
 //! beside it. Same input and seed, same bytes: nothing depends on the clock, the
 //! machine or the thread count.
 
-use super::compare::{
-    breakdown_sections, comparison_sections, completion_path_sections, critical_path_sections,
-    queue_sections, saga_section, slo_section, sweep_sections, time_sections, Measure, Section,
-};
 use super::figures::{experiment_figures, sweep_figures, Figure};
+use super::names::operation;
+use super::sections::{experiment_sections, slo_section, sweep_sections, warning_lines, Section};
 use crate::experiment::compare::Experiment;
 use crate::experiment::slo::SloVerdict;
 use crate::experiment::sweep::Sweep;
@@ -87,22 +85,18 @@ pub fn build(input: &ReportInput) -> Result<Report, Error> {
                 "Variants: {}. Every variant sees the same arrivals and the same fault schedule (common random numbers). Figures are means over replications with 95% confidence intervals.",
                 exp.variants
                     .iter()
-                    .map(|v| format!("{} (entry {})", v.name, v.entry))
+                    .map(|v| match v.entry {
+                        Some(op) => format!("{} (entry {})", v.name, operation(&v.scenario, op)),
+                        None => v.name.clone(),
+                    })
                     .collect::<Vec<_>>()
                     .join(", ")
             ));
         } else {
             meta.push("Figures are means over replications with 95% confidence intervals.".into());
         }
-        warnings.extend(super::compare::warning_lines(exp));
-        sections.extend(comparison_sections(exp));
-        sections.extend(queue_sections(exp));
-        sections.extend(saga_section(exp));
-        sections.extend(breakdown_sections(exp, Measure::Response));
-        sections.extend(breakdown_sections(exp, Measure::Completion));
-        sections.extend(time_sections(sc, exp));
-        sections.extend(critical_path_sections(exp));
-        sections.extend(completion_path_sections(exp));
+        warnings.extend(warning_lines(exp));
+        sections.extend(experiment_sections(exp));
         figures.extend(experiment_figures(exp, sc));
     }
     if let Some(s) = input.sweep {
@@ -117,7 +111,7 @@ pub fn build(input: &ReportInput) -> Result<Report, Error> {
         );
         for p in &s.points {
             warnings.extend(
-                super::compare::warning_lines(&p.experiment)
+                warning_lines(&p.experiment)
                     .into_iter()
                     .map(|w| format!("point {}: {w}", p.settings.join(", "))),
             );

@@ -2,10 +2,11 @@
 //! chart library in [`super::charts`]. Each figure has a stable file stem (`id`).
 
 use super::charts::{cdf, BarChart, BarSeries, Chart, Heatmap, LineChart, Series, Window};
-use super::compare::{time_breakdown, Hop, Measure, Reach};
+use super::sections::{time_breakdown, Measure};
 use crate::experiment::compare::Experiment;
 use crate::experiment::sweep::Sweep;
 use crate::experiment::{Estimate, FlowSummary, Summary};
+use crate::model::reach::{Hop, Reach};
 use crate::model::Scenario;
 
 /// One chart of a report.
@@ -104,7 +105,7 @@ fn completed_fully(f: &FlowSummary) -> Estimate {
 }
 
 /// Every chart of an experiment (one variant or a comparison) of `scenario`.
-pub fn experiment_figures(exp: &Experiment, scenario: &Scenario) -> Vec<Figure> {
+pub fn experiment_figures(exp: &Experiment, _scenario: &Scenario) -> Vec<Figure> {
     let Some(first) = exp.variants.first() else {
         return Vec::new();
     };
@@ -470,7 +471,7 @@ pub fn experiment_figures(exp: &Experiment, scenario: &Scenario) -> Vec<Figure> 
 
     // Where the time goes: per service on the compared flow's path, per variant.
     for (vi, v) in exp.variants.iter().enumerate() {
-        let Some(b) = time_breakdown(scenario, exp, v, focus) else {
+        let Some(b) = time_breakdown(v, focus) else {
             continue;
         };
         // (name, waiting, work, downstream) per hop; a queue's wait is its consumer lag.
@@ -744,7 +745,8 @@ fn breakdown_chart(
     flow: &str,
     measure: Measure,
 ) -> Option<BarChart> {
-    let parts = |h: &crate::engine::HopBreakdown| [h.network_ms, h.queue_ms, h.work_ms, h.other_ms];
+    let parts =
+        |h: &crate::metrics::paths::HopBreakdown| [h.network_ms, h.queue_ms, h.work_ms, h.other_ms];
     let find = |s: &'_ Summary, m: Measure| {
         m.breakdowns(s)
             .iter()
@@ -775,10 +777,11 @@ fn breakdown_chart(
             })
             .unzip()
     } else {
-        let b = pick(&exp.variants.first()?.summary)?;
+        let v = exp.variants.first()?;
+        let b = pick(&v.summary)?;
         b.hops
             .iter()
-            .map(|h| (h.operation.clone(), parts(h)))
+            .map(|h| (super::names::step(&v.scenario, h.step), parts(h)))
             .unzip()
     };
     if categories.is_empty() {

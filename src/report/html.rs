@@ -1,8 +1,8 @@
 //! The self-contained HTML report: inline CSS and SVG, no script, no network. Every
 //! piece of text that comes from the input is HTML-escaped.
 
-use super::compare::Section;
 use super::document::Report;
+use super::sections::Section;
 use std::fmt::Write;
 
 pub use super::escape::html as escape;

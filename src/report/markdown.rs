@@ -4,8 +4,8 @@
 //! the topology and the input file sit verbatim in fenced code blocks whose fence is
 //! longer than any backtick run inside.
 
-use super::compare::Section;
 use super::document::Report;
+use super::sections::Section;
 use std::fmt::Write;
 
 use super::escape::{block, markdown as text, markdown_fence as fence};

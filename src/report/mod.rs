@@ -1,27 +1,31 @@
-//! Presentation of a [`Summary`]: a terminal table and JSON.
+//! Presentation of experiments and sweeps: terminal text, JSON, CSV and the report
+//! (index.html, report.md, charts).
 //!
-//! Architecture invariant: only this module knows about output formats.
+//! Module map:
+//! * `sections/`: every table, by subject, as plain [`sections::Section`]s; the
+//!   terminal, HTML and Markdown lay the same sections out.
+//! * `names`: the ids of traced results (paths, breakdowns) turned into names.
+//! * `terminal`: the one text renderer of any experiment.
+//! * `json`, `csv`: machine-readable outputs, one shape for every run.
+//! * `figures/`: the report's charts (drawn by the chart kit, `charts`).
+//! * `graph`: the topology as Mermaid or DOT; `document`, `html`, `markdown`: the
+//!   report; `deliver`: where a command's outputs go (files, standard output).
+//! * `escape`: one escaper per output syntax.
+//!
+//! Architecture invariant: only this module knows about output formats; it reads
+//! results (`experiment`, `metrics::paths`) and the model for names, and never runs
+//! anything.
 
 pub mod charts;
-pub mod compare;
+pub mod csv;
+pub mod deliver;
 pub mod document;
 pub mod escape;
 pub mod figures;
 pub mod graph;
 pub mod html;
+pub mod json;
 pub mod markdown;
-pub mod output;
-mod table;
-
-pub use table::render_table;
-
-use crate::experiment::Summary;
-
-/// The summary as pretty-printed JSON. Byte-identical for the same input and seed:
-/// every collection in the summary is ordered (ids, reasons, BTreeMaps), and floats
-/// are printed by serde_json's shortest round-trip formatting.
-pub fn to_json(summary: &Summary) -> String {
-    let mut s = serde_json::to_string_pretty(summary).expect("summary is always serializable");
-    s.push('\n');
-    s
-}
+pub mod names;
+pub mod sections;
+pub mod terminal;

@@ -22,6 +22,8 @@ const NULLABLE: &[&str] = &[
     "pass",
     "completion",
     "during_faults",
+    // The compared flow of an experiment: none for a scenario without [compare].
+    "flow",
 ];
 
 /// Keys that may be negative.

@@ -1,45 +1,11 @@
-//! Machine-readable outputs of experiments and sweeps: JSON and CSV (schemas in the
-//! README). Byte-identical for the same input and seed.
-
-use crate::experiment::compare::Experiment;
-use crate::experiment::slo::SloVerdict;
-use crate::experiment::sweep::Sweep;
-use crate::experiment::{Estimate, FlowSummary};
-use serde::Serialize;
-use std::fmt::Write;
-
-#[derive(Serialize)]
-struct ExperimentDoc<'a> {
-    #[serde(flatten)]
-    experiment: &'a Experiment,
-    slo: &'a [SloVerdict],
-}
-
-fn pretty<T: Serialize>(v: &T) -> String {
-    let mut s = serde_json::to_string_pretty(v).expect("reports are always serializable");
-    s.push('\n');
-    s
-}
-
-/// An experiment (every variant's full summary) and its SLO verdicts as JSON.
-pub fn experiment_json(exp: &Experiment, verdicts: &[SloVerdict]) -> String {
-    pretty(&ExperimentDoc {
-        experiment: exp,
-        slo: verdicts,
-    })
-}
-
-/// SLO verdicts alone as JSON.
-pub fn slo_json(verdicts: &[SloVerdict]) -> String {
-    pretty(&verdicts)
-}
-
-/// A sweep as JSON.
-pub fn sweep_json(s: &Sweep) -> String {
-    pretty(s)
-}
+//! CSV of experiments and sweeps: one row per (point, variant, flow), the same
+//! columns for a single run and a comparison (schema in the README).
 
 use super::escape::csv as field;
+use crate::experiment::compare::Experiment;
+use crate::experiment::sweep::Sweep;
+use crate::experiment::{Estimate, FlowSummary};
+use std::fmt::Write;
 
 /// The per-flow CSV columns after the identifying ones.
 const FLOW_COLUMNS: [&str; 11] = [

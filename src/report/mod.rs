@@ -2,7 +2,7 @@
 //!
 //! Architecture invariant: only this module knows about output formats.
 
-pub mod charts;
+pub use chartkit as charts;
 pub mod compare;
 pub mod document;
 pub mod escape;

@@ -13,38 +13,39 @@ use crate::frame::{self, x_axis_fitting, Theme, MUTED, TEXT};
 use crate::geom::Rect;
 use crate::text::{fit_text, text_width};
 use plotters::prelude::*;
+use std::sync::OnceLock;
 
-/// Viridis (perceptually uniform, colour-blind safe) at t = 0, 0.1, ..., 1.
-const VIRIDIS: [(u8, u8, u8); 11] = [
-    (0x44, 0x01, 0x54),
-    (0x48, 0x24, 0x75),
-    (0x41, 0x44, 0x87),
-    (0x35, 0x5F, 0x8D),
-    (0x2A, 0x78, 0x8E),
-    (0x21, 0x91, 0x8C),
-    (0x22, 0xA8, 0x84),
-    (0x44, 0xBF, 0x70),
-    (0x7A, 0xD1, 0x51),
-    (0xBD, 0xDF, 0x26),
-    (0xFD, 0xE7, 0x25),
+/// Viridis (perceptually uniform, colour-blind safe) as matplotlib samples it at
+/// t = 0, 0.1, ..., 1. plotters' own `ViridisRGB` has only 8 stops and strays up to
+/// 13/255 from viridis between them (at t = 0.9), so the kit keeps these 11 and lets
+/// plotters' `DerivedColorMap` interpolate.
+const VIRIDIS: [RGBColor; 11] = [
+    RGBColor(0x44, 0x01, 0x54),
+    RGBColor(0x48, 0x24, 0x75),
+    RGBColor(0x41, 0x44, 0x87),
+    RGBColor(0x35, 0x5F, 0x8D),
+    RGBColor(0x2A, 0x78, 0x8E),
+    RGBColor(0x21, 0x91, 0x8C),
+    RGBColor(0x22, 0xA8, 0x84),
+    RGBColor(0x44, 0xBF, 0x70),
+    RGBColor(0x7A, 0xD1, 0x51),
+    RGBColor(0xBD, 0xDF, 0x26),
+    RGBColor(0xFD, 0xE7, 0x25),
 ];
 
 /// Cells without a finite value.
 const MISSING: RGBColor = RGBColor(0xee, 0xee, 0xee);
 
-/// The colour of `t` in [0, 1] (clamped) on the viridis scale.
+/// The colour of `t` in [0, 1] (clamped; non-finite: 0) on the viridis scale.
 pub(crate) fn viridis(t: f64) -> RGBColor {
+    static MAP: OnceLock<DerivedColorMap<RGBColor>> = OnceLock::new();
     let t = if t.is_finite() {
         t.clamp(0.0, 1.0)
     } else {
         0.0
     };
-    let x = t * 10.0;
-    let i = (x.floor() as usize).min(9);
-    let f = x - i as f64;
-    let (a, b) = (VIRIDIS[i], VIRIDIS[i + 1]);
-    let l = |p: u8, q: u8| (p as f64 + (q as f64 - p as f64) * f).round() as u8;
-    RGBColor(l(a.0, b.0), l(a.1, b.1), l(a.2, b.2))
+    MAP.get_or_init(|| DerivedColorMap::new(&VIRIDIS))
+        .get_color(t)
 }
 
 /// Column edges: `x` holds either the columns' edges (columns + 1 values) or their
@@ -290,4 +291,21 @@ fn draw_colour_bar<DB: DrawingBackend>(
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn viridis_hits_its_samples_and_clamps() {
+        assert_eq!(viridis(0.0), VIRIDIS[0]);
+        assert_eq!(viridis(0.5), VIRIDIS[5]);
+        assert_eq!(viridis(1.0), VIRIDIS[10]);
+        assert_eq!(viridis(2.0), VIRIDIS[10]);
+        assert_eq!(viridis(-1.0), VIRIDIS[0]);
+        assert_eq!(viridis(f64::NAN), VIRIDIS[0]);
+        // Halfway between two samples: their rounded mean.
+        assert_eq!(viridis(0.85), RGBColor(0x9C, 0xD8, 0x3C));
+    }
 }

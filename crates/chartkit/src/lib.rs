@@ -40,10 +40,10 @@
 //!
 //! **What plotters does here**: its SVG and bitmap backends, its drawing elements
 //! (paths, dashed paths, polygons, rectangles, circles, text), its `ab_glyph` text
-//! rasteriser and its viridis colour map. It does not lay the charts out: there is no
-//! `ChartBuilder` here. Layout, ticks, legends, label fitting and clipping are this
-//! crate's own, so that they are computed once in logical pixels from the bundled font
-//! and come out the same in the SVG and the (supersampled) PNG.
+//! rasteriser and its `DerivedColorMap` (for viridis). It does not lay the charts
+//! out: there is no `ChartBuilder` here. Layout, ticks, legends, label fitting and
+//! clipping are this crate's own, computed once in logical pixels from the bundled
+//! font, so they come out the same in the SVG and the (supersampled) PNG.
 //!
 //! Layers, lowest first; a module imports only from layers below it:
 //!

@@ -7,7 +7,8 @@
 //! * `names`: the ids of traced results (paths, breakdowns) turned into names.
 //! * `terminal`: the one text renderer of any experiment.
 //! * `json`, `csv`: machine-readable outputs, one shape for every run.
-//! * `figures/`: the report's charts (drawn by the chart kit, `charts`).
+//! * `figures/`: the report's charts, drawn by the chart kit (the `chartkit` workspace
+//!   crate, re-exported as `charts`).
 //! * `graph`: the topology as Mermaid or DOT; `document`, `html`, `markdown`: the
 //!   report; `deliver`: where a command's outputs go (files, standard output).
 //! * `escape`: one escaper per output syntax.
@@ -16,7 +17,7 @@
 //! results (`experiment`, `metrics::paths`) and the model for names, and never runs
 //! anything.
 
-pub mod charts;
+pub use chartkit as charts;
 pub mod csv;
 pub mod deliver;
 pub mod document;

@@ -1,40 +1,18 @@
 //! Line charts: time series, CDFs, sweeps.
+//!
+//! Drawn in steps: legend and title, data ranges, layout (the plot rectangle and both
+//! scales), axes and fault windows, bands, lines and markers, frame.
 
-use super::axis::{extent, make_axis, Scale, Ticks};
-use super::canvas::{clip_polygon, clip_polyline, text_width, Canvas, Rect};
-use super::frame::{self, LegendItem, Swatch, Theme, PALETTE};
-use super::{ChartError, LineChart};
+use crate::axis::{extent, make_axis, valid_range, Scale, Ticks};
+use crate::canvas::Canvas;
+use crate::data::LineChart;
+use crate::error::ChartError;
+use crate::frame::{self, x_axis_fitting, LegendItem, Swatch, Theme, PALETTE};
+use crate::geom::{clip_polygon, clip_polyline, Rect};
 use plotters::prelude::*;
 
 /// Series with at most this many points get a marker on every point.
 const MARKERS_UP_TO: usize = 30;
-
-/// Pick x ticks whose labels do not collide, for a plot `width` wide.
-pub(crate) fn x_axis_fitting(
-    lo: f64,
-    hi: f64,
-    log: bool,
-    floor: f64,
-    width: f64,
-    expand: bool,
-    t: &Theme,
-) -> (Scale, Ticks) {
-    let mut target = ((width / (95.0 * t.k)) as usize).clamp(2, 14);
-    loop {
-        let (s, ticks) = make_axis(lo, hi, log, floor, target, expand);
-        let fits = ticks.major.windows(2).all(|p| {
-            let (a, b) = (s.frac(p[0].0) * width, s.frac(p[1].0) * width);
-            let need = (text_width(&p[0].1, t.tick, false) + text_width(&p[1].1, t.tick, false))
-                / 2.0
-                + 14.0 * t.k;
-            b - a >= need
-        });
-        if fits || target <= 2 {
-            return (s, ticks);
-        }
-        target -= 1;
-    }
-}
 
 fn finite(p: (f64, f64)) -> bool {
     p.0.is_finite() && p.1.is_finite()
@@ -42,8 +20,39 @@ fn finite(p: (f64, f64)) -> bool {
 
 pub(crate) fn draw<DB: DrawingBackend>(ch: &LineChart, c: &Canvas<DB>) -> Result<(), ChartError> {
     let t = Theme::new(c.k);
-    let items: Vec<LegendItem> = ch
+    let top = frame::draw_top(c, &t, &ch.title, &legend(ch))?;
+    let y0 = frame::plot_top(top, &ch.windows, &t);
+    let y1 = frame::plot_bottom(c.h, &t, &ch.x_label, 1);
+    let l = layout(ch, c, &t, y0, y1);
+    let plot = l.plot;
+
+    frame::draw_y_axis(c, &t, plot, &l.ys, &l.yticks, &ch.y_label)?;
+    frame::draw_x_axis(c, &t, plot, &l.xs, &l.xticks, &ch.x_label, true)?;
+    frame::draw_windows(c, &t, plot, &l.xs, &ch.windows, true)?;
+
+    // A tiny tolerance so that points exactly on the frame are not clipped away.
+    let clip = Rect {
+        x0: plot.x0 - 0.5,
+        y0: plot.y0 - 0.5,
+        x1: plot.x1 + 0.5,
+        y1: plot.y1 + 0.5,
+    };
+    draw_bands(c, ch, &l, clip)?;
+    draw_lines(c, &t, ch, &l, clip)?;
+    frame::draw_frame(c, plot)?;
+    if !ch
         .series
+        .iter()
+        .any(|s| s.points.iter().any(|p| finite(*p)))
+    {
+        frame::draw_no_data(c, &t, plot)?;
+    }
+    Ok(())
+}
+
+/// One legend entry per series: its palette colour, dashed past the palette's length.
+fn legend(ch: &LineChart) -> Vec<LegendItem> {
+    ch.series
         .iter()
         .enumerate()
         .map(|(i, s)| LegendItem {
@@ -54,13 +63,32 @@ pub(crate) fn draw<DB: DrawingBackend>(ch: &LineChart, c: &Canvas<DB>) -> Result
                 dashed: i >= PALETTE.len(),
             },
         })
-        .collect();
-    let top = frame::draw_top(c, &t, &ch.title, &items)?;
-    let strip = frame::window_strip_height(&ch.windows, &t);
-    let y0 = top + strip + if strip > 0.0 { 6.0 * t.k } else { 0.0 };
-    let y1 = frame::plot_bottom(c.h, &t, &ch.x_label, 1);
+        .collect()
+}
 
-    // Data extents (bands included).
+/// The plot rectangle and both scales with their ticks.
+struct Layout {
+    plot: Rect,
+    xs: Scale,
+    xticks: Ticks,
+    ys: Scale,
+    yticks: Ticks,
+}
+
+impl Layout {
+    /// A data point in logical pixels.
+    fn map(&self, (x, y): (f64, f64)) -> (f64, f64) {
+        let p = self.plot;
+        (
+            p.x0 + self.xs.frac(x) * p.w(),
+            p.y1 - self.ys.frac(y) * p.h(),
+        )
+    }
+}
+
+/// The x and y data ranges `(lo, hi, smallest positive)` (bands included), with the
+/// chart's fixed ranges applied and a linear y axis from 0 when the data allows it.
+fn data_ranges(ch: &LineChart) -> ((f64, f64, f64), (f64, f64, f64)) {
     let xs_iter = || {
         ch.series.iter().flat_map(|s| {
             s.points.iter().filter(|p| finite(**p)).map(|p| p.0).chain(
@@ -83,10 +111,6 @@ pub(crate) fn draw<DB: DrawingBackend>(ch: &LineChart, c: &Canvas<DB>) -> Result
             )
         })
     };
-    let has_data = ch
-        .series
-        .iter()
-        .any(|s| s.points.iter().any(|p| finite(*p)));
     let xe = extent(xs_iter(), ch.log_x);
     let ye = extent(ys_iter(), ch.log_y);
     let (mut xlo, mut xhi, xfloor) = xe.unwrap_or((0.0, 1.0, 1.0));
@@ -106,7 +130,18 @@ pub(crate) fn draw<DB: DrawingBackend>(ch: &LineChart, c: &Canvas<DB>) -> Result
     if let Some((a, b)) = valid_range(ch.y_range, ch.log_y) {
         (ylo, yhi) = (a, b);
     }
+    ((xlo, xhi, xfloor), (ylo, yhi, yfloor))
+}
 
+/// The y ticks first (their width sets the plot's left edge), then x ticks that fit.
+fn layout<DB: DrawingBackend>(
+    ch: &LineChart,
+    c: &Canvas<DB>,
+    t: &Theme,
+    y0: f64,
+    y1: f64,
+) -> Layout {
+    let ((xlo, xhi, xfloor), (ylo, yhi, yfloor)) = data_ranges(ch);
     let ytarget = ((y1 - y0) / (64.0 * t.k)).clamp(2.0, 10.0) as usize;
     let (ys, yticks) = make_axis(
         ylo,
@@ -116,7 +151,7 @@ pub(crate) fn draw<DB: DrawingBackend>(ch: &LineChart, c: &Canvas<DB>) -> Result
         ytarget,
         valid_range(ch.y_range, ch.log_y).is_none(),
     );
-    let x0 = frame::plot_left(&t, &ch.y_label, frame::ticks_width(&yticks, t.tick));
+    let x0 = frame::plot_left(t, &ch.y_label, frame::ticks_width(&yticks, t.tick));
     let x1 = c.w - t.pad - 24.0 * t.k;
     let (xs, xticks) = x_axis_fitting(
         xlo,
@@ -125,26 +160,27 @@ pub(crate) fn draw<DB: DrawingBackend>(ch: &LineChart, c: &Canvas<DB>) -> Result
         xfloor,
         x1 - x0,
         valid_range(ch.x_range, ch.log_x).is_none(),
-        &t,
+        t,
     );
-    let plot = Rect { x0, y0, x1, y1 };
-    let map = |(x, y): (f64, f64)| (x0 + xs.frac(x) * plot.w(), y1 - ys.frac(y) * plot.h());
+    Layout {
+        plot: Rect { x0, y0, x1, y1 },
+        xs,
+        xticks,
+        ys,
+        yticks,
+    }
+}
 
-    frame::draw_y_axis(c, &t, plot, &ys, &yticks, &ch.y_label)?;
-    frame::draw_x_axis(c, &t, plot, &xs, &xticks, &ch.x_label, true)?;
-    frame::draw_windows(c, &t, plot, &xs, &ch.windows, true)?;
-
-    // A tiny tolerance so that points exactly on the frame are not clipped away.
-    let clip = Rect {
-        x0: plot.x0 - 0.5,
-        y0: plot.y0 - 0.5,
-        x1: plot.x1 + 0.5,
-        y1: plot.y1 + 0.5,
-    };
+/// Each series' band, translucent: one polygon per run of finite band points.
+fn draw_bands<DB: DrawingBackend>(
+    c: &Canvas<DB>,
+    ch: &LineChart,
+    l: &Layout,
+    clip: Rect,
+) -> Result<(), ChartError> {
     for (i, s) in ch.series.iter().enumerate() {
         if let Some(band) = &s.band {
             let color = PALETTE[i % PALETTE.len()];
-            // Each run of finite band points becomes one polygon.
             let mut runs: Vec<Vec<(f64, f64, f64)>> = vec![Vec::new()];
             for &b in band {
                 if b.0.is_finite() && b.1.is_finite() && b.2.is_finite() {
@@ -154,20 +190,32 @@ pub(crate) fn draw<DB: DrawingBackend>(ch: &LineChart, c: &Canvas<DB>) -> Result
                 }
             }
             for run in runs.iter().filter(|r| r.len() >= 2) {
-                let mut poly: Vec<(f64, f64)> = run.iter().map(|b| map((b.0, b.1))).collect();
-                poly.extend(run.iter().rev().map(|b| map((b.0, b.2))));
+                let mut poly: Vec<(f64, f64)> = run.iter().map(|b| l.map((b.0, b.1))).collect();
+                poly.extend(run.iter().rev().map(|b| l.map((b.0, b.2))));
                 let poly = clip_polygon(&poly, clip);
                 c.polygon(&poly, color.mix(0.18))?;
             }
         }
     }
+    Ok(())
+}
+
+/// Each series' line, broken at non-finite points and clipped to the plot; a marker
+/// on every point of a short series (and on an isolated point).
+fn draw_lines<DB: DrawingBackend>(
+    c: &Canvas<DB>,
+    t: &Theme,
+    ch: &LineChart,
+    l: &Layout,
+    clip: Rect,
+) -> Result<(), ChartError> {
     for (i, s) in ch.series.iter().enumerate() {
         let color = PALETTE[i % PALETTE.len()];
         let n_finite = s.points.iter().filter(|p| finite(**p)).count();
         let mut runs: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
         for &p in &s.points {
             if finite(p) {
-                runs.last_mut().expect("non-empty").push(map(p));
+                runs.last_mut().expect("non-empty").push(l.map(p));
             } else if !runs.last().expect("non-empty").is_empty() {
                 runs.push(Vec::new());
             }
@@ -175,7 +223,7 @@ pub(crate) fn draw<DB: DrawingBackend>(ch: &LineChart, c: &Canvas<DB>) -> Result
         for run in &runs {
             for part in clip_polyline(run, clip) {
                 if i >= PALETTE.len() {
-                    let (d, g) = frame::dash_pattern(&t);
+                    let (d, g) = frame::dash_pattern(t);
                     c.dashed_line(&part, color.to_rgba(), t.line, d, g)?;
                 } else {
                     c.line(&part, color.to_rgba(), t.line)?;
@@ -190,20 +238,5 @@ pub(crate) fn draw<DB: DrawingBackend>(ch: &LineChart, c: &Canvas<DB>) -> Result
             }
         }
     }
-    frame::draw_frame(c, plot)?;
-    if !has_data {
-        frame::draw_no_data(c, &t, plot)?;
-    }
     Ok(())
-}
-
-/// An explicit axis range if it is usable.
-pub(crate) fn valid_range(r: Option<(f64, f64)>, log: bool) -> Option<(f64, f64)> {
-    let (a, b) = r?;
-    let (a, b) = (a.min(b), a.max(b));
-    if a.is_finite() && b.is_finite() && b > a && (!log || a > 0.0) {
-        Some((a, b))
-    } else {
-        None
-    }
 }

@@ -75,6 +75,17 @@ pub(crate) fn pad_range(lo: f64, hi: f64, log: bool) -> (f64, f64) {
     }
 }
 
+/// An explicit axis range if it is usable.
+pub(crate) fn valid_range(r: Option<(f64, f64)>, log: bool) -> Option<(f64, f64)> {
+    let (a, b) = r?;
+    let (a, b) = (a.min(b), a.max(b));
+    if a.is_finite() && b.is_finite() && b > a && (!log || a > 0.0) {
+        Some((a, b))
+    } else {
+        None
+    }
+}
+
 fn nice_step(range: f64, target: usize) -> f64 {
     let raw = range / target.max(1) as f64;
     let mag = 10f64.powf(raw.log10().floor());

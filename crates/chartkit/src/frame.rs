@@ -1,8 +1,11 @@
 //! What every chart shares: theme, palette, title, legend, axes, grid, fault windows.
 
-use super::axis::{Scale, Ticks};
-use super::canvas::{fit_text, text_width, Align, Canvas, Rect, TextOpts};
-use super::{ChartError, Window};
+use crate::axis::{make_axis, Scale, Ticks};
+use crate::canvas::{Align, Canvas, TextOpts};
+use crate::data::Window;
+use crate::error::ChartError;
+use crate::geom::Rect;
+use crate::text::{fit_text, text_width};
 use plotters::prelude::*;
 
 /// Okabe–Ito colour-blind-safe palette, ordered for lines on white (yellow last).
@@ -178,7 +181,7 @@ pub(crate) fn draw_top<DB: DrawingBackend>(
 }
 
 /// Height of the strip above the plot that holds fault-window labels.
-pub(crate) fn window_strip_height(windows: &[Window], t: &Theme) -> f64 {
+fn window_strip_height(windows: &[Window], t: &Theme) -> f64 {
     let n = windows.iter().filter(|w| valid_window(w)).count();
     match n {
         0 => 0.0,
@@ -285,6 +288,33 @@ pub(crate) fn draw_windows<DB: DrawingBackend>(
         placed[row].push((a, b));
     }
     Ok(())
+}
+
+/// Pick x ticks whose labels do not collide, for a plot `width` wide.
+pub(crate) fn x_axis_fitting(
+    lo: f64,
+    hi: f64,
+    log: bool,
+    floor: f64,
+    width: f64,
+    expand: bool,
+    t: &Theme,
+) -> (Scale, Ticks) {
+    let mut target = ((width / (95.0 * t.k)) as usize).clamp(2, 14);
+    loop {
+        let (s, ticks) = make_axis(lo, hi, log, floor, target, expand);
+        let fits = ticks.major.windows(2).all(|p| {
+            let (a, b) = (s.frac(p[0].0) * width, s.frac(p[1].0) * width);
+            let need = (text_width(&p[0].1, t.tick, false) + text_width(&p[1].1, t.tick, false))
+                / 2.0
+                + 14.0 * t.k;
+            b - a >= need
+        });
+        if fits || target <= 2 {
+            return (s, ticks);
+        }
+        target -= 1;
+    }
 }
 
 /// Width of the widest tick label.
@@ -423,6 +453,13 @@ pub(crate) fn draw_no_data<DB: DrawingBackend>(
         ((plot.x0 + plot.x1) / 2.0, (plot.y0 + plot.y1) / 2.0),
         TextOpts::new(t.label, MUTED).align(Align::Center),
     )
+}
+
+/// Top of the plot area below the title and legend (ending at `top`), leaving room
+/// for the fault-window labels.
+pub(crate) fn plot_top(top: f64, windows: &[Window], t: &Theme) -> f64 {
+    let strip = window_strip_height(windows, t);
+    top + strip + if strip > 0.0 { 6.0 * t.k } else { 0.0 }
 }
 
 /// Bottom of the plot area, leaving room for `tick_lines` lines of tick labels and the

@@ -1,7 +1,7 @@
 //! Charts: every type renders to SVG and PNG, text is escaped, output is byte-stable,
 //! odd data does not panic. Example charts are written to /tmp/charts/ for a look.
 
-use archsim::report::charts::{
+use chartkit::{
     cdf, BarChart, BarSeries, Chart, ChartError, Heatmap, LineChart, Series, Window, DEFAULT_SIZE,
 };
 use std::path::Path;

@@ -97,7 +97,7 @@ pub fn build(input: &ReportInput) -> Result<Report, Error> {
         }
         warnings.extend(warning_lines(exp));
         sections.extend(experiment_sections(exp));
-        figures.extend(experiment_figures(exp, sc));
+        figures.extend(experiment_figures(exp));
     }
     if let Some(s) = input.sweep {
         title = format!(

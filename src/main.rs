@@ -2,10 +2,11 @@
 
 use archsim::experiment::compare::{run_experiment, total_replications, Experiment};
 use archsim::experiment::slo::{all_pass, evaluate, SloVerdict};
-use archsim::experiment::sweep::{parse_set, run_sweep, sweep_replications, sweep_scenarios};
+use archsim::experiment::sweep::{run_sweep, sweep_replications};
 use archsim::report::document::{write_report, ReportInput};
 use archsim::report::escape::{terminal_lines, visible};
 use archsim::report::{compare as tables, output};
+use archsim::spec::edit::{parse_set, sweep_points};
 use archsim::spec::SpecError;
 use archsim::{Overrides, Scenario};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -199,8 +200,7 @@ fn overrides(o: &RunOpts) -> Overrides {
 
 fn load(o: &RunOpts) -> Result<(String, Scenario), archsim::Error> {
     let text = read(&o.file)?;
-    let mut scenario = archsim::spec::load_str(&text, &o.file)?;
-    overrides(o).apply(&mut scenario)?;
+    let scenario = archsim::spec::load_with(&text, &o.file, &overrides(o))?;
     Ok((text, scenario))
 }
 
@@ -335,10 +335,9 @@ fn try_main(cli: Cli, command: &str) -> Result<u8, archsim::Error> {
             let text = read(&opts.file)?;
             let scenario = archsim::spec::load_str(&text, &opts.file)?;
             if scenario.compare.is_none() {
-                return Err(archsim::Error::Override(format!(
-                    "{}: no [compare] table; add one with `flow` and `variants`, or use `archsim run`",
-                    opts.file.display()
-                )));
+                return Err(archsim::Error::NoCompare {
+                    file: opts.file.display().to_string(),
+                });
             }
             let report = if no_report {
                 None
@@ -382,8 +381,7 @@ fn try_main(cli: Cli, command: &str) -> Result<u8, archsim::Error> {
                 .iter()
                 .map(|s| parse_set(s))
                 .collect::<Result<Vec<_>, _>>()?;
-            let ov = overrides(&opts);
-            let points = sweep_scenarios(&text, &opts.file, &params, &|sc| ov.apply(sc))?;
+            let points = sweep_points(&text, &opts.file, &params, &overrides(&opts))?;
             let pb = progress(
                 sweep_replications(&points),
                 opts.quiet,
@@ -400,8 +398,7 @@ fn try_main(cli: Cli, command: &str) -> Result<u8, archsim::Error> {
             let json = emit(opts.json.as_ref(), &output::sweep_json(&sweep), "JSON")?;
             let csv = emit(opts.csv.as_ref(), &output::sweep_csv(&sweep), "CSV")?;
             if let Some(dir) = report {
-                let mut shown = base.clone();
-                overrides(&opts).apply(&mut shown)?;
+                let shown = archsim::spec::load_with(&text, &opts.file, &overrides(&opts))?;
                 let dir = dir.unwrap_or_else(|| default_report_dir(&base, "-sweep"));
                 write_report(
                     &dir,

@@ -41,6 +41,7 @@ mod compare;
 mod compile;
 mod cycles;
 mod dist;
+pub mod edit;
 mod error;
 mod faults;
 pub mod limits;
@@ -53,6 +54,7 @@ mod saga;
 mod units;
 mod values;
 
+pub use edit::{load_with, Overrides};
 pub use error::{Location, SpecError};
 pub use models::builtin_models;
 pub use units::{parse_duration, parse_rate};

@@ -6,10 +6,10 @@
 //! or workload between those endpoints is moved onto it: partitioning `payment->bank`
 //! must not partition the whole default network.
 
-use super::compile::{Names, CLIENT};
 use super::error::{choices, Kind, SpecError};
 use super::loc::Loc;
 use super::raw::{RawDist, RawFault};
+use super::symbols::{Names, CLIENT};
 use super::values::In;
 use crate::kernel::{format_duration, SimTime};
 use crate::model::{

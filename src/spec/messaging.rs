@@ -28,17 +28,17 @@
 //! Message steps add no edge to the synchronous-call graph: an asynchronous hop breaks
 //! a cycle.
 
-use super::compile::{resolve_op, Names, CLIENT};
 use super::error::{choices, FileId, Kind, Sources, SpecError};
 use super::loc::Loc;
 use super::models::{load_broker_model, tag, ModelCache, Sourced};
-use super::raw::{RawDist, RawStep, StrOrNum};
+use super::raw::{RawBroker, RawDist, RawQueue, RawStep, RawTopic, StrOrNum};
+use super::symbols::valid_name;
+use super::symbols::{resolve_op, Names, CLIENT};
 use super::values::In;
 use crate::kernel::{SimTime, NANOS_PER_SEC};
 use crate::model::{
     Broker, BrokerId, Dist, MessageKind, MessageStep, OpId, Queue, QueueId, Topic, TopicId,
 };
-use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::ops::Range;
 
@@ -48,78 +48,6 @@ const DEFAULT_LATENCY: SimTime = NANOS_PER_SEC / 1000;
 const DEFAULT_REDELIVERY: SimTime = NANOS_PER_SEC;
 /// Default number of deliveries before a message is dead-lettered.
 const DEFAULT_MAX_DELIVERIES: u32 = 5;
-
-/// `[brokers.NAME]`, and also the whole of a broker model file (without queues and
-/// topics).
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RawBroker {
-    /// Name of a broker model (or a path ending in .toml) to take defaults from.
-    pub model: Option<Loc<String>>,
-    /// Publisher -> broker -> ack, a distribution, default "1ms".
-    pub publish_latency: Option<Loc<RawDist>>,
-    /// Broker -> consumer, a distribution, default "1ms".
-    pub delivery_latency: Option<Loc<RawDist>>,
-    /// Messages accepted per second, e.g. "20000/s" (> 0); default: unlimited.
-    pub capacity: Option<Loc<StrOrNum>>,
-    /// Delay before a failed or timed-out message is delivered again, default "1s".
-    pub redelivery_delay: Option<Loc<StrOrNum>>,
-    /// Default of the broker's queues: survive a broker crash, default true.
-    pub durable: Option<Loc<bool>>,
-    /// Default of the broker's queues: deliveries before dead-lettering (>= 1), default 5.
-    pub max_deliveries: Option<Loc<i64>>,
-    /// Default of the broker's queues: messages in flight at once (>= 1), default 1.
-    pub concurrency: Option<Loc<i64>>,
-    /// Default of the broker's queues: redeliver when not acked within this (> 0);
-    /// default: wait forever.
-    pub ack_timeout: Option<Loc<StrOrNum>>,
-    /// The queues, by name.
-    pub queues: Option<BTreeMap<String, Loc<RawQueue>>>,
-    /// The topics, by name.
-    pub topics: Option<BTreeMap<String, Loc<RawTopic>>>,
-}
-
-/// `queues.NAME = { ... }` on a broker.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(
-    deny_unknown_fields,
-    expecting = "a table such as { consumer = \"payment.charge\", concurrency = 10 }"
-)]
-pub(crate) struct RawQueue {
-    /// The operation that processes each message, "service.operation" (required).
-    pub consumer: Option<Loc<String>>,
-    /// Messages delivered and not yet acked, at most (>= 1).
-    pub concurrency: Option<Loc<i64>>,
-    /// Survives a broker crash.
-    pub durable: Option<Loc<bool>>,
-    /// Deliveries before the message goes to the dead-letter queue (>= 1).
-    pub max_deliveries: Option<Loc<i64>>,
-    /// Redeliver a message not acked within this time (> 0).
-    pub ack_timeout: Option<Loc<StrOrNum>>,
-    /// Per-request FIFO (Kafka-like partitions), default false.
-    pub ordered: Option<Loc<bool>>,
-}
-
-/// `topics.NAME = { ... }` on a broker.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(
-    deny_unknown_fields,
-    expecting = "a table such as { subscribers = [\"email.confirm\"] }"
-)]
-pub(crate) struct RawTopic {
-    /// The subscribing operations, "service.operation" (at least one, required).
-    pub subscribers: Option<Loc<Vec<Loc<String>>>>,
-    /// Per subscription: messages delivered and not yet acked, at most (>= 1).
-    pub concurrency: Option<Loc<i64>>,
-    /// Per subscription: survives a broker crash.
-    pub durable: Option<Loc<bool>>,
-    /// Per subscription: deliveries before dead-lettering (>= 1).
-    pub max_deliveries: Option<Loc<i64>>,
-    /// Per subscription: redeliver when not acked within this time (> 0).
-    pub ack_timeout: Option<Loc<StrOrNum>>,
-    /// Per subscription: per-request FIFO, default false.
-    pub ordered: Option<Loc<bool>>,
-}
 
 /// A broker after applying its model: every broker-level key remembers its file.
 pub(crate) struct MergedBroker {
@@ -419,12 +347,6 @@ fn queue(name: String, broker: BrokerId, consumer: OpId, s: &Settings) -> Queue 
         ack_timeout: s.ack_timeout,
         ordered: s.ordered,
     }
-}
-
-fn valid_name(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 fn check_name<T>(

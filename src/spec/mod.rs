@@ -48,11 +48,16 @@ pub mod limits;
 mod loc;
 mod messaging;
 mod models;
+mod network;
 mod policies;
 mod raw;
 mod saga;
+mod services;
+mod simulation;
+mod symbols;
 mod units;
 mod values;
+mod workloads;
 
 pub use edit::{load_with, Overrides};
 pub use error::{Location, SpecError};

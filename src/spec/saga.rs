@@ -159,12 +159,30 @@ fn saga(at: &In, names: &Names, name: &str, raw: &Loc<RawSaga>) -> Result<Saga, 
         None => DEFAULT_COMPENSATION_BACKOFF,
         Some(b) => at.duration(b, &format!("{field}.compensation_backoff"))?,
     };
+    let steps = saga_steps(at, names, raw, &field)?;
+    Ok(Saga {
+        name: name.to_owned(),
+        style,
+        steps,
+        compensation_attempts,
+        compensation_backoff,
+    })
+}
+
+/// A saga's `steps`: at least one, at most the limit, each an action that resolves.
+fn saga_steps(
+    at: &In,
+    names: &Names,
+    raw: &Loc<RawSaga>,
+    field: &str,
+) -> Result<Vec<SagaStep>, SpecError> {
+    let r = &raw.value;
     let sf = format!("{field}.steps");
     let Some(raw_steps) = &r.steps else {
         return Err(at.err(
             Kind::Missing,
             raw,
-            &field,
+            field,
             "missing `steps`, e.g. steps = [ { action = \"order.create\", compensate = \"order.cancel\" } ]",
         ));
     };
@@ -218,13 +236,7 @@ fn saga(at: &In, names: &Names, name: &str, raw: &Loc<RawSaga>) -> Result<Saga, 
             compensate_link: crate::model::LinkId(0),
         });
     }
-    Ok(Saga {
-        name: name.to_owned(),
-        style,
-        steps,
-        compensation_attempts,
-        compensation_backoff,
-    })
+    Ok(steps)
 }
 
 fn coordinator(

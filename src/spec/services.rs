@@ -2,7 +2,7 @@
 //! operations with their step groups, calls (with their policies) and message steps;
 //! and the check that synchronous calls form no cycle.
 
-use super::error::{Kind, Sources, SpecError};
+use super::error::{FileId, Kind, Sources, SpecError};
 use super::limits;
 use super::loc::Loc;
 use super::models::{MergedService, Sourced};
@@ -280,4 +280,60 @@ pub(crate) fn check_cycles(
         }
     }
     Ok(())
+}
+
+/// Every service and its operations, in service order, with the policies of every call
+/// site; checks the total of replicas and that synchronous calls form no cycle.
+pub(crate) fn services(
+    src: &Sources,
+    main: FileId,
+    names: &Names,
+    merged: &[MergedService],
+) -> Result<(Vec<Service>, Vec<Operation>, Vec<Policies>), SpecError> {
+    let mut services = Vec::with_capacity(merged.len());
+    let mut operations = Vec::with_capacity(names.op_names.len());
+    let mut edges: Vec<Vec<Edge>> = Vec::with_capacity(names.op_names.len());
+    // Policies in the order the calls were compiled; `Call::site` indexes this for now.
+    let mut compiled_policies: Vec<Policies> = Vec::new();
+    let mut total_replicas = 0u32;
+    for (i, m) in merged.iter().enumerate() {
+        let sid = ServiceId(i as u32);
+        let (svc, ops) = service(src, names, sid, m, &mut edges, &mut compiled_policies)?;
+        total_replicas += svc.replicas;
+        if total_replicas > limits::MAX_TOTAL_REPLICAS {
+            let field = format!("services.{}.replicas", m.name);
+            let msg = format!(
+                "the services have {total_replicas} replicas so far, more than the {} allowed in total (the engine keeps state for every replica)",
+                limits::MAX_TOTAL_REPLICAS
+            );
+            return Err(match &m.replicas {
+                Some(r) => src.err(Kind::Invalid, r.file, &r.v.span, &field, msg),
+                None => src.err(Kind::Invalid, main, &m.span, &field, msg),
+            });
+        }
+        services.push(svc);
+        operations.extend(ops);
+    }
+    check_cycles(src, &names.op_names, &edges, "synchronous call cycle", "")?;
+    let policies = number_sites(&mut operations, compiled_policies);
+    Ok((services, operations, policies))
+}
+
+/// Numbers the call sites in operation, group, call order, and orders their policies
+/// so.
+fn number_sites(
+    operations: &mut [Operation],
+    mut compiled_policies: Vec<Policies>,
+) -> Vec<Policies> {
+    let mut policies = Vec::with_capacity(compiled_policies.len());
+    for op in operations.iter_mut() {
+        for g in &mut op.groups {
+            for c in &mut g.calls {
+                let p = std::mem::take(&mut compiled_policies[c.site as usize]);
+                c.site = policies.len() as u32;
+                policies.push(p);
+            }
+        }
+    }
+    policies
 }

@@ -282,6 +282,9 @@ pub(crate) fn check_cycles(
     Ok(())
 }
 
+/// The services, their operations and the policies of every call site.
+type Compiled = (Vec<Service>, Vec<Operation>, Vec<Policies>);
+
 /// Every service and its operations, in service order, with the policies of every call
 /// site; checks the total of replicas and that synchronous calls form no cycle.
 pub(crate) fn services(
@@ -289,7 +292,7 @@ pub(crate) fn services(
     main: FileId,
     names: &Names,
     merged: &[MergedService],
-) -> Result<(Vec<Service>, Vec<Operation>, Vec<Policies>), SpecError> {
+) -> Result<Compiled, SpecError> {
     let mut services = Vec::with_capacity(merged.len());
     let mut operations = Vec::with_capacity(names.op_names.len());
     let mut edges: Vec<Vec<Edge>> = Vec::with_capacity(names.op_names.len());

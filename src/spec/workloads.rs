@@ -70,7 +70,7 @@ fn arrivals(at: &In, w: &Loc<RawWorkload>, field: &str) -> Result<Arrivals, Spec
         return Err(at.err(
             Kind::Missing,
             w,
-            &field,
+            field,
             "missing `arrivals`, e.g. arrivals = { poisson = \"50/s\" }",
         ));
     };

@@ -61,5 +61,6 @@ pub mod model;
 pub mod report;
 pub mod spec;
 
-pub use error::{Error, Overrides};
+pub use error::Error;
 pub use model::Scenario;
+pub use spec::Overrides;

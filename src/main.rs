@@ -2,12 +2,13 @@
 
 use archsim::experiment::compare::{run_experiment, total_replications, Experiment};
 use archsim::experiment::slo::{all_pass, evaluate};
-use archsim::experiment::sweep::{parse_set, run_sweep, sweep_replications, sweep_scenarios};
+use archsim::experiment::sweep::{run_sweep, sweep_replications};
 use archsim::report::deliver::{deliver, Destinations, Rendered};
 use archsim::report::document::ReportInput;
 use archsim::report::escape::visible;
 use archsim::report::sections::{section_text, slo_section, sweep_sections};
 use archsim::report::{csv, json, terminal};
+use archsim::spec::edit::{parse_set, sweep_points};
 use archsim::spec::SpecError;
 use archsim::{Overrides, Scenario};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -201,8 +202,7 @@ fn overrides(o: &RunOpts) -> Overrides {
 
 fn load(o: &RunOpts) -> Result<(String, Scenario), archsim::Error> {
     let text = read(&o.file)?;
-    let mut scenario = archsim::spec::load_str(&text, &o.file)?;
-    overrides(o).apply(&mut scenario)?;
+    let scenario = archsim::spec::load_with(&text, &o.file, &overrides(o))?;
     Ok((text, scenario))
 }
 
@@ -282,10 +282,9 @@ fn compare_command(
     let text = read(&opts.file)?;
     let scenario = archsim::spec::load_str(&text, &opts.file)?;
     if scenario.compare.is_none() {
-        return Err(archsim::Error::Override(format!(
-            "{}: no [compare] table; add one with `flow` and `variants`, or use `archsim run`",
-            opts.file.display()
-        )));
+        return Err(archsim::Error::NoCompare {
+            file: opts.file.display().to_string(),
+        });
     }
     let report = if no_report {
         None
@@ -341,8 +340,7 @@ fn sweep_command(
         .iter()
         .map(|s| parse_set(s))
         .collect::<Result<Vec<_>, _>>()?;
-    let ov = overrides(&opts);
-    let points = sweep_scenarios(&text, &opts.file, &params, &|sc| ov.apply(sc))?;
+    let points = sweep_points(&text, &opts.file, &params, &overrides(&opts))?;
     let pb = progress(
         sweep_replications(&points),
         opts.quiet,
@@ -361,8 +359,7 @@ fn sweep_command(
         json: json::sweep_json(&sweep),
         csv: csv::sweep_csv(&sweep),
     };
-    let mut shown = base.clone();
-    overrides(&opts).apply(&mut shown)?;
+    let shown = archsim::spec::load_with(&text, &opts.file, &overrides(&opts))?;
     let dir = report.map(|d| d.unwrap_or_else(|| default_report_dir(&base, "-sweep")));
     let input = ReportInput {
         scenario: &shown,

@@ -231,7 +231,7 @@ fn the_timeline_cost_estimate_matches_the_histogram() {
     );
 }
 
-fn loaded(extra_sim: &str, extra: &str) -> archsim::Scenario {
+fn loaded(extra_sim: &str, extra: &str) -> String {
     let text = format!(
         r#"
 [simulation]
@@ -247,11 +247,17 @@ arrivals = {{ poisson = "10/s" }}
 {extra}
 "#
     );
-    spec::load_str(&text, Path::new("o.toml")).unwrap()
+    spec::load_str(&text, Path::new("o.toml")).unwrap();
+    text
 }
 
-fn override_err(sc: &mut archsim::Scenario, o: Overrides) -> String {
-    let e = o.apply(sc).unwrap_err();
+/// The scenario `text` loaded with the overrides `o`.
+fn applied(text: &str, o: Overrides) -> Result<archsim::Scenario, archsim::Error> {
+    Ok(spec::load_with(text, Path::new("o.toml"), &o)?)
+}
+
+fn override_err(sc: &str, o: Overrides) -> String {
+    let e = applied(sc, o).unwrap_err();
     assert_eq!(e.exit_code(), 2);
     let m = e.to_string();
     assert!(!m.contains('\n'), "{m}");
@@ -260,9 +266,9 @@ fn override_err(sc: &mut archsim::Scenario, o: Overrides) -> String {
 
 #[test]
 fn overrides_obey_the_same_limits() {
-    let mut sc = loaded("", "");
+    let sc = loaded("", "");
     let m = override_err(
-        &mut sc,
+        &sc,
         Overrides {
             replications: Some(4_294_967_295),
             ..Default::default()
@@ -273,7 +279,7 @@ fn overrides_obey_the_same_limits() {
         "--replications: at most 10000 (the metrics of each replication are kept until the experiment is reduced), got 4294967295"
     );
     let m = override_err(
-        &mut sc,
+        &sc,
         Overrides {
             duration: Some("1001h".into()),
             ..Default::default()
@@ -281,12 +287,13 @@ fn overrides_obey_the_same_limits() {
     );
     assert_eq!(m, "--duration: longer than the 1000h limit on a run");
     // 1000 h at the scenario's 1 s timeline: the interval widens, the run is valid.
-    let mut long = sc.clone();
-    Overrides {
-        duration: Some("1000h".into()),
-        ..Default::default()
-    }
-    .apply(&mut long)
+    let long = applied(
+        &sc,
+        Overrides {
+            duration: Some("1000h".into()),
+            ..Default::default()
+        },
+    )
     .unwrap();
     assert_eq!(
         long.sim.timeline_interval(),
@@ -294,7 +301,7 @@ fn overrides_obey_the_same_limits() {
     );
     // Replications that would not fit the timelines' memory budget.
     let m = override_err(
-        &mut sc,
+        &sc,
         Overrides {
             replications: Some(10_000),
             ..Default::default()
@@ -305,7 +312,7 @@ fn overrides_obey_the_same_limits() {
         "{m}"
     );
     let m = override_err(
-        &mut sc,
+        &sc,
         Overrides {
             duration: Some("1e400s".into()),
             ..Default::default()
@@ -316,34 +323,38 @@ fn overrides_obey_the_same_limits() {
         "{m}"
     );
     // Within the limits, the overrides apply.
-    Overrides {
-        seed: Some(u64::MAX),
-        replications: Some(100),
-        duration: Some("2m".into()),
-        max_events: Some(1_000_000),
-    }
-    .apply(&mut sc)
+    let sc = applied(
+        &sc,
+        Overrides {
+            seed: Some(u64::MAX),
+            replications: Some(100),
+            duration: Some("2m".into()),
+            max_events: Some(1_000_000),
+        },
+    )
     .unwrap();
     assert_eq!(
         (sc.sim.replications, sc.sim.duration, sc.sim.max_events),
         (100, 120_000_000_000, 1_000_000)
     );
     // The most replications, with the timelines they can afford.
-    let mut sc = loaded("timeline = \"10s\"", "");
-    Overrides {
-        replications: Some(limits::MAX_REPLICATIONS),
-        ..Default::default()
-    }
-    .apply(&mut sc)
+    let sc = loaded("timeline = \"10s\"", "");
+    applied(
+        &sc,
+        Overrides {
+            replications: Some(limits::MAX_REPLICATIONS),
+            ..Default::default()
+        },
+    )
     .unwrap();
 }
 
 #[test]
 fn overrides_are_checked_against_the_expected_fault_windows() {
     let fault = "[[fault]]\ntarget = \"api\"\nkind = \"crash\"\nmtbf = \"10ms\"\nmttr = \"10ms\"\n";
-    let mut sc = loaded("", fault);
+    let sc = loaded("", fault);
     let m = override_err(
-        &mut sc,
+        &sc,
         Overrides {
             replications: Some(1000),
             ..Default::default()

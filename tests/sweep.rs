@@ -1,7 +1,8 @@
 //! Sweeps: `--set` edits, the saturation knee near the bottleneck's capacity, and bad
 //! `--set` values as one-line usage errors.
 
-use archsim::experiment::sweep::{parse_set, run_sweep, sweep_scenarios};
+use archsim::experiment::sweep::run_sweep;
+use archsim::spec::edit::{parse_set, sweep_points};
 use std::path::Path;
 use std::process::Command;
 
@@ -40,7 +41,8 @@ arrivals = { poisson = "100/s" }
 fn p99_rises_sharply_at_the_bottleneck_capacity_and_the_knee_is_within_10_percent() {
     let capacity = 32.0 / 0.032;
     let params = vec![parse_set("workload.0.arrivals.poisson=500/s..1300/s step 50/s").unwrap()];
-    let points = sweep_scenarios(CHAIN, Path::new("chain.toml"), &params, &|_| Ok(())).unwrap();
+    let points =
+        sweep_points(CHAIN, Path::new("chain.toml"), &params, &Default::default()).unwrap();
     assert_eq!(points.len(), 17);
     let sweep = run_sweep("chain", params, points, &|| {}).unwrap();
     let p99: Vec<f64> = sweep

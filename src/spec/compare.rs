@@ -15,47 +15,12 @@
 //! success = 0.999
 //! ```
 
-use super::compile::{resolve_op, Names};
 use super::error::{choices, Kind, SpecError};
 use super::loc::Loc;
-use super::raw::StrOrNum;
+use super::raw::{RawCompare, RawSlo};
+use super::symbols::{resolve_op, Names};
 use super::values::In;
 use crate::model::{Comparison, LinkId, Slo, Variant, Workload};
-use serde::Deserialize;
-
-/// `[compare]`.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RawCompare {
-    /// The compared flow: a `[[workload]]` flow name (required).
-    pub flow: Option<Loc<String>>,
-    /// The variants: `[ { name, entry }, ... ]` (at least one).
-    pub variants: Option<Loc<Vec<Loc<RawVariant>>>>,
-}
-
-/// One `{ name, entry }` of `[compare] variants`.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RawVariant {
-    /// Display name, unique (required).
-    pub name: Option<Loc<String>>,
-    /// The entry operation of the flow in this variant, "service.operation" (required).
-    pub entry: Option<Loc<String>>,
-}
-
-/// One `[[slo]]`.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RawSlo {
-    /// The flow the objective applies to (required).
-    pub flow: Option<Loc<String>>,
-    /// Largest acceptable p99 response latency, a duration > 0.
-    pub p99: Option<Loc<StrOrNum>>,
-    /// Smallest acceptable success rate, in [0, 1].
-    pub success: Option<Loc<f64>>,
-    /// Largest acceptable p99 completion latency, a duration > 0.
-    pub completion_p99: Option<Loc<StrOrNum>>,
-}
 
 /// Resolves a flow name to a workload index, listing the valid flows when unknown.
 fn flow_index(

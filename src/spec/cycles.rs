@@ -9,8 +9,9 @@
 //! no error probability, no synchronous call before the step). Anything less certain is
 //! left to the engine's runtime guard, which stops a replication whose clock stops.
 
-use super::compile::{check_cycles, Edge};
 use super::error::{FileId, SpecError};
+use super::services::check_cycles;
+use super::symbols::Edge;
 use crate::model::{MessageKind, OpId, SagaStyle, Scenario};
 use std::ops::Range;
 

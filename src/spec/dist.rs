@@ -69,66 +69,7 @@ impl In<'_> {
             return Err(self.err(Kind::Unknown, name, &format!("{field}.dist"), msg));
         };
         let dname = name.value.as_str();
-        // Which parameters are present, each with its span.
-        let present: Vec<(&str, &Option<std::ops::Range<usize>>)> = [
-            ("value", t.value.as_ref().map(|v| &v.span)),
-            ("mean", t.mean.as_ref().map(|v| &v.span)),
-            ("min", t.min.as_ref().map(|v| &v.span)),
-            ("max", t.max.as_ref().map(|v| &v.span)),
-            ("std", t.std.as_ref().map(|v| &v.span)),
-            ("median", t.median.as_ref().map(|v| &v.span)),
-            ("p99", t.p99.as_ref().map(|v| &v.span)),
-            ("scale", t.scale.as_ref().map(|v| &v.span)),
-            ("shape", t.shape.as_ref().map(|v| &v.span)),
-            ("values", t.values.as_ref().map(|v| &v.span)),
-            ("file", t.file.as_ref().map(|v| &v.span)),
-        ]
-        .into_iter()
-        .filter_map(|(k, s)| s.map(|s| (k, s)))
-        .collect();
-        let takes = sets
-            .iter()
-            .map(|s| s.join(" + "))
-            .collect::<Vec<_>>()
-            .join(", or ");
-        let allowed: Vec<&str> = sets.iter().flat_map(|s| s.iter().copied()).collect();
-        for (key, span) in &present {
-            if !allowed.contains(key) {
-                let msg = format!("`{key}` is not a parameter of {dname}; {dname} takes {takes}");
-                return Err(self.src.err(
-                    Kind::Invalid,
-                    self.file,
-                    span,
-                    &format!("{field}.{key}"),
-                    msg,
-                ));
-            }
-        }
-        let has = |k: &str| present.iter().any(|(p, _)| *p == k);
-        let Some(set) = sets
-            .iter()
-            .find(|s| s.len() == present.len() && s.iter().all(|k| has(k)))
-        else {
-            let overlap = |s: &&&[&str]| s.iter().filter(|k| has(k)).count();
-            let best = sets.iter().max_by_key(overlap);
-            let missing: Vec<&str> = best
-                .map(|s| s.iter().copied().filter(|k| !has(k)).collect())
-                .unwrap_or_default();
-            let mixes = best.is_some_and(|s| overlap(&s) < present.len());
-            let msg = if missing.is_empty() || mixes {
-                let given: Vec<&str> = present.iter().map(|(k, _)| *k).collect();
-                format!(
-                    "conflicting parameters for {dname} ({}); it takes {takes}",
-                    given.join(", ")
-                )
-            } else {
-                format!(
-                    "missing `{}`; {dname} takes {takes}",
-                    missing.join("` and `")
-                )
-            };
-            return Err(self.err(Kind::Missing, at, field, msg));
-        };
+        let set = self.param_set(t, at, field, dname, sets)?;
         let dur = |v: &Option<Loc<StrOrNum>>, key: &str| -> Result<f64, SpecError> {
             match v {
                 Some(v) => Ok(self.duration(v, &format!("{field}.{key}"))? as f64),
@@ -185,6 +126,79 @@ impl In<'_> {
                 format!("invalid {dname} distribution: {m}"),
             )
         })
+    }
+
+    /// The parameter set of distribution `dname` that `t` gives: every key given is
+    /// one of its parameters, and the keys make up exactly one of `sets`.
+    fn param_set(
+        &self,
+        t: &RawDistTable,
+        at: &Loc<RawDist>,
+        field: &str,
+        dname: &str,
+        sets: &'static [&'static [&'static str]],
+    ) -> Result<&'static [&'static str], SpecError> {
+        // Which parameters are present, each with its span.
+        let present: Vec<(&str, &Option<std::ops::Range<usize>>)> = [
+            ("value", t.value.as_ref().map(|v| &v.span)),
+            ("mean", t.mean.as_ref().map(|v| &v.span)),
+            ("min", t.min.as_ref().map(|v| &v.span)),
+            ("max", t.max.as_ref().map(|v| &v.span)),
+            ("std", t.std.as_ref().map(|v| &v.span)),
+            ("median", t.median.as_ref().map(|v| &v.span)),
+            ("p99", t.p99.as_ref().map(|v| &v.span)),
+            ("scale", t.scale.as_ref().map(|v| &v.span)),
+            ("shape", t.shape.as_ref().map(|v| &v.span)),
+            ("values", t.values.as_ref().map(|v| &v.span)),
+            ("file", t.file.as_ref().map(|v| &v.span)),
+        ]
+        .into_iter()
+        .filter_map(|(k, s)| s.map(|s| (k, s)))
+        .collect();
+        let takes = sets
+            .iter()
+            .map(|s| s.join(" + "))
+            .collect::<Vec<_>>()
+            .join(", or ");
+        let allowed: Vec<&str> = sets.iter().flat_map(|s| s.iter().copied()).collect();
+        for (key, span) in &present {
+            if !allowed.contains(key) {
+                let msg = format!("`{key}` is not a parameter of {dname}; {dname} takes {takes}");
+                return Err(self.src.err(
+                    Kind::Invalid,
+                    self.file,
+                    span,
+                    &format!("{field}.{key}"),
+                    msg,
+                ));
+            }
+        }
+        let has = |k: &str| present.iter().any(|(p, _)| *p == k);
+        let Some(&set) = sets
+            .iter()
+            .find(|s| s.len() == present.len() && s.iter().all(|k| has(k)))
+        else {
+            let overlap = |s: &&&[&str]| s.iter().filter(|k| has(k)).count();
+            let best = sets.iter().max_by_key(overlap);
+            let missing: Vec<&str> = best
+                .map(|s| s.iter().copied().filter(|k| !has(k)).collect())
+                .unwrap_or_default();
+            let mixes = best.is_some_and(|s| overlap(&s) < present.len());
+            let msg = if missing.is_empty() || mixes {
+                let given: Vec<&str> = present.iter().map(|(k, _)| *k).collect();
+                format!(
+                    "conflicting parameters for {dname} ({}); it takes {takes}",
+                    given.join(", ")
+                )
+            } else {
+                format!(
+                    "missing `{}`; {dname} takes {takes}",
+                    missing.join("` and `")
+                )
+            };
+            return Err(self.err(Kind::Missing, at, field, msg));
+        };
+        Ok(set)
     }
 
     fn empirical_values(&self, t: &RawDistTable, field: &str) -> Result<Vec<u64>, SpecError> {

@@ -21,8 +21,9 @@ impl fmt::Display for Location {
     }
 }
 
-/// Why a scenario could not be loaded. Every message is one line:
-/// `{file}:{line}: {field}: {message}`.
+/// Why a scenario could not be loaded. Every message is one line: errors in a file are
+/// `{file}:{line}: {field}: {message}`, errors in a command-line edit name the flag
+/// (`--duration: ...`, `--set PATH=VALUE: ...`).
 #[derive(Debug, thiserror::Error)]
 pub enum SpecError {
     /// The scenario file could not be read: check the path and its permissions.
@@ -84,6 +85,36 @@ pub enum SpecError {
         /// The cycle, e.g. `synchronous call cycle: a.x -> b.y -> a.x`.
         message: String,
     },
+    /// A command-line override (`--duration`, `--replications`, `--max-events`) is
+    /// malformed or out of range: fix the flag's value.
+    #[error("{flag}: {message}")]
+    Flag {
+        /// The flag, e.g. `--duration` (or `--duration/--replications`).
+        flag: String,
+        /// What is wrong and what is allowed.
+        message: String,
+    },
+    /// A `--set PATH=VALUES` is malformed or its path names no key of the file: fix the
+    /// argument.
+    #[error("--set {arg}: {message}")]
+    Set {
+        /// The argument (or the one point `PATH=VALUE` that could not be written).
+        arg: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A sweep was given no `--set`, or more than two: give one or two.
+    #[error("--set: give one or two parameters to sweep")]
+    SetCount,
+    /// A swept value makes the scenario invalid (the inner error says where): change
+    /// the swept values.
+    #[error("--set {sets}: {error}")]
+    SweepPoint {
+        /// The point's settings, `PATH=VALUE --set PATH=VALUE`.
+        sets: String,
+        /// Why the point's scenario does not load.
+        error: Box<SpecError>,
+    },
     /// The scenario has nothing to run: add at least one service and one `[[workload]]`.
     #[error("{at}: {message}")]
     Empty {
@@ -95,10 +126,15 @@ pub enum SpecError {
 }
 
 impl SpecError {
-    /// The location of the error, if it has one (all but [`SpecError::Io`]).
+    /// The location of the error in a file, if it has one (not for [`SpecError::Io`] or an
+    /// error of a command-line flag; a sweep point's is its inner error's).
     pub fn location(&self) -> Option<&Location> {
         match self {
-            SpecError::Io { .. } => None,
+            SpecError::Io { .. }
+            | SpecError::Flag { .. }
+            | SpecError::Set { .. }
+            | SpecError::SetCount => None,
+            SpecError::SweepPoint { error, .. } => error.location(),
             SpecError::Syntax { at, .. }
             | SpecError::Missing { at, .. }
             | SpecError::Invalid { at, .. }

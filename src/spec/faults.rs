@@ -6,10 +6,10 @@
 //! or workload between those endpoints is moved onto it: partitioning `payment->bank`
 //! must not partition the whole default network.
 
-use super::compile::{Names, CLIENT};
 use super::error::{choices, Kind, SpecError};
 use super::loc::Loc;
 use super::raw::{RawDist, RawFault};
+use super::symbols::{Names, CLIENT};
 use super::values::In;
 use crate::kernel::{format_duration, SimTime};
 use crate::model::{
@@ -110,6 +110,47 @@ fn fault(
     let tf = format!("{field}.target");
     let target = resolve_target(at, names, topo, target_text, &tf)?;
 
+    let fault_kind = fault_kind(at, f, &field, &target, kind_text)?;
+    let kind = kind_text.value.as_str();
+
+    let schedule = schedule(at, f, &field, sim_duration)?;
+
+    let target = match target {
+        Target::Service(s) => FaultTarget::Service(s),
+        Target::Replica(s, n) => FaultTarget::Replica(s, n),
+        Target::Link(from, to) => FaultTarget::Link(link_for(names, topo, from, to)),
+        Target::Broker(b) => FaultTarget::Broker(b),
+    };
+    let name = match &r.name {
+        Some(n) if n.value.trim().is_empty() => {
+            return Err(at.err(
+                Kind::Invalid,
+                n,
+                &format!("{field}.name"),
+                "a fault name cannot be empty; remove `name` to get \"KIND TARGET\"",
+            ))
+        }
+        Some(n) => n.value.clone(),
+        None => format!("{kind} {}", target_text.value.trim()),
+    };
+    Ok(Fault {
+        name,
+        target,
+        kind: fault_kind,
+        schedule,
+    })
+}
+
+/// A fault's `kind`, checked against what its target can suffer, with the keys that
+/// belong to it (`factor`, `delay`, `probability`) and no others.
+fn fault_kind(
+    at: &In,
+    f: &Loc<RawFault>,
+    field: &str,
+    target: &Target,
+    kind_text: &Loc<String>,
+) -> Result<FaultKind, SpecError> {
+    let r = &f.value;
     // The kind, checked against what the target can suffer.
     let kf = format!("{field}.kind");
     let kind = kind_text.value.as_str();
@@ -182,7 +223,7 @@ fn fault(
             }
         }
     }
-    let fault_kind = match kind {
+    Ok(match kind {
         "crash" => FaultKind::Crash,
         "hang" => FaultKind::Hang,
         "slow" => {
@@ -198,7 +239,7 @@ fn fault(
                 return Err(at.err(
                     Kind::Missing,
                     f,
-                    &field,
+                    field,
                     "a slow fault needs `factor` (a multiplier other than 1, e.g. factor = 10) or `delay` (added time, e.g. delay = \"2s\")",
                 ));
             }
@@ -209,7 +250,7 @@ fn fault(
                 return Err(at.err(
                     Kind::Missing,
                     f,
-                    &field,
+                    field,
                     "an error fault needs `probability` in [0, 1], e.g. probability = 0.5",
                 ));
             };
@@ -218,33 +259,6 @@ fn fault(
             }
         }
         _ => FaultKind::Partition,
-    };
-
-    let schedule = schedule(at, f, &field, sim_duration)?;
-
-    let target = match target {
-        Target::Service(s) => FaultTarget::Service(s),
-        Target::Replica(s, n) => FaultTarget::Replica(s, n),
-        Target::Link(from, to) => FaultTarget::Link(link_for(names, topo, from, to)),
-        Target::Broker(b) => FaultTarget::Broker(b),
-    };
-    let name = match &r.name {
-        Some(n) if n.value.trim().is_empty() => {
-            return Err(at.err(
-                Kind::Invalid,
-                n,
-                &format!("{field}.name"),
-                "a fault name cannot be empty; remove `name` to get \"KIND TARGET\"",
-            ))
-        }
-        Some(n) => n.value.clone(),
-        None => format!("{kind} {}", target_text.value.trim()),
-    };
-    Ok(Fault {
-        name,
-        target,
-        kind: fault_kind,
-        schedule,
     })
 }
 

@@ -28,17 +28,17 @@
 //! Message steps add no edge to the synchronous-call graph: an asynchronous hop breaks
 //! a cycle.
 
-use super::compile::{resolve_op, Names, CLIENT};
 use super::error::{choices, FileId, Kind, Sources, SpecError};
 use super::loc::Loc;
 use super::models::{load_broker_model, tag, ModelCache, Sourced};
-use super::raw::{RawDist, RawStep, StrOrNum};
+use super::raw::{RawBroker, RawDist, RawQueue, RawStep, RawTopic, StrOrNum};
+use super::symbols::valid_name;
+use super::symbols::{resolve_op, Names, CLIENT};
 use super::values::In;
 use crate::kernel::{SimTime, NANOS_PER_SEC};
 use crate::model::{
     Broker, BrokerId, Dist, MessageKind, MessageStep, OpId, Queue, QueueId, Topic, TopicId,
 };
-use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::ops::Range;
 
@@ -48,78 +48,6 @@ const DEFAULT_LATENCY: SimTime = NANOS_PER_SEC / 1000;
 const DEFAULT_REDELIVERY: SimTime = NANOS_PER_SEC;
 /// Default number of deliveries before a message is dead-lettered.
 const DEFAULT_MAX_DELIVERIES: u32 = 5;
-
-/// `[brokers.NAME]`, and also the whole of a broker model file (without queues and
-/// topics).
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RawBroker {
-    /// Name of a broker model (or a path ending in .toml) to take defaults from.
-    pub model: Option<Loc<String>>,
-    /// Publisher -> broker -> ack, a distribution, default "1ms".
-    pub publish_latency: Option<Loc<RawDist>>,
-    /// Broker -> consumer, a distribution, default "1ms".
-    pub delivery_latency: Option<Loc<RawDist>>,
-    /// Messages accepted per second, e.g. "20000/s" (> 0); default: unlimited.
-    pub capacity: Option<Loc<StrOrNum>>,
-    /// Delay before a failed or timed-out message is delivered again, default "1s".
-    pub redelivery_delay: Option<Loc<StrOrNum>>,
-    /// Default of the broker's queues: survive a broker crash, default true.
-    pub durable: Option<Loc<bool>>,
-    /// Default of the broker's queues: deliveries before dead-lettering (>= 1), default 5.
-    pub max_deliveries: Option<Loc<i64>>,
-    /// Default of the broker's queues: messages in flight at once (>= 1), default 1.
-    pub concurrency: Option<Loc<i64>>,
-    /// Default of the broker's queues: redeliver when not acked within this (> 0);
-    /// default: wait forever.
-    pub ack_timeout: Option<Loc<StrOrNum>>,
-    /// The queues, by name.
-    pub queues: Option<BTreeMap<String, Loc<RawQueue>>>,
-    /// The topics, by name.
-    pub topics: Option<BTreeMap<String, Loc<RawTopic>>>,
-}
-
-/// `queues.NAME = { ... }` on a broker.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(
-    deny_unknown_fields,
-    expecting = "a table such as { consumer = \"payment.charge\", concurrency = 10 }"
-)]
-pub(crate) struct RawQueue {
-    /// The operation that processes each message, "service.operation" (required).
-    pub consumer: Option<Loc<String>>,
-    /// Messages delivered and not yet acked, at most (>= 1).
-    pub concurrency: Option<Loc<i64>>,
-    /// Survives a broker crash.
-    pub durable: Option<Loc<bool>>,
-    /// Deliveries before the message goes to the dead-letter queue (>= 1).
-    pub max_deliveries: Option<Loc<i64>>,
-    /// Redeliver a message not acked within this time (> 0).
-    pub ack_timeout: Option<Loc<StrOrNum>>,
-    /// Per-request FIFO (Kafka-like partitions), default false.
-    pub ordered: Option<Loc<bool>>,
-}
-
-/// `topics.NAME = { ... }` on a broker.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(
-    deny_unknown_fields,
-    expecting = "a table such as { subscribers = [\"email.confirm\"] }"
-)]
-pub(crate) struct RawTopic {
-    /// The subscribing operations, "service.operation" (at least one, required).
-    pub subscribers: Option<Loc<Vec<Loc<String>>>>,
-    /// Per subscription: messages delivered and not yet acked, at most (>= 1).
-    pub concurrency: Option<Loc<i64>>,
-    /// Per subscription: survives a broker crash.
-    pub durable: Option<Loc<bool>>,
-    /// Per subscription: deliveries before dead-lettering (>= 1).
-    pub max_deliveries: Option<Loc<i64>>,
-    /// Per subscription: redeliver when not acked within this time (> 0).
-    pub ack_timeout: Option<Loc<StrOrNum>>,
-    /// Per subscription: per-request FIFO, default false.
-    pub ordered: Option<Loc<bool>>,
-}
 
 /// A broker after applying its model: every broker-level key remembers its file.
 pub(crate) struct MergedBroker {
@@ -234,81 +162,102 @@ pub(crate) fn brokers(
     let mut bus = Bus::default();
     let mut defaults = Vec::with_capacity(merged.len());
     for (i, m) in merged.iter().enumerate() {
-        let field = format!("brokers.{}", m.name);
-        if !valid_name(&m.name) || m.name == CLIENT {
-            let msg = if m.name == CLIENT {
-                "\"client\" is reserved for the workload clients; rename the broker".to_owned()
-            } else {
-                format!(
-                    "invalid broker name \"{}\"; use letters, digits, '-' and '_'",
-                    m.name
-                )
-            };
-            return Err(src.err(Kind::Invalid, main, &m.span, &field, msg));
-        }
-        if names.services.contains_key(&m.name) {
-            let msg = format!(
-                "\"{}\" is already a service; brokers and services share one namespace, so rename one of them",
-                m.name
-            );
-            return Err(src.err(Kind::Duplicate, main, &m.span, &field, msg));
-        }
-        let dist = |v: &Option<Sourced<RawDist>>, key: &str| -> Result<Dist, SpecError> {
-            match v {
-                None => Ok(Dist::constant(DEFAULT_LATENCY)),
-                Some(s) => In { src, file: s.file }.dist(&s.v, &format!("{field}.{key}")),
-            }
-        };
-        let publish_latency = dist(&m.publish_latency, "publish_latency")?;
-        let delivery_latency = dist(&m.delivery_latency, "delivery_latency")?;
-        let capacity = match &m.capacity {
-            None => None,
-            Some(s) => {
-                Some(In { src, file: s.file }.rate(&s.v, &format!("{field}.capacity"), true)?)
-            }
-        };
-        let redelivery_delay = match &m.redelivery_delay {
-            None => DEFAULT_REDELIVERY,
-            Some(s) => {
-                In { src, file: s.file }.duration(&s.v, &format!("{field}.redelivery_delay"))?
-            }
-        };
-        let count = |v: &Option<Sourced<i64>>, key: &str, default: u32| match v {
-            None => Ok(default),
-            Some(s) => In { src, file: s.file }.count(
-                &Some(s.v.clone()),
-                &format!("{field}.{key}"),
-                1,
-                default,
-            ),
-        };
-        let ack_timeout = match &m.ack_timeout {
-            None => None,
-            Some(s) => In { src, file: s.file }
-                .timeout(&Some(s.v.clone()), &format!("{field}.ack_timeout"))?,
-        };
-        defaults.push(Defaults {
-            durable: m.durable.as_ref().map_or(true, |d| d.v.value),
-            concurrency: count(&m.concurrency, "concurrency", 1)?,
-            max_deliveries: count(&m.max_deliveries, "max_deliveries", DEFAULT_MAX_DELIVERIES)?,
-            ack_timeout,
-        });
-        bus.brokers.insert(m.name.clone(), BrokerId(i as u32));
-        bus.broker_list.push(Broker {
-            name: m.name.clone(),
-            publish_latency,
-            delivery_latency,
-            capacity,
-            redelivery_delay,
-        });
+        defaults.push(broker(src, main, names, i, m, &mut bus)?);
     }
+    plain_queues(&at, names, merged, &defaults, &mut bus)?;
+    topics(&at, names, merged, &defaults, &mut bus)?;
+    Ok(bus)
+}
 
-    // Plain queues first.
+/// One broker's own settings, added to `bus`; returns the defaults of its queues.
+fn broker(
+    src: &Sources,
+    main: FileId,
+    names: &Names,
+    i: usize,
+    m: &MergedBroker,
+    bus: &mut Bus,
+) -> Result<Defaults, SpecError> {
+    let field = format!("brokers.{}", m.name);
+    if !valid_name(&m.name) || m.name == CLIENT {
+        let msg = if m.name == CLIENT {
+            "\"client\" is reserved for the workload clients; rename the broker".to_owned()
+        } else {
+            format!(
+                "invalid broker name \"{}\"; use letters, digits, '-' and '_'",
+                m.name
+            )
+        };
+        return Err(src.err(Kind::Invalid, main, &m.span, &field, msg));
+    }
+    if names.services.contains_key(&m.name) {
+        let msg = format!(
+            "\"{}\" is already a service; brokers and services share one namespace, so rename one of them",
+            m.name
+        );
+        return Err(src.err(Kind::Duplicate, main, &m.span, &field, msg));
+    }
+    let dist = |v: &Option<Sourced<RawDist>>, key: &str| -> Result<Dist, SpecError> {
+        match v {
+            None => Ok(Dist::constant(DEFAULT_LATENCY)),
+            Some(s) => In { src, file: s.file }.dist(&s.v, &format!("{field}.{key}")),
+        }
+    };
+    let publish_latency = dist(&m.publish_latency, "publish_latency")?;
+    let delivery_latency = dist(&m.delivery_latency, "delivery_latency")?;
+    let capacity = match &m.capacity {
+        None => None,
+        Some(s) => Some(In { src, file: s.file }.rate(&s.v, &format!("{field}.capacity"), true)?),
+    };
+    let redelivery_delay = match &m.redelivery_delay {
+        None => DEFAULT_REDELIVERY,
+        Some(s) => In { src, file: s.file }.duration(&s.v, &format!("{field}.redelivery_delay"))?,
+    };
+    let count = |v: &Option<Sourced<i64>>, key: &str, default: u32| match v {
+        None => Ok(default),
+        Some(s) => In { src, file: s.file }.count(
+            &Some(s.v.clone()),
+            &format!("{field}.{key}"),
+            1,
+            default,
+        ),
+    };
+    let ack_timeout = match &m.ack_timeout {
+        None => None,
+        Some(s) => {
+            In { src, file: s.file }.timeout(&Some(s.v.clone()), &format!("{field}.ack_timeout"))?
+        }
+    };
+    let defaults = Defaults {
+        durable: m.durable.as_ref().map_or(true, |d| d.v.value),
+        concurrency: count(&m.concurrency, "concurrency", 1)?,
+        max_deliveries: count(&m.max_deliveries, "max_deliveries", DEFAULT_MAX_DELIVERIES)?,
+        ack_timeout,
+    };
+    bus.brokers.insert(m.name.clone(), BrokerId(i as u32));
+    bus.broker_list.push(Broker {
+        name: m.name.clone(),
+        publish_latency,
+        delivery_latency,
+        capacity,
+        redelivery_delay,
+    });
+    Ok(defaults)
+}
+
+/// Every broker's plain queues, in broker order.
+fn plain_queues(
+    at: &In,
+    names: &Names,
+    merged: &[MergedBroker],
+    defaults: &[Defaults],
+    bus: &mut Bus,
+) -> Result<(), SpecError> {
     for (i, m) in merged.iter().enumerate() {
         let broker = BrokerId(i as u32);
         for (q, raw) in &m.queues {
             let field = format!("brokers.{}.queues.{q}", m.name);
-            check_name(&at, raw, q, "queue", &field)?;
+            check_name(at, raw, q, "queue", &field)?;
             let r = &raw.value;
             let Some(consumer) = &r.consumer else {
                 return Err(at.err(
@@ -318,7 +267,7 @@ pub(crate) fn brokers(
                     "missing `consumer`, the operation that processes the messages, e.g. consumer = \"payment.charge\"",
                 ));
             };
-            let consumer = resolve_op(&at, names, consumer, &format!("{field}.consumer"))?;
+            let consumer = resolve_op(at, names, consumer, &format!("{field}.consumer"))?;
             let keys = QueueKeys {
                 concurrency: &r.concurrency,
                 durable: &r.durable,
@@ -326,7 +275,7 @@ pub(crate) fn brokers(
                 ack_timeout: &r.ack_timeout,
                 ordered: &r.ordered,
             };
-            let s = settings(&at, &defaults[i], &keys, &field)?;
+            let s = settings(at, &defaults[i], &keys, &field)?;
             let name = format!("{}.{q}", m.name);
             bus.queues
                 .insert(name.clone(), QueueId(bus.queue_list.len() as u32));
@@ -334,12 +283,22 @@ pub(crate) fn brokers(
         }
     }
 
-    // Then topics, each with one queue per subscriber.
+    Ok(())
+}
+
+/// Every broker's topics, after all plain queues, each with one queue per subscriber.
+fn topics(
+    at: &In,
+    names: &Names,
+    merged: &[MergedBroker],
+    defaults: &[Defaults],
+    bus: &mut Bus,
+) -> Result<(), SpecError> {
     for (i, m) in merged.iter().enumerate() {
         let broker = BrokerId(i as u32);
         for (t, raw) in &m.topics {
             let field = format!("brokers.{}.topics.{t}", m.name);
-            check_name(&at, raw, t, "topic", &field)?;
+            check_name(at, raw, t, "topic", &field)?;
             if m.queues.contains_key(t) {
                 let msg = format!(
                     "\"{}.{t}\" is both a queue and a topic; give them different names",
@@ -372,7 +331,7 @@ pub(crate) fn brokers(
                 ack_timeout: &r.ack_timeout,
                 ordered: &r.ordered,
             };
-            let s = settings(&at, &defaults[i], &keys, &field)?;
+            let s = settings(at, &defaults[i], &keys, &field)?;
             let topic_name = format!("{}.{t}", m.name);
             let mut seen: Vec<OpId> = Vec::with_capacity(subs.value.len());
             let mut subscriptions = Vec::with_capacity(subs.value.len());
@@ -383,7 +342,7 @@ pub(crate) fn brokers(
                     span: sub.span.clone().or_else(|| subs.span.clone()),
                     value: sub.value.clone(),
                 };
-                let op = resolve_op(&at, names, &sub_at, &f)?;
+                let op = resolve_op(at, names, &sub_at, &f)?;
                 if seen.contains(&op) {
                     let msg = format!(
                         "\"{}\" subscribes to {topic_name} twice; list each subscriber once",
@@ -405,7 +364,7 @@ pub(crate) fn brokers(
             });
         }
     }
-    Ok(bus)
+    Ok(())
 }
 
 fn queue(name: String, broker: BrokerId, consumer: OpId, s: &Settings) -> Queue {
@@ -419,12 +378,6 @@ fn queue(name: String, broker: BrokerId, consumer: OpId, s: &Settings) -> Queue 
         ack_timeout: s.ack_timeout,
         ordered: s.ordered,
     }
-}
-
-fn valid_name(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 fn check_name<T>(
@@ -536,6 +489,58 @@ pub(crate) fn message_step(
             "a step has exactly one of `call`, `parallel`, `send`, `publish`, `request`, `saga`",
         ));
     }
+    no_call_keys(at, s, field, kind)?;
+    let bus = &names.bus;
+    let kind = if let Some(q) = &s.send {
+        MessageKind::Send(queue_ref(at, bus, q, &format!("{field}.send"), "send")?)
+    } else if let Some(t) = &s.publish {
+        MessageKind::Publish(topic_ref(at, bus, t, &format!("{field}.publish"))?)
+    } else if let Some(q) = &s.request {
+        let queue = queue_ref(at, bus, q, &format!("{field}.request"), "request")?;
+        let Some(rt) = &s.reply_timeout else {
+            return Err(at.err(
+                Kind::Missing,
+                step,
+                field,
+                "a `request` needs `reply_timeout`, how long to wait for the reply, e.g. reply_timeout = \"5s\"",
+            ));
+        };
+        let reply_timeout = at.positive_duration(rt, &format!("{field}.reply_timeout"))?;
+        let Some(then) = &s.then else {
+            return Err(at.err(
+                Kind::Missing,
+                step,
+                field,
+                "a `request` needs `then`, the operation run with the reply, e.g. then = \"order.on_reply\"",
+            ));
+        };
+        let then = resolve_op(at, names, then, &format!("{field}.then"))?;
+        let on_timeout = match &s.on_timeout {
+            None => None,
+            Some(o) => Some(resolve_op(at, names, o, &format!("{field}.on_timeout"))?),
+        };
+        MessageKind::Request {
+            queue,
+            reply_timeout,
+            then,
+            on_timeout,
+        }
+    } else if let Some(n) = &s.saga {
+        MessageKind::StartSaga(super::saga::saga_ref(
+            at,
+            names,
+            n,
+            &format!("{field}.saga"),
+        )?)
+    } else {
+        return Ok(None);
+    };
+    Ok(Some(MessageStep { kind }))
+}
+
+/// A message or saga step takes none of the keys of a `call` step.
+fn no_call_keys(at: &In, s: &RawStep, field: &str, kind: &str) -> Result<(), SpecError> {
+    let span = |v: Option<&Option<Range<usize>>>| v.cloned().flatten();
     let call_keys = [
         ("protocol", span(s.protocol.as_ref().map(|v| &v.span))),
         ("timeout", span(s.timeout.as_ref().map(|v| &v.span))),
@@ -585,52 +590,7 @@ pub(crate) fn message_step(
             .src
             .err(Kind::Invalid, at.file, sp, &format!("{field}.{key}"), msg));
     }
-    let bus = &names.bus;
-    let kind = if let Some(q) = &s.send {
-        MessageKind::Send(queue_ref(at, bus, q, &format!("{field}.send"), "send")?)
-    } else if let Some(t) = &s.publish {
-        MessageKind::Publish(topic_ref(at, bus, t, &format!("{field}.publish"))?)
-    } else if let Some(q) = &s.request {
-        let queue = queue_ref(at, bus, q, &format!("{field}.request"), "request")?;
-        let Some(rt) = &s.reply_timeout else {
-            return Err(at.err(
-                Kind::Missing,
-                step,
-                field,
-                "a `request` needs `reply_timeout`, how long to wait for the reply, e.g. reply_timeout = \"5s\"",
-            ));
-        };
-        let reply_timeout = at.positive_duration(rt, &format!("{field}.reply_timeout"))?;
-        let Some(then) = &s.then else {
-            return Err(at.err(
-                Kind::Missing,
-                step,
-                field,
-                "a `request` needs `then`, the operation run with the reply, e.g. then = \"order.on_reply\"",
-            ));
-        };
-        let then = resolve_op(at, names, then, &format!("{field}.then"))?;
-        let on_timeout = match &s.on_timeout {
-            None => None,
-            Some(o) => Some(resolve_op(at, names, o, &format!("{field}.on_timeout"))?),
-        };
-        MessageKind::Request {
-            queue,
-            reply_timeout,
-            then,
-            on_timeout,
-        }
-    } else if let Some(n) = &s.saga {
-        MessageKind::StartSaga(super::saga::saga_ref(
-            at,
-            names,
-            n,
-            &format!("{field}.saga"),
-        )?)
-    } else {
-        return Ok(None);
-    };
-    Ok(Some(MessageStep { kind }))
+    Ok(())
 }
 
 /// Names of `map` on the broker written before the first '.' of `name`, or all of them

@@ -3,11 +3,34 @@
 //! Loading happens in two stages, as in ripgrep's flags: `raw` holds serde structs
 //! that mirror the file key for key (unknown keys are errors), and `compile` checks
 //! them and builds the indexed model, resolving every name once. Services may take
-//! their defaults from reusable profiles in `models/` (`models`).
+//! their defaults from reusable profiles in `models/` (`models`). Command-line edits
+//! (`--set`, `--duration`, ...) go through `edit`, the one door for changing a
+//! scenario.
+//!
+//! Module map:
+//!
+//! | module | what it holds |
+//! |---|---|
+//! | `raw` | stage one: every serde struct of the file format (a leaf: only `Loc`) |
+//! | `loc` | `Loc<T>`, a value with its byte span |
+//! | `compile` | stage two: the order of the passes, from text to [`Scenario`] |
+//! | `symbols` | the symbol table (`Names`: services, operations, links, ...), `valid_name`, `resolve_op` |
+//! | `simulation` | `[simulation]` and the run-wide bounds on the compiled scenario |
+//! | `network` | `[network]` links and `[protocols]` |
+//! | `services` | services, operations, step groups, calls; the synchronous-call cycle check |
+//! | `workloads` | `[[workload]]` and its arrivals |
+//! | `policies` | retry, breaker, bulkhead, fallback, hedge, rate limit |
+//! | `dist`, `units`, `values` | distributions, durations and rates, typed value checks (`In`) |
+//! | `models` | service and broker profiles from `models/`, merged under the file's keys |
+//! | `faults`, `messaging`, `saga`, `compare` | `[[fault]]`; brokers, queues, topics and message steps; `[sagas]`; `[compare]` and `[[slo]]` |
+//! | `cycles` | refuses provable zero-time cycles of message and saga hops |
+//! | `limits` | capped file reads and the bounds on every count that drives an allocation |
+//! | `edit` | `--set` grammar and TOML edits, sweep points, command-line overrides |
+//! | `error` | `SpecError`, locations, one-line messages |
 //!
 //! Every failure is a [`SpecError`] whose message is one line,
 //! `{file}:{line}: {field}: {message}`, naming the key and, for unknown names, the
-//! valid choices. No input, however malformed, makes loading panic.
+//! valid choices (an error in a command-line edit names the flag instead). No input, however malformed, makes loading panic.
 //!
 //! Architecture invariant: only this module knows TOML; the rest of the crate sees
 //! [`crate::model`] types.
@@ -41,18 +64,25 @@ mod compare;
 mod compile;
 mod cycles;
 mod dist;
+pub mod edit;
 mod error;
 mod faults;
 pub mod limits;
 mod loc;
 mod messaging;
 mod models;
+mod network;
 mod policies;
 mod raw;
 mod saga;
+mod services;
+mod simulation;
+mod symbols;
 mod units;
 mod values;
+mod workloads;
 
+pub use edit::{load_with, Overrides};
 pub use error::{Location, SpecError};
 pub use models::builtin_models;
 pub use units::{parse_duration, parse_rate};

@@ -9,7 +9,7 @@
 
 use super::error::{FileId, Kind, Source, Sources, SpecError};
 use super::loc::Loc;
-use super::messaging::RawBroker;
+use super::raw::RawBroker;
 use super::raw::{RawOperation, RawService};
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -249,10 +249,7 @@ fn locate(
             }
         };
     }
-    let valid = !name.is_empty()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    let valid = super::symbols::valid_name(name);
     let candidates = if valid { model_dirs(&dir) } else { Vec::new() };
     for d in &candidates {
         let p = d.join(format!("{name}.toml"));

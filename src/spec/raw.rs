@@ -1,14 +1,13 @@
-//! Stage one: serde structs that mirror the TOML file, key for key.
+//! Stage one: serde structs that mirror the TOML file, key for key (every one of them:
+//! scenario, services, workloads, faults, brokers, sagas, `[compare]`, `[[slo]]`).
+//! A leaf: it knows only [`Loc`], nothing of the compile stage.
 //!
 //! Every key is optional here and unknown keys are rejected; the compile stage checks
 //! what is required and gives located, typed errors. Values that may be written two
 //! ways (a distribution as a string or a table) have small hand-written visitors,
 //! because `#[serde(untagged)]` would lose spans and give poor messages.
 
-use super::compare::{RawCompare, RawSlo};
 use super::loc::Loc;
-use super::messaging::RawBroker;
-use super::saga::RawSaga;
 use serde::de::{self, value::MapAccessDeserializer, Deserializer, MapAccess};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -427,4 +426,147 @@ pub(crate) struct RawDistTable {
     pub values: Option<Loc<Vec<Loc<StrOrNum>>>>,
     /// empirical: a CSV file of observed durations, relative to this TOML file.
     pub file: Option<Loc<String>>,
+}
+
+/// `[compare]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawCompare {
+    /// The compared flow: a `[[workload]]` flow name (required).
+    pub flow: Option<Loc<String>>,
+    /// The variants: `[ { name, entry }, ... ]` (at least one).
+    pub variants: Option<Loc<Vec<Loc<RawVariant>>>>,
+}
+
+/// One `{ name, entry }` of `[compare] variants`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawVariant {
+    /// Display name, unique (required).
+    pub name: Option<Loc<String>>,
+    /// The entry operation of the flow in this variant, "service.operation" (required).
+    pub entry: Option<Loc<String>>,
+}
+
+/// One `[[slo]]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSlo {
+    /// The flow the objective applies to (required).
+    pub flow: Option<Loc<String>>,
+    /// Largest acceptable p99 response latency, a duration > 0.
+    pub p99: Option<Loc<StrOrNum>>,
+    /// Smallest acceptable success rate, in [0, 1].
+    pub success: Option<Loc<f64>>,
+    /// Largest acceptable p99 completion latency, a duration > 0.
+    pub completion_p99: Option<Loc<StrOrNum>>,
+}
+
+/// `[brokers.NAME]`, and also the whole of a broker model file (without queues and
+/// topics).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawBroker {
+    /// Name of a broker model (or a path ending in .toml) to take defaults from.
+    pub model: Option<Loc<String>>,
+    /// Publisher -> broker -> ack, a distribution, default "1ms".
+    pub publish_latency: Option<Loc<RawDist>>,
+    /// Broker -> consumer, a distribution, default "1ms".
+    pub delivery_latency: Option<Loc<RawDist>>,
+    /// Messages accepted per second, e.g. "20000/s" (> 0); default: unlimited.
+    pub capacity: Option<Loc<StrOrNum>>,
+    /// Delay before a failed or timed-out message is delivered again, default "1s".
+    pub redelivery_delay: Option<Loc<StrOrNum>>,
+    /// Default of the broker's queues: survive a broker crash, default true.
+    pub durable: Option<Loc<bool>>,
+    /// Default of the broker's queues: deliveries before dead-lettering (>= 1), default 5.
+    pub max_deliveries: Option<Loc<i64>>,
+    /// Default of the broker's queues: messages in flight at once (>= 1), default 1.
+    pub concurrency: Option<Loc<i64>>,
+    /// Default of the broker's queues: redeliver when not acked within this (> 0);
+    /// default: wait forever.
+    pub ack_timeout: Option<Loc<StrOrNum>>,
+    /// The queues, by name.
+    pub queues: Option<BTreeMap<String, Loc<RawQueue>>>,
+    /// The topics, by name.
+    pub topics: Option<BTreeMap<String, Loc<RawTopic>>>,
+}
+
+/// `queues.NAME = { ... }` on a broker.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a table such as { consumer = \"payment.charge\", concurrency = 10 }"
+)]
+pub(crate) struct RawQueue {
+    /// The operation that processes each message, "service.operation" (required).
+    pub consumer: Option<Loc<String>>,
+    /// Messages delivered and not yet acked, at most (>= 1).
+    pub concurrency: Option<Loc<i64>>,
+    /// Survives a broker crash.
+    pub durable: Option<Loc<bool>>,
+    /// Deliveries before the message goes to the dead-letter queue (>= 1).
+    pub max_deliveries: Option<Loc<i64>>,
+    /// Redeliver a message not acked within this time (> 0).
+    pub ack_timeout: Option<Loc<StrOrNum>>,
+    /// Per-request FIFO (Kafka-like partitions), default false.
+    pub ordered: Option<Loc<bool>>,
+}
+
+/// `topics.NAME = { ... }` on a broker.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a table such as { subscribers = [\"email.confirm\"] }"
+)]
+pub(crate) struct RawTopic {
+    /// The subscribing operations, "service.operation" (at least one, required).
+    pub subscribers: Option<Loc<Vec<Loc<String>>>>,
+    /// Per subscription: messages delivered and not yet acked, at most (>= 1).
+    pub concurrency: Option<Loc<i64>>,
+    /// Per subscription: survives a broker crash.
+    pub durable: Option<Loc<bool>>,
+    /// Per subscription: deliveries before dead-lettering (>= 1).
+    pub max_deliveries: Option<Loc<i64>>,
+    /// Per subscription: redeliver when not acked within this time (> 0).
+    pub ack_timeout: Option<Loc<StrOrNum>>,
+    /// Per subscription: per-request FIFO, default false.
+    pub ordered: Option<Loc<bool>>,
+}
+
+/// `[sagas.NAME]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSaga {
+    /// "orchestration" or "choreography" (required).
+    pub style: Option<Loc<String>>,
+    /// orchestration: the coordinator service (required).
+    pub coordinator: Option<Loc<String>>,
+    /// orchestration: the coordinator's saga state survives its crash, default true.
+    pub durable: Option<Loc<bool>>,
+    /// choreography: the broker carrying the events (required).
+    pub broker: Option<Loc<String>>,
+    /// Attempts per compensation before the saga is inconsistent (>= 1), default 3.
+    pub compensation_attempts: Option<Loc<i64>>,
+    /// Delay between compensation attempts, default "1s".
+    pub compensation_backoff: Option<Loc<StrOrNum>>,
+    /// The steps, in order (at least one, required).
+    pub steps: Option<Loc<Vec<Loc<RawSagaStep>>>>,
+}
+
+/// One entry of a saga's `steps`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a table such as { action = \"payment.charge\", compensate = \"payment.refund\" }"
+)]
+pub(crate) struct RawSagaStep {
+    /// The operation that does the step, "service.operation" (required).
+    pub action: Option<Loc<String>>,
+    /// The operation that undoes it, "service.operation"; default: nothing to undo.
+    pub compensate: Option<Loc<String>>,
+    /// Probability of a business failure of the action, in [0, 1], default 0.
+    pub fail: Option<Loc<f64>>,
+    /// The step fails if the action has not answered by then (> 0); default: never.
+    pub timeout: Option<Loc<StrOrNum>>,
 }

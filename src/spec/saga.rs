@@ -23,14 +23,14 @@
 //! The `[[sagas.NAME.steps]]` table form works too. Sagas are numbered by name. A
 //! `saga` step adds no edge to the synchronous-call graph.
 
-use super::compile::{resolve_op, Names};
 use super::error::{choices, Kind, SpecError};
 use super::loc::Loc;
-use super::raw::StrOrNum;
+use super::raw::RawSaga;
+use super::symbols::valid_name;
+use super::symbols::{resolve_op, Names};
 use super::values::In;
 use crate::kernel::{SimTime, NANOS_PER_SEC};
 use crate::model::{Saga, SagaId, SagaStep, SagaStyle};
-use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::ops::Range;
 
@@ -41,49 +41,6 @@ const DEFAULT_COMPENSATION_BACKOFF: SimTime = NANOS_PER_SEC;
 
 /// The valid saga styles.
 const STYLES: [&str; 2] = ["choreography", "orchestration"];
-
-/// `[sagas.NAME]`.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RawSaga {
-    /// "orchestration" or "choreography" (required).
-    pub style: Option<Loc<String>>,
-    /// orchestration: the coordinator service (required).
-    pub coordinator: Option<Loc<String>>,
-    /// orchestration: the coordinator's saga state survives its crash, default true.
-    pub durable: Option<Loc<bool>>,
-    /// choreography: the broker carrying the events (required).
-    pub broker: Option<Loc<String>>,
-    /// Attempts per compensation before the saga is inconsistent (>= 1), default 3.
-    pub compensation_attempts: Option<Loc<i64>>,
-    /// Delay between compensation attempts, default "1s".
-    pub compensation_backoff: Option<Loc<StrOrNum>>,
-    /// The steps, in order (at least one, required).
-    pub steps: Option<Loc<Vec<Loc<RawSagaStep>>>>,
-}
-
-/// One entry of a saga's `steps`.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(
-    deny_unknown_fields,
-    expecting = "a table such as { action = \"payment.charge\", compensate = \"payment.refund\" }"
-)]
-pub(crate) struct RawSagaStep {
-    /// The operation that does the step, "service.operation" (required).
-    pub action: Option<Loc<String>>,
-    /// The operation that undoes it, "service.operation"; default: nothing to undo.
-    pub compensate: Option<Loc<String>>,
-    /// Probability of a business failure of the action, in [0, 1], default 0.
-    pub fail: Option<Loc<f64>>,
-    /// The step fails if the action has not answered by then (> 0); default: never.
-    pub timeout: Option<Loc<StrOrNum>>,
-}
-
-fn valid_name(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-}
 
 /// The first known span of `spans`, for values toml gives no span to.
 fn first_span<const N: usize>(spans: [&Option<Range<usize>>; N]) -> Option<Range<usize>> {
@@ -202,12 +159,30 @@ fn saga(at: &In, names: &Names, name: &str, raw: &Loc<RawSaga>) -> Result<Saga, 
         None => DEFAULT_COMPENSATION_BACKOFF,
         Some(b) => at.duration(b, &format!("{field}.compensation_backoff"))?,
     };
+    let steps = saga_steps(at, names, raw, &field)?;
+    Ok(Saga {
+        name: name.to_owned(),
+        style,
+        steps,
+        compensation_attempts,
+        compensation_backoff,
+    })
+}
+
+/// A saga's `steps`: at least one, at most the limit, each an action that resolves.
+fn saga_steps(
+    at: &In,
+    names: &Names,
+    raw: &Loc<RawSaga>,
+    field: &str,
+) -> Result<Vec<SagaStep>, SpecError> {
+    let r = &raw.value;
     let sf = format!("{field}.steps");
     let Some(raw_steps) = &r.steps else {
         return Err(at.err(
             Kind::Missing,
             raw,
-            &field,
+            field,
             "missing `steps`, e.g. steps = [ { action = \"order.create\", compensate = \"order.cancel\" } ]",
         ));
     };
@@ -261,13 +236,7 @@ fn saga(at: &In, names: &Names, name: &str, raw: &Loc<RawSaga>) -> Result<Saga, 
             compensate_link: crate::model::LinkId(0),
         });
     }
-    Ok(Saga {
-        name: name.to_owned(),
-        style,
-        steps,
-        compensation_attempts,
-        compensation_backoff,
-    })
+    Ok(steps)
 }
 
 fn coordinator(

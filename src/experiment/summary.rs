@@ -299,98 +299,107 @@ fn latency(
     }
 }
 
+/// The figures of flow `i` (workload `i` of `scenario`) over `runs`.
+fn flow_summary(scenario: &Scenario, runs: &[RunMetrics], i: usize) -> FlowSummary {
+    let w = &scenario.workloads[i];
+    let secs = |r: &RunMetrics| r.measured as f64 / NANOS_PER_SEC as f64;
+    // Shares are of the responses received: a request still in flight at
+    // the end has no outcome yet (it is reported separately).
+    let rate_of = |r: &RunMetrics, n: u64| {
+        let g = r.flows[i].completed();
+        if g == 0 {
+            0.0
+        } else {
+            n as f64 / g as f64
+        }
+    };
+    let (failures, failures_by_root_cause) = failure_summaries(scenario, runs, i, &rate_of);
+    FlowSummary {
+        flow: w.flow.clone(),
+        entry: scenario.operations[w.entry.0 as usize].name.clone(),
+        requests: est(runs, |r| r.flows[i].generated as f64),
+        throughput: est(runs, |r| r.flows[i].completed() as f64 / secs(r)),
+        goodput: est(runs, |r| r.flows[i].succeeded as f64 / secs(r)),
+        success_rate: est(runs, |r| rate_of(r, r.flows[i].succeeded)),
+        latency: latency(runs, i, |f| (&f.latency, f.latency_sum)),
+        success_latency: latency(runs, i, |f| (&f.success_latency, f.success_latency_sum)),
+        failures,
+        failures_by_root_cause,
+        in_flight: est(runs, |r| r.flows[i].in_flight as f64),
+        degraded_rate: est(runs, |r| rate_of(r, r.flows[i].degraded)),
+        cascade_rate: est(runs, |r| rate_of(r, r.flows[i].cascade)),
+        collateral_rate: est(runs, |r| rate_of(r, r.flows[i].collateral)),
+        during_faults: (!scenario.faults.is_empty()).then(|| {
+            let d = |r: &RunMetrics| r.flows[i].during_fault.clone();
+            let share = |n: u64, of: u64| if of == 0 { 0.0 } else { n as f64 / of as f64 };
+            DuringFaults {
+                requests: est(runs, |r| d(r).requests as f64),
+                failure_rate: est(runs, |r| share(d(r).failed, d(r).answered)),
+                cascade_rate: est(runs, |r| share(d(r).cascade, d(r).answered)),
+                collateral_rate: est(runs, |r| share(d(r).collateral, d(r).answered)),
+            }
+        }),
+        completion: (!scenario.queues.is_empty() || !scenario.sagas.is_empty()).then(|| {
+            CompletionSummary {
+                latency: latency(runs, i, |f| (&f.completion, f.completion_sum)),
+                success_rate: est(runs, |r| {
+                    let f = &r.flows[i];
+                    let done = f.completed_ok + f.completed_failed;
+                    if done == 0 {
+                        0.0
+                    } else {
+                        f.completed_ok as f64 / done as f64
+                    }
+                }),
+                in_progress: est(runs, |r| r.flows[i].completion_in_progress as f64),
+            }
+        }),
+    }
+}
+
+/// Flow `i`'s failures by reason, and by reason and root cause (`rate_of` gives a count's
+/// share of a replication's responses).
+fn failure_summaries(
+    scenario: &Scenario,
+    runs: &[RunMetrics],
+    i: usize,
+    rate_of: &dyn Fn(&RunMetrics, u64) -> f64,
+) -> (Vec<FailureSummary>, Vec<FailureSummary>) {
+    let failures = FailureReason::ALL
+        .iter()
+        .filter(|&&reason| runs.iter().any(|r| r.flows[i].failed[reason as usize] > 0))
+        .map(|&reason| FailureSummary {
+            reason: reason.label().to_string(),
+            root_cause: None,
+            count: est(runs, |r| r.flows[i].failed[reason as usize] as f64),
+            rate: est(runs, |r| rate_of(r, r.flows[i].failed[reason as usize])),
+        })
+        .collect();
+    let keys: BTreeMap<(FailureReason, Component), ()> = runs
+        .iter()
+        .flat_map(|r| r.flows[i].failed_by_root.keys().map(|k| (*k, ())))
+        .collect();
+    let failures_by_root_cause = keys
+        .keys()
+        .map(|key| {
+            let n = |r: &RunMetrics| r.flows[i].failed_by_root.get(key).copied().unwrap_or(0);
+            FailureSummary {
+                reason: key.0.label().to_string(),
+                root_cause: Some(key.1.name(scenario)),
+                count: est(runs, |r| n(r) as f64),
+                rate: est(runs, |r| rate_of(r, n(r))),
+            }
+        })
+        .collect();
+    (failures, failures_by_root_cause)
+}
+
 impl Summary {
     /// Reduce the replications of `scenario` (given in replication order).
     pub fn new(scenario: &Scenario, runs: &[RunMetrics]) -> Summary {
         let secs = |r: &RunMetrics| r.measured as f64 / NANOS_PER_SEC as f64;
-        let flows = scenario
-            .workloads
-            .iter()
-            .enumerate()
-            .map(|(i, w)| {
-                // Shares are of the responses received: a request still in flight at
-                // the end has no outcome yet (it is reported separately).
-                let rate_of = |r: &RunMetrics, n: u64| {
-                    let g = r.flows[i].completed();
-                    if g == 0 {
-                        0.0
-                    } else {
-                        n as f64 / g as f64
-                    }
-                };
-                let failures = FailureReason::ALL
-                    .iter()
-                    .filter(|&&reason| runs.iter().any(|r| r.flows[i].failed[reason as usize] > 0))
-                    .map(|&reason| FailureSummary {
-                        reason: reason.label().to_string(),
-                        root_cause: None,
-                        count: est(runs, |r| r.flows[i].failed[reason as usize] as f64),
-                        rate: est(runs, |r| rate_of(r, r.flows[i].failed[reason as usize])),
-                    })
-                    .collect();
-                let keys: BTreeMap<(FailureReason, Component), ()> = runs
-                    .iter()
-                    .flat_map(|r| r.flows[i].failed_by_root.keys().map(|k| (*k, ())))
-                    .collect();
-                let failures_by_root_cause = keys
-                    .keys()
-                    .map(|key| {
-                        let n = |r: &RunMetrics| {
-                            r.flows[i].failed_by_root.get(key).copied().unwrap_or(0)
-                        };
-                        FailureSummary {
-                            reason: key.0.label().to_string(),
-                            root_cause: Some(key.1.name(scenario)),
-                            count: est(runs, |r| n(r) as f64),
-                            rate: est(runs, |r| rate_of(r, n(r))),
-                        }
-                    })
-                    .collect();
-                FlowSummary {
-                    flow: w.flow.clone(),
-                    entry: scenario.operations[w.entry.0 as usize].name.clone(),
-                    requests: est(runs, |r| r.flows[i].generated as f64),
-                    throughput: est(runs, |r| r.flows[i].completed() as f64 / secs(r)),
-                    goodput: est(runs, |r| r.flows[i].succeeded as f64 / secs(r)),
-                    success_rate: est(runs, |r| rate_of(r, r.flows[i].succeeded)),
-                    latency: latency(runs, i, |f| (&f.latency, f.latency_sum)),
-                    success_latency: latency(runs, i, |f| {
-                        (&f.success_latency, f.success_latency_sum)
-                    }),
-                    failures,
-                    failures_by_root_cause,
-                    in_flight: est(runs, |r| r.flows[i].in_flight as f64),
-                    degraded_rate: est(runs, |r| rate_of(r, r.flows[i].degraded)),
-                    cascade_rate: est(runs, |r| rate_of(r, r.flows[i].cascade)),
-                    collateral_rate: est(runs, |r| rate_of(r, r.flows[i].collateral)),
-                    during_faults: (!scenario.faults.is_empty()).then(|| {
-                        let d = |r: &RunMetrics| r.flows[i].during_fault.clone();
-                        let share =
-                            |n: u64, of: u64| if of == 0 { 0.0 } else { n as f64 / of as f64 };
-                        DuringFaults {
-                            requests: est(runs, |r| d(r).requests as f64),
-                            failure_rate: est(runs, |r| share(d(r).failed, d(r).answered)),
-                            cascade_rate: est(runs, |r| share(d(r).cascade, d(r).answered)),
-                            collateral_rate: est(runs, |r| share(d(r).collateral, d(r).answered)),
-                        }
-                    }),
-                    completion: (!scenario.queues.is_empty() || !scenario.sagas.is_empty()).then(
-                        || CompletionSummary {
-                            latency: latency(runs, i, |f| (&f.completion, f.completion_sum)),
-                            success_rate: est(runs, |r| {
-                                let f = &r.flows[i];
-                                let done = f.completed_ok + f.completed_failed;
-                                if done == 0 {
-                                    0.0
-                                } else {
-                                    f.completed_ok as f64 / done as f64
-                                }
-                            }),
-                            in_progress: est(runs, |r| r.flows[i].completion_in_progress as f64),
-                        },
-                    ),
-                }
-            })
+        let flows = (0..scenario.workloads.len())
+            .map(|i| flow_summary(scenario, runs, i))
             .collect();
         let services = scenario
             .services

@@ -585,7 +585,8 @@ fn breakdown_chart(
     flow: &str,
     measure: Measure,
 ) -> Option<BarChart> {
-    let parts = |h: &crate::metrics::paths::HopBreakdown| [h.network_ms, h.queue_ms, h.work_ms, h.other_ms];
+    let parts =
+        |h: &crate::metrics::paths::HopBreakdown| [h.network_ms, h.queue_ms, h.work_ms, h.other_ms];
     let find = |s: &'_ Summary, m: Measure| {
         m.breakdowns(s)
             .iter()

@@ -11,10 +11,10 @@ mod sweep;
 
 use super::charts::{cdf, BarChart, BarSeries, Chart, Heatmap, LineChart, Series, Window};
 use super::sections::{time_breakdown, Measure};
-use crate::model::reach::{Hop, Reach};
 use crate::experiment::compare::{Experiment, VariantRun};
 use crate::experiment::sweep::{Param, Sweep};
 use crate::experiment::{Estimate, FlowSummary, FlowTimeline, Summary};
+use crate::model::reach::{Hop, Reach};
 
 /// One chart of a report.
 #[derive(Clone, Debug)]

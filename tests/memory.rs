@@ -2,6 +2,7 @@
 //! per request. This file holds a single test so that it owns its process and the peak
 //! resident set (VmHWM) measures only this run.
 
+#[path = "suite/common.rs"]
 mod common;
 
 fn peak_rss_kib() -> Option<u64> {

@@ -51,12 +51,12 @@ struct Message {
     span: u32,
 }
 
-struct PendingRequest {
-    root: Handle,
-    then: OpId,
-    on_timeout: Option<OpId>,
+pub(super) struct PendingRequest {
+    pub(super) root: Handle,
+    pub(super) then: OpId,
+    pub(super) on_timeout: Option<OpId>,
     /// Trace span of the request message, then of the consumer that replied.
-    span: u32,
+    pub(super) span: u32,
 }
 
 /// The messaging state of one replication.
@@ -64,7 +64,7 @@ pub(super) struct Messaging {
     brokers: Vec<BrokerState>,
     queues: Vec<QueueState>,
     messages: Slab<Message>,
-    pending: Slab<PendingRequest>,
+    pub(super) pending: Slab<PendingRequest>,
 }
 
 impl Messaging {
@@ -521,66 +521,6 @@ impl Engine<'_> {
         }
         self.metrics.queues[q as usize].depth.add(self.now, 1);
         self.dispatch(q, p, queue);
-    }
-
-    pub(super) fn on_reply_arrive(&mut self, pending: Handle, queue: &mut EventQueue<Event>) {
-        let Some(req) = self.msgs.pending.get(pending) else {
-            self.metrics.late_replies += 1; // the request had timed out: discarded
-            return;
-        };
-        let (root, then, span) = (req.root, req.then, req.span);
-        self.msgs.pending.remove(pending);
-        self.run_continuation(then, root, span, queue);
-    }
-
-    pub(super) fn on_reply_timeout(&mut self, pending: Handle, queue: &mut EventQueue<Event>) {
-        let Some(req) = self.msgs.pending.get(pending) else {
-            return;
-        };
-        let (root, on_timeout, span) = (req.root, req.on_timeout, req.span);
-        self.msgs.pending.remove(pending);
-        self.metrics.reply_timeouts += 1;
-        if let Some(r) = self.roots.get_mut(root) {
-            r.async_failed = true;
-        }
-        match on_timeout {
-            Some(op) => self.run_continuation(op, root, span, queue),
-            None => self.root_done(root, true, queue),
-        }
-    }
-
-    fn run_continuation(
-        &mut self,
-        op: OpId,
-        root: Handle,
-        trigger: u32,
-        queue: &mut EventQueue<Event>,
-    ) {
-        let service = self.sc.operations[op.0 as usize].service;
-        let replica = self.pick_replica(service);
-        if self
-            .admit(
-                op,
-                replica,
-                Parent::Continuation { trigger },
-                root,
-                NO_DEADLINE,
-                queue,
-            )
-            .is_err()
-        {
-            self.root_done(root, true, queue);
-        }
-    }
-
-    /// A continuation execution finished.
-    pub(super) fn continuation_done(
-        &mut self,
-        root: Handle,
-        outcome: Outcome,
-        queue: &mut EventQueue<Event>,
-    ) {
-        self.root_done(root, matches!(outcome, Outcome::Failed(..)), queue);
     }
 
     /// One piece of a request's work is over; record the completion when it was the last.

@@ -17,7 +17,8 @@
 //!
 //! Module map: `clients` (arrivals, rate limiting, responses), `calls` (attempts,
 //! replies, timeouts, policies, root causes), `exec` (admission, workers, steps),
-//! `faults` (injection), `breaker` (the circuit-breaker state machine), `slab` and
+//! `faults` (injection), `finish` (the conservation ledger and the run's errors),
+//! `guard` (what a halted run says), `reply` (request-reply continuations), `trace` (spans walked into `metrics::paths`), `breaker` (the circuit-breaker state machine), `slab` and
 //! `timers` (allocation-free bookkeeping).
 
 mod breaker;
@@ -25,8 +26,10 @@ mod calls;
 mod clients;
 mod exec;
 mod faults;
+mod finish;
 mod guard;
 mod messaging;
+mod reply;
 mod saga;
 mod slab;
 mod timers;
@@ -38,10 +41,11 @@ use crate::model::{Call, OpId, Scenario};
 use breaker::Breaker;
 use slab::{Handle, Slab};
 use std::collections::VecDeque;
-use timers::TimeoutLists;
+use timers::{timeout_lengths, TimeoutLists};
 use trace::{Tracer, NO_SPAN};
 
 use crate::metrics::paths::Traced;
+pub use finish::{ConservationError, RunError};
 pub use guard::GuardError;
 
 /// RNG stream purposes (part of each stream's key; never renumber).
@@ -327,6 +331,11 @@ enum Event {
     WarmupEnd,
 }
 
+// Events are `Copy` and the kernel's heap moves them on every push and pop: a variant
+// that grows one past 24 bytes slows every event (32-byte heap entries with the time and
+// sequence). Keep payloads to ids and handles; put the rest in the engine's state.
+const _: () = assert!(std::mem::size_of::<Event>() == 24);
+
 struct ServiceStreams {
     work: RngStream,
     error: RngStream,
@@ -390,28 +399,6 @@ struct Engine<'a> {
     metrics: RunMetrics,
     /// Records spans of the traced requests (a tracing re-run only).
     tracer: Option<Box<Tracer>>,
-}
-
-/// Error raised when a run's books do not balance (a bug, never user error).
-#[derive(Debug, thiserror::Error)]
-#[error("conservation violated in replication {replication}: {detail}")]
-pub struct ConservationError {
-    /// The replication.
-    pub replication: u32,
-    /// What did not balance.
-    pub detail: String,
-}
-
-/// Why a replication produced no metrics.
-#[derive(Debug, thiserror::Error)]
-pub enum RunError {
-    /// The books did not balance: an engine bug.
-    #[error(transparent)]
-    Conservation(#[from] ConservationError),
-    /// The run would never end (a zero-time cycle) or not in any useful time (a pace
-    /// of events far past the budget): fix the model as the message says.
-    #[error(transparent)]
-    Guard(#[from] GuardError),
 }
 
 /// Run replication `replication` of `scenario` and return its metrics.
@@ -626,79 +613,6 @@ impl<'a> Engine<'a> {
             queue.schedule(now.saturating_add(width).min(end), Event::Tick);
         }
     }
-
-    // ----- end of run ------------------------------------------------------------------
-
-    fn finish(mut self, events: u64, replication: u32) -> Result<RunMetrics, ConservationError> {
-        let end = self.sc.sim.duration;
-        let warmup = self.sc.sim.warmup;
-        for s in &mut self.metrics.services {
-            s.busy.close(end);
-            s.queued.close(end);
-        }
-        for q in &mut self.metrics.queues {
-            q.depth.close(end);
-        }
-        self.saga_finish();
-        for r in self.roots.iter() {
-            if r.sent >= warmup {
-                self.metrics.flows[r.workload as usize].completion_in_progress += 1;
-            }
-        }
-        self.metrics.conservation.messages_in_queue = self.msgs.live_messages() as u64;
-        for (fault, open) in self.fault_open.iter().enumerate() {
-            if let Some((start, listed)) = *open {
-                self.metrics.fault_totals[fault].down += end.saturating_sub(start);
-                if let Some(i) = listed {
-                    self.metrics.fault_windows[i].end = end;
-                }
-            }
-        }
-        let mut in_flight = 0;
-        for c in self.calls.iter() {
-            if let Caller::Client { workload, .. } = c.caller {
-                in_flight += 1;
-                if c.sent >= warmup {
-                    self.metrics.flows[workload as usize].in_flight += 1;
-                }
-            }
-        }
-        let m = &mut self.metrics;
-        m.events = events;
-        m.conservation.requests_in_flight = in_flight;
-        m.conservation.executions_in_progress = self.execs.len() as u64;
-        let mut problems = Vec::new();
-        if !m.conservation.balances() {
-            problems.push(format!("{:?}", m.conservation));
-        }
-        for (f, wl) in m.flows.iter().zip(&self.sc.workloads) {
-            let completions = f.completed_ok + f.completed_failed + f.completion_in_progress;
-            if completions != f.generated {
-                problems.push(format!(
-                    "flow {}: completions {completions} != requests {}",
-                    wl.flow, f.generated
-                ));
-            }
-            if f.generated != f.completed() + f.in_flight {
-                problems.push(format!(
-                    "flow {}: generated {} != succeeded {} + failed {} + in flight {}",
-                    wl.flow,
-                    f.generated,
-                    f.succeeded,
-                    f.failures(),
-                    f.in_flight
-                ));
-            }
-        }
-        if problems.is_empty() {
-            Ok(self.metrics)
-        } else {
-            Err(ConservationError {
-                replication,
-                detail: problems.join("; "),
-            })
-        }
-    }
 }
 
 impl kernel::Model for Engine<'_> {
@@ -780,16 +694,4 @@ impl kernel::Model for Engine<'_> {
 fn exp_gap(rng: &mut RngStream, rate: f64) -> SimTime {
     let gap = -(1.0 - rng.unit()).ln() * 1e9 / rate;
     (gap.round() as SimTime).max(1)
-}
-
-/// Every distinct fixed timeout length the scenario can arm.
-fn timeout_lengths(sc: &Scenario) -> Vec<SimTime> {
-    let steps = sc.operations.iter().flat_map(|o| {
-        o.groups
-            .iter()
-            .flat_map(|g| g.calls.iter().filter_map(|c| c.timeout))
-    });
-    steps
-        .chain(sc.workloads.iter().filter_map(|w| w.timeout))
-        .collect()
 }

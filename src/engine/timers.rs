@@ -79,3 +79,15 @@ impl TimeoutLists {
         None
     }
 }
+
+/// Every distinct fixed timeout length the scenario can arm.
+pub(super) fn timeout_lengths(sc: &crate::model::Scenario) -> Vec<SimTime> {
+    let steps = sc.operations.iter().flat_map(|o| {
+        o.groups
+            .iter()
+            .flat_map(|g| g.calls.iter().filter_map(|c| c.timeout))
+    });
+    steps
+        .chain(sc.workloads.iter().filter_map(|w| w.timeout))
+        .collect()
+}

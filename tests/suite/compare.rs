@@ -1,7 +1,7 @@
 //! `[compare]`: variants share arrivals and faults (common random numbers), differ in
 //! behaviour, and bad comparisons are one-line located errors.
 
-mod common;
+use crate::common;
 
 use archsim::engine::run_replication;
 use archsim::experiment::compare::{run_experiment, variants};

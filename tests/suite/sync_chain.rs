@@ -1,6 +1,6 @@
 //! The synchronous chain's real failure mode: callers hold a worker while they wait.
 
-mod common;
+use crate::common;
 
 use archsim::experiment::Summary;
 use common::{run, scenario};

@@ -2,7 +2,7 @@
 //! of HTML, Markdown links, pipes, backticks, terminal escape sequences and newlines
 //! reach the terminal table, report.md, index.html, the CSV and the graphs inert.
 
-mod common;
+use crate::common;
 
 use common::archsim;
 use std::process::Command;

@@ -7,7 +7,7 @@
 //! seeds are fixed, so the tests are deterministic; with any seed a correct simulator
 //! would fail a given check about 5% of the time, a wrong one almost always.
 
-mod common;
+use crate::common;
 
 use archsim::experiment::{Estimate, Summary};
 use common::{run, scenario, theory_header};

@@ -1,6 +1,6 @@
 //! `[[slo]]`: verdicts with margins, and `archsim check` exit codes (0 pass, 3 fail).
 
-mod common;
+use crate::common;
 
 use archsim::experiment::compare::run_experiment;
 use archsim::experiment::slo::{all_pass, evaluate};

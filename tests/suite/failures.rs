@@ -1,6 +1,6 @@
 //! Failures, resilience policies and cascade attribution (issue 3), by behaviour.
 
-mod common;
+use crate::common;
 
 use archsim::experiment::Summary;
 use common::{run, scenario, scenario_file};

@@ -1,6 +1,6 @@
 //! Sagas (issue 5): outcomes, compensation accounting, coordinator crashes, styles.
 
-mod common;
+use crate::common;
 
 use archsim::experiment::{SagaSummary, Summary};
 use common::{run, scenario, scenario_file};

@@ -3,7 +3,7 @@
 //! cycles (refused at load time when provable, stopped at run time otherwise), time
 //! arithmetic near 2^64 ns, heavy-tailed work.
 
-mod common;
+use crate::common;
 
 use common::{run, scenario};
 use std::path::Path;

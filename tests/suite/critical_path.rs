@@ -3,7 +3,7 @@
 //! really waited for (the slower branch of a parallel group, every retry attempt, the
 //! queue in front of a saturated server).
 
-mod common;
+use crate::common;
 
 use archsim::engine::run_replication;
 use archsim::report::names::{

@@ -1,7 +1,7 @@
 //! Reports on disk: byte-identical for the same seed, self-contained, input escaped;
 //! and the `graph` command.
 
-mod common;
+use crate::common;
 
 use common::archsim;
 use std::path::Path;

@@ -1,6 +1,6 @@
 //! Asynchronous messaging (issue 4): queues, topics, request-reply, at-least-once.
 
-mod common;
+use crate::common;
 
 use archsim::experiment::{Estimate, Summary};
 use common::{run, scenario, scenario_file, theory_header};

@@ -1,7 +1,7 @@
 //! A run whose offered load exceeds capacity says so: an M/M/1 at rho = 1.5 warns
 //! (in the summary, the JSON and the table), one at rho = 0.5 does not.
 
-mod common;
+use crate::common;
 
 use archsim::experiment::compare::Experiment;
 use archsim::report::{json, terminal};

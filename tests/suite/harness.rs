@@ -16,13 +16,13 @@
 //! (wall-clock budget per run, default 10). A case is reproducible from (seed, index);
 //! failing cases are saved under `target/harness-failures/`.
 
-#[path = "harness/check.rs"]
+#[path = "../harness/check.rs"]
 mod check;
-#[path = "harness/fuzz.rs"]
+#[path = "../harness/fuzz.rs"]
 mod fuzz;
-#[path = "harness/gen.rs"]
+#[path = "../harness/gen.rs"]
 mod gen;
-#[path = "harness/run.rs"]
+#[path = "../harness/run.rs"]
 mod run;
 
 use rand::Rng;

@@ -1,0 +1,31 @@
+//! archsim's integration tests, one binary with a module per behaviour (one link of
+//! the crate instead of one per file: the build on 2 cores is what CI waits for).
+//! `tests/memory.rs` stays a binary of its own: it reads its process's peak resident set.
+
+mod architecture;
+mod bad_input;
+mod cli;
+mod common;
+mod compare;
+mod critical_path;
+mod determinism;
+mod escaping;
+mod failures;
+mod graph;
+mod hardening;
+mod harness;
+mod limits;
+mod messaging;
+mod output_errors;
+mod report_chromium;
+mod report_files;
+mod sagas;
+mod single_replication;
+mod slo;
+mod spec_load;
+mod spec_messaging;
+mod spec_saga;
+mod stability;
+mod sweep;
+mod sync_chain;
+mod theory;

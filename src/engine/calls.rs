@@ -235,9 +235,6 @@ impl Engine<'_> {
         let Some(tracer) = self.tracer.as_deref_mut() else {
             return NO_SPAN;
         };
-        let Some(r) = self.roots.get(root).filter(|r| r.traced) else {
-            return NO_SPAN;
-        };
         let parent = match caller {
             Caller::Client { .. } => NO_SPAN,
             // Calls made by untraced (asynchronous) work are not on the response's path.
@@ -246,7 +243,10 @@ impl Engine<'_> {
                 _ => return NO_SPAN,
             },
         };
-        tracer.open_call(target, attempt, parent, r.trace_request(), self.now)
+        let Some(r) = self.roots.get_mut(root).filter(|r| r.traced) else {
+            return NO_SPAN;
+        };
+        tracer.open_call(target, attempt, parent, &mut r.chain, self.now)
     }
 
     /// Close an attempt's trace span (`None`: abandoned).

@@ -120,20 +120,23 @@ impl Engine<'_> {
         let ordinal = self.metrics.conservation.requests_sent - 1;
         let in_flow = self.metrics.flows[w].sent_with_warmup;
         self.metrics.flows[w].sent_with_warmup += 1;
-        let state = RootState {
+        let mut state = RootState {
             workload,
             sent: self.now,
             ordinal,
-            traced: self
-                .tracer
-                .as_mut()
-                .is_some_and(|t| t.traces(ordinal, workload, in_flow)),
+            in_flow,
+            traced: false,
+            chain: super::trace::Chain::EMPTY,
             outstanding: 1,
             touched_fault: false,
             during_fault: self.active_faults > 0,
             async_failed: false,
             response_failed: false,
         };
+        state.traced = self
+            .tracer
+            .as_deref()
+            .is_some_and(|t| t.traces(&state.trace_request()));
         let root = self.roots.insert(state);
         if !self.rate_limit_admits(w) {
             let service = self.sc.operations[entry.0 as usize].service;
@@ -165,7 +168,7 @@ impl Engine<'_> {
             .get_mut(root)
             .expect("a request is live until its response");
         let (sent, touched_fault, sent_during_fault) = (r.sent, r.touched_fault, r.during_fault);
-        let ordinal = r.ordinal;
+        let (ordinal, traced, chain, request) = (r.ordinal, r.traced, r.chain, r.trace_request());
         let failed = matches!(outcome, Outcome::Failed(..));
         r.response_failed = failed;
         self.metrics.conservation.requests_answered += 1;
@@ -180,6 +183,11 @@ impl Engine<'_> {
             };
             self.metrics.flows[w].record(facts);
             self.metrics.flows[w].slowest.offer(now - sent, ordinal);
+            if traced {
+                if let Some(t) = self.tracer.as_deref_mut() {
+                    t.responded(&request, chain, now - sent);
+                }
+            }
             let iv = self.metrics.timeline.flow_at(w, now);
             iv.responses += 1;
             if let Outcome::Failed(_, root) = outcome {

@@ -147,25 +147,21 @@ impl Engine<'_> {
         if self.tracer.is_none() {
             return NO_SPAN;
         }
-        let Some(request) = self
-            .roots
-            .get(root)
-            .filter(|r| r.traced)
-            .map(|r| r.trace_request())
-        else {
-            return NO_SPAN;
-        };
         let parent = match parent {
             Parent::Call(call) => self.calls.get(call).map_or(NO_SPAN, |c| c.span),
             Parent::Delivery { msg, .. } => self.msg_span(msg),
             Parent::Continuation { trigger } => trigger,
             Parent::Saga { inst, .. } => self.saga_span(inst),
         };
+        if parent == NO_SPAN {
+            return NO_SPAN;
+        }
+        let Some(r) = self.roots.get_mut(root).filter(|r| r.traced) else {
+            return NO_SPAN;
+        };
         match self.tracer.as_deref_mut() {
-            Some(tracer) if parent != NO_SPAN => {
-                tracer.open_execution(op, parent, request, self.now)
-            }
-            _ => NO_SPAN,
+            Some(tracer) => tracer.open_execution(op, parent, &mut r.chain, self.now),
+            None => NO_SPAN,
         }
     }
 

@@ -301,10 +301,10 @@ impl Engine<'_> {
         if publisher == NO_SPAN {
             return NO_SPAN;
         }
-        let Some(r) = self.roots.get(root).filter(|r| r.traced) else {
+        let Some(r) = self.roots.get_mut(root).filter(|r| r.traced) else {
             return NO_SPAN;
         };
-        tracer.open_message(q.0, publisher, r.trace_request(), self.now)
+        tracer.open_message(q.0, publisher, &mut r.chain, self.now)
     }
 
     /// A message's trace span, if traced.
@@ -540,10 +540,11 @@ impl Engine<'_> {
             r.ordinal,
             r.traced,
         );
+        let (request, chain) = (r.trace_request(), r.chain);
         self.roots.remove(root);
         if traced {
             if let Some(t) = self.tracer.as_deref_mut() {
-                t.completed(ordinal, self.now, ok);
+                t.completed(&request, chain, self.now, ok);
             }
         }
         if sent >= self.sc.sim.warmup {

@@ -114,8 +114,12 @@ struct RootState {
     sent: SimTime,
     /// Position among the replication's requests (0 = first sent).
     ordinal: u64,
+    /// Position among its flow's requests.
+    in_flow: u64,
     /// Spans of this request are recorded.
     traced: bool,
+    /// Its spans, when traced.
+    chain: trace::Chain,
     /// Pieces of work still running: the synchronous response, each message, each
     /// pending request-reply.
     outstanding: u32,
@@ -135,7 +139,9 @@ impl RootState {
     fn trace_request(&self) -> trace::Request {
         trace::Request {
             ordinal: self.ordinal,
+            in_flow: self.in_flow,
             workload: self.workload,
+            sent: self.sent,
         }
     }
 }
@@ -397,7 +403,7 @@ struct Engine<'a> {
     tick_areas: Vec<(u128, u128)>,
     tick_queue_areas: Vec<u128>,
     metrics: RunMetrics,
-    /// Records spans of the traced requests (a tracing re-run only).
+    /// Records spans of the traced requests (a traced replication only).
     tracer: Option<Box<Tracer>>,
 }
 
@@ -406,50 +412,47 @@ struct Engine<'a> {
 /// Fails if the clock stops advancing (a zero-time cycle) or the conservation check
 /// fails (an engine bug).
 pub fn run_replication(scenario: &Scenario, replication: u32) -> Result<RunMetrics, RunError> {
-    run_engine(scenario, replication, None).map(|(metrics, _)| metrics)
+    run_engine(scenario, replication, None, true).map(|(metrics, _)| metrics)
 }
 
-/// Responses per flow whose critical paths make up a response breakdown (about).
-pub const BREAKDOWN_SAMPLE: u64 = 2000;
+pub use trace::BREAKDOWN_SAMPLE;
 
-/// Run replication `replication`, whose metrics `first_pass` holds, again with tracing:
-/// the critical paths of each flow's slowest responses, and each flow's response time
-/// broken down by hop over a systematic sample of about [`BREAKDOWN_SAMPLE`] responses.
+/// Run replication `replication` with tracing: its metrics, and the critical paths of
+/// each flow's slowest responses and completions and each flow's time broken down by
+/// hop over a systematic sample of about [`BREAKDOWN_SAMPLE`] requests.
 ///
-/// Fails only as `run_replication` does.
+/// Tracing happens in the same run; only when a request outlived the tracer's window
+/// (or the run exceeded `u32::MAX` spans) is the replication run a second time, tracing
+/// just the requests the first run chose. Either way the metrics equal
+/// [`run_replication`]'s and the paths are the same. Fails only as `run_replication`
+/// does.
 pub fn trace_replication(
     scenario: &Scenario,
     replication: u32,
-    first_pass: &RunMetrics,
-) -> Result<Traced, RunError> {
-    let slowest: Vec<u64> = first_pass
-        .flows
-        .iter()
-        .flat_map(|f| f.slowest.iter().map(|(_, ordinal)| ordinal))
-        .collect();
-    let sample_every = first_pass
-        .flows
-        .iter()
-        .map(|f| (f.sent_with_warmup / BREAKDOWN_SAMPLE).max(1))
-        .collect();
-    let slowest_completions: Vec<u64> = first_pass
-        .flows
-        .iter()
-        .flat_map(|f| f.slowest_completions.iter().map(|(_, ordinal)| ordinal))
-        .collect();
-    let tracer = Box::new(Tracer::new(slowest, slowest_completions, sample_every));
-    let (_, tracer) = run_engine(scenario, replication, Some(tracer))?;
-    Ok(tracer.map_or_else(Traced::default, |t| t.analyse(scenario, replication)))
+) -> Result<(RunMetrics, Traced), RunError> {
+    let tracer = Box::new(Tracer::all(scenario, replication));
+    let (metrics, tracer) = run_engine(scenario, replication, Some(tracer), true)?;
+    let tracer = tracer.expect("the tracer comes back");
+    if !tracer.incomplete() {
+        return Ok((metrics, tracer.analyse(scenario)));
+    }
+    let again = Box::new(Tracer::again(scenario, replication, &tracer));
+    let (_, again) = run_engine(scenario, replication, Some(again), false)?;
+    Ok((
+        metrics,
+        again.expect("the tracer comes back").analyse(scenario),
+    ))
 }
 
 fn run_engine(
     scenario: &Scenario,
     replication: u32,
     tracer: Option<Box<Tracer>>,
+    timeline: bool,
 ) -> Result<(RunMetrics, Option<Box<Tracer>>), RunError> {
     let mut engine = Engine::new(scenario, replication);
-    if tracer.is_some() {
-        // The traced re-run only yields paths: its timeline would be thrown away.
+    if !timeline {
+        // A tracing re-run only yields paths: its timeline would be thrown away.
         engine.metrics.timeline = crate::metrics::Timeline::unused(scenario);
     }
     engine.tracer = tracer;

@@ -114,8 +114,8 @@ pub fn run_replications_with(
         .collect()
 }
 
-/// Like [`run_replications_with`], and also trace replication 0 again for the critical
-/// paths of its slowest requests (that re-run goes in parallel with the others).
+/// Like [`run_replications_with`], with replication 0 traced for the critical paths of
+/// its slowest requests and the per-hop breakdowns.
 pub fn run_traced_replications(
     scenario: &Scenario,
     tick: &(dyn Fn() + Sync),
@@ -123,11 +123,11 @@ pub fn run_traced_replications(
     let results = (0..scenario.sim.replications)
         .into_par_iter()
         .map(|r| {
-            let m = run_replication(scenario, r)?;
-            let traced = if r == 0 {
-                Some(trace_replication(scenario, r, &m)?)
+            let (m, traced) = if r == 0 {
+                let (m, traced) = trace_replication(scenario, r)?;
+                (m, Some(traced))
             } else {
-                None
+                (run_replication(scenario, r)?, None)
             };
             tick();
             Ok((m, traced))

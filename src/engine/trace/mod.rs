@@ -1,0 +1,592 @@
+//! Request tracing: the critical paths of the slowest requests and the breakdown of a
+//! systematic sample, in the same run that measures everything else.
+//!
+//! Every request of the traced replication records its spans (calls, executions,
+//! messages) into a [`Window`], a deque addressed by ever-increasing span ids. When a
+//! request gets its response, the tracer decides whether its response path is wanted
+//! (it is among its flow's slowest so far, or in the sample) and computes it from the
+//! request's own spans; when all the request's work is over (its completion), the same
+//! for the completion path, and then its spans are released. The window's front moves
+//! past released spans, so it holds only the spans of requests in flight: memory
+//! follows the model's concurrency, never the run's length.
+//!
+//! The slowest responses are kept with exactly the rule of [`crate::metrics::Slowest`],
+//! offered at the same points, so the traced requests are the ones the metrics report.
+//! A request whose spans the window had to drop (it outlived [`Window::CAPACITY`] spans
+//! of other requests) or a run past `u32::MAX` spans makes the trace incomplete; then
+//! [`super::trace_replication`] runs the replication again, tracing only the requests
+//! the first run chose, as [`Selection::Chosen`]. Determinism makes the second run
+//! follow the same trajectory (tracing draws no random numbers), so both ways give the
+//! same paths.
+
+mod walk;
+
+pub(super) use walk::NO_SPAN;
+use walk::{PathOf, RequestSpans, Span, SpanKind};
+
+use crate::kernel::SimTime;
+use crate::metrics::paths::{average_paths, CriticalPath, Traced};
+use crate::metrics::Outcome;
+use crate::model::{Arrivals, OpId, Scenario};
+use std::collections::VecDeque;
+
+/// Responses per flow the breakdown averages over, about (between this and twice it).
+pub const BREAKDOWN_SAMPLE: u64 = 2000;
+
+/// How many of each flow's slowest requests get their critical path.
+const SLOWEST: usize = crate::metrics::SLOWEST_TRACED;
+
+/// The request a span belongs to.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Request {
+    /// Position among the replication's requests.
+    pub ordinal: u64,
+    /// Position among its flow's requests.
+    pub in_flow: u64,
+    /// Its workload.
+    pub workload: u32,
+    /// Sent at.
+    pub sent: SimTime,
+}
+
+/// The spans of one request, as a list threaded through the window.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Chain {
+    head: u32,
+    tail: u32,
+}
+
+impl Chain {
+    /// A request with no span yet.
+    pub const EMPTY: Chain = Chain {
+        head: NO_SPAN,
+        tail: NO_SPAN,
+    };
+}
+
+/// Which requests are traced.
+pub(super) enum Selection {
+    /// Every request; the tracer picks the paths as requests end.
+    All,
+    /// Only these (a second run after an incomplete first one).
+    Chosen {
+        /// Ordinals of the slowest responses, sorted.
+        slowest: Vec<u64>,
+        /// Ordinals of the slowest completions, sorted.
+        slowest_completions: Vec<u64>,
+    },
+}
+
+/// Spans addressed by ever-increasing ids; the front is dropped once released.
+struct Window {
+    spans: VecDeque<Span>,
+    /// Id of `spans[0]`.
+    base: u32,
+    /// Spans were dropped before their request ended, or the ids ran out.
+    incomplete: bool,
+    /// Drop live spans beyond this many (only when tracing every request).
+    capacity: usize,
+}
+
+impl Window {
+    /// Spans kept at most when every request is traced (about 20 MiB).
+    const CAPACITY: usize = 1 << 18;
+
+    fn get(&self, id: u32) -> Option<&Span> {
+        let i = id.checked_sub(self.base)? as usize;
+        self.spans.get(i).filter(|s| !s.released)
+    }
+
+    fn get_mut(&mut self, id: u32) -> Option<&mut Span> {
+        let i = id.checked_sub(self.base)? as usize;
+        self.spans.get_mut(i).filter(|s| !s.released)
+    }
+
+    /// Append a span to `chain`; `NO_SPAN` when the ids have run out.
+    fn push(&mut self, span: Span, chain: &mut Chain) -> u32 {
+        let id = self.base as u64 + self.spans.len() as u64;
+        if id >= NO_SPAN as u64 {
+            self.incomplete = true;
+            return NO_SPAN;
+        }
+        let id = id as u32;
+        if let Some(tail) = self.get_mut(chain.tail) {
+            tail.next = id;
+        } else {
+            chain.head = id;
+        }
+        chain.tail = id;
+        self.spans.push_back(span);
+        if self.spans.len() > self.capacity {
+            self.spans.pop_front();
+            self.base += 1;
+            self.incomplete = true;
+        }
+        id
+    }
+
+    /// The spans of `chain` with parents as indices among them; `None` if some were
+    /// dropped.
+    fn collect(&self, chain: Chain) -> Option<Vec<Span>> {
+        let mut ids = Vec::new();
+        let mut id = chain.head;
+        while id != NO_SPAN {
+            ids.push(id);
+            id = self.get(id)?.next;
+        }
+        // Ids grow along the chain, so a parent's index is found by bisection.
+        ids.iter()
+            .map(|&id| {
+                let mut s = self.get(id)?.clone();
+                if s.parent != NO_SPAN {
+                    s.parent = ids.binary_search(&s.parent).ok()? as u32;
+                }
+                Some(s)
+            })
+            .collect()
+    }
+
+    /// Release the spans of `chain` and move the front past released spans.
+    fn release(&mut self, chain: Chain) {
+        let mut id = chain.head;
+        while let Some(s) = self.get_mut(id) {
+            s.released = true;
+            id = s.next;
+        }
+        while self.spans.front().is_some_and(|s| s.released) {
+            self.spans.pop_front();
+            self.base += 1;
+        }
+    }
+}
+
+/// The slowest paths of a flow, with the rule of [`crate::metrics::Slowest`]: slowest
+/// first, a tie keeps the one offered first.
+#[derive(Default)]
+struct TopPaths {
+    kept: Vec<(SimTime, u64, Option<CriticalPath>)>,
+}
+
+impl TopPaths {
+    /// Whether a response of `latency` would be kept.
+    fn wants(&self, latency: SimTime) -> bool {
+        self.kept.len() < SLOWEST || self.kept.last().is_some_and(|&(l, ..)| latency > l)
+    }
+
+    fn offer(&mut self, latency: SimTime, ordinal: u64, path: Option<CriticalPath>) {
+        let at = self.kept.partition_point(|&(l, ..)| l >= latency);
+        self.kept.insert(at, (latency, ordinal, path));
+        self.kept.truncate(SLOWEST);
+    }
+
+    fn ordinals(&self) -> impl Iterator<Item = u64> + '_ {
+        self.kept.iter().map(|&(_, o, _)| o)
+    }
+}
+
+/// What the tracer keeps of one flow.
+struct FlowPaths {
+    slowest: TopPaths,
+    slowest_completions: TopPaths,
+    /// Trace every n-th request of the flow (a power of two; doubled when the sample
+    /// grows past twice [`BREAKDOWN_SAMPLE`]).
+    sample_every: u64,
+    /// Sampled response paths of requests sent after the warm-up: (in_flow, path;
+    /// `None` when spans were dropped, kept so that the thinning does not depend on it).
+    sampled: Vec<(u64, Option<CriticalPath>)>,
+    /// Sampled completion paths, likewise.
+    sampled_completions: Vec<(u64, Option<CriticalPath>)>,
+}
+
+impl FlowPaths {
+    fn is_sampled(&self, in_flow: u64) -> bool {
+        in_flow % self.sample_every == 0
+    }
+
+    /// Halve the sample while it is too big (every retained request stays a multiple).
+    fn thin(&mut self, fixed: bool) {
+        while !fixed && self.sampled.len() as u64 >= 2 * BREAKDOWN_SAMPLE {
+            self.sample_every *= 2;
+            let every = self.sample_every;
+            self.sampled.retain(|(i, _)| i % every == 0);
+            self.sampled_completions.retain(|(i, _)| i % every == 0);
+        }
+    }
+}
+
+/// Records spans during a replication and keeps the paths it reports.
+pub(super) struct Tracer {
+    selection: Selection,
+    window: Window,
+    flows: Vec<FlowPaths>,
+    warmup: SimTime,
+    replication: u32,
+}
+
+/// The largest power of two at most `n` (1 for 0).
+fn floor_pow2(n: u64) -> u64 {
+    if n <= 1 {
+        1
+    } else {
+        1 << (63 - n.leading_zeros())
+    }
+}
+
+/// Expected requests of a workload over the run, where the arrivals say (else 0).
+fn expected_requests(arrivals: &Arrivals, duration: SimTime) -> u64 {
+    let secs = duration as f64 / 1e9;
+    let n = match arrivals {
+        Arrivals::Poisson { rate } | Arrivals::Constant { rate } => rate * secs,
+        Arrivals::Schedule(segments) => segments
+            .iter()
+            .enumerate()
+            .map(|(i, &(from, rate))| {
+                let to = segments.get(i + 1).map_or(duration, |s| s.0).min(duration);
+                rate * to.saturating_sub(from) as f64 / 1e9
+            })
+            .sum(),
+        Arrivals::Closed { .. } => 0.0,
+    };
+    n.clamp(0.0, u64::MAX as f64 / 2.0) as u64
+}
+
+impl Tracer {
+    /// A tracer of every request of replication `replication` of `sc`, whose sample
+    /// starts at the power of two that gives about [`BREAKDOWN_SAMPLE`] for the
+    /// expected arrivals.
+    pub fn all(sc: &Scenario, replication: u32) -> Self {
+        let every = sc
+            .workloads
+            .iter()
+            .map(|w| floor_pow2(expected_requests(&w.arrivals, sc.sim.duration) / BREAKDOWN_SAMPLE))
+            .collect();
+        Self::with(sc, replication, Selection::All, every, Window::CAPACITY)
+    }
+
+    /// A tracer of the requests `first` chose but could not trace completely.
+    pub fn again(sc: &Scenario, replication: u32, first: &Tracer) -> Self {
+        let sorted = |top: fn(&FlowPaths) -> &TopPaths| {
+            let mut v: Vec<u64> = first.flows.iter().flat_map(|f| top(f).ordinals()).collect();
+            v.sort_unstable();
+            v
+        };
+        let selection = Selection::Chosen {
+            slowest: sorted(|f| &f.slowest),
+            slowest_completions: sorted(|f| &f.slowest_completions),
+        };
+        let every = first.flows.iter().map(|f| f.sample_every).collect();
+        Self::with(sc, replication, selection, every, usize::MAX)
+    }
+
+    fn with(
+        sc: &Scenario,
+        replication: u32,
+        selection: Selection,
+        sample_every: Vec<u64>,
+        capacity: usize,
+    ) -> Self {
+        Tracer {
+            selection,
+            window: Window {
+                spans: VecDeque::with_capacity(1024),
+                base: 0,
+                incomplete: false,
+                capacity,
+            },
+            flows: sample_every
+                .into_iter()
+                .map(|sample_every| FlowPaths {
+                    slowest: TopPaths::default(),
+                    slowest_completions: TopPaths::default(),
+                    sample_every,
+                    sampled: Vec::new(),
+                    sampled_completions: Vec::new(),
+                })
+                .collect(),
+            warmup: sc.sim.warmup,
+            replication,
+        }
+    }
+
+    /// Some request could not be traced completely: run again with [`Tracer::again`].
+    pub fn incomplete(&self) -> bool {
+        self.window.incomplete
+    }
+
+    /// Whether `request` is to be traced (called once per request, when it is sent).
+    pub fn traces(&self, request: &Request) -> bool {
+        match &self.selection {
+            Selection::All => true,
+            Selection::Chosen {
+                slowest,
+                slowest_completions,
+            } => {
+                self.flows[request.workload as usize].is_sampled(request.in_flow)
+                    || slowest.binary_search(&request.ordinal).is_ok()
+                    || slowest_completions.binary_search(&request.ordinal).is_ok()
+            }
+        }
+    }
+
+    fn open(
+        &mut self,
+        kind: SpanKind,
+        op: OpId,
+        attempt: u32,
+        parent: u32,
+        chain: &mut Chain,
+        now: SimTime,
+    ) -> u32 {
+        if parent != NO_SPAN && self.window.get(parent).is_none() {
+            // The parent's request has ended (a zombie execution of a timed-out call).
+            return NO_SPAN;
+        }
+        let span = Span {
+            kind,
+            op,
+            queue: 0,
+            attempt,
+            parent,
+            next: NO_SPAN,
+            start: now,
+            started: None,
+            work: 0,
+            end: None,
+            outcome: None,
+            released: false,
+        };
+        self.window.push(span, chain)
+    }
+
+    /// A traced call attempt was sent.
+    pub fn open_call(
+        &mut self,
+        target: OpId,
+        attempt: u32,
+        parent: u32,
+        chain: &mut Chain,
+        now: SimTime,
+    ) -> u32 {
+        self.open(SpanKind::Call, target, attempt, parent, chain, now)
+    }
+
+    /// A traced message was published to `queue` by the execution with span `parent`.
+    pub fn open_message(
+        &mut self,
+        queue: u32,
+        parent: u32,
+        chain: &mut Chain,
+        now: SimTime,
+    ) -> u32 {
+        let span = self.open(SpanKind::Message, OpId(0), 1, parent, chain, now);
+        if let Some(s) = self.window.get_mut(span) {
+            s.queue = queue;
+        }
+        span
+    }
+
+    /// A traced execution arrived at its replica.
+    pub fn open_execution(
+        &mut self,
+        op: OpId,
+        parent: u32,
+        chain: &mut Chain,
+        now: SimTime,
+    ) -> u32 {
+        self.open(SpanKind::Execution, op, 1, parent, chain, now)
+    }
+
+    /// A traced execution got its worker.
+    pub fn begin(&mut self, span: u32, now: SimTime) {
+        if let Some(s) = self.window.get_mut(span) {
+            s.started = Some(now);
+        }
+    }
+
+    /// A traced execution's local work.
+    pub fn work(&mut self, span: u32, work: SimTime) {
+        if let Some(s) = self.window.get_mut(span) {
+            s.work = work;
+        }
+    }
+
+    /// A span ended (the first end counts; `None` for an abandoned attempt).
+    pub fn close(&mut self, span: u32, now: SimTime, outcome: Option<Outcome>) {
+        if let Some(s) = self.window.get_mut(span) {
+            if s.end.is_none() {
+                s.end = Some(now);
+                s.outcome = outcome;
+            }
+        }
+    }
+
+    fn of(&self, request: &Request) -> PathOf {
+        PathOf {
+            workload: request.workload,
+            request: request.ordinal,
+            replication: self.replication,
+        }
+    }
+
+    /// The path of `chain`, computed only when `wanted` (`None` if spans were dropped).
+    fn path(
+        &self,
+        chain: Chain,
+        f: impl FnOnce(&RequestSpans) -> Option<CriticalPath>,
+    ) -> Option<CriticalPath> {
+        let spans = self.window.collect(chain)?;
+        f(&RequestSpans::new(&spans))
+    }
+
+    /// A traced request got its response (called where the metrics offer it to
+    /// [`crate::metrics::Slowest`], for requests sent after the warm-up).
+    pub fn responded(&mut self, request: &Request, chain: Chain, latency: SimTime) {
+        let of = self.of(request);
+        let flow = &self.flows[request.workload as usize];
+        let sampled = flow.is_sampled(request.in_flow);
+        let slow = flow.slowest.wants(latency);
+        if !sampled && !slow {
+            return;
+        }
+        let path = self.path(chain, |r| r.response_path(of));
+        let fixed = matches!(self.selection, Selection::Chosen { .. });
+        let flow = &mut self.flows[request.workload as usize];
+        if slow {
+            flow.slowest.offer(latency, request.ordinal, path.clone());
+        }
+        if sampled {
+            flow.sampled.push((request.in_flow, path));
+            flow.thin(fixed);
+        }
+    }
+
+    /// A traced request completed at `now` (all its triggered work is over; `ok`: it
+    /// all succeeded). Its spans are released.
+    pub fn completed(&mut self, request: &Request, chain: Chain, now: SimTime, ok: bool) {
+        if request.sent >= self.warmup {
+            let of = self.of(request);
+            let latency = now - request.sent;
+            let flow = &self.flows[request.workload as usize];
+            let sampled = flow.is_sampled(request.in_flow);
+            let slow = flow.slowest_completions.wants(latency);
+            if sampled || slow {
+                let path = self.path(chain, |r| r.completion_path(of, now, ok));
+                let flow = &mut self.flows[request.workload as usize];
+                if slow {
+                    flow.slowest_completions
+                        .offer(latency, request.ordinal, path.clone());
+                }
+                if sampled {
+                    flow.sampled_completions.push((request.in_flow, path));
+                }
+            }
+        }
+        self.window.release(chain);
+    }
+
+    /// The critical paths of the slowest requests (by flow, slowest first) and the
+    /// breakdowns of each flow's sampled requests.
+    pub fn analyse(mut self, sc: &Scenario) -> Traced {
+        let replication = self.replication;
+        // Responses and completions arrive out of request order; the average does not.
+        for f in &mut self.flows {
+            f.sampled.sort_unstable_by_key(|(i, _)| *i);
+            f.sampled_completions.sort_unstable_by_key(|(i, _)| *i);
+        }
+        let slowest_of = |top: &TopPaths| -> Vec<CriticalPath> {
+            top.kept.iter().filter_map(|(_, _, p)| p.clone()).collect()
+        };
+        let critical_paths = self
+            .flows
+            .iter()
+            .flat_map(|f| slowest_of(&f.slowest))
+            .collect();
+        let completion_paths = self
+            .flows
+            .iter()
+            .flat_map(|f| slowest_of(&f.slowest_completions))
+            .collect();
+        let response_breakdowns = average_paths(
+            sc,
+            replication,
+            self.flows
+                .iter()
+                .flat_map(|f| f.sampled.iter().filter_map(|(_, p)| p.as_ref())),
+        );
+        // Only flows whose completions go beyond the response have a completion breakdown.
+        let completion_breakdowns = average_paths(
+            sc,
+            replication,
+            self.flows
+                .iter()
+                .filter(|f| {
+                    f.sampled_completions
+                        .iter()
+                        .any(|(_, p)| p.as_ref().is_some_and(|p| p.asynchronous))
+                })
+                .flat_map(|f| f.sampled_completions.iter().filter_map(|(_, p)| p.as_ref())),
+        );
+        Traced {
+            critical_paths,
+            response_breakdowns,
+            completion_paths,
+            completion_breakdowns,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::run_engine;
+    use std::path::Path;
+
+    fn scenario(file: &str) -> Scenario {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+        let text = std::fs::read_to_string(&path).expect("shipped scenario");
+        let mut sc = crate::spec::load_str(&text, &path).expect("valid");
+        sc.sim.duration = sc.sim.duration.min(60 * crate::kernel::NANOS_PER_SEC);
+        sc
+    }
+
+    fn traced(sc: &Scenario, tracer: Tracer) -> Tracer {
+        let (_, t) = run_engine(sc, 0, Some(Box::new(tracer)), true).expect("runs");
+        *t.expect("the tracer comes back")
+    }
+
+    /// A window too small for the requests in flight loses spans, says so, and the run
+    /// that traces only the chosen requests gives exactly the paths of one with room.
+    #[test]
+    fn a_window_that_drops_spans_falls_back_to_the_same_paths() {
+        for file in [
+            "scenarios/failures/retry-storm.toml",
+            "scenarios/messaging/bank-request-reply.toml",
+            "scenarios/messaging/order-events-fanout.toml",
+            "scenarios/sagas/saga-orchestration.toml",
+        ] {
+            let sc = scenario(file);
+            let roomy = traced(&sc, Tracer::all(&sc, 0));
+            assert!(!roomy.incomplete(), "{file}: the default window suffices");
+            let mut small = Tracer::all(&sc, 0);
+            small.window.capacity = 16;
+            let small = traced(&sc, small);
+            assert!(
+                small.incomplete(),
+                "{file}: 16 spans cannot hold the requests in flight"
+            );
+            let again = traced(&sc, Tracer::again(&sc, 0, &small));
+            assert!(!again.incomplete());
+            let (a, b) = (roomy.analyse(&sc), again.analyse(&sc));
+            assert!(!a.critical_paths.is_empty() && !a.response_breakdowns.is_empty());
+            assert_eq!(a, b, "{file}");
+        }
+    }
+
+    #[test]
+    fn powers_of_two_floor() {
+        assert_eq!(
+            [0, 1, 2, 3, 4, 1023, 1024, u64::MAX].map(floor_pow2),
+            [1, 1, 2, 2, 4, 512, 1024, 1 << 63]
+        );
+    }
+}

@@ -50,8 +50,16 @@ How to read it
       chain archsim / SimPy, customers per CPU second       >= 60x
 
     Ratios use per-customer figures, since the sides run different numbers of customers
-    (SimPy is ~100x slower and gets fewer so a round stays short; archsim's fixed start-up
-    cost is then spread over more customers, which is how a user runs it).
+    (SimPy is far slower and gets fewer so a round stays short; archsim's fixed start-up
+    cost is then spread over more customers, which is how a user runs it). With --quick
+    start-up weighs ten times more: its ratios are a smoke test, not a measurement.
+
+    Whole process means all that `archsim run` does. When this script was written that
+    included simulating replication 1 a second time, with tracing, for the critical
+    paths and response breakdowns (experiment/compare.rs, run_traced_replications): a
+    one-replication run simulates twice, so its CPU is about twice the engine's alone.
+    The mean response differs a little between the sides by chance (other random
+    streams) and because the SimPy peer leaves its first 10% of customers out of it.
 
     --scaling adds: archsim mm1 at 1111 s vs 11110 s (~1 M vs ~10 M customers, one
     replication, one thread): CPU ratio (target <= 11, i.e. 10x customers within 1.1x of

@@ -4,8 +4,10 @@
 //! - `mm1_rho0.9`: one station, Poisson arrivals, exponential service.
 //! - `sync_chain_4hop`: gateway -> order -> payment -> bank, workers held across calls,
 //!   lognormal network latency on every hop.
+//! - `..._traced`: the same through `trace_replication`, as replication 1 of every run
+//!   goes (critical paths and breakdowns): the difference is the cost of tracing.
 
-use archsim::engine::run_replication;
+use archsim::engine::{run_replication, trace_replication};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::path::Path;
 
@@ -56,19 +58,26 @@ entry = "gateway.checkout"
 arrivals = { poisson = "10000/s" }
 "#;
 
-/// Parse, compile and run one replication; returns the client requests simulated.
-fn run_toml(toml: &str) -> u64 {
+/// Parse, compile and run one replication (traced or not); returns the client
+/// requests simulated.
+fn run_toml(toml: &str, traced: bool) -> u64 {
     let sc = archsim::spec::load_str(toml, Path::new("bench.toml")).expect("valid bench scenario");
-    let m = run_replication(&sc, 0).expect("conservation holds");
+    let m = if traced {
+        trace_replication(&sc, 0).expect("conservation holds").0
+    } else {
+        run_replication(&sc, 0).expect("conservation holds")
+    };
     m.conservation.requests_sent
 }
 
 fn bench_engine(c: &mut Criterion) {
     let mut group = c.benchmark_group("engine");
     for (name, toml) in [("mm1_rho0.9", MM1), ("sync_chain_4hop", CHAIN)] {
-        let customers = run_toml(toml);
+        let customers = run_toml(toml, false);
         group.throughput(Throughput::Elements(customers));
-        group.bench_function(name, |b| b.iter(|| run_toml(toml)));
+        group.bench_function(name, |b| b.iter(|| run_toml(toml, false)));
+        let traced = format!("{name}_traced");
+        group.bench_function(traced.as_str(), |b| b.iter(|| run_toml(toml, true)));
     }
     group.finish();
 }

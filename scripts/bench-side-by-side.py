@@ -17,7 +17,7 @@ What it measures
     server, FIFO); chain is the held-thread chain C1 (client -> gateway -> order ->
     payment -> bank, 100/s, 12/10/8/2 workers, exponential work of mean 2/6/14/14 ms,
     each caller holding its worker while it waits, 2 ms on every hop each way). The
-    SimPy peer is ../shared/peers/simpy_bench.py (idiomatic SimPy 4.1, one process per
+    SimPy peer is benches/peers/simpy_bench.py, a copy of the workplace's peer (idiomatic SimPy 4.1, one process per
     customer). bare-mm1 is the plainest possible event loop (a BinaryHeap of (time, seq,
     kind), a VecDeque, Pcg64Mcg, the mean response only): the floor.
 
@@ -85,7 +85,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_ARCHSIM = REPO / "target" / "release" / "archsim"
 DEFAULT_BARE = REPO / "target" / "release" / "bare-mm1"
-DEFAULT_SIMPY = REPO.parent / "shared" / "peers" / "simpy_bench.py"
+DEFAULT_SIMPY = REPO / "benches" / "peers" / "simpy_bench.py"
 MM1_TOML = REPO / "benches" / "models" / "mm1.toml"
 CHAIN_TOML = REPO / "benches" / "models" / "chain.toml"
 
@@ -224,6 +224,66 @@ def fig(x):
     return x
 
 
+def closed_toml(users, think):
+    """A closed loop of `users` users thinking `think` (exp) between requests to one
+    service of ample workers: about `users` think timers pending at any instant."""
+    return f"""[simulation]
+seed = 1
+duration = "10s"
+replications = 1
+[network]
+latency = "0s"
+[protocols.rest]
+per_message = "0s"
+per_kib = "0s"
+[services.s]
+workers = 1000
+queue = 1000000
+operations.op = {{ work = {{ dist = "exp", mean = "1ms" }} }}
+[[workload]]
+flow = "f"
+entry = "s.op"
+arrivals = {{ closed = {{ users = {users}, think = {{ dist = "exp", mean = "{think}" }} }} }}
+"""
+
+
+def chain_toml(hops, rate):
+    """A synchronous chain of `hops` services, each holding its worker while it calls
+    the next, 10 us of exponential work per hop, no network cost."""
+    out = [f"""[simulation]
+seed = 1
+duration = "10s"
+replications = 1
+[network]
+latency = "0s"
+[protocols.rest]
+per_message = "0s"
+per_kib = "0s"
+"""]
+    for i in range(hops):
+        step = (f', steps = [ {{ call = "s{i + 1}.op" }} ]' if i + 1 < hops else "")
+        out.append(f"""[services.s{i}]
+workers = 64
+queue = 1000000
+operations.op = {{ work = {{ dist = "exp", mean = "10us" }}{step} }}
+""")
+    out.append(f"""[[workload]]
+flow = "f"
+entry = "s0.op"
+arrivals = {{ poisson = "{rate}/s" }}
+""")
+    return "".join(out)
+
+
+# name, TOML, work units per customer (pending timers or hops), what the unit is
+CLIFFS = [
+    ("closed 1e3 users", lambda: closed_toml(1_000, "10ms"), 1, "customer"),
+    ("closed 1e5 users", lambda: closed_toml(100_000, "1s"), 1, "customer"),
+    ("chain 4 hops", lambda: chain_toml(4, 50_000), 4, "hop"),
+    ("chain 200 hops", lambda: chain_toml(200, 1_000), 200, "hop"),
+]
+
+
 class Bench:
     def __init__(self, args):
         self.args = args
@@ -293,6 +353,40 @@ class Bench:
             for threads in (1, 2):
                 tag = f"reps8-threads{threads}"
                 self.record(self.archsim("mm1", MM1_TOML, rep_s, threads, 8, tag), rnd)
+
+
+    def cliff_rounds(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            paths = []
+            for name, toml, _, _ in CLIFFS:
+                p = Path(tmp) / (name.replace(" ", "-") + ".toml")
+                p.write_text(toml())
+                paths.append(p)
+            for rnd in range(1, self.args.rounds + 1):
+                for (name, _, _, _), p in zip(CLIFFS, paths):
+                    self.record(self.archsim("cliff", p, 10.0, 1, 1, name), rnd)
+
+
+def report_cliffs(bench):
+    """Cost per unit of work: a model with 10^5 pending timers against 10^3, a
+    200-service chain against a 4-service one."""
+    rows, out = [], {}
+    for name, _, units, unit in CLIFFS:
+        st = stats(group(bench.runs, "cliff", "archsim", name))
+        per = st["cpu_s_median"] / (st["customers"] * units) * 1e9
+        out[name] = dict(st, ns_per_unit=per, unit=unit)
+        rows.append([name, f"{st['customers']:,.0f}", f"{st['cpu_s_median']:.3f}",
+                     f"{per:,.0f} ns / {unit}", f"{st['peak_rss_mib']:.1f}"])
+    print()
+    print("Cliffs: CPU per unit of work, one thread (a cliff is a large jump between the"
+          " two rows of a pair)")
+    print_table(rows, ["model", "customers", "CPU s med", "CPU per unit", "RSS MiB"])
+    timers = out["closed 1e5 users"]["ns_per_unit"] / out["closed 1e3 users"]["ns_per_unit"]
+    hops = out["chain 200 hops"]["ns_per_unit"] / out["chain 4 hops"]["ns_per_unit"]
+    print(f"10^5 vs 10^3 pending timers: {timers:.2f}x per customer;"
+          f" 200 vs 4 hops: {hops:.2f}x per hop")
+    out["ratios"] = {"timers": timers, "hops": hops}
+    return out
 
 
 def group(runs, model, tool, tag="main"):
@@ -477,12 +571,14 @@ def main():
     ap.add_argument("--scaling", action="store_true",
                     help="also archsim mm1 at 10x duration, and 8 replications on 1 vs 2"
                          " threads")
+    ap.add_argument("--cliffs", action="store_true",
+                    help="also 10^5 vs 10^3 pending timers and a 200- vs 4-service chain")
     ap.add_argument("--archsim", type=Path, default=DEFAULT_ARCHSIM,
                     help="archsim binary (default target/release/archsim, built first)")
     ap.add_argument("--bare", type=Path, default=DEFAULT_BARE,
                     help="bare-mm1 binary (default target/release/bare-mm1, built first)")
     ap.add_argument("--simpy-script", type=Path, default=DEFAULT_SIMPY,
-                    help="the SimPy peer (default ../shared/peers/simpy_bench.py from the"
+                    help="the SimPy peer (default benches/peers/simpy_bench.py in the"
                          " repository root)")
     ap.add_argument("--python", default=sys.executable,
                     help="Python that runs the SimPy peer (default: this one)")
@@ -519,8 +615,14 @@ def main():
         bench.scaling_rounds()
         scaling, scaling_verdicts = report_scaling(bench)
 
+    cliffs = None
+    if args.cliffs:
+        bench.cliff_rounds()
+        cliffs = report_cliffs(bench)
+
     if args.json:
         doc = {
+            "cliffs": cliffs,
             "git_rev": git_rev(),
             "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
                         "python": platform.python_version(), "simpy": version,

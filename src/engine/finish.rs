@@ -43,6 +43,9 @@ impl Engine<'_> {
             q.depth.close(end);
         }
         self.saga_finish();
+        for f in &mut self.metrics.flows {
+            f.seal();
+        }
         for r in self.roots.iter() {
             if r.sent >= warmup {
                 self.metrics.flows[r.workload as usize].completion_in_progress += 1;

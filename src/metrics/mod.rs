@@ -132,10 +132,13 @@ pub struct FlowMetrics {
     pub failed_by_root: BTreeMap<(FailureReason, Component), u64>,
     /// Requests still without a response when the run ended.
     pub in_flight: u64,
-    /// Response latency of every response (success or failure).
+    /// Response latency of every response (success or failure), filled when the run
+    /// ends ([`FlowMetrics::seal`]) from the two below: one record per response.
     pub latency: Histogram<u64>,
     /// Response latency of successes only.
     pub success_latency: Histogram<u64>,
+    /// Response latency of failures only.
+    pub failure_latency: Histogram<u64>,
     /// Exact sum of response latencies (ns), for an exact mean.
     pub latency_sum: u128,
     /// Exact sum of successful response latencies (ns).
@@ -246,6 +249,7 @@ impl FlowMetrics {
             in_flight: 0,
             latency: new_histogram(),
             success_latency: new_histogram(),
+            failure_latency: new_histogram(),
             latency_sum: 0,
             success_latency_sum: 0,
             degraded: 0,
@@ -267,7 +271,6 @@ impl FlowMetrics {
     #[inline]
     pub fn record(&mut self, r: ResponseFacts) {
         let v = r.latency.max(1);
-        self.latency.saturating_record(v);
         self.latency_sum += r.latency as u128;
         let mut cascade = false;
         let mut collateral = false;
@@ -279,6 +282,7 @@ impl FlowMetrics {
                 self.success_latency_sum += r.latency as u128;
             }
             Outcome::Failed(reason, root) => {
+                self.failure_latency.saturating_record(v);
                 self.failed[reason as usize] += 1;
                 *self.failed_by_root.entry((reason, root)).or_insert(0) += 1;
                 cascade = root != Component::Service(r.entry);
@@ -293,6 +297,16 @@ impl FlowMetrics {
             d.failed += matches!(r.outcome, Outcome::Failed(..)) as u64;
             d.cascade += cascade as u64;
             d.collateral += collateral as u64;
+        }
+    }
+
+    /// Fill [`FlowMetrics::latency`] from the successes and failures (exact: HDR
+    /// histograms of one layout add bucket by bucket). Called once, when the run ends.
+    pub fn seal(&mut self) {
+        for part in [&self.success_latency, &self.failure_latency] {
+            self.latency
+                .add(part)
+                .expect("histograms of one layout add");
         }
     }
 

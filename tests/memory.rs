@@ -54,4 +54,15 @@ fn peak_memory_is_flat_when_the_run_is_ten_times_longer() {
         growth < 4 * 1024,
         "peak RSS grew by {growth} KiB ({after_short} -> {after_long})"
     );
+    // The same long run traced, as replication 1 of every run is: the tracer holds
+    // the spans of requests in flight and a sample of 2 000-4 000 paths per flow (a
+    // few MiB here), never a record per request (which would be 14+ MiB).
+    let (_, traced) = archsim::engine::trace_replication(&chain("200s"), 0).unwrap();
+    let after_traced = peak_rss_kib().unwrap();
+    assert!(!traced.critical_paths.is_empty() && !traced.response_breakdowns.is_empty());
+    let tracer = after_traced.saturating_sub(after_long);
+    assert!(
+        tracer < 8 * 1024,
+        "tracing added {tracer} KiB to the peak ({after_long} -> {after_traced})"
+    );
 }

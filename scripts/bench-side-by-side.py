@@ -224,10 +224,8 @@ def fig(x):
     return x
 
 
-def closed_toml(users, think):
-    """A closed loop of `users` users thinking `think` (exp) between requests to one
-    service of ample workers: about `users` think timers pending at any instant."""
-    return f"""[simulation]
+# Ten seconds, one replication, no network or protocol cost.
+CLIFF_HEADER = """[simulation]
 seed = 1
 duration = "10s"
 replications = 1
@@ -236,7 +234,13 @@ latency = "0s"
 [protocols.rest]
 per_message = "0s"
 per_kib = "0s"
-[services.s]
+"""
+
+
+def closed_toml(users, think):
+    """A closed loop of `users` users thinking `think` (exp) between requests to one
+    service of ample workers: about `users` think timers pending at any instant."""
+    return CLIFF_HEADER + f"""[services.s]
 workers = 1000
 queue = 1000000
 operations.op = {{ work = {{ dist = "exp", mean = "1ms" }} }}
@@ -250,16 +254,7 @@ arrivals = {{ closed = {{ users = {users}, think = {{ dist = "exp", mean = "{thi
 def chain_toml(hops, rate):
     """A synchronous chain of `hops` services, each holding its worker while it calls
     the next, 10 us of exponential work per hop, no network cost."""
-    out = [f"""[simulation]
-seed = 1
-duration = "10s"
-replications = 1
-[network]
-latency = "0s"
-[protocols.rest]
-per_message = "0s"
-per_kib = "0s"
-"""]
+    out = [CLIFF_HEADER]
     for i in range(hops):
         step = (f', steps = [ {{ call = "s{i + 1}.op" }} ]' if i + 1 < hops else "")
         out.append(f"""[services.s{i}]

@@ -22,7 +22,7 @@
 mod walk;
 
 pub(super) use walk::NO_SPAN;
-use walk::{PathOf, RequestSpans, Span, SpanKind};
+use walk::{PathOf, RequestSpans, Span, SpanKind, NOT_YET};
 
 use crate::kernel::SimTime;
 use crate::metrics::paths::{average_paths, CriticalPath, Traced};
@@ -349,9 +349,9 @@ impl Tracer {
             parent,
             next: NO_SPAN,
             start: now,
-            started: None,
+            started_ns: NOT_YET,
             work: 0,
-            end: None,
+            end_ns: NOT_YET,
             outcome: None,
             released: false,
         };
@@ -399,7 +399,7 @@ impl Tracer {
     /// A traced execution got its worker.
     pub fn begin(&mut self, span: u32, now: SimTime) {
         if let Some(s) = self.window.get_mut(span) {
-            s.started = Some(now);
+            s.started_ns = now;
         }
     }
 
@@ -413,8 +413,8 @@ impl Tracer {
     /// A span ended (the first end counts; `None` for an abandoned attempt).
     pub fn close(&mut self, span: u32, now: SimTime, outcome: Option<Outcome>) {
         if let Some(s) = self.window.get_mut(span) {
-            if s.end.is_none() {
-                s.end = Some(now);
+            if s.end_ns == NOT_YET {
+                s.end_ns = now;
                 s.outcome = outcome;
             }
         }

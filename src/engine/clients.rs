@@ -132,6 +132,7 @@ impl Engine<'_> {
             during_fault: self.active_faults > 0,
             async_failed: false,
             response_failed: false,
+            completes_late: false,
         };
         state.traced = self
             .tracer
@@ -171,6 +172,9 @@ impl Engine<'_> {
         let (ordinal, traced, chain, request) = (r.ordinal, r.traced, r.chain, r.trace_request());
         let failed = matches!(outcome, Outcome::Failed(..));
         r.response_failed = failed;
+        // The response is the last piece of work unless messages or replies are pending.
+        let completes_late = r.outstanding > 1;
+        r.completes_late = completes_late;
         self.metrics.conservation.requests_answered += 1;
         if sent >= self.sc.sim.warmup {
             let entry = self.sc.operations[self.sc.workloads[w].entry.0 as usize].service;
@@ -181,8 +185,12 @@ impl Engine<'_> {
                 touched_fault,
                 sent_during_fault,
             };
-            self.metrics.flows[w].record(facts);
-            self.metrics.flows[w].slowest.offer(now - sent, ordinal);
+            let flow = &mut self.metrics.flows[w];
+            flow.record(facts);
+            if completes_late {
+                flow.late_response.saturating_record((now - sent).max(1));
+            }
+            flow.slowest.offer(now - sent, ordinal);
             if traced {
                 if let Some(t) = self.tracer.as_deref_mut() {
                     t.responded(&request, chain, now - sent);

@@ -533,12 +533,13 @@ impl Engine<'_> {
         if r.outstanding > 0 {
             return;
         }
-        let (w, sent, ok, ordinal, traced) = (
+        let (w, sent, ok, ordinal, traced, late) = (
             r.workload as usize,
             r.sent,
             !r.async_failed && !r.response_failed,
             r.ordinal,
             r.traced,
+            r.completes_late,
         );
         let (request, chain) = (r.trace_request(), r.chain);
         self.roots.remove(root);
@@ -550,7 +551,10 @@ impl Engine<'_> {
         if sent >= self.sc.sim.warmup {
             let f = &mut self.metrics.flows[w];
             let latency = self.now - sent;
-            f.completion.saturating_record(latency.max(1));
+            if late {
+                // Completions at the response are added from the responses at the end.
+                f.completion.saturating_record(latency.max(1));
+            }
             f.completion_sum += latency as u128;
             f.slowest_completions.offer(latency, ordinal);
             if ok {

@@ -132,6 +132,9 @@ struct RootState {
     async_failed: bool,
     /// The client got an error response.
     response_failed: bool,
+    /// It had work left at its (counted) response: its completion is recorded when that
+    /// work ends ([`crate::metrics::FlowMetrics::late_response`]).
+    completes_late: bool,
 }
 
 impl RootState {
@@ -696,5 +699,5 @@ impl kernel::Model for Engine<'_> {
 #[inline]
 fn exp_gap(rng: &mut RngStream, rate: f64) -> SimTime {
     let gap = -(1.0 - rng.unit()).ln() * 1e9 / rate;
-    (gap.round() as SimTime).max(1)
+    crate::kernel::round_ns(gap).max(1)
 }

@@ -11,7 +11,7 @@ mod time;
 
 pub use queue::{EventQueue, Scheduled};
 pub use rng::{stable_id, RngStream, StreamKey};
-pub use time::{format_duration, SimTime, NANOS_PER_MS, NANOS_PER_SEC, NANOS_PER_US};
+pub use time::{format_duration, round_ns, SimTime, NANOS_PER_MS, NANOS_PER_SEC, NANOS_PER_US};
 
 /// A simulation model driven by the kernel's event loop.
 ///

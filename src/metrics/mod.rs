@@ -152,7 +152,15 @@ pub struct FlowMetrics {
     /// Requests sent while a fault was active.
     pub during_fault: FaultCounters,
     /// Completion latency (send -> all triggered work done), of requests that completed.
+    /// During the run it holds only the requests that completed after their response;
+    /// [`FlowMetrics::seal`] adds the rest (see `late_response`).
     pub completion: Histogram<u64>,
+    /// Response latencies of the requests that did not complete at their response
+    /// (they had asynchronous work left). A request that completes at its response has
+    /// a completion latency equal to its response latency, so the sealed completion
+    /// histogram is `responses - late_response + late completions`, exactly, and a
+    /// synchronous flow records one histogram per request instead of two.
+    pub late_response: Histogram<u64>,
     /// Exact sum of completion latencies (ns).
     pub completion_sum: u128,
     /// Requests whose triggered work all succeeded.
@@ -257,6 +265,7 @@ impl FlowMetrics {
             collateral: 0,
             during_fault: FaultCounters::default(),
             completion: new_histogram(),
+            late_response: new_histogram(),
             completion_sum: 0,
             completed_ok: 0,
             completed_failed: 0,
@@ -300,14 +309,22 @@ impl FlowMetrics {
         }
     }
 
-    /// Fill [`FlowMetrics::latency`] from the successes and failures (exact: HDR
-    /// histograms of one layout add bucket by bucket). Called once, when the run ends.
+    /// Fill [`FlowMetrics::latency`] from the successes and failures, and
+    /// [`FlowMetrics::completion`] with the requests that completed at their response
+    /// (exact: HDR histograms of one layout add and subtract bucket by bucket). Called
+    /// once, when the run ends.
     pub fn seal(&mut self) {
         for part in [&self.success_latency, &self.failure_latency] {
             self.latency
                 .add(part)
                 .expect("histograms of one layout add");
         }
+        self.completion
+            .add(&self.latency)
+            .expect("histograms of one layout add");
+        self.completion
+            .subtract(&self.late_response)
+            .expect("late responses are a subset of the responses");
     }
 
     /// Total failures.

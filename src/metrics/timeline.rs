@@ -50,6 +50,20 @@ pub struct Timeline {
     pub services: Vec<Vec<ServiceInterval>>,
     /// `queues[q][i]`: mean backlog of queue `q` in interval `i`.
     pub queues: Vec<Vec<f64>>,
+    /// The interval the clock is in, `[start, end)` with its index: every response and
+    /// completion looks its interval up, and a `u64` division per lookup was a visible
+    /// share of the hot path (README, Performance).
+    window: Window,
+    /// Intervals in every series.
+    len: usize,
+}
+
+/// A cached interval: `[start, end)` maps to `index`.
+#[derive(Clone, Copy, Debug)]
+struct Window {
+    start: SimTime,
+    end: SimTime,
+    index: usize,
 }
 
 fn interval_histogram() -> Histogram<u32> {
@@ -95,6 +109,12 @@ impl Timeline {
                 .map(|_| vec![ServiceInterval::default(); n])
                 .collect(),
             queues: sc.queues.iter().map(|_| vec![0.0; n]).collect(),
+            window: Window {
+                start: 0,
+                end: 0,
+                index: 0,
+            },
+            len: n,
         }
     }
 
@@ -109,19 +129,44 @@ impl Timeline {
         ((t / self.interval) as usize).min(len.saturating_sub(1))
     }
 
+    /// Interval index of `t`, through the cached window (every series has the same
+    /// number of intervals).
+    #[inline]
+    fn index_cached(&mut self, t: SimTime) -> usize {
+        let w = self.window;
+        if t >= w.start && t < w.end {
+            w.index
+        } else {
+            self.locate(t)
+        }
+    }
+
+    #[cold]
+    fn locate(&mut self, t: SimTime) -> usize {
+        let len = self.len;
+        let index = self.index(t, len);
+        let start = index as SimTime * self.interval;
+        // The last interval also holds everything past the duration (clamped).
+        let end = if index + 1 >= len {
+            SimTime::MAX
+        } else {
+            start + self.interval
+        };
+        self.window = Window { start, end, index };
+        index
+    }
+
     /// The flow interval containing `t`.
     #[inline]
     pub fn flow_at(&mut self, flow: usize, t: SimTime) -> &mut FlowInterval {
-        let len = self.flows[flow].len();
-        let i = self.index(t, len);
+        let i = self.index_cached(t);
         &mut self.flows[flow][i]
     }
 
     /// The service interval containing `t`.
     #[inline]
     pub fn service_at(&mut self, service: usize, t: SimTime) -> &mut ServiceInterval {
-        let len = self.services[service].len();
-        let i = self.index(t, len);
+        let i = self.index_cached(t);
         &mut self.services[service][i]
     }
 }

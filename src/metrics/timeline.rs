@@ -6,11 +6,12 @@
 //! intervals), and interval histograms use 2 significant digits to stay small.
 
 use crate::kernel::SimTime;
+use serde::{Deserialize, Serialize};
 use crate::model::Scenario;
 use hdrhistogram::Histogram;
 
 /// One flow's figures in one interval (by response time).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct FlowInterval {
     /// Responses received.
     pub responses: u64,
@@ -21,11 +22,12 @@ pub struct FlowInterval {
     /// Collateral failures.
     pub collateral: u64,
     /// Response latencies (ns), 2 significant digits.
+    #[serde(with = "crate::distribute::codec::hist")]
     pub latency: Histogram<u32>,
 }
 
 /// One service's figures in one interval.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ServiceInterval {
     /// Mean busy workers / total workers.
     pub utilization: f64,
@@ -40,7 +42,7 @@ pub struct ServiceInterval {
 }
 
 /// Per-interval figures of one replication.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Timeline {
     /// Interval width (ns).
     pub interval: SimTime,

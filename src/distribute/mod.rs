@@ -17,3 +17,10 @@
 //! writes only its part file; a merge reads only the plan and the parts.
 
 pub mod codec;
+pub mod emit;
+pub mod merge;
+pub mod part;
+pub mod plan;
+mod error;
+
+pub use error::DistributeError;

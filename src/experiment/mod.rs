@@ -8,6 +8,7 @@
 pub mod compare;
 mod faults;
 pub mod slo;
+pub mod seeds;
 mod stability;
 mod stats;
 mod summary;

@@ -1,6 +1,12 @@
 //! The `archsim` command line: a thin layer over the library.
 
+use archsim::distribute::emit::{self, Target};
+use archsim::distribute::merge;
+use archsim::distribute::outputs::{write_merged, MergeOutputs};
+use archsim::distribute::part::{check_index, part_name, run_shard, write_atomically};
+use archsim::distribute::plan::{make_plan, one_machine_args, Kind, Plan, Request, Seeds};
 use archsim::experiment::compare::{run_experiment, total_replications, Experiment};
+use archsim::experiment::seeds::run_seed_sweep;
 use archsim::experiment::slo::{all_pass, evaluate};
 use archsim::experiment::sweep::{run_sweep, sweep_replications};
 use archsim::report::deliver::{
@@ -10,11 +16,6 @@ use archsim::report::deliver::{
 use archsim::report::escape::{shell_word, visible};
 use archsim::report::sections::{section_text, slo_section};
 use archsim::report::{csv, json};
-use archsim::distribute::emit::{self, Target};
-use archsim::distribute::merge;
-use archsim::distribute::part::{check_index, part_name, run_shard, write_atomically};
-use archsim::distribute::plan::{make_plan, one_machine_args, Kind, Plan, Request, Seeds};
-use archsim::experiment::seeds::run_seed_sweep;
 use archsim::spec::edit::{parse_set, sweep_points};
 use archsim::spec::SpecError;
 use archsim::{Overrides, Scenario};
@@ -98,7 +99,11 @@ enum Command {
         opts: RunOpts,
         /// PATH=VALUES: a TOML key path (array elements by index, e.g.
         /// workload.0.arrivals.poisson) and `a,b,c` or `START..END step STEP`.
-        #[arg(long = "set", value_name = "PATH=VALUES", required_unless_present = "seeds")]
+        #[arg(
+            long = "set",
+            value_name = "PATH=VALUES",
+            required_unless_present = "seeds"
+        )]
         set: Vec<String>,
         /// Write index.html, report.md and charts to DIR (default reports/<scenario>-sweep/).
         #[arg(long, value_name = "DIR", num_args = 0..=1, conflicts_with = "seeds")]
@@ -110,81 +115,11 @@ enum Command {
     },
     /// Resolve a run, compare or sweep into work units for a cluster (see README,
     /// "Running on a cluster"): write the plan, optionally print a job script.
-    Plan {
-        /// What the plan reproduces.
-        #[arg(value_enum)]
-        kind: PlanKind,
-        #[command(flatten)]
-        opts: PlanOpts,
-        /// Sweeps: PATH=VALUES, as `archsim sweep --set`.
-        #[arg(long = "set", value_name = "PATH=VALUES")]
-        set: Vec<String>,
-        /// Sweeps: every seed FIRST..LAST (both included) at every point.
-        #[arg(long, value_name = "FIRST..LAST")]
-        seeds: Option<String>,
-        /// Number of shards (unit k runs in shard k mod N).
-        #[arg(long, value_name = "N")]
-        shards: u32,
-        /// Where to write the plan.
-        #[arg(long, short = 'o', value_name = "PLAN")]
-        output: PathBuf,
-        /// Also print a ready job script for this scheduler.
-        #[arg(long, value_enum)]
-        emit: Option<Emit>,
-        /// The directory the job script's shards write their parts to.
-        #[arg(long, value_name = "DIR", default_value = "parts")]
-        parts: String,
-        /// The archsim executable the job script runs.
-        #[arg(long, value_name = "PATH", default_value = "archsim")]
-        bin: String,
-        /// Cores per shard in the job script (RAYON_NUM_THREADS).
-        #[arg(long, value_name = "N", default_value_t = 1)]
-        cpus: u32,
-        /// Container image of the Kubernetes Job.
-        #[arg(long, value_name = "IMAGE", default_value = concat!("archsim:", env!("CARGO_PKG_VERSION")))]
-        image: String,
-    },
+    Plan(PlanArgs),
     /// Run one shard of a plan and write its part file to DIR.
-    Shard {
-        /// The plan file.
-        plan: PathBuf,
-        /// Shard index, 0-based.
-        #[arg(long, value_name = "I")]
-        index: u32,
-        /// Shard count: must equal the plan's (default: the plan's).
-        #[arg(long, value_name = "N")]
-        of: Option<u32>,
-        /// Directory of the part files.
-        #[arg(long, value_name = "DIR")]
-        out: PathBuf,
-        /// No progress bar.
-        #[arg(long, short = 'q')]
-        quiet: bool,
-    },
+    Shard(ShardArgs),
     /// Merge the part files of a plan into what the one-machine command writes.
-    Merge {
-        /// The plan file.
-        plan: PathBuf,
-        /// Part files, or directories of them (every *.part inside).
-        parts: Vec<PathBuf>,
-        /// Write the results as JSON to this path ("-" for standard output).
-        #[arg(long)]
-        json: Option<PathBuf>,
-        /// Write the results as CSV to this path ("-" for standard output).
-        #[arg(long)]
-        csv: Option<PathBuf>,
-        /// Write index.html, report.md and charts to DIR (default as the one-machine
-        /// command; `compare` plans write it by default).
-        #[arg(long, value_name = "DIR", num_args = 0..=1)]
-        report: Option<Option<PathBuf>>,
-        /// Do not write the report (compare plans).
-        #[arg(long, conflicts_with = "report")]
-        no_report: bool,
-        /// Only print the shard indices whose parts are missing, as `sbatch --array=`
-        /// takes them (e.g. 1,4-6; nothing when complete).
-        #[arg(long)]
-        missing: bool,
-    },
+    Merge(MergeArgs),
     /// Print the topology as a diagram.
     Graph {
         /// The scenario file (TOML).
@@ -237,6 +172,88 @@ enum Emit {
     K8s,
     /// A GNU parallel line.
     Parallel,
+}
+
+/// `archsim plan`.
+#[derive(Args)]
+struct PlanArgs {
+    /// What the plan reproduces.
+    #[arg(value_enum)]
+    kind: PlanKind,
+    #[command(flatten)]
+    opts: PlanOpts,
+    /// Sweeps: PATH=VALUES, as `archsim sweep --set`.
+    #[arg(long = "set", value_name = "PATH=VALUES")]
+    set: Vec<String>,
+    /// Sweeps: every seed FIRST..LAST (both included) at every point.
+    #[arg(long, value_name = "FIRST..LAST")]
+    seeds: Option<String>,
+    /// Number of shards (unit k runs in shard k mod N).
+    #[arg(long, value_name = "N")]
+    shards: u32,
+    /// Where to write the plan.
+    #[arg(long, short = 'o', value_name = "PLAN")]
+    output: PathBuf,
+    /// Also print a ready job script for this scheduler.
+    #[arg(long, value_enum)]
+    emit: Option<Emit>,
+    /// The directory the job script's shards write their parts to.
+    #[arg(long, value_name = "DIR", default_value = "parts")]
+    parts: String,
+    /// The archsim executable the job script runs.
+    #[arg(long, value_name = "PATH", default_value = "archsim")]
+    bin: String,
+    /// Cores per shard in the job script (RAYON_NUM_THREADS).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    cpus: u32,
+    /// Container image of the Kubernetes Job.
+    #[arg(long, value_name = "IMAGE", default_value = concat!("archsim:", env!("CARGO_PKG_VERSION")))]
+    image: String,
+}
+
+/// `archsim shard`.
+#[derive(Args)]
+struct ShardArgs {
+    /// The plan file.
+    plan: PathBuf,
+    /// Shard index, 0-based.
+    #[arg(long, value_name = "I")]
+    index: u32,
+    /// Shard count: must equal the plan's (default: the plan's).
+    #[arg(long, value_name = "N")]
+    of: Option<u32>,
+    /// Directory of the part files.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// No progress bar.
+    #[arg(long, short = 'q')]
+    quiet: bool,
+}
+
+/// `archsim merge`.
+#[derive(Args)]
+struct MergeArgs {
+    /// The plan file.
+    plan: PathBuf,
+    /// Part files, or directories of them (every *.part inside).
+    parts: Vec<PathBuf>,
+    /// Write the results as JSON to this path ("-" for standard output).
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Write the results as CSV to this path ("-" for standard output).
+    #[arg(long)]
+    csv: Option<PathBuf>,
+    /// Write index.html, report.md and charts to DIR (default as the one-machine
+    /// command; `compare` plans write it by default).
+    #[arg(long, value_name = "DIR", num_args = 0..=1)]
+    report: Option<Option<PathBuf>>,
+    /// Do not write the report (compare plans).
+    #[arg(long, conflicts_with = "report")]
+    no_report: bool,
+    /// Only print the shard indices whose parts are missing, as `sbatch --array=`
+    /// takes them (e.g. 1,4-6; nothing when complete).
+    #[arg(long)]
+    missing: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -471,7 +488,10 @@ fn seeds_command(opts: RunOpts, set: Vec<String>, seeds: &str) -> Result<u8, arc
         .map(|s| parse_set(s))
         .collect::<Result<Vec<_>, _>>()?;
     let points = if params.is_empty() {
-        vec![(Vec::new(), archsim::spec::load_with(&text, &opts.file, &overrides(&opts))?)]
+        vec![(
+            Vec::new(),
+            archsim::spec::load_with(&text, &opts.file, &overrides(&opts))?,
+        )]
     } else {
         sweep_points(&text, &opts.file, &params, &overrides(&opts))?
     };
@@ -481,29 +501,31 @@ fn seeds_command(opts: RunOpts, set: Vec<String>, seeds: &str) -> Result<u8, arc
         opts.quiet,
         &format!("{} points x {n} seeds", points.len()),
     );
-    let result = run_seed_sweep(&base.name, params, points, (seeds.first, seeds.last), &|| {
-        pb.inc(1)
-    });
+    let result = run_seed_sweep(
+        &base.name,
+        params,
+        points,
+        (seeds.first, seeds.last),
+        &|| pb.inc(1),
+    );
     pb.finish_and_clear();
     out(&deliver_seeds(&result?, &destinations(&opts, None))?)?;
     Ok(0)
 }
 
 /// `plan`: resolve, write the plan, print a job script if asked.
-#[allow(clippy::too_many_arguments)]
-fn plan_command(
-    kind: PlanKind,
-    opts: PlanOpts,
-    set: Vec<String>,
-    seeds: Option<String>,
-    shards: u32,
-    output: &Path,
-    emit: Option<Emit>,
-    target: &Target,
-) -> Result<u8, archsim::Error> {
+fn plan_command(a: PlanArgs) -> Result<u8, archsim::Error> {
+    let (opts, output) = (&a.opts, &a.output);
+    let target = Target {
+        plan: &output.display().to_string(),
+        parts: &a.parts,
+        bin: &a.bin,
+        cpus: a.cpus,
+        image: &a.image,
+    };
     let text = read(&opts.file)?;
     let plan = make_plan(Request {
-        kind: match kind {
+        kind: match a.kind {
             PlanKind::Run => Kind::Run,
             PlanKind::Compare => Kind::Compare,
             PlanKind::Sweep => Kind::Sweep,
@@ -516,9 +538,9 @@ fn plan_command(
             duration: opts.duration.clone(),
             max_events: opts.max_events,
         },
-        sets: set,
-        seeds: seeds.as_deref().map(Seeds::parse).transpose()?,
-        shards,
+        sets: a.set.clone(),
+        seeds: a.seeds.as_deref().map(Seeds::parse).transpose()?,
+        shards: a.shards,
         command: shell_command(&one_machine_args(&raw_args())),
     })?;
     let json = plan.to_json();
@@ -530,19 +552,19 @@ fn plan_command(
         plan.shards,
         plan.short_fingerprint()
     );
-    match emit {
+    match a.emit {
         None => out(&summary)?,
         Some(e) => {
             let _ = write!(io::stderr(), "{summary}");
             if matches!(e, Emit::Slurm) {
                 // Slurm opens each task's log before the task runs.
-                std::fs::create_dir_all(target.parts)
-                    .map_err(|err| archsim::Error::Output(PathBuf::from(target.parts), err))?;
+                std::fs::create_dir_all(&a.parts)
+                    .map_err(|err| archsim::Error::Output(PathBuf::from(&a.parts), err))?;
             }
             out(&match e {
-                Emit::Slurm => emit::slurm(&plan, target),
-                Emit::K8s => emit::k8s(&plan, &json, target),
-                Emit::Parallel => emit::parallel(&plan, target),
+                Emit::Slurm => emit::slurm(&plan, &target),
+                Emit::K8s => emit::k8s(&plan, &json, &target),
+                Emit::Parallel => emit::parallel(&plan, &target),
             })?;
         }
     }
@@ -589,59 +611,14 @@ fn missing_command(plan_path: &Path, parts: &[PathBuf]) -> Result<u8, archsim::E
 fn merge_command(
     plan_path: &Path,
     parts: &[PathBuf],
-    json: Option<PathBuf>,
-    csv: Option<PathBuf>,
-    report: Option<Option<PathBuf>>,
-    no_report: bool,
+    outputs: &MergeOutputs,
 ) -> Result<u8, archsim::Error> {
     let plan_file = plan_path.display().to_string();
     let plan = Plan::read(plan_path)?;
     let resolved = plan.resolve(&plan_file)?;
     let files = merge::part_files(parts, false)?;
     let merged = merge::merge(&plan, &plan_file, &resolved, &files)?;
-    // The one-machine command, then this merge's output flags.
-    let mut command = plan.command.clone();
-    for (flag, path) in [("--json", &json), ("--csv", &csv)] {
-        if let Some(p) = path {
-            command.push_str(&format!(" {flag} {}", shell_word(&p.display().to_string())));
-        }
-    }
-    match &report {
-        Some(Some(dir)) => {
-            command.push_str(&format!(" --report {}", shell_word(&dir.display().to_string())))
-        }
-        Some(None) => command.push_str(" --report"),
-        None if no_report => command.push_str(" --no-report"),
-        None => {}
-    }
-    let report = match plan.kind {
-        Kind::Compare if !no_report => Some(report.unwrap_or(None)),
-        _ => report,
-    };
-    let to = |dir: Option<PathBuf>| Destinations {
-        json: json.clone(),
-        csv: csv.clone(),
-        report: dir,
-    };
-    let src = Source {
-        scenario: &resolved.shown,
-        file: &plan.file,
-        toml: &plan.text,
-        command: &command,
-    };
-    let text = match &merged {
-        merge::Merged::Experiment(exp) => {
-            let dir = report.map(|d| d.unwrap_or_else(|| default_report_dir(&resolved.shown, "")));
-            deliver_experiment(exp, &src, &to(dir))?
-        }
-        merge::Merged::Sweep(sweep) => {
-            let dir =
-                report.map(|d| d.unwrap_or_else(|| default_report_dir(&resolved.shown, "-sweep")));
-            deliver_sweep(sweep, &src, &to(dir))?
-        }
-        merge::Merged::Seeds(s) => deliver_seeds(s, &to(None))?,
-    };
-    out(&text)?;
+    out(&write_merged(&plan, &resolved, &merged, outputs)?)?;
     Ok(0)
 }
 
@@ -693,49 +670,17 @@ fn try_main(cli: Cli, command: &str) -> Result<u8, archsim::Error> {
             Some(seeds) => seeds_command(opts, set, &seeds),
             None => sweep_command(opts, set, report, command),
         },
-        Command::Plan {
-            kind,
-            opts,
-            set,
-            seeds,
-            shards,
-            output,
-            emit,
-            parts,
-            bin,
-            cpus,
-            image,
-        } => {
-            let target = Target {
-                plan: &output.display().to_string(),
-                parts: &parts,
-                bin: &bin,
-                cpus,
-                image: &image,
+        Command::Plan(a) => plan_command(a),
+        Command::Shard(a) => shard_command(&a.plan, a.index, a.of, &a.out, a.quiet),
+        Command::Merge(a) if a.missing => missing_command(&a.plan, &a.parts),
+        Command::Merge(a) => {
+            let outputs = MergeOutputs {
+                json: a.json,
+                csv: a.csv,
+                report: a.report,
+                no_report: a.no_report,
             };
-            plan_command(kind, opts, set, seeds, shards, &output, emit, &target)
-        }
-        Command::Shard {
-            plan,
-            index,
-            of,
-            out,
-            quiet,
-        } => shard_command(&plan, index, of, &out, quiet),
-        Command::Merge {
-            plan,
-            parts,
-            json,
-            csv,
-            report,
-            no_report,
-            missing,
-        } => {
-            if missing {
-                missing_command(&plan, &parts)
-            } else {
-                merge_command(&plan, &parts, json, csv, report, no_report)
-            }
+            merge_command(&a.plan, &a.parts, &outputs)
         }
         Command::Graph { file, format } => graph_command(&file, format),
         Command::Validate { file } => validate_command(&file),

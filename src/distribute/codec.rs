@@ -121,7 +121,9 @@ mod tests {
         let mut x: u64 = 12345;
         for _ in 0..20_000 {
             // A spread of values over many buckets, the top one included.
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             h.saturating_record(1 + (x >> 20) % 4_000_000_000_000);
         }
         h.record(1).unwrap();
@@ -133,7 +135,10 @@ mod tests {
         }
         assert_eq!(back.mean().to_bits(), h.mean().to_bits());
         assert_eq!(back.stdev().to_bits(), h.stdev().to_bits());
-        assert_eq!((back.min(), back.max(), back.len()), (h.min(), h.max(), h.len()));
+        assert_eq!(
+            (back.min(), back.max(), back.len()),
+            (h.min(), h.max(), h.len())
+        );
         let mut merged = crate::metrics::new_histogram();
         merged.add(&back).unwrap();
         assert!(merged == h);

@@ -7,8 +7,8 @@ use super::DistributeError;
 use crate::experiment::compare::{
     experiment_of, focus_workload, reduce_variant, split_traced, Experiment,
 };
-use crate::experiment::sweep::{sweep_of, sweep_point, Sweep};
 use crate::experiment::seeds::{classify_runs, focus_flow_name, seed_sweep_of, SeedPoint};
+use crate::experiment::sweep::{sweep_of, sweep_point, Sweep};
 use crate::metrics::paths::Traced;
 use crate::metrics::RunMetrics;
 use crate::Error;
@@ -155,10 +155,9 @@ pub fn merge(
     match (plan.kind, plan.seeds) {
         (Kind::Run | Kind::Compare, _) => {
             let point = &resolved.points[0];
-            Ok(Merged::Experiment(reduce_point(
-                point,
-                &|v| variant_units(0, v),
-            )?))
+            Ok(Merged::Experiment(reduce_point(point, &|v| {
+                variant_units(0, v)
+            })?))
         }
         (Kind::Sweep, None) => {
             let mut points = Vec::with_capacity(resolved.points.len());

@@ -18,9 +18,10 @@
 
 pub mod codec;
 pub mod emit;
+mod error;
 pub mod merge;
+pub mod outputs;
 pub mod part;
 pub mod plan;
-mod error;
 
 pub use error::DistributeError;

@@ -77,8 +77,14 @@ impl Seeds {
         let (a, b) = arg
             .split_once("..")
             .ok_or_else(|| bad("expected FIRST..LAST"))?;
-        let first: u64 = a.trim().parse().map_err(|_| bad("FIRST is not a whole number"))?;
-        let last: u64 = b.trim().parse().map_err(|_| bad("LAST is not a whole number"))?;
+        let first: u64 = a
+            .trim()
+            .parse()
+            .map_err(|_| bad("FIRST is not a whole number"))?;
+        let last: u64 = b
+            .trim()
+            .parse()
+            .map_err(|_| bad("LAST is not a whole number"))?;
         if last < first {
             return Err(bad("LAST is below FIRST"));
         }
@@ -401,8 +407,7 @@ impl Plan {
             });
         }
         let compiled: Vec<&Scenario> = points.iter().map(|p| &p.scenario).collect();
-        if units != self.units || self.shards == 0 || self.digest(&compiled) != self.fingerprint
-        {
+        if units != self.units || self.shards == 0 || self.digest(&compiled) != self.fingerprint {
             return Err(mismatch().into());
         }
         let params = self
@@ -500,9 +505,7 @@ pub fn one_machine_args(args: &[String]) -> Vec<String> {
             it.next();
             continue;
         }
-        let joined = PLAN_ONLY
-            .iter()
-            .any(|f| a.starts_with(&format!("{f}=")))
+        let joined = PLAN_ONLY.iter().any(|f| a.starts_with(&format!("{f}=")))
             || (a.starts_with("-o") && !a.starts_with("--"));
         if !joined {
             out.push(a.clone());
@@ -522,8 +525,23 @@ mod tests {
     #[test]
     fn plan_only_options_are_dropped_in_every_spelling() {
         let args = s(&[
-            "plan", "sweep", "f.toml", "--set", "a=1,2", "--shards", "3", "-o", "p.json",
-            "-r", "2", "--emit=slurm", "-op2.json", "--output=x", "--parts", "d", "--seed",
+            "plan",
+            "sweep",
+            "f.toml",
+            "--set",
+            "a=1,2",
+            "--shards",
+            "3",
+            "-o",
+            "p.json",
+            "-r",
+            "2",
+            "--emit=slurm",
+            "-op2.json",
+            "--output=x",
+            "--parts",
+            "d",
+            "--seed",
             "7",
         ]);
         assert_eq!(

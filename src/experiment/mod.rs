@@ -7,8 +7,8 @@
 
 pub mod compare;
 mod faults;
-pub mod slo;
 pub mod seeds;
+pub mod slo;
 mod stability;
 mod stats;
 mod summary;

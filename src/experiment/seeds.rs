@@ -26,10 +26,7 @@ use serde::Serialize;
 pub const METASTABLE_FAILURE_RATE: f64 = 0.1;
 
 /// Whether each run went metastable (see the module's definition), in order.
-pub fn classify_runs<'a>(
-    sc: &Scenario,
-    runs: impl Iterator<Item = &'a RunMetrics>,
-) -> Vec<bool> {
+pub fn classify_runs<'a>(sc: &Scenario, runs: impl Iterator<Item = &'a RunMetrics>) -> Vec<bool> {
     let flow = focus_workload(sc).unwrap_or(0);
     runs.map(|r| went_metastable(r, flow)).collect()
 }
@@ -211,7 +208,10 @@ mod tests {
     fn wilson_matches_known_values() {
         // 95 of 200: 0.475, Wilson [0.4065, 0.5444].
         let (lo, hi) = wilson(95, 200);
-        assert!((lo - 0.4065).abs() < 5e-4 && (hi - 0.5444).abs() < 5e-4, "{lo} {hi}");
+        assert!(
+            (lo - 0.4065).abs() < 5e-4 && (hi - 0.5444).abs() < 5e-4,
+            "{lo} {hi}"
+        );
         let (lo, hi) = wilson(0, 10);
         assert_eq!(lo, 0.0);
         assert!((hi - 0.2775).abs() < 5e-4, "{hi}");

@@ -6,8 +6,8 @@
 //! and outcomes, never display strings.
 
 use super::Outcome;
-use serde::{Deserialize, Serialize};
 use crate::model::{OpId, Scenario};
+use serde::{Deserialize, Serialize};
 
 /// What one hop of a path stands for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -6,9 +6,9 @@
 //! intervals), and interval histograms use 2 significant digits to stay small.
 
 use crate::kernel::SimTime;
-use serde::{Deserialize, Serialize};
 use crate::model::Scenario;
 use hdrhistogram::Histogram;
+use serde::{Deserialize, Serialize};
 
 /// One flow's figures in one interval (by response time).
 #[derive(Clone, Debug, Serialize, Deserialize)]

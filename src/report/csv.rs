@@ -111,8 +111,16 @@ pub fn seeds_csv(s: &crate::experiment::seeds::SeedSweep) -> String {
     let params: Vec<String> = s.params.iter().map(|p| field(&p.path)).collect();
     let mut cols = params;
     cols.extend(
-        ["variant", "flow", "runs", "metastable", "probability", "ci95_low", "ci95_high"]
-            .map(String::from),
+        [
+            "variant",
+            "flow",
+            "runs",
+            "metastable",
+            "probability",
+            "ci95_low",
+            "ci95_high",
+        ]
+        .map(String::from),
     );
     let mut out = cols.join(",");
     out.push('\n');

@@ -164,7 +164,14 @@ pub fn deliver_sweep(
 pub fn seeds_section(s: &crate::experiment::seeds::SeedSweep) -> super::sections::Section {
     let mut header: Vec<String> = s.params.iter().map(|p| p.path.clone()).collect();
     header.extend(
-        ["variant", "runs", "metastable", "probability", "95% CI (Wilson)"].map(String::from),
+        [
+            "variant",
+            "runs",
+            "metastable",
+            "probability",
+            "95% CI (Wilson)",
+        ]
+        .map(String::from),
     );
     let pct = |x: f64| format!("{:.1}%", x * 100.0);
     let flow = s.rows.first().map_or("", |r| r.flow.as_str());

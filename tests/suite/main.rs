@@ -9,6 +9,7 @@ mod common;
 mod compare;
 mod critical_path;
 mod determinism;
+mod distribute;
 mod escaping;
 mod failures;
 mod graph;

@@ -10,6 +10,7 @@ mod compare;
 mod critical_path;
 mod determinism;
 mod distribute;
+mod distribute_emit;
 mod escaping;
 mod failures;
 mod graph;

@@ -22,6 +22,7 @@ mod output_errors;
 mod report_chromium;
 mod report_files;
 mod sagas;
+mod seeds;
 mod single_replication;
 mod slo;
 mod spec_load;

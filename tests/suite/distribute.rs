@@ -7,7 +7,7 @@ use std::process::Output;
 
 /// A chain with a fault, a breaker-free retry and a queue: every metric kind
 /// (histograms, failures by root cause, timelines, fault windows, traced paths).
-const CHAIN: &str = r#"
+pub(crate) const CHAIN: &str = r#"
 [simulation]
 seed = 3
 duration = "6s"
@@ -52,7 +52,7 @@ flow = "read"
 variants = [ { name = "direct", entry = "front.get" }, { name = "cached", entry = "front.cached" } ]
 "#;
 
-fn bin() -> &'static str {
+pub(crate) fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_archsim")
 }
 
@@ -64,7 +64,7 @@ fn run(cwd: &Path, args: &[&str]) -> Output {
         .expect("archsim runs")
 }
 
-fn ok(cwd: &Path, args: &[&str]) -> Vec<u8> {
+pub(crate) fn ok(cwd: &Path, args: &[&str]) -> Vec<u8> {
     let out = run(cwd, args);
     assert!(
         out.status.success(),
@@ -89,7 +89,7 @@ fn fails(cwd: &Path, args: &[&str]) -> String {
 }
 
 /// A directory holding the scenario as `scen.toml`.
-fn workdir(toml: &str) -> tempfile::TempDir {
+pub(crate) fn workdir(toml: &str) -> tempfile::TempDir {
     let d = tempfile::tempdir().unwrap();
     std::fs::write(d.path().join("scen.toml"), toml).unwrap();
     d
@@ -110,12 +110,12 @@ fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
     out
 }
 
-const OUTPUTS: [&str; 6] = ["--json", "out.json", "--csv", "out.csv", "--report", "rep"];
+pub(crate) const OUTPUTS: [&str; 6] = ["--json", "out.json", "--csv", "out.csv", "--report", "rep"];
 
 /// What the one-machine command writes: (stdout, json, csv, report files).
-type Written = (Vec<u8>, Vec<u8>, Vec<u8>, Vec<(String, Vec<u8>)>);
+pub(crate) type Written = (Vec<u8>, Vec<u8>, Vec<u8>, Vec<(String, Vec<u8>)>);
 
-fn written(dir: &Path, stdout: Vec<u8>) -> Written {
+pub(crate) fn written(dir: &Path, stdout: Vec<u8>) -> Written {
     (
         stdout,
         std::fs::read(dir.join("out.json")).unwrap(),
@@ -125,7 +125,7 @@ fn written(dir: &Path, stdout: Vec<u8>) -> Written {
 }
 
 /// The one-machine command `cmd args` with the outputs.
-fn one_machine(toml: &str, cmd: &str, args: &[&str]) -> Written {
+pub(crate) fn one_machine(toml: &str, cmd: &str, args: &[&str]) -> Written {
     let d = workdir(toml);
     let mut a = vec![cmd, "scen.toml"];
     a.extend(args);
@@ -178,7 +178,7 @@ fn distributed(toml: &str, kind: &str, args: &[&str], shards: u32) -> Written {
     written(d.path(), stdout)
 }
 
-fn assert_same(what: &str, k: u32, one: &Written, many: &Written) {
+pub(crate) fn assert_same(what: &str, k: u32, one: &Written, many: &Written) {
     let s = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
     assert_eq!(s(&many.0), s(&one.0), "{what}, {k} shards: table");
     assert!(many.1 == one.1, "{what}, {k} shards: JSON differs");

@@ -25,6 +25,7 @@ mod sagas;
 mod seeds;
 mod single_replication;
 mod slo;
+mod slurm;
 mod spec_load;
 mod spec_messaging;
 mod spec_saga;

@@ -47,7 +47,7 @@ pub fn part_files(paths: &[PathBuf], skip_absent: bool) -> Result<Vec<PathBuf>, 
                 .collect();
             found.sort();
             out.extend(found);
-        } else if !(skip_absent && !p.exists()) {
+        } else if !skip_absent || p.exists() {
             out.push(p.clone());
         }
     }

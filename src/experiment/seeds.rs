@@ -200,26 +200,6 @@ pub fn focus_flow_name(sc: &Scenario) -> String {
         .map_or(String::new(), |w| w.flow.clone())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::wilson;
-
-    #[test]
-    fn wilson_matches_known_values() {
-        // 95 of 200: 0.475, Wilson [0.4065, 0.5444].
-        let (lo, hi) = wilson(95, 200);
-        assert!(
-            (lo - 0.4065).abs() < 5e-4 && (hi - 0.5444).abs() < 5e-4,
-            "{lo} {hi}"
-        );
-        let (lo, hi) = wilson(0, 10);
-        assert_eq!(lo, 0.0);
-        assert!((hi - 0.2775).abs() < 5e-4, "{hi}");
-        let (lo, hi) = wilson(10, 10);
-        assert!((lo - 0.7225).abs() < 5e-4 && hi == 1.0, "{lo}");
-    }
-}
-
 /// Runs `sweep --seeds` on one machine: every point (`--set` combination, or the file
 /// as written) at every seed, each with all its variants.
 pub fn run_seed_sweep(
@@ -238,4 +218,24 @@ pub fn run_seed_sweep(
         }
     }
     Ok(seed_sweep_of(scenario, params, seeds, out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wilson;
+
+    #[test]
+    fn wilson_matches_known_values() {
+        // 95 of 200: 0.475, Wilson [0.4065, 0.5444].
+        let (lo, hi) = wilson(95, 200);
+        assert!(
+            (lo - 0.4065).abs() < 5e-4 && (hi - 0.5444).abs() < 5e-4,
+            "{lo} {hi}"
+        );
+        let (lo, hi) = wilson(0, 10);
+        assert_eq!(lo, 0.0);
+        assert!((hi - 0.2775).abs() < 5e-4, "{hi}");
+        let (lo, hi) = wilson(10, 10);
+        assert!((lo - 0.7225).abs() < 5e-4 && hi == 1.0, "{lo}");
+    }
 }

@@ -598,6 +598,8 @@ fn shard_command(
 /// `merge --missing`: the shards still to run, as `sbatch --array=` takes them.
 fn missing_command(plan_path: &Path, parts: &[PathBuf]) -> Result<u8, archsim::Error> {
     let plan = Plan::read(plan_path)?;
+    // Checked first: the unit count sizes what follows.
+    plan.resolve(&plan_path.display().to_string())?;
     let files = merge::part_files(parts, true)?;
     let at = merge::locate_units(&plan, &files)?;
     let missing = merge::missing_shards(&plan, &at);

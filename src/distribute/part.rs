@@ -117,7 +117,7 @@ pub fn check_index(plan: &Plan, plan_file: &str, index: u32, of: Option<u32>) ->
         return Err(bad(format!(
             "--index {index} out of range: the plan has {} shards, 0..={}",
             plan.shards,
-            plan.shards - 1
+            plan.shards.saturating_sub(1)
         ))
         .into());
     }

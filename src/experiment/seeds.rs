@@ -97,13 +97,17 @@ pub fn wilson(k: u64, n: u64) -> (f64, f64) {
     if n == 0 {
         return (0.0, 1.0);
     }
+    // None or all: the interval reaches the end exactly (not a rounding away from it).
+    let (none, all) = (k == 0, k == n);
     let (k, n) = (k as f64, n as f64);
     let z = z975();
     let p = k / n;
     let denom = 1.0 + z * z / n;
     let center = (p + z * z / (2.0 * n)) / denom;
     let half = z * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt() / denom;
-    ((center - half).max(0.0), (center + half).min(1.0))
+    let lo = if none { 0.0 } else { (center - half).max(0.0) };
+    let hi = if all { 1.0 } else { (center + half).min(1.0) };
+    (lo, hi)
 }
 
 /// One point-and-seed's runs: for each variant, whether each replication went

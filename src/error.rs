@@ -22,6 +22,10 @@ pub enum Error {
     /// model), or its accounting did not balance (an archsim bug, please report it).
     #[error(transparent)]
     Run(#[from] crate::engine::RunError),
+    /// A plan or part file cannot be used, or a merge is incomplete (see
+    /// [`crate::distribute::DistributeError`]).
+    #[error(transparent)]
+    Distribute(#[from] crate::distribute::DistributeError),
     /// An output file could not be written: check the path, the permissions and the
     /// free space.
     #[error("writing {0}: {1}")]
@@ -35,7 +39,7 @@ impl Error {
     /// Process exit code: 2 for bad input, 1 for failures while running or writing.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Spec(_) | Error::NoCompare { .. } => 2,
+            Error::Spec(_) | Error::NoCompare { .. } | Error::Distribute(_) => 2,
             Error::Run(_) | Error::Output(..) | Error::Stdout(_) => 1,
         }
     }

@@ -52,6 +52,7 @@
 //! ARCHITECTURE.md is the map: entry points, invariants and where a new thing goes.
 #![warn(missing_docs)]
 
+pub mod distribute;
 pub mod engine;
 mod error;
 pub mod experiment;

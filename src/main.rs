@@ -1,13 +1,21 @@
 //! The `archsim` command line: a thin layer over the library.
 
+use archsim::distribute::emit::{self, Target};
+use archsim::distribute::merge;
+use archsim::distribute::outputs::{write_merged, MergeOutputs};
+use archsim::distribute::part::{check_index, part_name, run_shard, write_atomically};
+use archsim::distribute::plan::{make_plan, one_machine_args, Kind, Plan, Request, Seeds};
 use archsim::experiment::compare::{run_experiment, total_replications, Experiment};
+use archsim::experiment::seeds::run_seed_sweep;
 use archsim::experiment::slo::{all_pass, evaluate};
 use archsim::experiment::sweep::{run_sweep, sweep_replications};
-use archsim::report::deliver::{deliver, Destinations, Rendered};
-use archsim::report::document::ReportInput;
-use archsim::report::escape::visible;
-use archsim::report::sections::{section_text, slo_section, sweep_sections};
-use archsim::report::{csv, json, terminal};
+use archsim::report::deliver::{
+    default_report_dir, deliver, deliver_experiment, deliver_seeds, deliver_sweep, Destinations,
+    Rendered, Source,
+};
+use archsim::report::escape::{shell_word, visible};
+use archsim::report::sections::{section_text, slo_section};
+use archsim::report::{csv, json};
 use archsim::spec::edit::{parse_set, sweep_points};
 use archsim::spec::SpecError;
 use archsim::{Overrides, Scenario};
@@ -91,12 +99,27 @@ enum Command {
         opts: RunOpts,
         /// PATH=VALUES: a TOML key path (array elements by index, e.g.
         /// workload.0.arrivals.poisson) and `a,b,c` or `START..END step STEP`.
-        #[arg(long = "set", value_name = "PATH=VALUES", required = true)]
+        #[arg(
+            long = "set",
+            value_name = "PATH=VALUES",
+            required_unless_present = "seeds"
+        )]
         set: Vec<String>,
         /// Write index.html, report.md and charts to DIR (default reports/<scenario>-sweep/).
-        #[arg(long, value_name = "DIR", num_args = 0..=1)]
+        #[arg(long, value_name = "DIR", num_args = 0..=1, conflicts_with = "seeds")]
         report: Option<Option<PathBuf>>,
+        /// Every seed FIRST..LAST (both included) at every point: the share of runs
+        /// that went metastable, with its 95% Wilson interval.
+        #[arg(long, value_name = "FIRST..LAST")]
+        seeds: Option<String>,
     },
+    /// Resolve a run, compare or sweep into work units for a cluster (see README,
+    /// "Running on a cluster"): write the plan, optionally print a job script.
+    Plan(PlanArgs),
+    /// Run one shard of a plan and write its part file to DIR.
+    Shard(ShardArgs),
+    /// Merge the part files of a plan into what the one-machine command writes.
+    Merge(MergeArgs),
     /// Print the topology as a diagram.
     Graph {
         /// The scenario file (TOML).
@@ -110,6 +133,127 @@ enum Command {
         /// The scenario file (TOML).
         file: PathBuf,
     },
+}
+
+/// The run options a plan records (the one-machine command's).
+#[derive(Args, Clone)]
+struct PlanOpts {
+    /// The scenario file (TOML).
+    file: PathBuf,
+    /// Override `[simulation] seed`.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Override `[simulation] replications`.
+    #[arg(long, short = 'r')]
+    replications: Option<u32>,
+    /// Override `[simulation] duration` (e.g. "5m").
+    #[arg(long)]
+    duration: Option<String>,
+    /// Override `[simulation] max_events`.
+    #[arg(long, value_name = "N")]
+    max_events: Option<u64>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum PlanKind {
+    /// `archsim run`.
+    Run,
+    /// `archsim compare`.
+    Compare,
+    /// `archsim sweep`.
+    Sweep,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Emit {
+    /// A Slurm array script.
+    Slurm,
+    /// A Kubernetes Indexed Job manifest.
+    K8s,
+    /// A GNU parallel line.
+    Parallel,
+}
+
+/// `archsim plan`.
+#[derive(Args)]
+struct PlanArgs {
+    /// What the plan reproduces.
+    #[arg(value_enum)]
+    kind: PlanKind,
+    #[command(flatten)]
+    opts: PlanOpts,
+    /// Sweeps: PATH=VALUES, as `archsim sweep --set`.
+    #[arg(long = "set", value_name = "PATH=VALUES")]
+    set: Vec<String>,
+    /// Sweeps: every seed FIRST..LAST (both included) at every point.
+    #[arg(long, value_name = "FIRST..LAST")]
+    seeds: Option<String>,
+    /// Number of shards (unit k runs in shard k mod N).
+    #[arg(long, value_name = "N")]
+    shards: u32,
+    /// Where to write the plan.
+    #[arg(long, short = 'o', value_name = "PLAN")]
+    output: PathBuf,
+    /// Also print a ready job script for this scheduler.
+    #[arg(long, value_enum)]
+    emit: Option<Emit>,
+    /// The directory the job script's shards write their parts to.
+    #[arg(long, value_name = "DIR", default_value = "parts")]
+    parts: String,
+    /// The archsim executable the job script runs.
+    #[arg(long, value_name = "PATH", default_value = "archsim")]
+    bin: String,
+    /// Cores per shard in the job script (RAYON_NUM_THREADS).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    cpus: u32,
+    /// Container image of the Kubernetes Job.
+    #[arg(long, value_name = "IMAGE", default_value = concat!("archsim:", env!("CARGO_PKG_VERSION")))]
+    image: String,
+}
+
+/// `archsim shard`.
+#[derive(Args)]
+struct ShardArgs {
+    /// The plan file.
+    plan: PathBuf,
+    /// Shard index, 0-based.
+    #[arg(long, value_name = "I")]
+    index: u32,
+    /// Shard count: must equal the plan's (default: the plan's).
+    #[arg(long, value_name = "N")]
+    of: Option<u32>,
+    /// Directory of the part files.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// No progress bar.
+    #[arg(long, short = 'q')]
+    quiet: bool,
+}
+
+/// `archsim merge`.
+#[derive(Args)]
+struct MergeArgs {
+    /// The plan file.
+    plan: PathBuf,
+    /// Part files, or directories of them (every *.part inside).
+    parts: Vec<PathBuf>,
+    /// Write the results as JSON to this path ("-" for standard output).
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Write the results as CSV to this path ("-" for standard output).
+    #[arg(long)]
+    csv: Option<PathBuf>,
+    /// Write index.html, report.md and charts to DIR (default as the one-machine
+    /// command; `compare` plans write it by default).
+    #[arg(long, value_name = "DIR", num_args = 0..=1)]
+    report: Option<Option<PathBuf>>,
+    /// Do not write the report (compare plans).
+    #[arg(long, conflicts_with = "report")]
+    no_report: bool,
+    /// Only print the shard indices whose parts are missing, as `sbatch --array=`
+    /// takes them (e.g. 1,4-6; nothing when complete).
+    #[arg(long)]
+    missing: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -150,35 +294,21 @@ fn out(text: &str) -> Result<(), archsim::Error> {
 /// argument with a control character in ANSI-C quoting, `$'\x1b'`, so the command
 /// stays one printable line).
 fn reproduce_command() -> String {
+    shell_command(&raw_args())
+}
+
+/// The arguments after the program's name, as text.
+fn raw_args() -> Vec<String> {
+    std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect()
+}
+
+/// `archsim` followed by `args`, each a shell word.
+fn shell_command(args: &[String]) -> String {
     let mut parts = vec!["archsim".to_string()];
-    for a in std::env::args_os().skip(1) {
-        let a = a.to_string_lossy().into_owned();
-        let plain = !a.is_empty()
-            && a.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c));
-        parts.push(if plain {
-            a
-        } else if a.chars().any(char::is_control) {
-            let mut q = String::from("$'");
-            for c in a.chars() {
-                match c {
-                    '\'' | '\\' => {
-                        q.push('\\');
-                        q.push(c);
-                    }
-                    c if c.is_control() && (c as u32) < 0x100 => {
-                        q.push_str(&format!("\\x{:02x}", c as u32));
-                    }
-                    c if c.is_control() => q.push_str(&format!("\\u{:04x}", c as u32)),
-                    c => q.push(c),
-                }
-            }
-            q.push('\'');
-            q
-        } else {
-            format!("'{}'", a.replace('\'', "'\\''"))
-        });
-    }
+    parts.extend(args.iter().map(|a| shell_word(a)));
     parts.join(" ")
 }
 
@@ -240,10 +370,6 @@ fn destinations(o: &RunOpts, report: Option<PathBuf>) -> Destinations {
     }
 }
 
-fn default_report_dir(scenario: &Scenario, suffix: &str) -> PathBuf {
-    Path::new("reports").join(format!("{}{suffix}", scenario.name))
-}
-
 /// `run` and `compare`: the experiment's table, JSON, CSV and (if asked) report.
 fn run_command(
     opts: RunOpts,
@@ -252,23 +378,14 @@ fn run_command(
 ) -> Result<u8, archsim::Error> {
     let (text, scenario) = load(&opts)?;
     let exp = run_all(&opts, &scenario)?;
-    let verdicts = evaluate(&scenario, &exp);
-    let rendered = Rendered {
-        table: terminal::render(&exp, &verdicts),
-        json: json::experiment_json(&exp, &verdicts),
-        csv: csv::experiment_csv(&exp),
-    };
     let dir = report.map(|d| d.unwrap_or_else(|| default_report_dir(&scenario, "")));
-    let input = ReportInput {
+    let src = Source {
         scenario: &scenario,
         file: &opts.file.display().to_string(),
         toml: &text,
         command,
-        experiment: Some(&exp),
-        sweep: None,
-        verdicts: &verdicts,
     };
-    out(&deliver(rendered, &destinations(&opts, dir), Some(&input))?)?;
+    out(&deliver_experiment(&exp, &src, &destinations(&opts, dir))?)?;
     Ok(0)
 }
 
@@ -349,28 +466,161 @@ fn sweep_command(
     let sweep = run_sweep(&base.name, params, points, &|| pb.inc(1));
     pb.finish_and_clear();
     let sweep = sweep?;
-    let mut table = String::new();
-    for s in sweep_sections(&sweep) {
-        table.push_str(&section_text(&s));
-        table.push('\n');
-    }
-    let rendered = Rendered {
-        table,
-        json: json::sweep_json(&sweep),
-        csv: csv::sweep_csv(&sweep),
-    };
     let shown = archsim::spec::load_with(&text, &opts.file, &overrides(&opts))?;
     let dir = report.map(|d| d.unwrap_or_else(|| default_report_dir(&base, "-sweep")));
-    let input = ReportInput {
+    let src = Source {
         scenario: &shown,
         file: &opts.file.display().to_string(),
         toml: &text,
         command,
-        experiment: None,
-        sweep: Some(&sweep),
-        verdicts: &[],
     };
-    out(&deliver(rendered, &destinations(&opts, dir), Some(&input))?)?;
+    out(&deliver_sweep(&sweep, &src, &destinations(&opts, dir))?)?;
+    Ok(0)
+}
+
+/// `sweep --seeds`: the probability of going metastable at every point.
+fn seeds_command(opts: RunOpts, set: Vec<String>, seeds: &str) -> Result<u8, archsim::Error> {
+    let seeds = Seeds::parse(seeds)?;
+    let text = read(&opts.file)?;
+    let base = archsim::spec::load_str(&text, &opts.file)?;
+    let params = set
+        .iter()
+        .map(|s| parse_set(s))
+        .collect::<Result<Vec<_>, _>>()?;
+    let points = if params.is_empty() {
+        vec![(
+            Vec::new(),
+            archsim::spec::load_with(&text, &opts.file, &overrides(&opts))?,
+        )]
+    } else {
+        sweep_points(&text, &opts.file, &params, &overrides(&opts))?
+    };
+    let n = seeds.iter().count() as u64;
+    let pb = progress(
+        sweep_replications(&points) * n,
+        opts.quiet,
+        &format!("{} points x {n} seeds", points.len()),
+    );
+    let result = run_seed_sweep(
+        &base.name,
+        params,
+        points,
+        (seeds.first, seeds.last),
+        &|| pb.inc(1),
+    );
+    pb.finish_and_clear();
+    out(&deliver_seeds(&result?, &destinations(&opts, None))?)?;
+    Ok(0)
+}
+
+/// `plan`: resolve, write the plan, print a job script if asked.
+fn plan_command(a: PlanArgs) -> Result<u8, archsim::Error> {
+    let (opts, output) = (&a.opts, &a.output);
+    let target = Target {
+        plan: &output.display().to_string(),
+        parts: &a.parts,
+        bin: &a.bin,
+        cpus: a.cpus,
+        image: &a.image,
+    };
+    let text = read(&opts.file)?;
+    let plan = make_plan(Request {
+        kind: match a.kind {
+            PlanKind::Run => Kind::Run,
+            PlanKind::Compare => Kind::Compare,
+            PlanKind::Sweep => Kind::Sweep,
+        },
+        file: &opts.file,
+        text: &text,
+        overrides: Overrides {
+            seed: opts.seed,
+            replications: opts.replications,
+            duration: opts.duration.clone(),
+            max_events: opts.max_events,
+        },
+        sets: a.set.clone(),
+        seeds: a.seeds.as_deref().map(Seeds::parse).transpose()?,
+        shards: a.shards,
+        command: shell_command(&one_machine_args(&raw_args())),
+    })?;
+    let json = plan.to_json();
+    archsim::report::deliver::write_file(output, &json)?;
+    let summary = format!(
+        "{}: {} units in {} shards (fingerprint {})\n",
+        visible(&output.display().to_string()),
+        plan.units,
+        plan.shards,
+        plan.short_fingerprint()
+    );
+    match a.emit {
+        None => out(&summary)?,
+        Some(e) => {
+            let _ = write!(io::stderr(), "{summary}");
+            if matches!(e, Emit::Slurm) {
+                // Slurm opens each task's log before the task runs.
+                std::fs::create_dir_all(&a.parts)
+                    .map_err(|err| archsim::Error::Output(PathBuf::from(&a.parts), err))?;
+            }
+            out(&match e {
+                Emit::Slurm => emit::slurm(&plan, &target),
+                Emit::K8s => emit::k8s(&plan, &json, &target),
+                Emit::Parallel => emit::parallel(&plan, &target),
+            })?;
+        }
+    }
+    Ok(0)
+}
+
+/// `shard`: run one shard's units, write its part file.
+fn shard_command(
+    plan_path: &Path,
+    index: u32,
+    of: Option<u32>,
+    dir: &Path,
+    quiet: bool,
+) -> Result<u8, archsim::Error> {
+    let plan_file = plan_path.display().to_string();
+    let plan = Plan::read(plan_path)?;
+    check_index(&plan, &plan_file, index, of)?;
+    let resolved = plan.resolve(&plan_file)?;
+    let units = plan.shard_units(index).len() as u64;
+    let pb = progress(units, quiet, &format!("shard {index} of {}", plan.shards));
+    let text = run_shard(&plan, &resolved, index, &|| pb.inc(1));
+    pb.finish_and_clear();
+    let path = write_atomically(dir, &part_name(&plan, index), &text?)?;
+    out(&format!(
+        "{}: {units} units\n",
+        visible(&path.display().to_string())
+    ))?;
+    Ok(0)
+}
+
+/// `merge --missing`: the shards still to run, as `sbatch --array=` takes them.
+fn missing_command(plan_path: &Path, parts: &[PathBuf]) -> Result<u8, archsim::Error> {
+    let plan = Plan::read(plan_path)?;
+    // Checked first: the unit count sizes what follows.
+    plan.resolve(&plan_path.display().to_string())?;
+    let files = merge::part_files(parts, true)?;
+    let at = merge::locate_units(&plan, &files)?;
+    let missing = merge::missing_shards(&plan, &at);
+    if !missing.is_empty() {
+        out(&format!("{}\n", merge::array_ranges(&missing)))?;
+    }
+    Ok(0)
+}
+
+/// `merge`: the outputs of the one-machine command, from the parts.
+fn merge_command(
+    plan_path: &Path,
+    parts: &[PathBuf],
+    outputs: &MergeOutputs,
+) -> Result<u8, archsim::Error> {
+    let plan_file = plan_path.display().to_string();
+    let plan = Plan::read(plan_path)?;
+    let resolved = plan.resolve(&plan_file)?;
+    let files = merge::part_files(parts, false)?;
+    let merged = merge::merge(&plan, &plan_file, &resolved, &files)?;
+    out(&write_merged(&plan, &resolved, &merged, outputs)?)?;
     Ok(0)
 }
 
@@ -413,7 +663,27 @@ fn try_main(cli: Cli, command: &str) -> Result<u8, archsim::Error> {
             no_report,
         } => compare_command(opts, report, no_report, command),
         Command::Check { opts } => check_command(opts),
-        Command::Sweep { opts, set, report } => sweep_command(opts, set, report, command),
+        Command::Sweep {
+            opts,
+            set,
+            report,
+            seeds,
+        } => match seeds {
+            Some(seeds) => seeds_command(opts, set, &seeds),
+            None => sweep_command(opts, set, report, command),
+        },
+        Command::Plan(a) => plan_command(a),
+        Command::Shard(a) => shard_command(&a.plan, a.index, a.of, &a.out, a.quiet),
+        Command::Merge(a) if a.missing => missing_command(&a.plan, &a.parts),
+        Command::Merge(a) => {
+            let outputs = MergeOutputs {
+                json: a.json,
+                csv: a.csv,
+                report: a.report,
+                no_report: a.no_report,
+            };
+            merge_command(&a.plan, &a.parts, &outputs)
+        }
         Command::Graph { file, format } => graph_command(&file, format),
         Command::Validate { file } => validate_command(&file),
     }

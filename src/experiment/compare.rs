@@ -123,26 +123,46 @@ pub fn run_traced_replications(
     let results = (0..scenario.sim.replications)
         .into_par_iter()
         .map(|r| {
-            let (m, traced) = if r == 0 {
-                let (m, traced) = trace_replication(scenario, r)?;
-                (m, Some(traced))
-            } else {
-                (run_replication(scenario, r)?, None)
-            };
+            let unit = run_unit(scenario, r, Tracing::SlowestRequests);
             tick();
-            Ok((m, traced))
+            unit
         })
         .collect::<Vec<Result<_, RunError>>>();
-    let mut runs = Vec::with_capacity(results.len());
-    let mut traced = Traced::default();
+    let mut units = Vec::with_capacity(results.len());
     for result in results {
-        let (m, t) = result?;
+        units.push(result?);
+    }
+    Ok(split_traced(units))
+}
+
+/// One work unit: replication `replication` of one variant's scenario, run as the
+/// one-machine path runs it (traced when `tracing` asks for it and this is replication
+/// 0). The metrics, and the paths when traced.
+pub fn run_unit(
+    scenario: &Scenario,
+    replication: u32,
+    tracing: Tracing,
+) -> Result<(RunMetrics, Option<Traced>), RunError> {
+    if replication == 0 && tracing == Tracing::SlowestRequests {
+        let (m, traced) = trace_replication(scenario, replication)?;
+        Ok((m, Some(traced)))
+    } else {
+        Ok((run_replication(scenario, replication)?, None))
+    }
+}
+
+/// A variant's units in replication order, split into the metrics and the paths of
+/// the traced one (empty when none was traced).
+pub fn split_traced(units: Vec<(RunMetrics, Option<Traced>)>) -> (Vec<RunMetrics>, Traced) {
+    let mut runs = Vec::with_capacity(units.len());
+    let mut traced = Traced::default();
+    for (m, t) in units {
         runs.push(m);
         if let Some(t) = t {
             traced = t;
         }
     }
-    Ok((runs, traced))
+    (runs, traced)
 }
 
 /// Quantiles at which the CDF is sampled: the body every 1%, then the tail.
@@ -202,23 +222,54 @@ pub fn run_variant(
         Tracing::SlowestRequests => run_traced_replications(scenario, tick)?,
         Tracing::Off => (run_replications_with(scenario, tick)?, Traced::default()),
     };
-    let mut summary = Summary::new(scenario, &runs);
+    Ok(reduce_variant(name, scenario, focus, &runs, traced))
+}
+
+/// Reduce one variant's replications (`runs`, in replication order, and the paths of
+/// its traced replication) into its summary and CDFs: the one reducer of the
+/// one-machine path and of `archsim merge`.
+pub fn reduce_variant(
+    name: &str,
+    scenario: &Scenario,
+    focus: Option<usize>,
+    runs: &[RunMetrics],
+    traced: Traced,
+) -> VariantRun {
+    let mut summary = Summary::new(scenario, runs);
     summary.traced = traced;
     let cdf = (0..scenario.workloads.len())
-        .map(|f| latency_cdf(&runs, f))
+        .map(|f| latency_cdf(runs, f))
         .collect();
     let completion_cdf = (0..scenario.workloads.len())
-        .map(|f| completion_cdf(&runs, f))
+        .map(|f| completion_cdf(runs, f))
         .collect();
     let entry = scenario.workloads.get(focus.unwrap_or(0)).map(|w| w.entry);
-    Ok(VariantRun {
+    VariantRun {
         name: name.to_string(),
         scenario: Arc::new(scenario.clone()),
         entry,
         summary,
         cdf,
         completion_cdf,
-    })
+    }
+}
+
+/// The compared workload of `scenario` (`None` without `[compare]`): the flow each
+/// variant's figures focus on.
+pub fn focus_workload(scenario: &Scenario) -> Option<usize> {
+    scenario.compare.as_ref().map(|c| c.workload)
+}
+
+/// An experiment of `scenario` from its variants' results, in `[compare]` order.
+pub fn experiment_of(scenario: &Scenario, variants: Vec<VariantRun>) -> Experiment {
+    let focus = focus_workload(scenario);
+    Experiment {
+        scenario: scenario.name.clone(),
+        archsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        seed: scenario.sim.seed,
+        flow: focus.map(|w| scenario.workloads[w].flow.clone()),
+        variants,
+    }
 }
 
 /// Run every variant of `scenario` (each with its replications in parallel), calling
@@ -236,18 +287,12 @@ pub fn run_experiment_with(
     tracing: Tracing,
     tick: &(dyn Fn() + Sync),
 ) -> Result<Experiment, RunError> {
-    let focus = scenario.compare.as_ref().map(|c| c.workload);
+    let focus = focus_workload(scenario);
     let mut out = Vec::new();
     for (name, sc) in variants(scenario) {
         out.push(run_variant(&name, &sc, focus, tracing, tick)?);
     }
-    Ok(Experiment {
-        scenario: scenario.name.clone(),
-        archsim_version: env!("CARGO_PKG_VERSION").to_string(),
-        seed: scenario.sim.seed,
-        flow: focus.map(|w| scenario.workloads[w].flow.clone()),
-        variants: out,
-    })
+    Ok(experiment_of(scenario, out))
 }
 
 /// Replications an experiment will run in all (for progress bars).

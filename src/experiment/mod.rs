@@ -7,6 +7,7 @@
 
 pub mod compare;
 mod faults;
+pub mod seeds;
 pub mod slo;
 mod stability;
 mod stats;

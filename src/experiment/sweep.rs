@@ -97,26 +97,45 @@ pub fn run_sweep(
 ) -> Result<Sweep, Error> {
     let mut out = Vec::with_capacity(points.len());
     for (index, sc) in points {
-        let experiment = run_experiment_with(&sc, Tracing::Off, tick)?;
-        out.push(SweepPoint {
-            settings: params
-                .iter()
-                .zip(&index)
-                .map(|(p, &k)| p.values[k].label.clone())
-                .collect(),
-            index,
-            offered: offered_rates(&sc),
-            experiment,
-        });
+        let experiment = run_experiment_with(&sc, SWEEP_TRACING, tick)?;
+        out.push(sweep_point(&params, index, &sc, experiment));
     }
-    let knees = knees(&params, &out);
-    Ok(Sweep {
+    Ok(sweep_of(scenario_name, params, out))
+}
+
+/// Sweeps trace nothing: many points, no per-request tables.
+pub const SWEEP_TRACING: Tracing = Tracing::Off;
+
+/// Point `index` of a sweep over `params`, from its scenario and its experiment.
+pub fn sweep_point(
+    params: &[Param],
+    index: Vec<usize>,
+    sc: &Scenario,
+    experiment: Experiment,
+) -> SweepPoint {
+    SweepPoint {
+        settings: params
+            .iter()
+            .zip(&index)
+            .map(|(p, &k)| p.values[k].label.clone())
+            .collect(),
+        index,
+        offered: offered_rates(sc),
+        experiment,
+    }
+}
+
+/// The sweep of `points` (in sweep order), its knees found: the one reducer of the
+/// one-machine path and of `archsim merge`.
+pub fn sweep_of(scenario_name: &str, params: Vec<Param>, points: Vec<SweepPoint>) -> Sweep {
+    let knees = knees(&params, &points);
+    Sweep {
         scenario: scenario_name.to_string(),
         archsim_version: env!("CARGO_PKG_VERSION").to_string(),
         params,
-        points: out,
+        points,
         knees,
-    })
+    }
 }
 
 /// Goodput, counting the requests still in flight at the end as served (they are

@@ -1,9 +1,10 @@
 //! Time-weighted integrals of a level (busy workers, queue length).
 
 use crate::kernel::SimTime;
+use serde::{Deserialize, Serialize};
 
 /// The integral over time of an integer level, with its peak.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct TimeIntegral {
     level: u64,
     last: SimTime,

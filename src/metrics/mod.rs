@@ -14,11 +14,11 @@ pub use timeline::{FlowInterval, ServiceInterval, Timeline};
 use crate::kernel::SimTime;
 use crate::model::{LinkId, Scenario, ServiceId};
 use hdrhistogram::Histogram;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Why a request failed, as the client sees it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FailureReason {
     /// A caller gave up waiting.
@@ -74,7 +74,7 @@ impl FailureReason {
 }
 
 /// A component a failure can be attributed to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Component {
     /// The clients themselves (e.g. a client-side timeout with nothing downstream).
     Client,
@@ -99,7 +99,7 @@ impl Component {
 }
 
 /// Outcome of a call or request.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Outcome {
     /// Success.
     Ok,
@@ -120,7 +120,7 @@ pub fn new_histogram() -> Histogram<u64> {
 
 /// What one flow (workload) recorded in one replication, counting only requests sent
 /// after the warm-up.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct FlowMetrics {
     /// Requests sent by clients.
     pub generated: u64,
@@ -129,15 +129,19 @@ pub struct FlowMetrics {
     /// Failed responses by reason (indexed by `FailureReason as usize`).
     pub failed: [u64; FailureReason::COUNT],
     /// Failures by (reason, root cause).
+    #[serde(with = "crate::distribute::codec::pairs")]
     pub failed_by_root: BTreeMap<(FailureReason, Component), u64>,
     /// Requests still without a response when the run ended.
     pub in_flight: u64,
     /// Response latency of every response (success or failure), filled when the run
     /// ends ([`FlowMetrics::seal`]) from the two below: one record per response.
+    #[serde(with = "crate::distribute::codec::hist")]
     pub latency: Histogram<u64>,
     /// Response latency of successes only.
+    #[serde(with = "crate::distribute::codec::hist")]
     pub success_latency: Histogram<u64>,
     /// Response latency of failures only.
+    #[serde(with = "crate::distribute::codec::hist")]
     pub failure_latency: Histogram<u64>,
     /// Exact sum of response latencies (ns), for an exact mean.
     pub latency_sum: u128,
@@ -154,12 +158,15 @@ pub struct FlowMetrics {
     /// Completion latency (send -> all triggered work done), of requests that completed.
     /// During the run it holds only the requests that completed after their response;
     /// [`FlowMetrics::seal`] adds the rest (see `late_response`).
+    #[serde(with = "crate::distribute::codec::hist")]
     pub completion: Histogram<u64>,
     /// Response latencies of the requests that did not complete at their response
     /// (they had asynchronous work left). A request that completes at its response has
     /// a completion latency equal to its response latency, so the sealed completion
     /// histogram is `responses - late_response + late completions`, exactly, and a
-    /// synchronous flow records one histogram per request instead of two.
+    /// synchronous flow records one histogram per request instead of two. Used up by
+    /// the seal, so part files do not carry it.
+    #[serde(skip, default = "new_histogram")]
     pub late_response: Histogram<u64>,
     /// Exact sum of completion latencies (ns).
     pub completion_sum: u128,
@@ -183,7 +190,7 @@ pub const SLOWEST_TRACED: usize = 3;
 /// The few slowest responses of a flow in one replication: `(latency, request ordinal)`,
 /// slowest first (ties: the earlier request first). Cheap to offer to: a response
 /// faster than the kept minimum costs one comparison.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Slowest {
     kept: Vec<(SimTime, u64)>,
     capacity: usize,
@@ -217,7 +224,7 @@ impl Slowest {
 }
 
 /// Counters of the requests sent while at least one fault was active.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct FaultCounters {
     /// Requests sent during a fault.
     pub requests: u64,
@@ -345,7 +352,7 @@ impl Default for FlowMetrics {
 }
 
 /// What one service recorded in one replication (after the warm-up).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ServiceMetrics {
     /// Requests admitted (started at once or queued).
     pub admitted: u64,
@@ -374,7 +381,7 @@ pub struct ServiceMetrics {
 }
 
 /// What happened at one call site (a step's call with its policies).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct SiteMetrics {
     /// Logical calls made (one per step execution).
     pub calls: u64,
@@ -395,7 +402,7 @@ pub struct SiteMetrics {
 }
 
 /// Circuit-breaker states.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum BreakerState {
     /// Calls flow.
@@ -407,7 +414,7 @@ pub enum BreakerState {
 }
 
 /// One circuit-breaker state change.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct BreakerTransition {
     /// When (seconds of simulated time).
     pub time_s: f64,
@@ -434,7 +441,7 @@ impl RunMetrics {
 }
 
 /// A fault's activity over a whole replication, however often it fired.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize)]
 pub struct FaultTotals {
     /// Times the fault started.
     pub activations: u64,
@@ -443,7 +450,7 @@ pub struct FaultTotals {
 }
 
 /// A period during which a fault was active.
-#[derive(Clone, Copy, Debug, Serialize)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 pub struct FaultWindow {
     /// Index of the fault in `Scenario::faults`.
     pub fault: u32,
@@ -454,7 +461,7 @@ pub struct FaultWindow {
 }
 
 /// Conservation ledger of one replication, over the whole run (warm-up included).
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Conservation {
     /// Client requests sent.
     pub requests_sent: u64,
@@ -499,7 +506,7 @@ impl Conservation {
 /// What one queue recorded: the counts are of the messages published after the
 /// warm-up (one cohort, so acked + dead-lettered + lost never exceed published), the
 /// depth integral runs from the end of the warm-up (its peak over the whole run).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct QueueMetrics {
     /// Messages accepted.
     pub published: u64,
@@ -524,7 +531,7 @@ pub struct QueueMetrics {
 }
 
 /// What one saga definition recorded (instances started after the warm-up).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SagaMetrics {
     /// Instances started.
     pub started: u64,
@@ -540,6 +547,7 @@ pub struct SagaMetrics {
     /// Still running forward at the end of the run.
     pub in_progress: u64,
     /// Start -> settled latency.
+    #[serde(with = "crate::distribute::codec::hist")]
     pub latency: Histogram<u64>,
     /// Exact sum of settle latencies (ns).
     pub latency_sum: u128,
@@ -583,7 +591,7 @@ impl SagaMetrics {
 }
 
 /// Everything one replication recorded.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RunMetrics {
     /// Length of the measured window (duration - warm-up), ns.
     pub measured: SimTime,

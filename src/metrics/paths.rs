@@ -7,9 +7,10 @@
 
 use super::Outcome;
 use crate::model::{OpId, Scenario};
+use serde::{Deserialize, Serialize};
 
 /// What one hop of a path stands for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Step {
     /// A call to an operation and the execution that served it.
     Op(OpId),
@@ -24,7 +25,7 @@ pub enum Step {
 }
 
 /// How a call attempt or a message on a path ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum HopEnd {
     /// It ended with this outcome.
     Done(Outcome),
@@ -42,7 +43,7 @@ impl HopEnd {
 }
 
 /// How a path ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PathEnd {
     /// A response path: how the client's call ended.
     Response(HopEnd),
@@ -54,7 +55,7 @@ pub enum PathEnd {
 }
 
 /// The critical path of one request's response (or completion).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CriticalPath {
     /// Index of the request's workload (flow).
     pub workload: u32,
@@ -74,7 +75,7 @@ pub struct CriticalPath {
 }
 
 /// One call on a critical path and the execution that served it.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PathHop {
     /// Call depth (0 = the client's call to the entry operation).
     pub depth: u32,
@@ -151,7 +152,7 @@ pub fn capped(mut hops: Vec<PathHop>) -> Vec<PathHop> {
 
 /// Where a flow's response (or completion) time goes: the paths of a systematic sample
 /// of its requests (every n-th sent after the warm-up), averaged hop by hop.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LatencyBreakdown {
     /// Index of the flow's workload.
     pub workload: u32,
@@ -166,7 +167,7 @@ pub struct LatencyBreakdown {
 }
 
 /// One step's share of a flow's mean response time.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HopBreakdown {
     /// What the hop is.
     pub step: Step,
@@ -192,7 +193,7 @@ impl HopBreakdown {
 }
 
 /// What tracing a replication again found.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Traced {
     /// Critical paths of the slowest responses of each flow (by flow, slowest first).
     pub critical_paths: Vec<CriticalPath>,

@@ -8,9 +8,10 @@
 use crate::kernel::SimTime;
 use crate::model::Scenario;
 use hdrhistogram::Histogram;
+use serde::{Deserialize, Serialize};
 
 /// One flow's figures in one interval (by response time).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct FlowInterval {
     /// Responses received.
     pub responses: u64,
@@ -21,11 +22,12 @@ pub struct FlowInterval {
     /// Collateral failures.
     pub collateral: u64,
     /// Response latencies (ns), 2 significant digits.
+    #[serde(with = "crate::distribute::codec::hist")]
     pub latency: Histogram<u32>,
 }
 
 /// One service's figures in one interval.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ServiceInterval {
     /// Mean busy workers / total workers.
     pub utilization: f64,
@@ -40,7 +42,7 @@ pub struct ServiceInterval {
 }
 
 /// Per-interval figures of one replication.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Timeline {
     /// Interval width (ns).
     pub interval: SimTime,
@@ -53,13 +55,12 @@ pub struct Timeline {
     /// The interval the clock is in, `[start, end)` with its index: every response and
     /// completion looks its interval up, and a `u64` division per lookup was a visible
     /// share of the hot path (README, Performance).
+    #[serde(skip)]
     window: Window,
-    /// Intervals in every series.
-    len: usize,
 }
 
-/// A cached interval: `[start, end)` maps to `index`.
-#[derive(Clone, Copy, Debug)]
+/// A cached interval: `[start, end)` maps to `index` (empty by default).
+#[derive(Clone, Copy, Debug, Default)]
 struct Window {
     start: SimTime,
     end: SimTime,
@@ -109,12 +110,7 @@ impl Timeline {
                 .map(|_| vec![ServiceInterval::default(); n])
                 .collect(),
             queues: sc.queues.iter().map(|_| vec![0.0; n]).collect(),
-            window: Window {
-                start: 0,
-                end: 0,
-                index: 0,
-            },
-            len: n,
+            window: Window::default(),
         }
     }
 
@@ -143,7 +139,11 @@ impl Timeline {
 
     #[cold]
     fn locate(&mut self, t: SimTime) -> usize {
-        let len = self.len;
+        // Every series has the same number of intervals.
+        let len = self
+            .flows
+            .first()
+            .map_or_else(|| self.intervals(), Vec::len);
         let index = self.index(t, len);
         let start = index as SimTime * self.interval;
         // The last interval also holds everything past the duration (clamped).

@@ -5,7 +5,9 @@ use super::{Dist, OpId};
 use crate::kernel::SimTime;
 
 /// Index of a broker in [`super::Scenario::brokers`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct BrokerId(pub u32);
 
 /// Index of a queue in [`super::Scenario::queues`] (topic subscriptions are queues too).

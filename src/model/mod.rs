@@ -23,18 +23,18 @@ pub use resilience::{
 pub use saga::{Saga, SagaId, SagaStep, SagaStyle};
 
 use crate::kernel::SimTime;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Index of a service in [`Scenario::services`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct ServiceId(pub u32);
 
 /// Index of an operation in [`Scenario::operations`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct OpId(pub u32);
 
 /// Index of a network link in [`Scenario::links`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct LinkId(pub u32);
 
 /// Run-level settings from `[simulation]`.

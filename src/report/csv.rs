@@ -105,3 +105,37 @@ pub fn sweep_csv(s: &Sweep) -> String {
     }
     out
 }
+
+/// A `sweep --seeds` as CSV: one row per point and variant.
+pub fn seeds_csv(s: &crate::experiment::seeds::SeedSweep) -> String {
+    let params: Vec<String> = s.params.iter().map(|p| field(&p.path)).collect();
+    let mut cols = params;
+    cols.extend(
+        [
+            "variant",
+            "flow",
+            "runs",
+            "metastable",
+            "probability",
+            "ci95_low",
+            "ci95_high",
+        ]
+        .map(String::from),
+    );
+    let mut out = cols.join(",");
+    out.push('\n');
+    for r in &s.rows {
+        let mut cells: Vec<String> = r.settings.iter().map(|x| field(x)).collect();
+        cells.extend([
+            field(&r.variant),
+            field(&r.flow),
+            r.runs.to_string(),
+            r.metastable.to_string(),
+            r.probability.to_string(),
+            r.ci_low.to_string(),
+            r.ci_high.to_string(),
+        ]);
+        let _ = writeln!(out, "{}", cells.join(","));
+    }
+    out
+}

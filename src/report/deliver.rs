@@ -84,3 +84,137 @@ pub fn deliver(
     }
     Ok(text)
 }
+
+/// Where a report goes by default: `reports/<scenario><suffix>/`.
+pub fn default_report_dir(scenario: &crate::model::Scenario, suffix: &str) -> PathBuf {
+    Path::new("reports").join(format!("{}{suffix}", scenario.name))
+}
+
+/// The scenario an output came from, as the reports show it.
+pub struct Source<'a> {
+    /// The scenario as loaded (overrides applied).
+    pub scenario: &'a crate::model::Scenario,
+    /// The scenario file as given on the command line.
+    pub file: &'a str,
+    /// Its text.
+    pub toml: &'a str,
+    /// The command that reproduces the outputs.
+    pub command: &'a str,
+}
+
+/// What `run` and `compare` print and write for an experiment (table, JSON, CSV and,
+/// when `to.report` is set, the report): the one writer of the one-machine path and
+/// of `archsim merge`.
+pub fn deliver_experiment(
+    exp: &crate::experiment::compare::Experiment,
+    src: &Source,
+    to: &Destinations,
+) -> Result<String, Error> {
+    use super::{csv, json, terminal};
+    let verdicts = crate::experiment::slo::evaluate(src.scenario, exp);
+    let rendered = Rendered {
+        table: terminal::render(exp, &verdicts),
+        json: json::experiment_json(exp, &verdicts),
+        csv: csv::experiment_csv(exp),
+    };
+    let input = ReportInput {
+        scenario: src.scenario,
+        file: src.file,
+        toml: src.toml,
+        command: src.command,
+        experiment: Some(exp),
+        sweep: None,
+        verdicts: &verdicts,
+    };
+    deliver(rendered, to, Some(&input))
+}
+
+/// What `sweep` prints and writes (table, JSON, CSV, report): the one writer of the
+/// one-machine path and of `archsim merge`.
+pub fn deliver_sweep(
+    sweep: &crate::experiment::sweep::Sweep,
+    src: &Source,
+    to: &Destinations,
+) -> Result<String, Error> {
+    use super::sections::{section_text, sweep_sections};
+    use super::{csv, json};
+    let mut table = String::new();
+    for s in sweep_sections(sweep) {
+        table.push_str(&section_text(&s));
+        table.push('\n');
+    }
+    let rendered = Rendered {
+        table,
+        json: json::sweep_json(sweep),
+        csv: csv::sweep_csv(sweep),
+    };
+    let input = ReportInput {
+        scenario: src.scenario,
+        file: src.file,
+        toml: src.toml,
+        command: src.command,
+        experiment: None,
+        sweep: Some(sweep),
+        verdicts: &[],
+    };
+    deliver(rendered, to, Some(&input))
+}
+
+/// The table of a `sweep --seeds`.
+pub fn seeds_section(s: &crate::experiment::seeds::SeedSweep) -> super::sections::Section {
+    let mut header: Vec<String> = s.params.iter().map(|p| p.path.clone()).collect();
+    header.extend(
+        [
+            "variant",
+            "runs",
+            "metastable",
+            "probability",
+            "95% CI (Wilson)",
+        ]
+        .map(String::from),
+    );
+    let pct = |x: f64| format!("{:.1}%", x * 100.0);
+    let flow = s.rows.first().map_or("", |r| r.flow.as_str());
+    super::sections::Section {
+        title: format!(
+            "probability of going metastable: flow {flow} failing above {} over the last tenth of the run, seeds {}..{}",
+            pct(s.threshold),
+            s.first_seed,
+            s.last_seed
+        ),
+        header,
+        rows: s
+            .rows
+            .iter()
+            .map(|r| {
+                let mut row = r.settings.clone();
+                row.extend([
+                    r.variant.clone(),
+                    r.runs.to_string(),
+                    r.metastable.to_string(),
+                    pct(r.probability),
+                    format!("[{}, {}]", pct(r.ci_low), pct(r.ci_high)),
+                ]);
+                row
+            })
+            .collect(),
+    }
+}
+
+/// What `sweep --seeds` prints and writes (table, JSON, CSV; no report): the one
+/// writer of the one-machine path and of `archsim merge`.
+pub fn deliver_seeds(
+    s: &crate::experiment::seeds::SeedSweep,
+    to: &Destinations,
+) -> Result<String, Error> {
+    let rendered = Rendered {
+        table: super::sections::section_text(&seeds_section(s)),
+        json: super::json::seeds_json(s),
+        csv: super::csv::seeds_csv(s),
+    };
+    let to = Destinations {
+        report: None,
+        ..to.clone()
+    };
+    deliver(rendered, &to, None)
+}

@@ -160,6 +160,37 @@ pub fn dot(s: &str) -> String {
     out
 }
 
+/// `a` as one shell word: as is when it is plain (`[A-Za-z0-9-_./=:,+@%]`), else in
+/// single quotes, or in ANSI-C quoting (`$'\x1b'`) when it holds a control character,
+/// so a command line stays one printable line.
+pub fn shell_word(a: &str) -> String {
+    let plain = !a.is_empty()
+        && a.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c));
+    if plain {
+        a.to_string()
+    } else if a.chars().any(char::is_control) {
+        let mut q = String::from("$'");
+        for c in a.chars() {
+            match c {
+                '\'' | '\\' => {
+                    q.push('\\');
+                    q.push(c);
+                }
+                c if c.is_control() && (c as u32) < 0x100 => {
+                    q.push_str(&format!("\\x{:02x}", c as u32));
+                }
+                c if c.is_control() => q.push_str(&format!("\\u{:04x}", c as u32)),
+                c => q.push(c),
+            }
+        }
+        q.push('\'');
+        q
+    } else {
+        format!("'{}'", a.replace('\'', "'\\''"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

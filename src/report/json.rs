@@ -43,6 +43,11 @@ pub fn sweep_json(s: &Sweep) -> String {
     pretty(s)
 }
 
+/// A `sweep --seeds` as JSON.
+pub fn seeds_json(s: &crate::experiment::seeds::SeedSweep) -> String {
+    pretty(s)
+}
+
 /// A summary with its traced results named, in the JSON's field order.
 #[derive(Serialize)]
 struct SummaryDoc<'a> {

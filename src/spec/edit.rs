@@ -387,6 +387,30 @@ pub fn sweep_points(
     params: &[Param],
     overrides: &Overrides,
 ) -> Result<Vec<(Vec<usize>, Scenario)>, SpecError> {
+    Ok(sweep_point_texts(text, origin, params, overrides)?
+        .into_iter()
+        .map(|p| (p.index, p.scenario))
+        .collect())
+}
+
+/// One point of a sweep: its index, its edited text and its compiled scenario.
+#[derive(Clone, Debug)]
+pub struct PointText {
+    /// Index of each parameter's value.
+    pub index: Vec<usize>,
+    /// The scenario text with the point's values set.
+    pub text: String,
+    /// That text compiled, the overrides applied.
+    pub scenario: Scenario,
+}
+
+/// [`sweep_points`] with each point's edited text (what `archsim plan` embeds).
+pub fn sweep_point_texts(
+    text: &str,
+    origin: &Path,
+    params: &[Param],
+    overrides: &Overrides,
+) -> Result<Vec<PointText>, SpecError> {
     if params.is_empty() || params.len() > 2 {
         return Err(SpecError::SetCount);
     }
@@ -413,14 +437,18 @@ pub fn sweep_points(
                 error: Box::new(e),
             })?;
             overrides.apply(&mut sc)?;
-            out.push((index, sc));
+            out.push(PointText {
+                index,
+                text: t,
+                scenario: sc,
+            });
         }
     }
     Ok(out)
 }
 
 /// Command-line overrides of `[simulation]` settings.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Overrides {
     /// Master seed.
     pub seed: Option<u64>,

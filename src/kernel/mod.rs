@@ -18,9 +18,9 @@ pub use time::{format_duration, round_ns, SimTime, NANOS_PER_MS, NANOS_PER_SEC, 
 /// The kernel pops the earliest event and hands it to [`Model::handle`] together with the
 /// queue, so the handler can schedule follow-up events.
 pub trait Model {
-    /// The event type this model schedules. Keep it plain data (no boxing): it is
-    /// moved through the heap on every scheduling.
-    type Event;
+    /// The event type this model schedules: plain data (`Copy`, no boxing), moved
+    /// through the heap on every scheduling and copied out of it when popped.
+    type Event: Copy;
 
     /// Handle one event occurring at `now`.
     fn handle(&mut self, now: SimTime, event: Self::Event, queue: &mut EventQueue<Self::Event>);

@@ -1,7 +1,7 @@
 //! Clients: open-loop arrivals, closed-loop users, the entry rate limiter, responses.
 
 use super::slab::Handle;
-use super::{exp_gap, Caller, Engine, Event, RootState, NO_DEADLINE, NO_SITE};
+use super::{Caller, Engine, Event, RootState, NO_DEADLINE, NO_SITE};
 use crate::kernel::{EventQueue, SimTime};
 use crate::metrics::{Component, FailureReason, Outcome, ResponseFacts};
 use crate::model::Arrivals;
@@ -218,4 +218,11 @@ impl Engine<'_> {
         }
         self.root_done(root, failed, queue);
     }
+}
+
+/// Exponential inter-arrival gap for `rate` per second, in ns (at least 1).
+#[inline]
+fn exp_gap(rng: &mut crate::kernel::RngStream, rate: f64) -> SimTime {
+    let gap = -(1.0 - rng.unit()).ln() * 1e9 / rate;
+    crate::kernel::round_ns(gap).max(1)
 }

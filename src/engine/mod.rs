@@ -694,10 +694,3 @@ impl kernel::Model for Engine<'_> {
         }
     }
 }
-
-/// Exponential inter-arrival gap for `rate` per second, in ns (at least 1).
-#[inline]
-fn exp_gap(rng: &mut RngStream, rate: f64) -> SimTime {
-    let gap = -(1.0 - rng.unit()).ln() * 1e9 / rate;
-    crate::kernel::round_ns(gap).max(1)
-}

@@ -175,8 +175,22 @@ impl Dist {
     }
 
     /// Draw one duration in nanoseconds.
-    #[inline]
+    ///
+    /// Constants (every zero-latency hop) and exponentials are drawn inline; the rest
+    /// in [`Dist::sample_other`], so the common cases pay no call and no spilled
+    /// registers (three draws per request in the M/M/1 bench).
+    #[inline(always)]
     pub fn sample(&self, rng: &mut RngStream) -> u64 {
+        match self {
+            Dist::Constant(v) => *v,
+            Dist::Exponential { mean } => to_ns(-mean * (1.0 - rng.unit()).ln()),
+            _ => self.sample_other(rng),
+        }
+    }
+
+    /// [`Dist::sample`] for the distributions drawn out of line.
+    #[inline(never)]
+    fn sample_other(&self, rng: &mut RngStream) -> u64 {
         let x = match self {
             Dist::Constant(v) => return *v,
             Dist::Exponential { mean } => -mean * (1.0 - rng.unit()).ln(),

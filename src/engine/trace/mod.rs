@@ -92,17 +92,20 @@ impl Window {
     /// Spans kept at most when every request is traced (about 20 MiB).
     const CAPACITY: usize = 1 << 18;
 
+    #[inline]
     fn get(&self, id: u32) -> Option<&Span> {
         let i = id.checked_sub(self.base)? as usize;
         self.spans.get(i).filter(|s| !s.released)
     }
 
+    #[inline]
     fn get_mut(&mut self, id: u32) -> Option<&mut Span> {
         let i = id.checked_sub(self.base)? as usize;
         self.spans.get_mut(i).filter(|s| !s.released)
     }
 
     /// Append a span to `chain`; `NO_SPAN` when the ids have run out.
+    #[inline]
     fn push(&mut self, span: Span, chain: &mut Chain) -> u32 {
         let id = self.base as u64 + self.spans.len() as u64;
         if id >= NO_SPAN as u64 {
@@ -331,6 +334,7 @@ impl Tracer {
         }
     }
 
+    #[inline]
     fn open(
         &mut self,
         kind: SpanKind,

@@ -144,7 +144,11 @@ pub(super) fn warnings(sc: &Scenario, s: &Summary) -> Vec<Warning> {
     let tl = &s.timeline;
     let mut strains = Vec::new();
     for (i, sv) in s.services.iter().enumerate() {
-        let saturated = sv.utilization.mean >= SATURATED;
+        // With `cpus`, the busier of threads and cores.
+        let util = sv
+            .core_utilization
+            .map_or(sv.utilization.mean, |c| c.mean.max(sv.utilization.mean));
+        let saturated = util >= SATURATED;
         let grows = tl
             .services
             .get(i)
@@ -152,9 +156,9 @@ pub(super) fn warnings(sc: &Scenario, s: &Summary) -> Vec<Warning> {
         if saturated || grows {
             let what = match (saturated, grows) {
                 (true, true) => {
-                    format!("at {} utilization, queue growing", pct(sv.utilization.mean))
+                    format!("at {} utilization, queue growing", pct(util))
                 }
-                (true, false) => format!("at {} utilization", pct(sv.utilization.mean)),
+                (true, false) => format!("at {} utilization", pct(util)),
                 _ => "with its queue growing".to_string(),
             };
             strains.push(Strain {

@@ -5,7 +5,8 @@
 //! The definitions (README, "Warnings"), all on means over replications:
 //! - a flow is **backlogged** when the requests still unanswered at the end exceed
 //!   max(1% of its requests, 10);
-//! - a service is **saturated** when its worker utilization is at least 99%;
+//! - a service is **saturated** when its worker utilization (or, with `cpus`, its core
+//!   utilization if higher) is at least 99%;
 //! - a service queue or a message queue is **growing** when, over the intervals after
 //!   the warm-up (at least 6), its mean length in the last third exceeds 1.5 times its
 //!   mean in the first third plus 10.

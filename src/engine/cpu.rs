@@ -148,7 +148,9 @@ impl Engine<'_> {
 
     /// The service index of a global replica index.
     fn service_of(&self, replica_ix: u32) -> usize {
-        self.replica_base.partition_point(|&base| base <= replica_ix) - 1
+        self.replica_base
+            .partition_point(|&base| base <= replica_ix)
+            - 1
     }
 
     /// Schedule the replica's one completion event (a new token makes older ones stale).
@@ -163,7 +165,11 @@ impl Engine<'_> {
         let left = (cores.jobs[i].1 - cores.virtual_time).max(0.0);
         let dt = cores.real_time(left).ceil();
         // Saturating: a time past the end of the run is "never".
-        let at = now.saturating_add(if dt >= u64::MAX as f64 { u64::MAX } else { dt as u64 });
+        let at = now.saturating_add(if dt >= u64::MAX as f64 {
+            u64::MAX
+        } else {
+            dt as u64
+        });
         let token = cores.token;
         queue.schedule(
             at,
@@ -209,13 +215,7 @@ impl Engine<'_> {
 
     /// Execution `i` of the replica's cores leaves them (done or expired): reschedule
     /// the cores, record its time in local work as its work, and go on as after work.
-    fn cpu_leave(
-        &mut self,
-        replica_ix: u32,
-        i: usize,
-        done: bool,
-        queue: &mut EventQueue<Event>,
-    ) {
+    fn cpu_leave(&mut self, replica_ix: u32, i: usize, done: bool, queue: &mut EventQueue<Event>) {
         let now = self.now;
         let cores = self.replicas[replica_ix as usize]
             .cores
@@ -226,7 +226,10 @@ impl Engine<'_> {
         let delta = before - cores.busy();
         self.cpu_level(replica_ix, -(delta as i64));
         self.cpu_schedule(replica_ix, queue);
-        let e = self.execs.get_mut(exec).expect("an execution on cores is live");
+        let e = self
+            .execs
+            .get_mut(exec)
+            .expect("an execution on cores is live");
         e.work = now - e.started;
         if e.span != NO_SPAN {
             if let Some(t) = self.tracer.as_deref_mut() {

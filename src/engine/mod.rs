@@ -16,7 +16,8 @@
 //! reply is dropped as late.
 //!
 //! Module map: `clients` (arrivals, rate limiting, responses), `calls` (attempts,
-//! replies, timeouts, policies, root causes), `exec` (admission, workers, steps),
+//! replies, timeouts, policies, root causes), `exec` (admission, workers, steps), `cpu`
+//! (processor sharing on replicas with `cpus`), `tick` (timeline intervals),
 //! `faults` (injection), `finish` (the conservation ledger and the run's errors),
 //! `guard` (what a halted run says), `reply` (request-reply continuations), `trace` (spans walked into `metrics::paths`), `breaker` (the circuit-breaker state machine), `slab` and
 //! `timers` (allocation-free bookkeeping).
@@ -248,9 +249,14 @@ enum Event {
     },
     /// The next execution in local work on a replica with `cpus` may be done (stale
     /// unless `token` is the replica's current one).
-    CpuDone { replica: u32, token: u32 },
+    CpuDone {
+        replica: u32,
+        token: u32,
+    },
     /// An execution in local work on a replica with `cpus` reaches its deadline.
-    CpuDeadline { exec: Handle },
+    CpuDeadline {
+        exec: Handle,
+    },
     /// A call's reply reaches its caller.
     Reply {
         call: Handle,

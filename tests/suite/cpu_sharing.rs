@@ -35,11 +35,23 @@ fn mm1_ps_mean_response_and_core_utilization() {
     let (mu, lambda) = (1000.0, 800.0);
     let s = station(101, EXP_1MS, 1000, Some("1"), lambda);
     let sv = &s.services[0];
-    assert_in_ci("M/M/1-PS mean response (ms)", s.flows[0].latency.mean, 1e3 / (mu - lambda), 0.0);
-    let cores = sv.core_utilization.expect("a service with cpus has core utilization");
+    assert_in_ci(
+        "M/M/1-PS mean response (ms)",
+        s.flows[0].latency.mean,
+        1e3 / (mu - lambda),
+        0.0,
+    );
+    let cores = sv
+        .core_utilization
+        .expect("a service with cpus has core utilization");
     assert_in_ci("M/M/1-PS core utilization", cores, lambda / mu, 0.0);
     let rho: f64 = lambda / mu;
-    assert_in_ci("M/M/1-PS thread utilization", sv.utilization, rho / (1.0 - rho) / 1000.0, 0.0);
+    assert_in_ci(
+        "M/M/1-PS thread utilization",
+        sv.utilization,
+        rho / (1.0 - rho) / 1000.0,
+        0.0,
+    );
     assert_little(&s);
 }
 
@@ -51,13 +63,26 @@ fn md1_ps_is_insensitive_and_differs_from_fifo() {
     let ps = station(102, r#""1ms""#, 1000, Some("1"), lambda);
     let fifo = station(102, r#""1ms""#, 1, None, lambda);
     let (ps_mean, fifo_mean) = (ps.flows[0].latency.mean, fifo.flows[0].latency.mean);
-    assert_in_ci("M/D/1-PS mean response (ms)", ps_mean, 1.0 / (1.0 - rho), 0.0);
-    assert_in_ci("M/D/1 FIFO mean response (ms)", fifo_mean, 1.0 + rho / (2.0 * (1.0 - rho)), 0.0);
+    assert_in_ci(
+        "M/D/1-PS mean response (ms)",
+        ps_mean,
+        1.0 / (1.0 - rho),
+        0.0,
+    );
+    assert_in_ci(
+        "M/D/1 FIFO mean response (ms)",
+        fifo_mean,
+        1.0 + rho / (2.0 * (1.0 - rho)),
+        0.0,
+    );
     assert!(
         !ps_mean.contains(3.0, 0.0) && !fifo_mean.contains(5.0, 0.0),
         "PS ({ps_mean:?}) and FIFO ({fifo_mean:?}) must be told apart"
     );
-    assert!(fifo.services[0].core_utilization.is_none(), "no cpus, no core figure");
+    assert!(
+        fifo.services[0].core_utilization.is_none(),
+        "no cpus, no core figure"
+    );
     assert_little(&ps);
 }
 
@@ -68,7 +93,12 @@ fn mg1_ps_high_variance_has_the_same_mean() {
     let (lambda, rho) = (600.0, 0.6);
     let work = r#"{ dist = "lognormal", mean = "1ms", std = "3ms" }"#;
     let s = station(103, work, 1000, Some("1"), lambda);
-    assert_in_ci("M/G/1-PS mean response (ms)", s.flows[0].latency.mean, 1.0 / (1.0 - rho), 0.0);
+    assert_in_ci(
+        "M/G/1-PS mean response (ms)",
+        s.flows[0].latency.mean,
+        1.0 / (1.0 - rho),
+        0.0,
+    );
     let cores = s.services[0].core_utilization.unwrap();
     assert_in_ci("M/G/1-PS core utilization", cores, rho, 0.0);
 }
@@ -81,9 +111,24 @@ fn c_cpus_with_c_workers_is_mmc() {
     let wq_ms = erlang_c(c, lambda / mu) / (c as f64 * mu - lambda) * 1e3;
     let mut wait = s.flows[0].latency.mean;
     wait.mean -= 1.0; // the service mean is exactly 1 ms
-    assert_in_ci("M/M/4 (cpus = workers = 4) mean wait (ms)", wait, wq_ms, 0.0);
-    assert_in_ci("M/M/4 thread utilization", s.services[0].utilization, rho, 0.0);
-    assert_in_ci("M/M/4 core utilization", s.services[0].core_utilization.unwrap(), rho, 0.0);
+    assert_in_ci(
+        "M/M/4 (cpus = workers = 4) mean wait (ms)",
+        wait,
+        wq_ms,
+        0.0,
+    );
+    assert_in_ci(
+        "M/M/4 thread utilization",
+        s.services[0].utilization,
+        rho,
+        0.0,
+    );
+    assert_in_ci(
+        "M/M/4 core utilization",
+        s.services[0].core_utilization.unwrap(),
+        rho,
+        0.0,
+    );
     assert_little(&s);
 }
 
@@ -92,8 +137,18 @@ fn half_a_core_is_mm1_ps_at_half_the_speed() {
     // cpus = 0.5: one execution alone runs at half speed, so mu = 500/s; at 300/s the
     // mean response is 1 / (500 - 300) = 5 ms and the half core is 60% busy.
     let s = station(105, EXP_1MS, 100, Some("0.5"), 300.0);
-    assert_in_ci("M/M/1-PS on 0.5 cpus mean response (ms)", s.flows[0].latency.mean, 5.0, 0.0);
-    assert_in_ci("0.5 cpus core utilization", s.services[0].core_utilization.unwrap(), 0.6, 0.0);
+    assert_in_ci(
+        "M/M/1-PS on 0.5 cpus mean response (ms)",
+        s.flows[0].latency.mean,
+        5.0,
+        0.0,
+    );
+    assert_in_ci(
+        "0.5 cpus core utilization",
+        s.services[0].core_utilization.unwrap(),
+        0.6,
+        0.0,
+    );
 }
 
 /// Constant arrivals every 200 ms of 100 ms of work on one core: no overlap, so every
@@ -126,9 +181,15 @@ fn a_deadline_takes_the_execution_off_the_cores() {
     // The deadline (50 ms) cuts the work: the core works 50 ms in every 200.
     let cut = lone_requests("timeout = \"50ms\"\ndeadline = true", "");
     let cores = cut.services[0].core_utilization.unwrap().mean;
-    assert!((cores - 0.25).abs() < 1e-6, "core utilization {cores}, expected 0.25");
+    assert!(
+        (cores - 0.25).abs() < 1e-6,
+        "core utilization {cores}, expected 0.25"
+    );
     assert!((cut.services[0].mean_work.mean - 50.0).abs() < 1e-6);
-    assert!((cut.flows[0].success_rate.mean).abs() < 1e-12, "every request timed out");
+    assert!(
+        (cut.flows[0].success_rate.mean).abs() < 1e-12,
+        "every request timed out"
+    );
 }
 
 #[test]
@@ -192,7 +253,10 @@ fn faults_on_shared_cores_conserve_and_repeat() {
         let c = sv.core_utilization.unwrap().mean;
         assert!(c > 0.0 && c <= 1.0, "{}: core utilization {c}", sv.name);
     }
-    assert!(s.flows[0].success_rate.mean < 1.0, "the faults fail some requests");
+    assert!(
+        s.flows[0].success_rate.mean < 1.0,
+        "the faults fail some requests"
+    );
     assert!(s.flows[0].success_rate.mean > 0.5, "most requests succeed");
     assert!(a.contains("\"core_utilization\""));
 }
@@ -201,10 +265,20 @@ fn faults_on_shared_cores_conserve_and_repeat() {
 fn threads_vs_cores_scenario_reads_right() {
     let exp = crate::common::experiment(&scenario_file("scenarios/capacity/threads-vs-cores.toml"));
     let by = |name: &str| {
-        let v = exp.variants.iter().find(|v| v.name == name).expect("variant");
+        let v = exp
+            .variants
+            .iter()
+            .find(|v| v.name == name)
+            .expect("variant");
         &v.summary
     };
-    let service = |s: &Summary, name: &str| s.services.iter().find(|sv| sv.name == name).cloned().unwrap();
+    let service = |s: &Summary, name: &str| {
+        s.services
+            .iter()
+            .find(|sv| sv.name == name)
+            .cloned()
+            .unwrap()
+    };
     let four = by("4 threads (a worker is a core)");
     let wide = by("64 threads on 4 cores");
     let small = by("64 threads on 2.5 cores");
@@ -214,10 +288,16 @@ fn threads_vs_cores_scenario_reads_right() {
     assert!(four.flows[0].success_rate.mean < 0.6);
     // 64 threads on 4 cores: 400/s x 5 ms = 2 cores of 4 busy, nothing rejected.
     let api = service(wide, "api64");
-    assert!((api.core_utilization.unwrap().mean - 0.5).abs() < 0.03, "{api:?}");
+    assert!(
+        (api.core_utilization.unwrap().mean - 0.5).abs() < 0.03,
+        "{api:?}"
+    );
     assert!(wide.flows[0].success_rate.mean > 0.999);
     // On 2.5 cores: 80% busy, and local work stretches under sharing.
     let api = service(small, "api64_small");
-    assert!((api.core_utilization.unwrap().mean - 0.8).abs() < 0.04, "{api:?}");
+    assert!(
+        (api.core_utilization.unwrap().mean - 0.8).abs() < 0.04,
+        "{api:?}"
+    );
     assert!(api.mean_work.mean > service(wide, "api64").mean_work.mean * 1.3);
 }

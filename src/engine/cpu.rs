@@ -88,13 +88,16 @@ impl Cores {
 
     /// Index of the execution due first: smallest tag, the earliest among equals.
     fn first(&self) -> Option<usize> {
-        let mut best: Option<(usize, f64)> = None;
-        for (i, &(_, tag)) in self.jobs.iter().enumerate() {
-            if best.is_none_or(|(_, b)| tag < b) {
-                best = Some((i, tag));
+        if self.jobs.is_empty() {
+            return None;
+        }
+        let mut best = 0;
+        for (i, &(_, tag)) in self.jobs.iter().enumerate().skip(1) {
+            if tag < self.jobs[best].1 {
+                best = i;
             }
         }
-        best.map(|(i, _)| i)
+        Some(best)
     }
 
     /// Take execution `i` out (keeping the others' order); returns its handle. `done`:

@@ -140,16 +140,18 @@ fn pct(x: f64) -> String {
     format!("{:.0}%", x * 100.0)
 }
 
+/// A service's utilization for saturation: with `cpus`, the busier of threads and cores.
+fn busiest(sv: &crate::experiment::summary::ServiceSummary) -> f64 {
+    sv.core_utilization
+        .map_or(sv.utilization.mean, |c| c.mean.max(sv.utilization.mean))
+}
+
 /// The warnings of a summary (flows first, in flow order; then components).
 pub(super) fn warnings(sc: &Scenario, s: &Summary) -> Vec<Warning> {
     let tl = &s.timeline;
     let mut strains = Vec::new();
     for (i, sv) in s.services.iter().enumerate() {
-        // With `cpus`, the busier of threads and cores.
-        let util = sv
-            .core_utilization
-            .map_or(sv.utilization.mean, |c| c.mean.max(sv.utilization.mean));
-        let saturated = util >= SATURATED;
+        let (util, saturated) = (busiest(sv), busiest(sv) >= SATURATED);
         let grows = tl
             .services
             .get(i)

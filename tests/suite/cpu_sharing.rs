@@ -301,3 +301,34 @@ fn threads_vs_cores_scenario_reads_right() {
     );
     assert!(api.mean_work.mean > service(wide, "api64").mean_work.mean * 1.3);
 }
+
+#[test]
+fn equal_starts_share_the_cores_and_finish_together() {
+    // Three closed-loop users with a constant think time send at the same instants;
+    // 10 ms of work each on 2 cores runs at 2/3 speed, so all three finish after
+    // 3 x 10 / 2 = 15 ms (rounded up to the nanosecond, ties in start order).
+    let toml = format!(
+        r#"{}
+[services.server]
+workers = 3
+cpus = 2
+operations.serve = {{ work = "10ms" }}
+
+[[workload]]
+flow = "f"
+entry = "server.serve"
+arrivals = {{ closed = {{ users = 3, think = "100ms" }} }}
+"#,
+        theory_header(5, "20s", "1s", 2)
+    );
+    let s = run(&scenario(&toml));
+    let sv = &s.services[0];
+    assert!((sv.mean_sojourn.mean - 15.0).abs() < 1e-5, "{sv:?}");
+    assert!((sv.mean_work.mean - 15.0).abs() < 1e-5, "{sv:?}");
+    // Both cores busy for 15 ms in every 115 ms.
+    let cores = sv.core_utilization.unwrap().mean;
+    assert!(
+        (cores - 15.0 / 115.0).abs() < 2e-3,
+        "core utilization {cores}"
+    );
+}

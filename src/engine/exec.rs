@@ -205,6 +205,14 @@ impl Engine<'_> {
                 work = ((work as f64 * factor).round() as u64).saturating_add(delay);
             }
         }
+        if work > 0 && self.replicas[replica_ix as usize].cores.is_some() {
+            // Shared cores: the work's length depends on the sharing (`cpu`).
+            let e = self.execs.get_mut(exec).expect("live execution");
+            e.started = now;
+            e.work = work;
+            self.cpu_start(exec, replica_ix, work, deadline, queue);
+            return;
+        }
         if deadline != NO_DEADLINE && now.saturating_add(work) > deadline {
             // Deadline propagation: stop working when the caller's deadline passes.
             work = deadline - now;
@@ -366,6 +374,7 @@ impl Engine<'_> {
     /// a fast connection error.
     pub(super) fn crash_replica(&mut self, replica: u32, queue: &mut EventQueue<Event>) {
         let now = self.now;
+        self.cpu_crash(replica);
         let victims: Vec<Handle> = self
             .execs
             .handles()

@@ -38,6 +38,7 @@ impl Engine<'_> {
         for s in &mut self.metrics.services {
             s.busy.close(end);
             s.queued.close(end);
+            s.cores.close(end);
         }
         for q in &mut self.metrics.queues {
             q.depth.close(end);

@@ -209,7 +209,13 @@ impl Engine<'_> {
                 sc.workloads[workload as usize].flow
             ),
             Event::Deliver { op: o, .. } => format!("calls to {}", op(o)),
-            Event::WorkDone { exec } | Event::FallbackDone { exec } => {
+            Event::CpuDone { replica, .. } => {
+                let s = self.replica_base.partition_point(|&b| b <= replica) - 1;
+                format!("local work on the cores of {}", sc.services[s].name)
+            }
+            Event::WorkDone { exec }
+            | Event::FallbackDone { exec }
+            | Event::CpuDeadline { exec } => {
                 format!("operation {}", exec_op(exec))
             }
             Event::Reply { call, .. } | Event::Timeout { call } => {

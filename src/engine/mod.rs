@@ -16,7 +16,8 @@
 //! reply is dropped as late.
 //!
 //! Module map: `clients` (arrivals, rate limiting, responses), `calls` (attempts,
-//! replies, timeouts, policies, root causes), `exec` (admission, workers, steps),
+//! replies, timeouts, policies, root causes), `exec` (admission, workers, steps), `cpu`
+//! (processor sharing on replicas with `cpus`), `tick` (timeline intervals),
 //! `faults` (injection), `finish` (the conservation ledger and the run's errors),
 //! `guard` (what a halted run says), `reply` (request-reply continuations), `trace` (spans walked into `metrics::paths`), `breaker` (the circuit-breaker state machine), `slab` and
 //! `timers` (allocation-free bookkeeping).
@@ -24,6 +25,7 @@
 mod breaker;
 mod calls;
 mod clients;
+mod cpu;
 mod exec;
 mod faults;
 mod finish;
@@ -32,6 +34,7 @@ mod messaging;
 mod reply;
 mod saga;
 mod slab;
+mod tick;
 mod timers;
 mod trace;
 
@@ -212,6 +215,8 @@ struct Replica {
     /// Active slow and error faults (indices into `Scenario::faults`).
     slow: Vec<u32>,
     error: Vec<u32>,
+    /// Its cores, when the service has `cpus` (processor sharing; see `cpu`).
+    cores: Option<Box<cpu::Cores>>,
 }
 
 impl Replica {
@@ -240,6 +245,16 @@ enum Event {
     },
     /// An execution finished its local work.
     WorkDone {
+        exec: Handle,
+    },
+    /// The next execution in local work on a replica with `cpus` may be done (stale
+    /// unless `token` is the replica's current one).
+    CpuDone {
+        replica: u32,
+        token: u32,
+    },
+    /// An execution in local work on a replica with `cpus` reaches its deadline.
+    CpuDeadline {
         exec: Handle,
     },
     /// A call's reply reaches its caller.
@@ -556,7 +571,9 @@ impl<'a> Engine<'a> {
         Engine {
             sc,
             now: 0,
-            replicas: (0..total).map(|_| Replica::default()).collect(),
+            replicas: (sc.services.iter())
+                .flat_map(|s| (0..s.replicas).map(move |_| cpu::replica(s)))
+                .collect(),
             replica_base,
             round_robin: vec![0; sc.services.len()],
             calls: Slab::new(),
@@ -588,37 +605,6 @@ impl<'a> Engine<'a> {
         self.start_clients(queue);
         self.start_faults(queue);
     }
-
-    /// Close the timeline interval ending now and schedule the next tick.
-    fn tick(&mut self, queue: &mut EventQueue<Event>) {
-        let now = self.now;
-        let width = self.metrics.timeline.interval;
-        let end = self.sc.sim.duration;
-        let start = now.saturating_sub(1) / width * width;
-        let span = (now - start).max(1) as f64;
-        for s in 0..self.sc.services.len() {
-            let m = &mut self.metrics.services[s];
-            let busy = m.busy.lifetime_area(now);
-            let queued = m.queued.lifetime_area(now);
-            let capacity = m.capacity as f64;
-            let (last_busy, last_queued) = self.tick_areas[s];
-            self.tick_areas[s] = (busy, queued);
-            let iv = self.metrics.timeline.service_at(s, now.saturating_sub(1));
-            iv.utilization = (busy - last_busy) as f64 / span / capacity;
-            iv.queue = (queued - last_queued) as f64 / span;
-        }
-        for q in 0..self.sc.queues.len() {
-            let area = self.metrics.queues[q].depth.lifetime_area(now);
-            let last = self.tick_queue_areas[q];
-            self.tick_queue_areas[q] = area;
-            let len = self.metrics.timeline.queues[q].len();
-            let i = self.metrics.timeline.index(now.saturating_sub(1), len);
-            self.metrics.timeline.queues[q][i] = (area - last) as f64 / span;
-        }
-        if now < end {
-            queue.schedule(now.saturating_add(width).min(end), Event::Tick);
-        }
-    }
 }
 
 impl kernel::Model for Engine<'_> {
@@ -632,6 +618,8 @@ impl kernel::Model for Engine<'_> {
             Event::UserSend { workload, user } => self.client_send(workload, user, queue),
             Event::Deliver { call, op, replica } => self.deliver(call, op, replica, queue),
             Event::WorkDone { exec } => self.work_done(exec, queue),
+            Event::CpuDone { replica, token } => self.cpu_done(replica, token, queue),
+            Event::CpuDeadline { exec } => self.cpu_deadline(exec, queue),
             Event::Reply { call, outcome } => self.on_reply(call, outcome, queue),
             Event::Timeouts { list } => {
                 while let Some(call) = self.timeouts.pop_expired(list, now) {
@@ -689,6 +677,7 @@ impl kernel::Model for Engine<'_> {
                 for s in &mut self.metrics.services {
                     s.busy.reset(now);
                     s.queued.reset(now);
+                    s.cores.reset(now);
                 }
             }
         }

@@ -5,7 +5,8 @@
 //! The definitions (README, "Warnings"), all on means over replications:
 //! - a flow is **backlogged** when the requests still unanswered at the end exceed
 //!   max(1% of its requests, 10);
-//! - a service is **saturated** when its worker utilization is at least 99%;
+//! - a service is **saturated** when its worker utilization (or, with `cpus`, its core
+//!   utilization if higher) is at least 99%;
 //! - a service queue or a message queue is **growing** when, over the intervals after
 //!   the warm-up (at least 6), its mean length in the last third exceeds 1.5 times its
 //!   mean in the first third plus 10.
@@ -139,12 +140,18 @@ fn pct(x: f64) -> String {
     format!("{:.0}%", x * 100.0)
 }
 
+/// A service's utilization for saturation: with `cpus`, the busier of threads and cores.
+fn busiest(sv: &crate::experiment::summary::ServiceSummary) -> f64 {
+    sv.core_utilization
+        .map_or(sv.utilization.mean, |c| c.mean.max(sv.utilization.mean))
+}
+
 /// The warnings of a summary (flows first, in flow order; then components).
 pub(super) fn warnings(sc: &Scenario, s: &Summary) -> Vec<Warning> {
     let tl = &s.timeline;
     let mut strains = Vec::new();
     for (i, sv) in s.services.iter().enumerate() {
-        let saturated = sv.utilization.mean >= SATURATED;
+        let (util, saturated) = (busiest(sv), busiest(sv) >= SATURATED);
         let grows = tl
             .services
             .get(i)
@@ -152,9 +159,9 @@ pub(super) fn warnings(sc: &Scenario, s: &Summary) -> Vec<Warning> {
         if saturated || grows {
             let what = match (saturated, grows) {
                 (true, true) => {
-                    format!("at {} utilization, queue growing", pct(sv.utilization.mean))
+                    format!("at {} utilization, queue growing", pct(util))
                 }
-                (true, false) => format!("at {} utilization", pct(sv.utilization.mean)),
+                (true, false) => format!("at {} utilization", pct(util)),
                 _ => "with its queue growing".to_string(),
             };
             strains.push(Strain {

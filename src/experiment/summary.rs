@@ -109,8 +109,12 @@ pub struct DuringFaults {
 pub struct ServiceSummary {
     /// Service name.
     pub name: String,
-    /// Fraction of worker time busy.
+    /// Fraction of worker time busy (threads).
     pub utilization: Estimate,
+    /// Fraction of core time busy: the time average of min(n, cpus) / cpus per replica,
+    /// n the executions in local work. Only for a service with `cpus`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub core_utilization: Option<Estimate>,
     /// Mean number of queued requests (all replicas).
     pub mean_queue: Estimate,
     /// Peak number of queued requests.
@@ -418,6 +422,12 @@ impl Summary {
                     name: s.name.clone(),
                     utilization: est(runs, |r| {
                         r.services[i].busy.mean(r.measured) / r.services[i].capacity as f64
+                    }),
+                    core_utilization: s.cpu_millis.map(|_| {
+                        est(runs, |r| {
+                            let m = &r.services[i];
+                            m.cores.mean(r.measured) / m.core_capacity as f64
+                        })
                     }),
                     mean_queue: est(runs, |r| r.services[i].queued.mean(r.measured)),
                     peak_queue: est(runs, |r| r.services[i].queued.peak() as f64),

@@ -376,6 +376,13 @@ pub struct ServiceMetrics {
     pub queued: TimeIntegral,
     /// Total workers (replicas x workers), for utilization.
     pub capacity: u64,
+    /// Busy cores over time (all replicas), in thousandths of a core: per replica
+    /// min(executions in local work, cpus). Only for a service with `cpus`.
+    #[serde(default)]
+    pub cores: TimeIntegral,
+    /// Total cores (replicas x cpus) in thousandths; 0 for a service without `cpus`.
+    #[serde(default)]
+    pub core_capacity: u64,
     /// Executions lost to a crash.
     pub lost_to_crash: u64,
 }
@@ -642,6 +649,7 @@ impl RunMetrics {
                 .iter()
                 .map(|s| ServiceMetrics {
                     capacity: s.replicas as u64 * s.workers as u64,
+                    core_capacity: s.replicas as u64 * s.cpu_millis.map_or(0, u64::from),
                     ..Default::default()
                 })
                 .collect(),

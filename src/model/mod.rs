@@ -130,6 +130,9 @@ pub struct Service {
     pub replicas: u32,
     /// Concurrent workers per replica (>= 1).
     pub workers: u32,
+    /// Cores per replica shared by its workers (processor sharing), in thousandths of a
+    /// core (`cpus = 0.5` is 500). `None`: a worker is a core.
+    pub cpu_millis: Option<u32>,
     /// Queue capacity per replica (0 = no queue: reject when all workers are busy).
     pub queue_capacity: u32,
     /// Replica selection for calls to this service.

@@ -1,11 +1,12 @@
 //! The topology of a scenario as a diagram: Mermaid (for Markdown) and Graphviz DOT.
 //!
-//! One node per service (name, replicas × workers, queue capacity), one "clients" node
-//! per workload with an edge to its entry service (flow name, arrivals, client call),
-//! and one edge per (caller service, callee service) pair carrying every distinct call
-//! site between them: protocol, timeout and the resilience policies of that call site
-//! (`2× call grpc · timeout 2s · retry ×3` when two call sites are alike). Services hit
-//! by a service or replica fault are outlined (dashed, vermillion) and list the fault.
+//! One node per service (name, replicas × workers and their cpus, queue capacity), one
+//! "clients" node per workload with an edge to its entry service (flow name, arrivals,
+//! client call), and one edge per (caller service, callee service) pair carrying every
+//! distinct call site between them: protocol, timeout and the resilience policies of that
+//! call site (`2× call grpc · timeout 2s · retry ×3` when two call sites are alike).
+//! Services hit by a service or replica fault are outlined (dashed, vermillion) and list
+//! the fault.
 //!
 //! Output is deterministic: everything is emitted in id order (services, workloads,
 //! operations, steps); node ids are generated (`svc0`, `client0`), never user names,
@@ -195,10 +196,12 @@ fn build(sc: &Scenario) -> Diagram {
         let mut lines = vec![
             s.name.clone(),
             format!(
-                "{} × {} worker{}",
+                "{} × {} worker{}{}",
                 s.replicas,
                 s.workers,
-                if s.workers == 1 { "" } else { "s" }
+                if s.workers == 1 { "" } else { "s" },
+                s.cpu_millis
+                    .map_or(String::new(), |m| format!(" on {} cpus", m as f64 / 1000.0))
             ),
             if s.queue_capacity == 0 {
                 "no queue".to_string()

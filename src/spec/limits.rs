@@ -31,6 +31,10 @@ pub const MAX_REPLICATIONS: u32 = 10_000;
 /// Most replicas over all services: the engine keeps state for every replica.
 pub const MAX_TOTAL_REPLICAS: u32 = 100_000;
 
+/// Most cores (`cpus`) per replica: far beyond any machine, and small enough that its
+/// thousandths of a core fit the engine's `u32`.
+pub const MAX_CPUS: f64 = 1_000_000.0;
+
 /// Most closed-loop users over all workloads: each one is a client with a request in
 /// flight or a pending think time.
 pub const MAX_CLOSED_USERS: u32 = 1_000_000;

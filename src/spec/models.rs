@@ -58,6 +58,7 @@ pub(crate) struct MergedService {
     pub span: Option<Range<usize>>,
     pub replicas: Option<Sourced<i64>>,
     pub workers: Option<Sourced<i64>>,
+    pub cpus: Option<Sourced<f64>>,
     pub queue: Option<Sourced<i64>>,
     pub balancer: Option<Sourced<String>>,
     pub operations: BTreeMap<String, Sourced<RawOperation>>,
@@ -91,6 +92,7 @@ pub(crate) fn merge(
         span: raw.span.clone(),
         replicas: tag(main, &s.replicas),
         workers: tag(main, &s.workers),
+        cpus: tag(main, &s.cpus),
         queue: tag(main, &s.queue),
         balancer: tag(main, &s.balancer),
         operations: BTreeMap::new(),
@@ -99,6 +101,7 @@ pub(crate) fn merge(
         let (file, m) = load_model(src, cache, main, model, &format!("services.{name}.model"))?;
         merged.replicas = merged.replicas.or_else(|| tag(file, &m.replicas));
         merged.workers = merged.workers.or_else(|| tag(file, &m.workers));
+        merged.cpus = merged.cpus.or_else(|| tag(file, &m.cpus));
         merged.queue = merged.queue.or_else(|| tag(file, &m.queue));
         merged.balancer = merged.balancer.or_else(|| tag(file, &m.balancer));
         for (op, v) in m.operations.iter().flatten() {

@@ -121,6 +121,9 @@ pub(crate) struct RawService {
     pub replicas: Option<Loc<i64>>,
     /// Concurrent workers per replica (>= 1), default 1.
     pub workers: Option<Loc<i64>>,
+    /// Cores per replica that its workers share (processor sharing), > 0; default none
+    /// (a worker is a core).
+    pub cpus: Option<Loc<f64>>,
     /// Queue capacity per replica (>= 0), default 1000.
     pub queue: Option<Loc<i64>>,
     /// "round-robin" (default), "random" or "least-outstanding".

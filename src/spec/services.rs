@@ -40,6 +40,10 @@ pub(crate) fn service(
         )? as u32,
     };
     let workers = count(&m.workers, "workers", 1, 1)?;
+    let cpu_millis = match &m.cpus {
+        None => None,
+        Some(c) => Some(In { src, file: c.file }.cpus(&c.v, &format!("{field}.cpus"))?),
+    };
     let queue_capacity = count(&m.queue, "queue", 0, 1000)?;
     let balancer = match &m.balancer {
         None => crate::model::Balancer::RoundRobin,
@@ -88,11 +92,28 @@ pub(crate) fn service(
         name: m.name.clone(),
         replicas,
         workers,
+        cpu_millis,
         queue_capacity,
         balancer,
         operations: ids,
     };
     Ok((svc, ops))
+}
+
+impl In<'_> {
+    /// `cpus`: cores per replica, > 0, at most [`limits::MAX_CPUS`], in whole
+    /// thousandths of a core (as Kubernetes' `500m`); returned in thousandths.
+    fn cpus(&self, v: &Loc<f64>, field: &str) -> Result<u32, SpecError> {
+        let x = self.number_in(v, field, 0.0, false, limits::MAX_CPUS)?;
+        let millis = (x * 1000.0).round();
+        if millis < 1.0 || (x * 1000.0 - millis).abs() > 1e-6 {
+            let msg = format!(
+                "must be a whole number of thousandths of a core (e.g. 4, 0.5 or 0.25), got {x}"
+            );
+            return Err(self.err(Kind::Invalid, v, field, msg));
+        }
+        Ok(millis as u32)
+    }
 }
 
 pub(crate) fn step_group(

@@ -2,9 +2,9 @@
 //!
 //! Generic walks first (so new fields are covered): no NaN (serialized as `null`) where
 //! a figure belongs, no negative figure, every rate-like figure (a key ending in `rate`
-//! other than `arrival_rate`, `utilization`, `availability`, and their timelines) in
-//! [0, 1], every latency summary monotone (p50 <= p90 <= p99 <= p99.9 <= max, mean <=
-//! max). Then per run summary (the top level, or each `variants[].summary`): every
+//! other than `arrival_rate`, `utilization`, `core_utilization`, `availability`, and
+//! their timelines) in [0, 1], every latency summary monotone (p50 <= p90 <= p99 <=
+//! p99.9 <= max, mean <= max). Then per run summary (the top level, or each `variants[].summary`): every
 //! replication's conservation ledger balances exactly, and per flow the requests add
 //! up (requests = responses + in flight; responses - successes = the failures by
 //! reason = the failures by root cause), failure >= cascade >= collateral, and per
@@ -32,6 +32,7 @@ const SIGNED: &[&str] = &["margin"];
 fn rate_like(key: &str) -> bool {
     (key.ends_with("rate") && key != "arrival_rate")
         || key == "utilization"
+        || key == "core_utilization"
         || key == "availability"
         || key.ends_with("_share")
 }

@@ -591,6 +591,10 @@ pub fn scenario(base: u64, case: u64) -> String {
             let w = g.count(1, 16, 4_294_967_295);
             let _ = writeln!(svc_text, "workers = {w}");
         }
+        if g.p(0.25) {
+            let c = g.pick(&["1", "2", "0.5", "0.001", "3.25", "1000"]);
+            let _ = writeln!(svc_text, "cpus = {c}");
+        }
         if g.p(0.5) {
             let q = if g.p(0.2) {
                 0

@@ -11,6 +11,18 @@ use std::path::Path;
 /// (file stem, expected line, expected field, expected message fragment)
 const CASES: &[(&str, usize, &str, &str)] = &[
     (
+        "cpus_zero",
+        7,
+        "services.api.cpus",
+        "must be in (0, 1000000], got 0",
+    ),
+    (
+        "cpus_below_a_millicore",
+        7,
+        "services.api.cpus",
+        "must be a whole number of thousandths of a core (e.g. 4, 0.5 or 0.25), got 0.0004",
+    ),
+    (
         "typo_key",
         7,
         "services.gateway.wrokers",

@@ -7,6 +7,7 @@ mod bad_input;
 mod cli;
 mod common;
 mod compare;
+mod cpu_sharing;
 mod critical_path;
 mod determinism;
 mod distribute;

@@ -13,7 +13,7 @@ use archsim::experiment::{Estimate, Summary};
 use common::{run, scenario, theory_header};
 
 /// Assert that `theory` is inside the CI of `est` (plus `quantization` relative slack).
-fn assert_in_ci(what: &str, est: Estimate, theory: f64, quantization: f64) {
+pub(crate) fn assert_in_ci(what: &str, est: Estimate, theory: f64, quantization: f64) {
     let slack = theory.abs() * quantization;
     assert!(
         est.contains(theory, slack),
@@ -30,7 +30,7 @@ fn assert_in_ci(what: &str, est: Estimate, theory: f64, quantization: f64) {
 }
 
 /// Little's law on every service: time-average number in system L = lambda W.
-fn assert_little(summary: &Summary) {
+pub(crate) fn assert_little(summary: &Summary) {
     for s in &summary.services {
         let (l, lw) = (s.mean_in_system, s.little_lambda_w);
         let tol = l.ci95 + lw.ci95 + 0.01 * l.mean.abs();
@@ -102,7 +102,7 @@ fn mm1_rho_0_9_matches_closed_form() {
 }
 
 /// Erlang C: probability that an arrival waits in an M/M/c queue with offered load a.
-fn erlang_c(c: u32, a: f64) -> f64 {
+pub(crate) fn erlang_c(c: u32, a: f64) -> f64 {
     let mut term = 1.0; // a^k / k!
     let mut sum = 1.0;
     for k in 1..c {

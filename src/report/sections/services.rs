@@ -38,7 +38,12 @@ pub fn service_sections(exp: &Experiment) -> Vec<Section> {
             );
             let row = vec![
                 sv.name.clone(),
-                pct(sv.utilization),
+                match sv.core_utilization {
+                    None => pct(sv.utilization),
+                    Some(cores) => {
+                        format!("{} threads, {} cores", pct(sv.utilization), pct(cores))
+                    }
+                },
                 num(sv.mean_queue, 2),
                 num(sv.peak_queue, 0),
                 num(sv.arrival_rate, 2),

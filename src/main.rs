@@ -36,9 +36,10 @@ struct Cli {
     command: Command,
 }
 
-/// Options shared by the commands that run a scenario.
+/// The scenario and the overrides that change its results: what `run`, `compare`,
+/// `check`, `sweep` and `plan` share (a plan records them for the one-machine command).
 #[derive(Args, Clone)]
-struct RunOpts {
+struct ScenarioOpts {
     /// The scenario file (TOML).
     file: PathBuf,
     /// Override `[simulation] seed`.
@@ -54,6 +55,13 @@ struct RunOpts {
     /// this many events stops early with an error (default 1e10).
     #[arg(long, value_name = "N")]
     max_events: Option<u64>,
+}
+
+/// Options shared by the commands that run a scenario.
+#[derive(Args, Clone)]
+struct RunOpts {
+    #[command(flatten)]
+    scenario: ScenarioOpts,
     /// Also write the results as JSON to this path ("-" for standard output, which
     /// then replaces the table).
     #[arg(long)]
@@ -135,25 +143,6 @@ enum Command {
     },
 }
 
-/// The run options a plan records (the one-machine command's).
-#[derive(Args, Clone)]
-struct PlanOpts {
-    /// The scenario file (TOML).
-    file: PathBuf,
-    /// Override `[simulation] seed`.
-    #[arg(long)]
-    seed: Option<u64>,
-    /// Override `[simulation] replications`.
-    #[arg(long, short = 'r')]
-    replications: Option<u32>,
-    /// Override `[simulation] duration` (e.g. "5m").
-    #[arg(long)]
-    duration: Option<String>,
-    /// Override `[simulation] max_events`.
-    #[arg(long, value_name = "N")]
-    max_events: Option<u64>,
-}
-
 #[derive(Clone, Copy, ValueEnum)]
 enum PlanKind {
     /// `archsim run`.
@@ -181,7 +170,7 @@ struct PlanArgs {
     #[arg(value_enum)]
     kind: PlanKind,
     #[command(flatten)]
-    opts: PlanOpts,
+    opts: ScenarioOpts,
     /// Sweeps: PATH=VALUES, as `archsim sweep --set`.
     #[arg(long = "set", value_name = "PATH=VALUES")]
     set: Vec<String>,
@@ -321,7 +310,7 @@ fn read(file: &Path) -> Result<String, archsim::Error> {
     })
 }
 
-fn overrides(o: &RunOpts) -> Overrides {
+fn overrides(o: &ScenarioOpts) -> Overrides {
     Overrides {
         seed: o.seed,
         replications: o.replications,
@@ -331,6 +320,7 @@ fn overrides(o: &RunOpts) -> Overrides {
 }
 
 fn load(o: &RunOpts) -> Result<(String, Scenario), archsim::Error> {
+    let o = &o.scenario;
     let text = read(&o.file)?;
     let scenario = archsim::spec::load_with(&text, &o.file, &overrides(o))?;
     Ok((text, scenario))
@@ -381,7 +371,7 @@ fn run_command(
     let dir = report.map(|d| d.unwrap_or_else(|| default_report_dir(&scenario, "")));
     let src = Source {
         scenario: &scenario,
-        file: &opts.file.display().to_string(),
+        file: &opts.scenario.file.display().to_string(),
         toml: &text,
         command,
     };
@@ -396,11 +386,11 @@ fn compare_command(
     no_report: bool,
     command: &str,
 ) -> Result<u8, archsim::Error> {
-    let text = read(&opts.file)?;
-    let scenario = archsim::spec::load_str(&text, &opts.file)?;
+    let text = read(&opts.scenario.file)?;
+    let scenario = archsim::spec::load_str(&text, &opts.scenario.file)?;
     if scenario.compare.is_none() {
         return Err(archsim::Error::NoCompare {
-            file: opts.file.display().to_string(),
+            file: opts.scenario.file.display().to_string(),
         });
     }
     let report = if no_report {
@@ -417,7 +407,7 @@ fn check_command(opts: RunOpts) -> Result<u8, archsim::Error> {
     if scenario.slos.is_empty() {
         out(&format!(
             "{}: no [[slo]] declared; nothing to check\n",
-            visible(&opts.file.display().to_string())
+            visible(&opts.scenario.file.display().to_string())
         ))?;
         return Ok(0);
     }
@@ -450,14 +440,19 @@ fn sweep_command(
     report: Option<Option<PathBuf>>,
     command: &str,
 ) -> Result<u8, archsim::Error> {
-    let text = read(&opts.file)?;
+    let text = read(&opts.scenario.file)?;
     // Check the file itself first, so its own errors are not blamed on --set.
-    let base = archsim::spec::load_str(&text, &opts.file)?;
+    let base = archsim::spec::load_str(&text, &opts.scenario.file)?;
     let params = set
         .iter()
         .map(|s| parse_set(s))
         .collect::<Result<Vec<_>, _>>()?;
-    let points = sweep_points(&text, &opts.file, &params, &overrides(&opts))?;
+    let points = sweep_points(
+        &text,
+        &opts.scenario.file,
+        &params,
+        &overrides(&opts.scenario),
+    )?;
     let pb = progress(
         sweep_replications(&points),
         opts.quiet,
@@ -466,11 +461,11 @@ fn sweep_command(
     let sweep = run_sweep(&base.name, params, points, &|| pb.inc(1));
     pb.finish_and_clear();
     let sweep = sweep?;
-    let shown = archsim::spec::load_with(&text, &opts.file, &overrides(&opts))?;
+    let shown = archsim::spec::load_with(&text, &opts.scenario.file, &overrides(&opts.scenario))?;
     let dir = report.map(|d| d.unwrap_or_else(|| default_report_dir(&base, "-sweep")));
     let src = Source {
         scenario: &shown,
-        file: &opts.file.display().to_string(),
+        file: &opts.scenario.file.display().to_string(),
         toml: &text,
         command,
     };
@@ -481,8 +476,8 @@ fn sweep_command(
 /// `sweep --seeds`: the probability of going metastable at every point.
 fn seeds_command(opts: RunOpts, set: Vec<String>, seeds: &str) -> Result<u8, archsim::Error> {
     let seeds = Seeds::parse(seeds)?;
-    let text = read(&opts.file)?;
-    let base = archsim::spec::load_str(&text, &opts.file)?;
+    let text = read(&opts.scenario.file)?;
+    let base = archsim::spec::load_str(&text, &opts.scenario.file)?;
     let params = set
         .iter()
         .map(|s| parse_set(s))
@@ -490,10 +485,15 @@ fn seeds_command(opts: RunOpts, set: Vec<String>, seeds: &str) -> Result<u8, arc
     let points = if params.is_empty() {
         vec![(
             Vec::new(),
-            archsim::spec::load_with(&text, &opts.file, &overrides(&opts))?,
+            archsim::spec::load_with(&text, &opts.scenario.file, &overrides(&opts.scenario))?,
         )]
     } else {
-        sweep_points(&text, &opts.file, &params, &overrides(&opts))?
+        sweep_points(
+            &text,
+            &opts.scenario.file,
+            &params,
+            &overrides(&opts.scenario),
+        )?
     };
     let n = seeds.iter().count() as u64;
     let pb = progress(
@@ -532,12 +532,7 @@ fn plan_command(a: PlanArgs) -> Result<u8, archsim::Error> {
         },
         file: &opts.file,
         text: &text,
-        overrides: Overrides {
-            seed: opts.seed,
-            replications: opts.replications,
-            duration: opts.duration.clone(),
-            max_events: opts.max_events,
-        },
+        overrides: overrides(opts),
         sets: a.set.clone(),
         seeds: a.seeds.as_deref().map(Seeds::parse).transpose()?,
         shards: a.shards,

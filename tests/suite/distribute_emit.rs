@@ -25,18 +25,9 @@ arrivals = { poisson = "400/s" }
 
 const SET: &str = "workload.0.arrivals.poisson=200/s,500/s";
 
+/// The standard output of a successful `archsim` run.
 fn archsim(cwd: &Path, args: &[&str]) -> Vec<u8> {
-    let out = Command::new(env!("CARGO_BIN_EXE_archsim"))
-        .current_dir(cwd)
-        .args(args)
-        .output()
-        .expect("archsim runs");
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
+    crate::common::archsim(cwd, args).stdout
 }
 
 fn setup() -> tempfile::TempDir {

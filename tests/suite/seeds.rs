@@ -2,20 +2,10 @@
 //! with its Wilson interval; the same bytes when planned, sharded and merged.
 
 use std::path::Path;
-use std::process::Command;
 
+/// The standard output of a successful `archsim` run.
 fn archsim(cwd: &Path, args: &[&str]) -> Vec<u8> {
-    let out = Command::new(env!("CARGO_BIN_EXE_archsim"))
-        .current_dir(cwd)
-        .args(args)
-        .output()
-        .expect("archsim runs");
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
+    crate::common::archsim(cwd, args).stdout
 }
 
 const FLAGS: [&str; 9] = [

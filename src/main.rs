@@ -433,6 +433,21 @@ fn check_command(opts: RunOpts) -> Result<u8, archsim::Error> {
     Ok(if pass { 0 } else { EXIT_SLO_FAILED })
 }
 
+/// What `sweep` and `sweep --seeds` start from: the file's text, the file as written
+/// (checked first, so its own errors are not blamed on `--set`) and the parameters.
+fn sweep_input(
+    opts: &RunOpts,
+    set: &[String],
+) -> Result<(String, Scenario, Vec<archsim::spec::edit::Param>), archsim::Error> {
+    let text = read(&opts.scenario.file)?;
+    let base = archsim::spec::load_str(&text, &opts.scenario.file)?;
+    let params = set
+        .iter()
+        .map(|s| parse_set(s))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((text, base, params))
+}
+
 /// `sweep`: every point of the `--set` parameters.
 fn sweep_command(
     opts: RunOpts,
@@ -440,13 +455,7 @@ fn sweep_command(
     report: Option<Option<PathBuf>>,
     command: &str,
 ) -> Result<u8, archsim::Error> {
-    let text = read(&opts.scenario.file)?;
-    // Check the file itself first, so its own errors are not blamed on --set.
-    let base = archsim::spec::load_str(&text, &opts.scenario.file)?;
-    let params = set
-        .iter()
-        .map(|s| parse_set(s))
-        .collect::<Result<Vec<_>, _>>()?;
+    let (text, base, params) = sweep_input(&opts, &set)?;
     let points = sweep_points(
         &text,
         &opts.scenario.file,
@@ -476,12 +485,7 @@ fn sweep_command(
 /// `sweep --seeds`: the probability of going metastable at every point.
 fn seeds_command(opts: RunOpts, set: Vec<String>, seeds: &str) -> Result<u8, archsim::Error> {
     let seeds = Seeds::parse(seeds)?;
-    let text = read(&opts.scenario.file)?;
-    let base = archsim::spec::load_str(&text, &opts.scenario.file)?;
-    let params = set
-        .iter()
-        .map(|s| parse_set(s))
-        .collect::<Result<Vec<_>, _>>()?;
+    let (text, base, params) = sweep_input(&opts, &set)?;
     let points = if params.is_empty() {
         vec![(
             Vec::new(),

@@ -26,6 +26,10 @@ pub enum Error {
     /// [`crate::distribute::DistributeError`]).
     #[error(transparent)]
     Distribute(#[from] crate::distribute::DistributeError),
+    /// A trace file cannot be read or used (see [`crate::telemetry::TelemetryError`]):
+    /// the message names the file and the JSON path or span.
+    #[error(transparent)]
+    Telemetry(#[from] crate::telemetry::TelemetryError),
     /// An output file could not be written: check the path, the permissions and the
     /// free space.
     #[error("writing {0}: {1}")]
@@ -39,7 +43,7 @@ impl Error {
     /// Process exit code: 2 for bad input, 1 for failures while running or writing.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Spec(_) | Error::NoCompare { .. } | Error::Distribute(_) => 2,
+            Error::Spec(_) | Error::NoCompare { .. } | Error::Distribute(_) | Error::Telemetry(_) => 2,
             Error::Run(_) | Error::Output(..) | Error::Stdout(_) => 1,
         }
     }

@@ -49,6 +49,8 @@
 //! [`metrics`] (per-replication records: counters, histograms, timelines, traced
 //! paths) → [`experiment`] (parallel replications, variants, sweeps, confidence
 //! intervals) → [`report`] (terminal, JSON, CSV, HTML/Markdown report with charts).
+//! Beside them, [`telemetry`] reads traces into a scenario (an input like [`spec`])
+//! and writes simulated traces and metrics (an output like [`report`]).
 //! ARCHITECTURE.md is the map: entry points, invariants and where a new thing goes.
 #![warn(missing_docs)]
 
@@ -61,6 +63,7 @@ pub mod metrics;
 pub mod model;
 pub mod report;
 pub mod spec;
+pub mod telemetry;
 
 pub use error::Error;
 pub use model::Scenario;

@@ -434,6 +434,7 @@ pub fn run_replication(scenario: &Scenario, replication: u32) -> Result<RunMetri
 }
 
 pub use trace::BREAKDOWN_SAMPLE;
+pub use trace::{record_replication, RecordedKind, RecordedRequest, RecordedSpan};
 
 /// Run replication `replication` with tracing: its metrics, and the critical paths of
 /// each flow's slowest responses and completions and each flow's time broken down by

@@ -19,7 +19,10 @@
 //! follow the same trajectory (tracing draws no random numbers), so both ways give the
 //! same paths.
 
+mod record;
 mod walk;
+
+pub use record::{record_replication, RecordedKind, RecordedRequest, RecordedSpan};
 
 pub(super) use walk::NO_SPAN;
 use walk::{PathOf, RequestSpans, Span, SpanKind, NOT_YET};
@@ -227,6 +230,8 @@ pub(super) struct Tracer {
     flows: Vec<FlowPaths>,
     warmup: SimTime,
     replication: u32,
+    /// Copies the spans of a sample of requests for export (`record_replication`).
+    recorder: Option<record::Recorder>,
 }
 
 /// The largest power of two at most `n` (1 for 0).
@@ -311,6 +316,7 @@ impl Tracer {
                 .collect(),
             warmup: sc.sim.warmup,
             replication,
+            recorder: None,
         }
     }
 
@@ -487,6 +493,9 @@ impl Tracer {
                     flow.sampled_completions.push((request.in_flow, path));
                 }
             }
+        }
+        if self.recorder.is_some() {
+            self.record(request, chain, now);
         }
         self.window.release(chain);
     }

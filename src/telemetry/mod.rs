@@ -114,8 +114,42 @@ pub fn summary(imported: &span::Imported, t: &topology::Topology) -> String {
     }
     let _ = writeln!(
         s,
-        "repaired: {} unpaired client spans, {} unpaired producers, {} consumers without a producer, {} calls without a client span, {} missing parents, {} clock-skewed spans, {} duplicate ids, {} shared Zipkin ids split, {} spans without a duration",
-        c.unpaired_clients, c.unpaired_producers, c.unpaired_consumers, c.calls_without_client, c.missing_parents, c.skew, c.duplicates, imported.shared_ids, imported.no_duration
+        "repaired: {} unpaired client spans, {} unpaired producers, {} consumers without a producer, {} calls without a client span, {} missing parents, {} clock-skewed spans, {} duplicate ids, {} shared Zipkin ids split, {} spans without a duration, {} without a timestamp ({} of them dropped, the others timed from their children)",
+        c.unpaired_clients, c.unpaired_producers, c.unpaired_consumers, c.calls_without_client, c.missing_parents, c.skew, c.duplicates, imported.shared_ids, imported.no_duration, imported.no_timestamp, imported.dropped
     );
     s
+}
+
+/// `archsim import`: read `traces`, write the scenario to `output` and its CSV files
+/// beside it; the import's summary.
+pub fn import_to(
+    traces: &[impl AsRef<std::path::Path>],
+    output: &std::path::Path,
+    parametric: bool,
+) -> Result<String, crate::Error> {
+    let (imported, topology) = read_topology(traces)?;
+    let stem = output
+        .file_stem()
+        .map_or("imported".to_string(), |s| s.to_string_lossy().into_owned());
+    let files = scenario::scenario(
+        &topology,
+        &scenario::ScenarioOptions {
+            stem,
+            parametric,
+            seed: 1,
+        },
+    );
+    let dir = output.parent().unwrap_or(std::path::Path::new(""));
+    for (rel, text) in &files.csvs {
+        crate::report::deliver::write_file(&dir.join(rel), text)?;
+    }
+    crate::report::deliver::write_file(output, &files.toml)?;
+    let mut s = summary(&imported, &topology);
+    let _ = writeln!(
+        s,
+        "wrote {} and {} CSV files",
+        crate::report::escape::visible(&output.display().to_string()),
+        files.csvs.len()
+    );
+    Ok(s)
 }

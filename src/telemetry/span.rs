@@ -132,6 +132,11 @@ pub struct Imported {
     pub files: Vec<(String, &'static str)>,
     /// Spans without a duration (still running when exported): taken as 0 long.
     pub no_duration: u64,
+    /// Zipkin spans without a timestamp: timed from their children where they have some
+    /// (first start to last end), else dropped.
+    pub no_timestamp: u64,
+    /// Of those, dropped (no timed child).
+    pub dropped: u64,
     /// Zipkin spans that share their id with the client span of the same call.
     pub shared_ids: u64,
 }

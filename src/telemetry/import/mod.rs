@@ -37,6 +37,8 @@ fn merge(all: &mut Imported, one: Imported) {
     all.spans.extend(one.spans);
     all.no_duration += one.no_duration;
     all.shared_ids += one.shared_ids;
+    all.no_timestamp += one.no_timestamp;
+    all.dropped += one.dropped;
 }
 
 fn read(path: &Path, name: &str) -> Result<String, TelemetryError> {

@@ -46,7 +46,48 @@ pub(super) fn parse(list: &[Value], file: &str) -> Result<Imported, TelemetryErr
             }
         }
     }
+    time_from_children(&mut out);
     Ok(out)
+}
+
+/// Marks a span without a timestamp until it is timed from its children.
+const UNTIMED: i64 = i64::MIN;
+
+/// Give spans without a timestamp the extent of their timed children (innermost
+/// first); drop those that have none.
+fn time_from_children(out: &mut Imported) {
+    let untimed = out.spans.iter().filter(|s| s.start == UNTIMED).count() as u64;
+    if untimed == 0 {
+        return;
+    }
+    out.no_timestamp = untimed;
+    loop {
+        let mut extent: BTreeMap<(&str, &str), (i64, i64)> = BTreeMap::new();
+        for s in out.spans.iter().filter(|s| s.start != UNTIMED) {
+            if let Some(p) = &s.parent {
+                let e = extent.entry((s.trace.as_str(), p.as_str())).or_insert((s.start, s.end()));
+                e.0 = e.0.min(s.start);
+                e.1 = e.1.max(s.end());
+            }
+        }
+        let timed: Vec<(usize, (i64, i64))> = out
+            .spans
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.start == UNTIMED)
+            .filter_map(|(i, s)| extent.get(&(s.trace.as_str(), s.id.as_str())).map(|&e| (i, e)))
+            .collect();
+        if timed.is_empty() {
+            break;
+        }
+        for (i, (a, b)) in timed {
+            out.spans[i].start = a;
+            out.spans[i].duration = b - a;
+        }
+    }
+    let before = out.spans.len();
+    out.spans.retain(|s| s.start != UNTIMED);
+    out.dropped = (before - out.spans.len()) as u64;
 }
 
 fn span(s: &At, no_duration: &mut u64) -> Result<Span, TelemetryError> {
@@ -63,9 +104,13 @@ fn span(s: &At, no_duration: &mut u64) -> Result<Span, TelemetryError> {
         None => Kind::Unspecified,
         Some(k) => Kind::parse(&k.text()?).ok_or_else(|| k.err("unknown span kind"))?,
     };
-    let start = s.get("timestamp")?.int()?;
+    let start = match s.opt("timestamp") {
+        Some(t) => t.int()?,
+        None => UNTIMED,
+    };
     let duration = match s.opt("duration") {
         Some(d) => d.int()?,
+        None if start == UNTIMED => 0,
         None => {
             *no_duration += 1;
             0
@@ -98,7 +143,7 @@ fn span(s: &At, no_duration: &mut u64) -> Result<Span, TelemetryError> {
         attributes.insert("zipkin.remote_service".to_string(), r);
     }
     let error = attributes.contains_key("error");
-    let us = |x: i64| x.saturating_mul(1000);
+    let us = |x: i64| if x == UNTIMED { x } else { x.saturating_mul(1000) };
     Ok(Span {
         location: format!("{}: {} (span {id})", s.file, s.path),
         trace,

@@ -65,6 +65,11 @@ fn time(epoch_ns: i64, t: SimTime) -> i64 {
 fn request_spans(sc: &Scenario, replication: u32, r: &RecordedRequest, epoch_ns: i64, out: &mut Vec<Span>) {
     let trace = trace_id(sc.sim.seed, replication, r.ordinal);
     let op = |i: u32| &sc.operations[i as usize];
+    // An operation's name is "service.operation": spans name the operation alone.
+    let short = |i: u32| {
+        let n = &op(i).name;
+        n.split_once('.').map_or(n.clone(), |(_, o)| o.to_string())
+    };
     let service_of = |i: u32| sc.services[op(i).service.0 as usize].name.as_str();
     // The service each span runs in.
     let mut service: Vec<&str> = Vec::with_capacity(r.spans.len());
@@ -89,7 +94,7 @@ fn request_spans(sc: &Scenario, replication: u32, r: &RecordedRequest, epoch_ns:
                 if s.attempt > 1 {
                     attributes.insert("archsim.retry".into(), (s.attempt - 1).to_string());
                 }
-                (Kind::Client, op(s.op.0).name.clone())
+                (Kind::Client, short(s.op.0))
             }
             RecordedKind::Execution => {
                 let wait = s.started.map_or(0, |b| b.saturating_sub(s.start));
@@ -106,7 +111,7 @@ fn request_spans(sc: &Scenario, replication: u32, r: &RecordedRequest, epoch_ns:
                         }
                     }
                 };
-                (kind, op(s.op.0).name.clone())
+                (kind, short(s.op.0))
             }
             RecordedKind::Message => {
                 let q = &sc.queues[s.queue as usize];

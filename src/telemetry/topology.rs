@@ -264,19 +264,33 @@ fn index<'a>(all: &'a [Span], idx: &[usize], counts: &mut Counts) -> Trace<'a> {
             }
         }
     }
-    // A cycle of parents (hostile input) would make every span of it a non-root: break
-    // it at its first span, which becomes a root.
+    // A cycle of parents (hostile input) would leave its spans without a root: cut it
+    // at the span where the walk up meets itself, which becomes a root. Linear: every
+    // span is walked up once (0 unseen, 1 on the current walk, 2 done).
+    let mut state = vec![0u8; spans.len()];
     for i in 0..spans.len() {
-        let mut seen = BTreeSet::new();
+        let mut path = Vec::new();
         let mut at = i;
-        while let Some(p) = parent[at] {
-            if !seen.insert(at) {
-                parent[i] = None;
-                children.iter_mut().for_each(|c| c.retain(|&x| x != i));
-                counts.missing_parents += 1;
+        loop {
+            if state[at] == 2 {
                 break;
             }
-            at = p;
+            if state[at] == 1 {
+                if let Some(p) = parent[at].take() {
+                    children[p].retain(|&x| x != at);
+                    counts.missing_parents += 1;
+                }
+                break;
+            }
+            state[at] = 1;
+            path.push(at);
+            match parent[at] {
+                Some(p) => at = p,
+                None => break,
+            }
+        }
+        for x in path {
+            state[x] = 2;
         }
     }
     for c in &mut children {
@@ -459,7 +473,8 @@ fn own_time(s: &Span, actions: &[Action]) -> i64 {
     (s.duration - covered - queue).max(0)
 }
 
-/// The actions below span `at` of execution `e`, through its service's internal spans.
+/// The actions below span `at` of execution `e`, through its service's internal spans
+/// (iteratively: a hostile file may nest spans without bound).
 fn collect(
     tr: &Trace,
     e: usize,
@@ -468,7 +483,8 @@ fn collect(
     t: &mut Topology,
     out: &mut Vec<Action>,
 ) {
-    for &c in &tr.children[at] {
+    let mut stack: Vec<usize> = tr.children[at].iter().rev().copied().collect();
+    while let Some(c) = stack.pop() {
         let s = tr.spans[c];
         match s.kind {
             Kind::Client => out.push(call(tr, e, c, t)),
@@ -484,7 +500,7 @@ fn collect(
                     failed: s.error,
                 });
             }
-            _ => collect(tr, e, c, linked, t, out),
+            _ => stack.extend(tr.children[c].iter().rev().copied()),
         }
     }
 }

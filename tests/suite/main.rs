@@ -34,3 +34,4 @@ mod stability;
 mod sweep;
 mod sync_chain;
 mod theory;
+mod telemetry_import;

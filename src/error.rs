@@ -43,7 +43,10 @@ impl Error {
     /// Process exit code: 2 for bad input, 1 for failures while running or writing.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Spec(_) | Error::NoCompare { .. } | Error::Distribute(_) | Error::Telemetry(_) => 2,
+            Error::Spec(_)
+            | Error::NoCompare { .. }
+            | Error::Distribute(_)
+            | Error::Telemetry(_) => 2,
             Error::Run(_) | Error::Output(..) | Error::Stdout(_) => 1,
         }
     }

@@ -24,6 +24,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+mod cli_telemetry;
+use cli_telemetry::*;
 
 /// Exit code of `check` when an SLO fails.
 const EXIT_SLO_FAILED: u8 = 3;
@@ -75,44 +77,12 @@ struct RunOpts {
     quiet: bool,
 }
 
-/// Simulated traces and metrics out (`run`, `compare`): replication 0 of each variant.
-#[derive(Args, Clone)]
-struct TelemetryOut {
-    /// Write a sample of the simulated requests as traces to PATH (OTLP JSON, or
-    /// Chrome trace-event JSON with --trace-format chrome).
-    #[arg(long, value_name = "PATH")]
-    traces: Option<PathBuf>,
-    /// Format of --traces.
-    #[arg(long, value_enum, default_value = "otlp")]
-    trace_format: TraceFormatArg,
-    /// Unix time (seconds) of simulated time zero in --traces and --metrics (default
-    /// 2026-01-01T00:00:00Z; never the wall clock).
-    #[arg(long, value_name = "SECONDS", default_value_t = archsim::telemetry::sim::DEFAULT_EPOCH_S)]
-    trace_epoch: i64,
-    /// Requests per flow recorded for --traces at most (a systematic sample).
-    #[arg(long, value_name = "N", default_value_t = 1000)]
-    trace_requests: usize,
-    /// Write the timelines as OpenMetrics text (simulated timestamps) to PATH.
-    #[arg(long, value_name = "PATH")]
-    metrics: Option<PathBuf>,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum TraceFormatArg {
-    /// OTLP JSON (ExportTraceServiceRequest), for the OTel collector and Jaeger.
-    Otlp,
-    /// Chrome trace-event JSON, for Perfetto and chrome://tracing.
-    Chrome,
-}
-
 #[derive(Subcommand)]
 enum Command {
     /// Run a scenario and print its report (every variant, if it has [compare]).
     Run {
         #[command(flatten)]
-        opts: RunOpts,
-        #[command(flatten)]
-        telemetry: TelemetryOut,
+        opts: Exported,
         /// Write index.html, report.md and charts to DIR (default reports/<scenario>/).
         #[arg(long, value_name = "DIR", num_args = 0..=1)]
         report: Option<Option<PathBuf>>,
@@ -120,9 +90,7 @@ enum Command {
     /// Run every [compare] variant side by side and write the report.
     Compare {
         #[command(flatten)]
-        opts: RunOpts,
-        #[command(flatten)]
-        telemetry: TelemetryOut,
+        opts: Exported,
         /// Where to write index.html, report.md and charts (default reports/<scenario>/).
         #[arg(long, value_name = "DIR", num_args = 0..=1)]
         report: Option<Option<PathBuf>>,
@@ -171,33 +139,9 @@ enum Command {
         format: GraphFormat,
     },
     /// Build a scenario from trace files (OTLP JSON, Zipkin v2 JSON, Jaeger JSON).
-    Import {
-        /// Trace files.
-        #[arg(required = true)]
-        traces: Vec<PathBuf>,
-        /// The scenario to write (its CSV files go to <stem>-observed/ beside it).
-        #[arg(long, short = 'o', value_name = "SCENARIO")]
-        output: PathBuf,
-        /// Use the best lognormal or gamma fit of each self time where the KS test does
-        /// not reject it, instead of the empirical distribution.
-        #[arg(long)]
-        parametric: bool,
-    },
-    /// Run a scenario and put its latencies against observed traces: exit code 3 when
-    /// a row is outside the tolerance.
-    Calibrate {
-        #[command(flatten)]
-        scenario: ScenarioOpts,
-        /// Trace files.
-        #[arg(required = true)]
-        traces: Vec<PathBuf>,
-        /// Largest relative error allowed (0.1 = 10%).
-        #[arg(long, default_value_t = 0.1)]
-        tolerance: f64,
-        /// Simulated requests recorded per flow at most.
-        #[arg(long, value_name = "N", default_value_t = 20_000)]
-        requests: usize,
-    },
+    Import(ImportArgs),
+    /// Simulated against observed traces: exit code 3 when a row is past the tolerance.
+    Calibrate(CalibrateArgs),
     /// Check a scenario file without running it.
     Validate {
         /// The scenario file (TOML).
@@ -424,11 +368,11 @@ fn destinations(o: &RunOpts, report: Option<PathBuf>) -> Destinations {
 
 /// `run` and `compare`: the experiment's table, JSON, CSV and (if asked) report.
 fn run_command(
-    opts: RunOpts,
-    telemetry: TelemetryOut,
+    opts: Exported,
     report: Option<Option<PathBuf>>,
     command: &str,
 ) -> Result<u8, archsim::Error> {
+    let (opts, telemetry) = (opts.run, opts.telemetry);
     let (text, scenario) = load(&opts)?;
     let exp = run_all(&opts, &scenario)?;
     export_telemetry(&scenario, &telemetry)?;
@@ -445,17 +389,16 @@ fn run_command(
 
 /// `compare`: `run` of a scenario that must have `[compare]`, with the report by default.
 fn compare_command(
-    opts: RunOpts,
-    telemetry: TelemetryOut,
+    opts: Exported,
     report: Option<Option<PathBuf>>,
     no_report: bool,
     command: &str,
 ) -> Result<u8, archsim::Error> {
-    let text = read(&opts.scenario.file)?;
-    let scenario = archsim::spec::load_str(&text, &opts.scenario.file)?;
+    let text = read(&opts.run.scenario.file)?;
+    let scenario = archsim::spec::load_str(&text, &opts.run.scenario.file)?;
     if scenario.compare.is_none() {
         return Err(archsim::Error::NoCompare {
-            file: opts.scenario.file.display().to_string(),
+            file: opts.run.scenario.file.display().to_string(),
         });
     }
     let report = if no_report {
@@ -463,50 +406,7 @@ fn compare_command(
     } else {
         Some(report.unwrap_or(None))
     };
-    run_command(opts, telemetry, report, command)
-}
-
-/// `--traces` and `--metrics`: replication 0 of each variant, recorded and written.
-fn export_telemetry(scenario: &Scenario, t: &TelemetryOut) -> Result<(), archsim::Error> {
-    use archsim::telemetry::export::{export, ExportOptions, TraceFormat};
-    if t.traces.is_none() && t.metrics.is_none() {
-        return Ok(());
-    }
-    let format = match t.trace_format {
-        TraceFormatArg::Otlp => TraceFormat::Otlp,
-        TraceFormatArg::Chrome => TraceFormat::Chrome,
-    };
-    let o = ExportOptions {
-        traces: t.traces.clone().map(|p| (p, format)),
-        metrics: t.metrics.clone(),
-        epoch_s: t.trace_epoch,
-        requests: t.trace_requests,
-    };
-    for (path, text) in export(scenario, &o)? {
-        archsim::report::deliver::write_file(&path, &text)?;
-    }
-    Ok(())
-}
-
-/// `import`: trace files to a scenario.
-fn import_command(traces: &[PathBuf], output: &Path, parametric: bool) -> Result<u8, archsim::Error> {
-    out(&archsim::telemetry::import_to(traces, output, parametric)?)?;
-    Ok(0)
-}
-
-/// `calibrate`: simulated against observed; exit code 3 past the tolerance.
-fn calibrate_command(
-    opts: &ScenarioOpts,
-    traces: &[PathBuf],
-    tolerance: f64,
-    requests: usize,
-) -> Result<u8, archsim::Error> {
-    let text = read(&opts.file)?;
-    let scenario = archsim::spec::load_with(&text, &opts.file, &overrides(opts))?;
-    let (_, observed) = archsim::telemetry::read_topology(traces)?;
-    let c = archsim::telemetry::calibrate::calibrate(&scenario, &observed, tolerance, requests)?;
-    out(&archsim::telemetry::calibrate::table(&c))?;
-    Ok(if c.pass() { 0 } else { EXIT_SLO_FAILED })
+    run_command(opts, report, command)
 }
 
 /// `check`: the SLO verdicts; exit code 3 when one fails.
@@ -763,28 +663,12 @@ fn validate_command(file: &Path) -> Result<u8, archsim::Error> {
 
 fn try_main(cli: Cli, command: &str) -> Result<u8, archsim::Error> {
     match cli.command {
-        Command::Run {
-            opts,
-            telemetry,
-            report,
-        } => run_command(opts, telemetry, report, command),
+        Command::Run { opts, report } => run_command(opts, report, command),
         Command::Compare {
             opts,
-            telemetry,
             report,
             no_report,
-        } => compare_command(opts, telemetry, report, no_report, command),
-        Command::Import {
-            traces,
-            output,
-            parametric,
-        } => import_command(&traces, &output, parametric),
-        Command::Calibrate {
-            scenario,
-            traces,
-            tolerance,
-            requests,
-        } => calibrate_command(&scenario, &traces, tolerance, requests),
+        } => compare_command(opts, report, no_report, command),
         Command::Check { opts } => check_command(opts),
         Command::Sweep {
             opts,
@@ -795,6 +679,8 @@ fn try_main(cli: Cli, command: &str) -> Result<u8, archsim::Error> {
             Some(seeds) => seeds_command(opts, set, &seeds),
             None => sweep_command(opts, set, report, command),
         },
+        Command::Import(a) => import_command(&a),
+        Command::Calibrate(a) => calibrate_command(&a),
         Command::Plan(a) => plan_command(a),
         Command::Shard(a) => shard_command(&a.plan, a.index, a.of, &a.out, a.quiet),
         Command::Merge(a) if a.missing => missing_command(&a.plan, &a.parts),

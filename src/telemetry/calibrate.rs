@@ -73,14 +73,24 @@ impl Calibration {
 
 /// Run `sc` and compare it with the `observed` topology, recording at most `limit`
 /// requests per flow.
-pub fn calibrate(sc: &Scenario, observed: &Topology, tolerance: f64, limit: usize) -> Result<Calibration, RunError> {
+pub fn calibrate(
+    sc: &Scenario,
+    observed: &Topology,
+    tolerance: f64,
+    limit: usize,
+) -> Result<Calibration, RunError> {
     let (_, recorded, _) = record_replication(sc, 0, limit)?;
     let spans = super::sim::spans(sc, 0, &recorded, 0);
     let simulated = topology::build(&spans);
     let mut rows = Vec::new();
     for (key, f) in &observed.flows {
         let sim = simulated.flows.get(key).map(|s| s.latencies.as_slice());
-        rows.push(row(format!("flow {}.{}", key.0, key.1), &f.latencies, sim, tolerance));
+        rows.push(row(
+            format!("flow {}.{}", key.0, key.1),
+            &f.latencies,
+            sim,
+            tolerance,
+        ));
     }
     for (key, op) in &observed.ops {
         let sim = simulated.ops.get(key).map(|s| s.durations.as_slice());
@@ -126,7 +136,13 @@ fn row(what: String, observed: &[i64], simulated: Option<&[i64]>, tol: f64) -> R
     let stats: [Compared; 4] = std::array::from_fn(|i| {
         let (ov, sv) = (pick(&o, i), pick(&s, i));
         let (oc, sc) = (ci(observed, &o, i), ci(sim, &s, i));
-        let rel = if ov > 0.0 { sv / ov - 1.0 } else if sv == 0.0 { 0.0 } else { f64::INFINITY };
+        let rel = if ov > 0.0 {
+            sv / ov - 1.0
+        } else if sv == 0.0 {
+            0.0
+        } else {
+            f64::INFINITY
+        };
         let within = rel.abs() <= tol;
         let noise = !within && (sv - ov).abs() <= oc + sc;
         Compared {
@@ -163,11 +179,22 @@ pub fn table(c: &Calibration) -> String {
         c.tolerance * 100.0,
         c.simulated_requests
     );
-    let width = c.rows.iter().map(|r| r.what.chars().count()).max().unwrap_or(4).max(4);
+    let width = c
+        .rows
+        .iter()
+        .map(|r| r.what.chars().count())
+        .max()
+        .unwrap_or(4)
+        .max(4);
     let _ = writeln!(
         s,
         "{:<width$}  {:>13}  {:>26}  {:>26}  {:>26}  {:>26}  verdict",
-        "what", "n obs/sim", "mean obs/sim (err)", "p50 obs/sim (err)", "p90 obs/sim (err)", "p99 obs/sim (err)"
+        "what",
+        "n obs/sim",
+        "mean obs/sim (err)",
+        "p50 obs/sim (err)",
+        "p90 obs/sim (err)",
+        "p99 obs/sim (err)"
     );
     for r in &c.rows {
         let cells: Vec<String> = r.stats.iter().map(cell).collect();
@@ -183,7 +210,11 @@ pub fn table(c: &Calibration) -> String {
             r.verdict
         );
     }
-    let failed = c.rows.iter().filter(|r| !r.verdict.starts_with("ok")).count();
+    let failed = c
+        .rows
+        .iter()
+        .filter(|r| !r.verdict.starts_with("ok"))
+        .count();
     let _ = writeln!(
         s,
         "{}",
@@ -215,5 +246,9 @@ fn cell(c: &Compared) -> String {
 
 /// Per-operation error rates observed, for a summary line (executions, errors).
 pub fn errors(t: &Topology) -> Vec<(&OpKey, u64, u64)> {
-    t.ops.iter().filter(|(_, o)| o.errors > 0).map(|(k, o)| (k, o.executions, o.errors)).collect()
+    t.ops
+        .iter()
+        .filter(|(_, o)| o.errors > 0)
+        .map(|(k, o)| (k, o.executions, o.errors))
+        .collect()
 }

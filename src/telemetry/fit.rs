@@ -42,14 +42,22 @@ pub fn stats(sorted: &[i64]) -> Stats {
     let n = sorted.len();
     let mean = sorted.iter().map(|&x| x as f64).sum::<f64>() / n.max(1) as f64;
     let var = if n > 1 {
-        sorted.iter().map(|&x| (x as f64 - mean).powi(2)).sum::<f64>() / (n - 1) as f64
+        sorted
+            .iter()
+            .map(|&x| (x as f64 - mean).powi(2))
+            .sum::<f64>()
+            / (n - 1) as f64
     } else {
         0.0
     };
     Stats {
         n,
         mean,
-        mean_ci: if n > 1 { 1.96 * (var / n as f64).sqrt() } else { 0.0 },
+        mean_ci: if n > 1 {
+            1.96 * (var / n as f64).sqrt()
+        } else {
+            0.0
+        },
         p50: quantile(sorted, 0.5),
         p90: quantile(sorted, 0.9),
         p99: quantile(sorted, 0.99),
@@ -109,7 +117,11 @@ impl Fit {
 /// Lognormal and gamma fits of a sorted sample's positive values, best (smallest D)
 /// first; empty with fewer than 5 positive values or no spread.
 pub fn fits(sorted: &[i64]) -> Vec<Fit> {
-    let x: Vec<f64> = sorted.iter().filter(|&&v| v > 0).map(|&v| v as f64).collect();
+    let x: Vec<f64> = sorted
+        .iter()
+        .filter(|&&v| v > 0)
+        .map(|&v| v as f64)
+        .collect();
     if x.len() < 5 || x.first() == x.last() {
         return Vec::new();
     }
@@ -170,7 +182,9 @@ fn ks(x: &[f64], cdf: impl Fn(f64) -> f64) -> f64 {
     let mut d: f64 = 0.0;
     for (i, &v) in x.iter().enumerate() {
         let f = cdf(v);
-        d = d.max((f - i as f64 / n).abs()).max(((i + 1) as f64 / n - f).abs());
+        d = d
+            .max((f - i as f64 / n).abs())
+            .max(((i + 1) as f64 / n - f).abs());
     }
     d
 }
@@ -191,7 +205,10 @@ mod tests {
         let Fitted::LogNormal { mu, sigma } = f[0].dist else {
             panic!("lognormal fits lognormal data best: {f:?}");
         };
-        assert!((mu - 15.0).abs() < 0.02 && (sigma - 0.4).abs() < 0.02, "{mu} {sigma}");
+        assert!(
+            (mu - 15.0).abs() < 0.02 && (sigma - 0.4).abs() < 0.02,
+            "{mu} {sigma}"
+        );
         assert!(f[0].accepted());
         let g = rand_distr::Gamma::new(3.0, 2e6).expect("valid");
         let mut x: Vec<i64> = (0..5000).map(|_| g.sample(&mut rng) as i64).collect();
@@ -200,7 +217,10 @@ mod tests {
         let Fitted::Gamma { shape, scale } = f[0].dist else {
             panic!("gamma fits gamma data best: {f:?}");
         };
-        assert!((shape - 3.0).abs() < 0.15 && (scale / 2e6 - 1.0).abs() < 0.05, "{shape} {scale}");
+        assert!(
+            (shape - 3.0).abs() < 0.15 && (scale / 2e6 - 1.0).abs() < 0.05,
+            "{shape} {scale}"
+        );
     }
 
     #[test]

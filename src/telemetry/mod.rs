@@ -53,10 +53,15 @@ impl TelemetryError {
 }
 
 /// Read trace files and build their topology; a trace without a root span is an error.
-pub fn read_topology(files: &[impl AsRef<std::path::Path>]) -> Result<(span::Imported, topology::Topology), TelemetryError> {
+pub fn read_topology(
+    files: &[impl AsRef<std::path::Path>],
+) -> Result<(span::Imported, topology::Topology), TelemetryError> {
     let imported = import::import_files(files)?;
     if imported.spans.is_empty() {
-        let f = imported.files.first().map_or(String::new(), |f| f.0.clone());
+        let f = imported
+            .files
+            .first()
+            .map_or(String::new(), |f| f.0.clone());
         return Err(TelemetryError::at(&f, "", "no spans in the trace files"));
     }
     check_roots(&imported.spans)?;
@@ -102,7 +107,12 @@ pub fn summary(imported: &span::Imported, t: &topology::Topology) -> String {
         t.flows.len()
     );
     for svc in t.services() {
-        let ops: Vec<&str> = t.ops.keys().filter(|(x, _)| x == svc).map(|(_, o)| o.as_str()).collect();
+        let ops: Vec<&str> = t
+            .ops
+            .keys()
+            .filter(|(x, _)| x == svc)
+            .map(|(_, o)| o.as_str())
+            .collect();
         let _ = writeln!(s, "  service {svc}: {}", ops.join(", "));
     }
     for (from, to) in t.calls() {
@@ -110,7 +120,15 @@ pub fn summary(imported: &span::Imported, t: &topology::Topology) -> String {
     }
     for (d, consumers) in &t.destinations {
         let c: Vec<String> = consumers.iter().map(|(a, b)| format!("{a}.{b}")).collect();
-        let _ = writeln!(s, "  messages to {d} -> {}", if c.is_empty() { "(no consumer seen)".to_string() } else { c.join(", ") });
+        let _ = writeln!(
+            s,
+            "  messages to {d} -> {}",
+            if c.is_empty() {
+                "(no consumer seen)".to_string()
+            } else {
+                c.join(", ")
+            }
+        );
     }
     let _ = writeln!(
         s,

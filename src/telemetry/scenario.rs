@@ -157,8 +157,11 @@ impl Writer {
             name.push('x');
         }
         let mut kinds = BTreeMap::new();
-        let used: BTreeMap<&String, &BTreeSet<OpKey>> =
-            t.destinations.iter().filter(|(_, c)| !c.is_empty()).collect();
+        let used: BTreeMap<&String, &BTreeSet<OpKey>> = t
+            .destinations
+            .iter()
+            .filter(|(_, c)| !c.is_empty())
+            .collect();
         if used.is_empty() {
             return Brokers { name, kinds };
         }
@@ -170,9 +173,16 @@ impl Writer {
         for (dest, consumers) in used {
             let topic = consumers.len() > 1;
             kinds.insert(dest.clone(), topic);
-            let ops: Vec<String> = consumers.iter().map(|(s, o)| format!("\"{s}.{o}\"")).collect();
+            let ops: Vec<String> = consumers
+                .iter()
+                .map(|(s, o)| format!("\"{s}.{o}\""))
+                .collect();
             if topic {
-                let _ = writeln!(self.toml, "topics.{dest} = {{ subscribers = [{}] }}", ops.join(", "));
+                let _ = writeln!(
+                    self.toml,
+                    "topics.{dest} = {{ subscribers = [{}] }}",
+                    ops.join(", ")
+                );
             } else {
                 let _ = writeln!(self.toml, "queues.{dest} = {{ consumer = {} }}", ops[0]);
             }
@@ -196,7 +206,8 @@ impl Writer {
             .iter()
             .map(|(_, op)| {
                 let rate = window.map_or(op.executions as f64, |w| op.weight / secs(w));
-                let mean = op.durations.iter().sum::<i64>() as f64 / op.durations.len().max(1) as f64;
+                let mean =
+                    op.durations.iter().sum::<i64>() as f64 / op.durations.len().max(1) as f64;
                 rate * secs(mean as i64)
             })
             .sum();
@@ -242,12 +253,18 @@ impl Writer {
                 self.toml,
                 "# fit {}: KS D = {:.4} (5% critical {:.4}: {})",
                 match f.dist {
-                    Fitted::LogNormal { mu, sigma } => format!("lognormal mu={mu:.4} sigma={sigma:.4} of ln(ns)"),
-                    Fitted::Gamma { shape, scale } => format!("gamma shape={shape:.4} scale={scale:.0}ns"),
+                    Fitted::LogNormal { mu, sigma } =>
+                        format!("lognormal mu={mu:.4} sigma={sigma:.4} of ln(ns)"),
+                    Fitted::Gamma { shape, scale } =>
+                        format!("gamma shape={shape:.4} scale={scale:.0}ns"),
                 },
                 f.ks,
                 f.critical,
-                if f.accepted() { "not rejected" } else { "rejected" }
+                if f.accepted() {
+                    "not rejected"
+                } else {
+                    "rejected"
+                }
             );
         }
         match fitted.first().filter(|f| o.parametric && f.accepted()) {
@@ -256,12 +273,19 @@ impl Writer {
             }
             None => {
                 let file = format!("{}/{svc}.{name}.csv", self.dir);
-                let _ = writeln!(self.toml, "work = {{ dist = \"empirical\", file = \"{file}\" }}");
+                let _ = writeln!(
+                    self.toml,
+                    "work = {{ dist = \"empirical\", file = \"{file}\" }}"
+                );
                 self.csvs.push((file, csv(&op.self_times)));
             }
         }
         if op.own_errors > 0 {
-            let _ = writeln!(self.toml, "error = {:.6}", op.own_errors as f64 / op.executions as f64);
+            let _ = writeln!(
+                self.toml,
+                "error = {:.6}",
+                op.own_errors as f64 / op.executions as f64
+            );
         }
         for (target, &(execs, calls)) in &op.targets {
             let _ = writeln!(
@@ -356,7 +380,10 @@ fn parametric(d: Fitted) -> String {
             dur((mu + 2.326_347_874 * sigma).exp().max(mu.exp() + 1.0))
         ),
         Fitted::Gamma { shape, scale } => {
-            format!("{{ dist = \"gamma\", shape = {shape:.6}, scale = {} }}", dur(scale))
+            format!(
+                "{{ dist = \"gamma\", shape = {shape:.6}, scale = {} }}",
+                dur(scale)
+            )
         }
     }
 }
@@ -387,12 +414,18 @@ fn step(target: &Target, brokers: &Brokers, t: &Topology) -> Option<String> {
 /// depth-first search in name order.
 fn cut_cycles(t: &Topology) -> BTreeSet<(OpKey, Target)> {
     let next = |k: &OpKey| -> Vec<(Target, OpKey)> {
-        let Some(op) = t.ops.get(k) else { return Vec::new() };
+        let Some(op) = t.ops.get(k) else {
+            return Vec::new();
+        };
         let mut out: Vec<(Target, OpKey)> = Vec::new();
         for target in op.steps().into_iter().flatten() {
             let to: Vec<OpKey> = match &target {
                 Target::Call(c) => vec![c.clone()],
-                Target::Send(d) => t.destinations.get(d).map(|s| s.iter().cloned().collect()).unwrap_or_default(),
+                Target::Send(d) => t
+                    .destinations
+                    .get(d)
+                    .map(|s| s.iter().cloned().collect())
+                    .unwrap_or_default(),
             };
             for to in to {
                 if !out.iter().any(|(x, y)| *x == target && *y == to) {
@@ -454,7 +487,11 @@ mod tests {
         }
         let cut = cut_cycles(&t);
         assert_eq!(cut.len(), 1, "{cut:?}");
-        let o = ScenarioOptions { stem: "c".into(), parametric: false, seed: 1 };
+        let o = ScenarioOptions {
+            stem: "c".into(),
+            parametric: false,
+            seed: 1,
+        };
         let text = scenario(&t, &o).toml;
         assert_eq!(text.matches("cut to break a cycle").count(), 1, "{text}");
         assert!(text.contains("{ call = \"b.y\" }"), "{text}");

@@ -50,7 +50,12 @@ pub fn span_id(trace: &str, index: usize) -> String {
 
 /// The spans of recorded requests of replication `replication`, with simulated time 0
 /// at `epoch_ns` (ns since the Unix epoch).
-pub fn spans(sc: &Scenario, replication: u32, requests: &[RecordedRequest], epoch_ns: i64) -> Vec<Span> {
+pub fn spans(
+    sc: &Scenario,
+    replication: u32,
+    requests: &[RecordedRequest],
+    epoch_ns: i64,
+) -> Vec<Span> {
     let mut out = Vec::new();
     for r in requests {
         request_spans(sc, replication, r, epoch_ns, &mut out);
@@ -62,7 +67,13 @@ fn time(epoch_ns: i64, t: SimTime) -> i64 {
     epoch_ns.saturating_add(t.min(i64::MAX as u64) as i64)
 }
 
-fn request_spans(sc: &Scenario, replication: u32, r: &RecordedRequest, epoch_ns: i64, out: &mut Vec<Span>) {
+fn request_spans(
+    sc: &Scenario,
+    replication: u32,
+    r: &RecordedRequest,
+    epoch_ns: i64,
+    out: &mut Vec<Span>,
+) {
     let trace = trace_id(sc.sim.seed, replication, r.ordinal);
     let op = |i: u32| &sc.operations[i as usize];
     // An operation's name is "service.operation": spans name the operation alone.
@@ -78,7 +89,9 @@ fn request_spans(sc: &Scenario, replication: u32, r: &RecordedRequest, epoch_ns:
         service.push(match s.kind {
             RecordedKind::Execution => service_of(s.op.0),
             _ => match s.parent {
-                Some(p) if r.spans[p as usize].kind == RecordedKind::Execution => parent_service.unwrap_or("client"),
+                Some(p) if r.spans[p as usize].kind == RecordedKind::Execution => {
+                    parent_service.unwrap_or("client")
+                }
                 Some(_) => parent_service.unwrap_or("client"),
                 None => "client",
             },
@@ -116,12 +129,18 @@ fn request_spans(sc: &Scenario, replication: u32, r: &RecordedRequest, epoch_ns:
             RecordedKind::Message => {
                 let q = &sc.queues[s.queue as usize];
                 attributes.insert("messaging.destination.name".into(), q.name.clone());
-                attributes.insert("messaging.system".into(), sc.brokers[q.broker.0 as usize].name.clone());
+                attributes.insert(
+                    "messaging.system".into(),
+                    sc.brokers[q.broker.0 as usize].name.clone(),
+                );
                 (Kind::Producer, format!("{} publish", q.name))
             }
         };
         if s.parent.is_none() {
-            attributes.insert("archsim.flow".into(), sc.workloads[r.workload as usize].flow.clone());
+            attributes.insert(
+                "archsim.flow".into(),
+                sc.workloads[r.workload as usize].flow.clone(),
+            );
             attributes.insert("archsim.request".into(), r.ordinal.to_string());
             attributes.insert("archsim.sample_every".into(), r.every.to_string());
         }

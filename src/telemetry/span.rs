@@ -102,10 +102,15 @@ impl Span {
     /// The service on the other side of a CLIENT or PRODUCER span, if it says
     /// (`peer.service`, Zipkin's remote endpoint, `db.system`, `messaging.system`).
     pub fn peer(&self) -> Option<&str> {
-        ["peer.service", "zipkin.remote_service", "db.system", "messaging.system"]
-            .iter()
-            .find_map(|k| self.attr(k))
-            .filter(|s| !s.is_empty())
+        [
+            "peer.service",
+            "zipkin.remote_service",
+            "db.system",
+            "messaging.system",
+        ]
+        .iter()
+        .find_map(|k| self.attr(k))
+        .filter(|s| !s.is_empty())
     }
 
     /// The queue or topic a PRODUCER or CONSUMER span names, if any.

@@ -177,7 +177,11 @@ pub fn sanitize(s: &str) -> String {
         }
     }
     let out = out.trim_matches('_').to_string();
-    let out = if out.is_empty() { "op".to_string() } else { out };
+    let out = if out.is_empty() {
+        "op".to_string()
+    } else {
+        out
+    };
     // "client" names the workload's clients in links.
     if out == "client" {
         "client-service".to_string()
@@ -216,7 +220,10 @@ pub fn build(spans: &[Span]) -> Topology {
     let mut linked: BTreeMap<(&str, &str), Vec<&Span>> = BTreeMap::new();
     for s in spans {
         for (lt, ls) in &s.links {
-            linked.entry((lt.as_str(), ls.as_str())).or_default().push(s);
+            linked
+                .entry((lt.as_str(), ls.as_str()))
+                .or_default()
+                .push(s);
         }
     }
     for idx in traces.values() {
@@ -319,7 +326,10 @@ impl Trace<'_> {
         match self.parent[i] {
             None => s.kind != Kind::Client,
             Some(p) => {
-                s.kind.is_entry() || s.kind != Kind::Client && s.kind != Kind::Producer && self.spans[p].service != s.service
+                s.kind.is_entry()
+                    || s.kind != Kind::Client
+                        && s.kind != Kind::Producer
+                        && self.spans[p].service != s.service
             }
         }
     }
@@ -331,7 +341,10 @@ impl Trace<'_> {
 
     /// The execution below a CLIENT span, if any.
     fn callee(&self, c: usize) -> Option<usize> {
-        self.children[c].iter().copied().find(|&x| self.is_execution(x) || self.spans[x].kind == Kind::Server)
+        self.children[c]
+            .iter()
+            .copied()
+            .find(|&x| self.is_execution(x) || self.spans[x].kind == Kind::Server)
     }
 }
 
@@ -349,7 +362,10 @@ fn analyse(tr: &Trace, linked: &BTreeMap<(&str, &str), Vec<&Span>>, t: &mut Topo
         if tr.parent[i].is_none() {
             root(tr, i, t);
         }
-        if s.kind == Kind::Consumer && tr.parent[i].map_or(true, |p| tr.spans[p].kind != Kind::Producer) && s.links.is_empty() {
+        if s.kind == Kind::Consumer
+            && tr.parent[i].map_or(true, |p| tr.spans[p].kind != Kind::Producer)
+            && s.links.is_empty()
+        {
             t.counts.unpaired_consumers += 1;
         }
         if tr.is_execution(i) {
@@ -368,7 +384,10 @@ fn root(tr: &Trace, i: usize, t: &mut Topology) {
                     t.counts.skew += 1;
                 }
                 let to = sanitize(&tr.spans[c].service);
-                t.links.entry(("client".into(), to)).or_default().push(net.max(0) / 2);
+                t.links
+                    .entry(("client".into(), to))
+                    .or_default()
+                    .push(net.max(0) / 2);
                 (tr.key(c), true)
             }
             None => {
@@ -531,14 +550,23 @@ fn call(tr: &Trace, e: usize, c: usize, t: &mut Topology) -> Action {
     }
 }
 
-fn send(tr: &Trace, p: usize, linked: &BTreeMap<(&str, &str), Vec<&Span>>, t: &mut Topology) -> Action {
+fn send(
+    tr: &Trace,
+    p: usize,
+    linked: &BTreeMap<(&str, &str), Vec<&Span>>,
+    t: &mut Topology,
+) -> Action {
     let s = tr.spans[p];
     let mut consumers: Vec<(OpKey, Option<&str>)> = tr.children[p]
         .iter()
         .filter(|&&x| tr.spans[x].kind == Kind::Consumer)
         .map(|&x| (tr.key(x), tr.spans[x].destination()))
         .collect();
-    for c in linked.get(&(s.trace.as_str(), s.id.as_str())).into_iter().flatten() {
+    for c in linked
+        .get(&(s.trace.as_str(), s.id.as_str()))
+        .into_iter()
+        .flatten()
+    {
         consumers.push(((sanitize(&c.service), op_name(c)), c.destination()));
     }
     let dest = s

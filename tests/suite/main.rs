@@ -33,5 +33,6 @@ mod spec_saga;
 mod stability;
 mod sweep;
 mod sync_chain;
-mod theory;
+mod telemetry_export;
 mod telemetry_import;
+mod theory;

@@ -10,14 +10,32 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 fn data(file: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/traces").join(file)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/traces")
+        .join(file)
 }
 
 /// Per file: the services and the synchronous calls (caller -> callee service) it shows.
-const EXPECTED: &[(&str, &[&str], &[(&str, &str)])] = &[
+/// (file, services, calls between services).
+type Expected = (
+    &'static str,
+    &'static [&'static str],
+    &'static [(&'static str, &'static str)],
+);
+
+const EXPECTED: &[Expected] = &[
     (
         "zipkin-yelp.json",
-        &["blt", "memcache", "mobile_api", "mysql", "routing", "spectre", "yelp-main", "yelp_main_api_proxy"],
+        &[
+            "blt",
+            "memcache",
+            "mobile_api",
+            "mysql",
+            "routing",
+            "spectre",
+            "yelp-main",
+            "yelp_main_api_proxy",
+        ],
         &[
             ("mobile_api", "blt"),
             ("mobile_api", "memcache"),
@@ -32,36 +50,95 @@ const EXPECTED: &[(&str, &[&str], &[(&str, &str)])] = &[
     ),
     (
         "zipkin-ascend.json",
-        &["auth-service", "content-service", "external", "mobile-gateway"],
-        &[("content-service", "external"), ("mobile-gateway", "auth-service"), ("mobile-gateway", "content-service")],
+        &[
+            "auth-service",
+            "content-service",
+            "external",
+            "mobile-gateway",
+        ],
+        &[
+            ("content-service", "external"),
+            ("mobile-gateway", "auth-service"),
+            ("mobile-gateway", "content-service"),
+        ],
     ),
     ("zipkin-envoy.json", &["unknown"], &[]),
     ("zipkin-messaging.json", &["backend", "frontend"], &[]),
     (
         "zipkin-messaging2.json",
-        &["auth-service", "external", "mobile-gateway", "notification-service", "transfer-service"],
-        &[("mobile-gateway", "auth-service"), ("mobile-gateway", "external"), ("notification-service", "external")],
+        &[
+            "auth-service",
+            "external",
+            "mobile-gateway",
+            "notification-service",
+            "transfer-service",
+        ],
+        &[
+            ("mobile-gateway", "auth-service"),
+            ("mobile-gateway", "external"),
+            ("notification-service", "external"),
+        ],
     ),
-    ("zipkin-messaging-kafka.json", &["servicea", "serviceb"], &[]),
-    ("zipkin-simple-db-p6.json", &["app_db", "bootifulmeters"], &[("bootifulmeters", "app_db")]),
-    ("zipkin-skew.json", &["servicea", "serviceb"], &[("servicea", "serviceb")]),
+    (
+        "zipkin-messaging-kafka.json",
+        &["servicea", "serviceb"],
+        &[],
+    ),
+    (
+        "zipkin-simple-db-p6.json",
+        &["app_db", "bootifulmeters"],
+        &[("bootifulmeters", "app_db")],
+    ),
+    (
+        "zipkin-skew.json",
+        &["servicea", "serviceb"],
+        &[("servicea", "serviceb")],
+    ),
     (
         "zipkin-smartthings-mobile-web-install.json",
         &[
-            "account", "alice", "auth", "bookie", "bouncer", "coreSrv", "dove", "execution", "external", "gizmo",
-            "guardian", "oreck", "paperboy", "platformapi", "pusher", "stLogin", "strongman",
+            "account",
+            "alice",
+            "auth",
+            "bookie",
+            "bouncer",
+            "coreSrv",
+            "dove",
+            "execution",
+            "external",
+            "gizmo",
+            "guardian",
+            "oreck",
+            "paperboy",
+            "platformapi",
+            "pusher",
+            "stLogin",
+            "strongman",
         ],
-        &[("bouncer", "pusher"), ("coreSrv", "auth"), ("pusher", "dove"), ("pusher", "oreck"), ("strongman", "platformapi")],
+        &[
+            ("bouncer", "pusher"),
+            ("coreSrv", "auth"),
+            ("pusher", "dove"),
+            ("pusher", "oreck"),
+            ("strongman", "platformapi"),
+        ],
     ),
     (
         "jaeger-hotrod.json",
         &["customer", "frontend", "mysql", "route"],
-        &[("customer", "mysql"), ("frontend", "customer"), ("frontend", "route")],
+        &[
+            ("customer", "mysql"),
+            ("frontend", "customer"),
+            ("frontend", "route"),
+        ],
     ),
 ];
 
 fn service_calls(t: &topology::Topology) -> BTreeSet<(String, String)> {
-    t.calls().into_iter().map(|(a, b)| (a.0.clone(), b.0.clone())).collect()
+    t.calls()
+        .into_iter()
+        .map(|(a, b)| (a.0.clone(), b.0.clone()))
+        .collect()
 }
 
 #[test]
@@ -84,18 +161,32 @@ fn every_trace_file_imports_to_a_valid_scenario_with_its_services_and_calls() {
         assert_eq!(got, want, "{file}: services");
         let got = service_calls(&t);
         for (a, b) in *calls {
-            assert!(got.contains(&(a.to_string(), b.to_string())), "{file}: call {a} -> {b} in {got:?}");
+            assert!(
+                got.contains(&(a.to_string(), b.to_string())),
+                "{file}: call {a} -> {b} in {got:?}"
+            );
         }
         if calls.is_empty() {
             assert!(got.is_empty(), "{file}: no synchronous calls, got {got:?}");
         }
         let out = tmp.path().join(file.replace(".json", ".toml"));
-        let o = archsim(tmp.path(), &["import", data(file).to_str().unwrap(), "-o", out.to_str().unwrap()]);
+        let o = archsim(
+            tmp.path(),
+            &[
+                "import",
+                data(file).to_str().unwrap(),
+                "-o",
+                out.to_str().unwrap(),
+            ],
+        );
         let text = String::from_utf8_lossy(&o.stdout);
         assert!(text.contains("wrote"), "{file}: {text}");
         let v = archsim(tmp.path(), &["validate", out.to_str().unwrap()]);
         let v = String::from_utf8_lossy(&v.stdout);
-        assert!(v.contains(&format!("ok ({} services", services.len())), "{file}: {v}");
+        assert!(
+            v.contains(&format!("ok ({} services", services.len())),
+            "{file}: {v}"
+        );
     }
 }
 
@@ -103,27 +194,50 @@ fn every_trace_file_imports_to_a_valid_scenario_with_its_services_and_calls() {
 fn messaging_skew_and_repairs_are_counted() {
     let (_, t) = read_topology(&[data("zipkin-messaging.json")]).unwrap();
     let consumers: Vec<_> = t.destinations["backend"].iter().cloned().collect();
-    assert_eq!(consumers, vec![("backend".to_string(), "next-message".to_string())]);
+    assert_eq!(
+        consumers,
+        vec![("backend".to_string(), "next-message".to_string())]
+    );
     let (_, t) = read_topology(&[data("zipkin-skew.json")]).unwrap();
-    assert!(t.counts.skew >= 1, "the child that starts before its parent: {:?}", t.counts);
+    assert!(
+        t.counts.skew >= 1,
+        "the child that starts before its parent: {:?}",
+        t.counts
+    );
     let (imported, t) = read_topology(&[data("zipkin-messaging2.json")]).unwrap();
     assert_eq!(t.counts.missing_parents, 6, "{:?}", t.counts);
     assert!(t.counts.unpaired_clients > 0 && t.counts.unpaired_producers > 0);
     assert_eq!(imported.spans.len(), 11);
-    let (imported, t) = read_topology(&[data("zipkin-smartthings-mobile-web-install.json")]).unwrap();
+    let (imported, t) =
+        read_topology(&[data("zipkin-smartthings-mobile-web-install.json")]).unwrap();
     assert_eq!(imported.no_timestamp, 84);
     assert!(imported.shared_ids > 0 && t.counts.duplicates > 0);
     // Kafka: a topic with two consumer groups, two topics nobody in the trace consumes.
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("k.toml");
-    archsim(tmp.path(), &["import", data("zipkin-messaging-kafka.json").to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    archsim(
+        tmp.path(),
+        &[
+            "import",
+            data("zipkin-messaging-kafka.json").to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    );
     let toml = std::fs::read_to_string(&out).unwrap();
     assert_eq!(t_kafka_unpaired(), 6);
-    assert!(toml.contains("topics.messages = { subscribers = [\"servicea.poll\", \"serviceb.poll\"] }"), "{toml}");
+    assert!(
+        toml.contains("topics.messages = { subscribers = [\"servicea.poll\", \"serviceb.poll\"] }"),
+        "{toml}"
+    );
 }
 
 fn t_kafka_unpaired() -> u64 {
-    read_topology(&[data("zipkin-messaging-kafka.json")]).unwrap().1.counts.unpaired_producers
+    read_topology(&[data("zipkin-messaging-kafka.json")])
+        .unwrap()
+        .1
+        .counts
+        .unpaired_producers
 }
 
 #[test]
@@ -132,11 +246,18 @@ fn parallel_groups_and_routes_come_from_the_spans() {
     let op = &t.ops[&("frontend".to_string(), "GET_dispatch".to_string())];
     let steps = op.steps();
     assert_eq!(steps.len(), 2, "{steps:?}");
-    assert_eq!(steps[1].len(), 2, "the two route calls overlap: one parallel group");
+    assert_eq!(
+        steps[1].len(),
+        2,
+        "the two route calls overlap: one parallel group"
+    );
     // Self time: 120 ms less the union of the calls (2..92 and 95..117 ms).
     assert_eq!(op.self_times, vec![120_000_000 - 90_000_000 - 22_000_000]);
     // Network: client 90 ms, server 87 ms: 1.5 ms each way.
-    assert_eq!(t.links[&("frontend".to_string(), "customer".to_string())], vec![1_500_000]);
+    assert_eq!(
+        t.links[&("frontend".to_string(), "customer".to_string())],
+        vec![1_500_000]
+    );
 }
 
 /// Runs `archsim import` on a file with `text`; its exit code and standard error.
@@ -149,7 +270,10 @@ fn import_text(name: &str, text: &[u8]) -> (i32, String) {
         .args(["import", name, "-o", "x.toml"])
         .output()
         .unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[test]
@@ -177,14 +301,21 @@ fn bad_trace_files_give_one_line_located_errors() {
         let (code, err) = import_text(name, &text);
         assert_eq!(code, 2, "{name}: {err}");
         assert_eq!(err.lines().count(), 1, "{name}: one line: {err}");
-        assert!(err.starts_with(&format!("error: {name}")), "{name}: names the file: {err}");
+        assert!(
+            err.starts_with(&format!("error: {name}")),
+            "{name}: names the file: {err}"
+        );
         assert!(err.contains(want), "{name}: {err}");
     }
 }
 
 #[test]
 fn no_prefix_or_mutation_of_a_real_file_panics() {
-    for file in ["zipkin-yelp.json", "zipkin-messaging2.json", "jaeger-hotrod.json"] {
+    for file in [
+        "zipkin-yelp.json",
+        "zipkin-messaging2.json",
+        "jaeger-hotrod.json",
+    ] {
         let text = std::fs::read_to_string(data(file)).unwrap();
         let step = (text.len() / 150).max(1);
         for cut in (0..text.len()).step_by(step) {

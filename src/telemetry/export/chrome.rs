@@ -28,7 +28,9 @@ pub fn chrome_json(spans: &[Span], epoch_ns: i64) -> String {
         let pid = pids[s.service.as_str()];
         if tid == n + 1 {
             for p in pids.values() {
-                let name = s.attr("archsim.request").map_or(format!("trace {}", s.trace), |r| format!("request {r}"));
+                let name = s
+                    .attr("archsim.request")
+                    .map_or(format!("trace {}", s.trace), |r| format!("request {r}"));
                 events.push(json!({ "name": "thread_name", "ph": "M", "pid": p, "tid": tid, "args": { "name": name } }));
             }
         }

@@ -46,11 +46,15 @@ pub fn export(scenario: &Scenario, o: &ExportOptions) -> Result<Written, crate::
         let (metrics, recorded, _) = crate::engine::record_replication(sc, 0, o.requests)?;
         if o.traces.is_some() {
             let mut sc_ids = sc.clone();
-            sc_ids.sim.seed = sc.sim.seed.wrapping_add((i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+            sc_ids.sim.seed = sc
+                .sim
+                .seed
+                .wrapping_add((i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
             let mut s = super::sim::spans(&sc_ids, 0, &recorded, epoch_ns);
             if many {
                 for span in &mut s {
-                    span.attributes.insert("archsim.variant".into(), name.clone());
+                    span.attributes
+                        .insert("archsim.variant".into(), name.clone());
                 }
             }
             spans.extend(s);

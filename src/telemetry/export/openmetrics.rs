@@ -59,17 +59,81 @@ struct Family {
 }
 
 const FAMILIES: [Family; 8] = [
-    Family { name: "archsim_flow_responses", kind: "counter", unit: None, help: "Responses the flow's clients received (simulated).", subject: Subject::Flow, percentile: None, value: |t, k, i, _| Some(t.flows[k][i].responses as f64) },
-    Family { name: "archsim_flow_failures", kind: "counter", unit: None, help: "Failed responses (simulated).", subject: Subject::Flow, percentile: None, value: |t, k, i, _| Some(t.flows[k][i].failed as f64) },
-    Family { name: "archsim_flow_latency_seconds", kind: "gauge", unit: Some("seconds"), help: "Response latency percentile over the interval (simulated).", subject: Subject::Flow, percentile: Some(0.0), value: |t, k, i, p| {
-        let h = &t.flows[k][i].latency;
-        (!h.is_empty()).then(|| h.value_at_quantile(p.unwrap_or(50.0) / 100.0) as f64 / 1e9)
-    } },
-    Family { name: "archsim_service_utilization_ratio", kind: "gauge", unit: Some("ratio"), help: "Mean busy workers over all workers (simulated).", subject: Subject::Service, percentile: None, value: |t, k, i, _| Some(t.services[k][i].utilization) },
-    Family { name: "archsim_service_queue_length", kind: "gauge", unit: None, help: "Mean requests waiting for a worker (simulated).", subject: Subject::Service, percentile: None, value: |t, k, i, _| Some(t.services[k][i].queue) },
-    Family { name: "archsim_service_completed", kind: "counter", unit: None, help: "Executions finished (simulated).", subject: Subject::Service, percentile: None, value: |t, k, i, _| Some(t.services[k][i].completed as f64) },
-    Family { name: "archsim_service_rejected", kind: "counter", unit: None, help: "Requests rejected: queue full or down (simulated).", subject: Subject::Service, percentile: None, value: |t, k, i, _| Some(t.services[k][i].rejected as f64) },
-    Family { name: "archsim_queue_backlog", kind: "gauge", unit: None, help: "Mean messages waiting in the queue (simulated).", subject: Subject::Queue, percentile: None, value: |t, k, i, _| Some(t.queues[k][i]) },
+    Family {
+        name: "archsim_flow_responses",
+        kind: "counter",
+        unit: None,
+        help: "Responses the flow's clients received (simulated).",
+        subject: Subject::Flow,
+        percentile: None,
+        value: |t, k, i, _| Some(t.flows[k][i].responses as f64),
+    },
+    Family {
+        name: "archsim_flow_failures",
+        kind: "counter",
+        unit: None,
+        help: "Failed responses (simulated).",
+        subject: Subject::Flow,
+        percentile: None,
+        value: |t, k, i, _| Some(t.flows[k][i].failed as f64),
+    },
+    Family {
+        name: "archsim_flow_latency_seconds",
+        kind: "gauge",
+        unit: Some("seconds"),
+        help: "Response latency percentile over the interval (simulated).",
+        subject: Subject::Flow,
+        percentile: Some(0.0),
+        value: |t, k, i, p| {
+            let h = &t.flows[k][i].latency;
+            (!h.is_empty()).then(|| h.value_at_quantile(p.unwrap_or(50.0) / 100.0) as f64 / 1e9)
+        },
+    },
+    Family {
+        name: "archsim_service_utilization_ratio",
+        kind: "gauge",
+        unit: Some("ratio"),
+        help: "Mean busy workers over all workers (simulated).",
+        subject: Subject::Service,
+        percentile: None,
+        value: |t, k, i, _| Some(t.services[k][i].utilization),
+    },
+    Family {
+        name: "archsim_service_queue_length",
+        kind: "gauge",
+        unit: None,
+        help: "Mean requests waiting for a worker (simulated).",
+        subject: Subject::Service,
+        percentile: None,
+        value: |t, k, i, _| Some(t.services[k][i].queue),
+    },
+    Family {
+        name: "archsim_service_completed",
+        kind: "counter",
+        unit: None,
+        help: "Executions finished (simulated).",
+        subject: Subject::Service,
+        percentile: None,
+        value: |t, k, i, _| Some(t.services[k][i].completed as f64),
+    },
+    Family {
+        name: "archsim_service_rejected",
+        kind: "counter",
+        unit: None,
+        help: "Requests rejected: queue full or down (simulated).",
+        subject: Subject::Service,
+        percentile: None,
+        value: |t, k, i, _| Some(t.services[k][i].rejected as f64),
+    },
+    Family {
+        name: "archsim_queue_backlog",
+        kind: "gauge",
+        unit: None,
+        help: "Mean messages waiting in the queue (simulated).",
+        subject: Subject::Queue,
+        percentile: None,
+        value: |t, k, i, _| Some(t.queues[k][i]),
+    },
 ];
 
 /// The OpenMetrics text of the runs' timelines, time 0 at `epoch_s`.
@@ -97,17 +161,31 @@ pub fn openmetrics(runs: &[Run], epoch_s: i64) -> String {
             Subject::Service => "service",
             Subject::Queue => "queue",
         };
-        let sample = if f.kind == "counter" { format!("{}_total", f.name) } else { f.name.to_string() };
+        let sample = if f.kind == "counter" {
+            format!("{}_total", f.name)
+        } else {
+            f.name.to_string()
+        };
         for run in runs {
             let t = run.timeline;
-            let variant = if many { format!("variant=\"{}\",", label(run.variant)) } else { String::new() };
-            let percentiles: &[Option<f64>] = if f.percentile.is_some() { &[Some(50.0), Some(90.0), Some(99.0)] } else { &[None] };
+            let variant = if many {
+                format!("variant=\"{}\",", label(run.variant))
+            } else {
+                String::new()
+            };
+            let percentiles: &[Option<f64>] = if f.percentile.is_some() {
+                &[Some(50.0), Some(90.0), Some(99.0)]
+            } else {
+                &[None]
+            };
             for (k, name) in names(run.scenario).iter().enumerate() {
                 for &p in percentiles {
                     let extra = p.map_or(String::new(), |p| format!(",percentile=\"{p}\""));
                     let mut total = 0.0;
                     for i in 0..t.intervals() {
-                        let Some(v) = (f.value)(t, k, i, p) else { continue };
+                        let Some(v) = (f.value)(t, k, i, p) else {
+                            continue;
+                        };
                         let v = if f.kind == "counter" {
                             total += v;
                             total

@@ -38,7 +38,12 @@ fn attr(key: &str, value: &str) -> Value {
 fn int_attr(key: &str) -> bool {
     matches!(
         key,
-        "archsim.attempt" | "archsim.retry" | "archsim.queue_wait_ns" | "archsim.work_ns" | "archsim.request" | "archsim.sample_every"
+        "archsim.attempt"
+            | "archsim.retry"
+            | "archsim.queue_wait_ns"
+            | "archsim.work_ns"
+            | "archsim.request"
+            | "archsim.sample_every"
     )
 }
 

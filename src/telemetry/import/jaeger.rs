@@ -38,7 +38,12 @@ fn span(s: &At, processes: &BTreeMap<String, String>) -> Result<Span, TelemetryE
     for r in s.list("references")? {
         let rt = r.get("traceID")?.text()?;
         let rs = r.get("spanID")?.text()?;
-        let child_of = r.opt("refType").map(|x| x.text()).transpose()?.unwrap_or_default() == "CHILD_OF";
+        let child_of = r
+            .opt("refType")
+            .map(|x| x.text())
+            .transpose()?
+            .unwrap_or_default()
+            == "CHILD_OF";
         if child_of && parent.is_none() && rt == trace {
             parent = Some(rs);
         } else {
@@ -66,9 +71,14 @@ fn span(s: &At, processes: &BTreeMap<String, String>) -> Result<Span, TelemetryE
         None => Kind::Unspecified,
     };
     let error = attributes.get("error").is_some_and(|e| e == "true")
-        || attributes.get("otel.status_code").is_some_and(|c| c == "ERROR");
+        || attributes
+            .get("otel.status_code")
+            .is_some_and(|c| c == "ERROR");
     let service = match s.opt("processID").map(|p| p.text()).transpose()? {
-        Some(p) => processes.get(&p).cloned().unwrap_or_else(|| "unknown".to_string()),
+        Some(p) => processes
+            .get(&p)
+            .cloned()
+            .unwrap_or_else(|| "unknown".to_string()),
         None => "unknown".to_string(),
     };
     let us = |x: i64| x.saturating_mul(1000);
@@ -81,7 +91,11 @@ fn span(s: &At, processes: &BTreeMap<String, String>) -> Result<Span, TelemetryE
         parent,
         links,
         service,
-        name: s.opt("operationName").map(|n| n.text()).transpose()?.unwrap_or_default(),
+        name: s
+            .opt("operationName")
+            .map(|n| n.text())
+            .transpose()?
+            .unwrap_or_default(),
         kind,
         error,
         attributes,

@@ -55,7 +55,11 @@ fn read(path: &Path, name: &str) -> Result<String, TelemetryError> {
     }
     let bytes = std::fs::read(path).map_err(|e| TelemetryError::at(name, "", e.to_string()))?;
     String::from_utf8(bytes).map_err(|e| {
-        TelemetryError::at(name, "", format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()))
+        TelemetryError::at(
+            name,
+            "",
+            format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()),
+        )
     })
 }
 
@@ -115,10 +119,16 @@ fn json_lines(text: &str) -> Option<Vec<(usize, Value)>> {
 
 fn json_error(file: &str, e: &serde_json::Error) -> TelemetryError {
     let what = match e.classify() {
-        serde_json::error::Category::Eof => "truncated JSON (the file ends inside a value)".to_string(),
+        serde_json::error::Category::Eof => {
+            "truncated JSON (the file ends inside a value)".to_string()
+        }
         _ => format!("invalid JSON: {e}"),
     };
-    TelemetryError::at(file, &format!("line {} column {}", e.line(), e.column()), what)
+    TelemetryError::at(
+        file,
+        &format!("line {} column {}", e.line(), e.column()),
+        what,
+    )
 }
 
 /// Field access that says where it failed.
@@ -149,7 +159,8 @@ impl<'a> At<'a> {
 
     /// A required field.
     pub fn get(&self, key: &str) -> Result<At<'a>, TelemetryError> {
-        self.opt(key).ok_or_else(|| self.err(format!("missing \"{key}\"")))
+        self.opt(key)
+            .ok_or_else(|| self.err(format!("missing \"{key}\"")))
     }
 
     /// The elements of a list (a missing or null field is an empty list).
@@ -180,13 +191,20 @@ impl<'a> At<'a> {
     /// writes 64-bit integers as strings).
     pub fn int(&self) -> Result<i64, TelemetryError> {
         let n = match self.value {
-            Value::Number(n) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.2e18).map(|f| f as i64)),
+            Value::Number(n) => n.as_i64().or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.fract() == 0.0 && f.abs() < 9.2e18)
+                    .map(|f| f as i64)
+            }),
             Value::String(s) => s.trim().parse::<i64>().ok(),
             _ => None,
         };
         match n {
             Some(n) if n >= 0 => Ok(n),
-            _ => Err(self.err(format!("expected a non-negative integer, found {}", short(self.value)))),
+            _ => Err(self.err(format!(
+                "expected a non-negative integer, found {}",
+                short(self.value)
+            ))),
         }
     }
 }

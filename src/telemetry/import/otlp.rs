@@ -12,7 +12,10 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// One request per line (the collector's file exporter).
-pub(super) fn parse_lines(lines: &[(usize, Value)], file: &str) -> Result<Imported, TelemetryError> {
+pub(super) fn parse_lines(
+    lines: &[(usize, Value)],
+    file: &str,
+) -> Result<Imported, TelemetryError> {
     let mut all = Imported::default();
     for (n, doc) in lines {
         let one = parse(doc, file, &format!("line {n}: $"))?;
@@ -72,7 +75,10 @@ fn span(s: &At, service: &str, no_duration: &mut u64) -> Result<Span, TelemetryE
         )));
     }
     let error = match s.opt("status").and_then(|st| st.opt("code")) {
-        Some(c) => matches!(c.text()?.to_ascii_uppercase().as_str(), "2" | "STATUS_CODE_ERROR"),
+        Some(c) => matches!(
+            c.text()?.to_ascii_uppercase().as_str(),
+            "2" | "STATUS_CODE_ERROR"
+        ),
         None => false,
     };
     let mut links = Vec::new();
@@ -84,7 +90,11 @@ fn span(s: &At, service: &str, no_duration: &mut u64) -> Result<Span, TelemetryE
         parent,
         links,
         service: service.to_string(),
-        name: s.opt("name").map(|n| n.text()).transpose()?.unwrap_or_default(),
+        name: s
+            .opt("name")
+            .map(|n| n.text())
+            .transpose()?
+            .unwrap_or_default(),
         kind,
         start,
         duration: end - start,

@@ -65,7 +65,9 @@ fn time_from_children(out: &mut Imported) {
         let mut extent: BTreeMap<(&str, &str), (i64, i64)> = BTreeMap::new();
         for s in out.spans.iter().filter(|s| s.start != UNTIMED) {
             if let Some(p) = &s.parent {
-                let e = extent.entry((s.trace.as_str(), p.as_str())).or_insert((s.start, s.end()));
+                let e = extent
+                    .entry((s.trace.as_str(), p.as_str()))
+                    .or_insert((s.start, s.end()));
                 e.0 = e.0.min(s.start);
                 e.1 = e.1.max(s.end());
             }
@@ -75,7 +77,11 @@ fn time_from_children(out: &mut Imported) {
             .iter()
             .enumerate()
             .filter(|(_, s)| s.start == UNTIMED)
-            .filter_map(|(i, s)| extent.get(&(s.trace.as_str(), s.id.as_str())).map(|&e| (i, e)))
+            .filter_map(|(i, s)| {
+                extent
+                    .get(&(s.trace.as_str(), s.id.as_str()))
+                    .map(|&e| (i, e))
+            })
             .collect();
         if timed.is_empty() {
             break;
@@ -99,7 +105,11 @@ fn span(s: &At, no_duration: &mut u64) -> Result<Span, TelemetryError> {
     if trace.is_empty() || id.is_empty() {
         return Err(s.err("empty traceId or id"));
     }
-    let parent = s.opt("parentId").map(|p| p.text()).transpose()?.filter(|p| !p.is_empty());
+    let parent = s
+        .opt("parentId")
+        .map(|p| p.text())
+        .transpose()?
+        .filter(|p| !p.is_empty());
     let kind = match s.opt("kind") {
         None => Kind::Unspecified,
         Some(k) => Kind::parse(&k.text()?).ok_or_else(|| k.err("unknown span kind"))?,
@@ -143,7 +153,13 @@ fn span(s: &At, no_duration: &mut u64) -> Result<Span, TelemetryError> {
         attributes.insert("zipkin.remote_service".to_string(), r);
     }
     let error = attributes.contains_key("error");
-    let us = |x: i64| if x == UNTIMED { x } else { x.saturating_mul(1000) };
+    let us = |x: i64| {
+        if x == UNTIMED {
+            x
+        } else {
+            x.saturating_mul(1000)
+        }
+    };
     Ok(Span {
         location: format!("{}: {} (span {id})", s.file, s.path),
         trace,
@@ -151,7 +167,11 @@ fn span(s: &At, no_duration: &mut u64) -> Result<Span, TelemetryError> {
         parent,
         links: Vec::new(),
         service,
-        name: s.opt("name").map(|n| n.text()).transpose()?.unwrap_or_default(),
+        name: s
+            .opt("name")
+            .map(|n| n.text())
+            .transpose()?
+            .unwrap_or_default(),
         kind,
         start: us(start),
         duration: us(duration),

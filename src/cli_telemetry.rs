@@ -1,0 +1,131 @@
+//! The telemetry verbs and flags of the command line (`import`, `calibrate`, and
+//! `--traces` / `--metrics` on `run` and `compare`): argument structs and one short
+//! function each, over `archsim::telemetry`.
+
+use crate::{out, overrides, read, RunOpts, ScenarioOpts, EXIT_SLO_FAILED};
+use archsim::Scenario;
+use clap::{Args, ValueEnum};
+use std::path::PathBuf;
+
+/// The options of `run` and `compare`: those of every running command, and the
+/// telemetry outputs.
+#[derive(Args, Clone)]
+pub struct Exported {
+    #[command(flatten)]
+    pub run: RunOpts,
+    #[command(flatten)]
+    pub telemetry: TelemetryOut,
+}
+
+/// Simulated traces and metrics out (`run`, `compare`): replication 0 of each variant.
+#[derive(Args, Clone)]
+pub struct TelemetryOut {
+    /// Write a sample of the simulated requests as traces to PATH (OTLP JSON, or
+    /// Chrome trace-event JSON with --trace-format chrome).
+    #[arg(long, value_name = "PATH")]
+    pub traces: Option<PathBuf>,
+    /// Format of --traces.
+    #[arg(long, value_enum, default_value = "otlp")]
+    pub trace_format: TraceFormatArg,
+    /// Unix time (seconds) of simulated time zero in --traces and --metrics (default
+    /// 2026-01-01T00:00:00Z; never the wall clock).
+    #[arg(long, value_name = "SECONDS", default_value_t = archsim::telemetry::sim::DEFAULT_EPOCH_S)]
+    pub trace_epoch: i64,
+    /// Requests per flow recorded for --traces at most (a systematic sample).
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub trace_requests: usize,
+    /// Write the timelines as OpenMetrics text (simulated timestamps) to PATH.
+    #[arg(long, value_name = "PATH")]
+    pub metrics: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum TraceFormatArg {
+    /// OTLP JSON (ExportTraceServiceRequest), for the OTel collector and Jaeger.
+    Otlp,
+    /// Chrome trace-event JSON, for Perfetto and chrome://tracing.
+    Chrome,
+}
+
+/// `archsim import`.
+#[derive(Args)]
+pub struct ImportArgs {
+    /// Trace files.
+    #[arg(required = true)]
+    traces: Vec<PathBuf>,
+    /// The scenario to write (its CSV files go to <stem>-observed/ beside it).
+    #[arg(long, short = 'o', value_name = "SCENARIO")]
+    output: PathBuf,
+    /// Use the best lognormal or gamma fit of each self time where the KS test does
+    /// not reject it, instead of the empirical distribution.
+    #[arg(long)]
+    parametric: bool,
+}
+
+/// `archsim calibrate`.
+#[derive(Args)]
+pub struct CalibrateArgs {
+    #[command(flatten)]
+    scenario: ScenarioOpts,
+    /// Trace files.
+    #[arg(required = true)]
+    traces: Vec<PathBuf>,
+    /// Largest relative error allowed (0.1 = 10%).
+    #[arg(long, default_value_t = 0.1)]
+    tolerance: f64,
+    /// Simulated requests recorded per flow at most.
+    #[arg(long, value_name = "N", default_value_t = 20_000)]
+    requests: usize,
+}
+
+/// `--traces` and `--metrics`: replication 0 of each variant, recorded and written.
+pub fn export_telemetry(scenario: &Scenario, t: &TelemetryOut) -> Result<(), archsim::Error> {
+    use archsim::telemetry::export::{export, ExportOptions, TraceFormat};
+    if t.traces.is_none() && t.metrics.is_none() {
+        return Ok(());
+    }
+    let format = match t.trace_format {
+        TraceFormatArg::Otlp => TraceFormat::Otlp,
+        TraceFormatArg::Chrome => TraceFormat::Chrome,
+    };
+    let o = ExportOptions {
+        traces: t.traces.clone().map(|p| (p, format)),
+        metrics: t.metrics.clone(),
+        epoch_s: t.trace_epoch,
+        requests: t.trace_requests,
+    };
+    for (path, text) in export(scenario, &o)? {
+        archsim::report::deliver::write_file(&path, &text)?;
+    }
+    Ok(())
+}
+
+/// `import`: trace files to a scenario.
+pub fn import_command(a: &ImportArgs) -> Result<u8, archsim::Error> {
+    out(&archsim::telemetry::import_to(
+        &a.traces,
+        &a.output,
+        a.parametric,
+    )?)?;
+    Ok(0)
+}
+
+/// `calibrate`: simulated against observed; exit code 3 past the tolerance.
+pub fn calibrate_command(a: &CalibrateArgs) -> Result<u8, archsim::Error> {
+    let opts = &a.scenario;
+    if !(a.tolerance.is_finite() && a.tolerance >= 0.0) {
+        return Err(archsim::telemetry::TelemetryError::at(
+            "--tolerance",
+            "",
+            "must be a number >= 0 (0.1 = 10%)",
+        )
+        .into());
+    }
+    let text = read(&opts.file)?;
+    let scenario = archsim::spec::load_with(&text, &opts.file, &overrides(opts))?;
+    let (_, observed) = archsim::telemetry::read_topology(&a.traces)?;
+    let c =
+        archsim::telemetry::calibrate::calibrate(&scenario, &observed, a.tolerance, a.requests)?;
+    out(&archsim::telemetry::calibrate::table(&c))?;
+    Ok(if c.pass() { 0 } else { EXIT_SLO_FAILED })
+}

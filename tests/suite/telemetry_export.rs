@@ -1,0 +1,496 @@
+//! Simulated telemetry out, checked by the real tools: OTLP JSON parsed by the official
+//! protobuf definitions (opentelemetry-proto), Chrome trace-event JSON with what
+//! Perfetto needs, OpenMetrics accepted by promtool and turned into TSDB blocks; and
+//! the round trip: checkout-sync's exported traces imported back reproduce its
+//! topology and its latencies. A tool that is missing skips its test with a note,
+//! except under `CI`, where `.ci/run` has installed it and its absence is a failure.
+
+use crate::common::{archsim, run, scenario_file};
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Whether `tool` is usable; a skip note otherwise, or a failure under CI.
+fn have(ok: bool, what: &str) -> bool {
+    if !ok {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI: {what} is missing (.ci/run installs it)"
+        );
+        eprintln!("note: {what} not found; skipping (.ci/run installs it)");
+    }
+    ok
+}
+
+fn python_has(module: &str) -> bool {
+    Command::new("python3")
+        .args(["-c", &format!("import {module}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// `archsim run` of checkout-sync with `args` in `dir`.
+fn export(dir: &Path, args: &[&str]) {
+    let sc = root().join("scenarios/checkout-sync.toml");
+    let mut all = vec!["run", sc.to_str().unwrap(), "-q"];
+    all.extend_from_slice(args);
+    archsim(dir, &all);
+}
+
+#[test]
+fn round_trip_recovers_checkout_sync_and_its_latencies() {
+    let tmp = tempfile::tempdir().unwrap();
+    export(
+        tmp.path(),
+        &["--traces", "t.json", "--trace-requests", "3000"],
+    );
+    archsim(tmp.path(), &["import", "t.json", "-o", "imported.toml"]);
+    let (_, t) = archsim::telemetry::read_topology(&[tmp.path().join("t.json")]).unwrap();
+    let services: BTreeSet<&str> = t.services();
+    assert_eq!(services, ["bank", "gateway", "order", "payment"].into());
+    let ops: Vec<String> = t.ops.keys().map(|(s, o)| format!("{s}.{o}")).collect();
+    assert_eq!(
+        ops,
+        [
+            "bank.authorize",
+            "gateway.checkout",
+            "order.place",
+            "payment.charge"
+        ]
+    );
+    let calls: Vec<String> = t
+        .calls()
+        .into_iter()
+        .map(|(a, b)| format!("{}.{} -> {}.{}", a.0, a.1, b.0, b.1))
+        .collect();
+    assert_eq!(
+        calls,
+        [
+            "gateway.checkout -> order.place",
+            "order.place -> payment.charge",
+            "payment.charge -> bank.authorize"
+        ]
+    );
+    assert_eq!(
+        t.counts.unpaired_clients + t.counts.skew + t.counts.missing_parents,
+        0
+    );
+    // Re-simulated p50 and p99 of checkout within 5% of the original run's.
+    let original = run(&scenario_file("scenarios/checkout-sync.toml"));
+    let imported = run(&archsim::spec::load(&tmp.path().join("imported.toml")).unwrap());
+    let (a, b) = (&original.flows[0].latency, &imported.flows[0].latency);
+    for (what, x, y) in [
+        ("p50", a.p50.mean, b.p50.mean),
+        ("p99", a.p99.mean, b.p99.mean),
+    ] {
+        let err = y / x - 1.0;
+        eprintln!(
+            "round trip {what}: original {x:.4} s, imported {y:.4} s ({:+.2}%)",
+            err * 100.0
+        );
+        assert!(err.abs() < 0.05, "{what}: {x} vs {y}");
+    }
+    // The arrival rate comes back from the sampled roots' start times (50/s).
+    let rate = t.flows.values().next().unwrap().rate().unwrap();
+    assert!((rate / 50.0 - 1.0).abs() < 0.05, "rate {rate}");
+}
+
+#[test]
+fn traces_and_metrics_are_byte_deterministic_and_follow_the_epoch() {
+    let tmp = tempfile::tempdir().unwrap();
+    let args = [
+        "--duration",
+        "1m",
+        "--traces",
+        "a.json",
+        "--metrics",
+        "a.om",
+        "--trace-requests",
+        "20",
+    ];
+    export(tmp.path(), &args);
+    let again = [
+        "--duration",
+        "1m",
+        "--traces",
+        "b.json",
+        "--metrics",
+        "b.om",
+        "--trace-requests",
+        "20",
+    ];
+    export(tmp.path(), &again);
+    let read = |f: &str| std::fs::read(tmp.path().join(f)).unwrap();
+    assert_eq!(read("a.json"), read("b.json"));
+    assert_eq!(read("a.om"), read("b.om"));
+    export(
+        tmp.path(),
+        &[
+            "--duration",
+            "1m",
+            "--traces",
+            "c.json",
+            "--trace-requests",
+            "20",
+            "--trace-epoch",
+            "0",
+        ],
+    );
+    let a: serde_json::Value = serde_json::from_slice(&read("a.json")).unwrap();
+    let c: serde_json::Value = serde_json::from_slice(&read("c.json")).unwrap();
+    let start = |v: &serde_json::Value| -> i64 {
+        v["resourceSpans"][0]["scopeSpans"][0]["spans"][0]["startTimeUnixNano"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    assert_eq!(
+        start(&a) - start(&c),
+        archsim::telemetry::sim::DEFAULT_EPOCH_S * 1_000_000_000
+    );
+}
+
+const PARSE_OTLP: &str = r#"
+import sys, json
+from google.protobuf import json_format
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+text = open(sys.argv[1]).read()
+req = json_format.Parse(text, ExportTraceServiceRequest())
+kinds, services, parents, errors, attrs = {}, set(), 0, 0, set()
+for rs in req.resource_spans:
+    name = [a.value.string_value for a in rs.resource.attributes if a.key == "service.name"]
+    services.add(name[0])
+    for ss in rs.scope_spans:
+        for s in ss.spans:
+            kinds[s.kind] = kinds.get(s.kind, 0) + 1
+            parents += 1 if s.parent_span_id else 0
+            errors += 1 if s.status.code == 2 else 0
+            attrs.update(a.key for a in s.attributes)
+            assert s.end_time_unix_nano >= s.start_time_unix_nano
+# OTLP/JSON ids are hex: 16 and 8 bytes.
+for rs in json.loads(text)["resourceSpans"]:
+    for s in rs["scopeSpans"][0]["spans"]:
+        assert len(bytes.fromhex(s["traceId"])) == 16 and len(bytes.fromhex(s["spanId"])) == 8
+print(json.dumps({"kinds": {str(k): v for k, v in kinds.items()}, "services": sorted(services),
+                  "parents": parents, "errors": errors, "attrs": sorted(attrs)}))
+"#;
+
+#[test]
+fn otlp_export_parses_with_the_official_protobuf_definitions() {
+    if !have(
+        python_has("opentelemetry.proto"),
+        "python3 with opentelemetry-proto",
+    ) {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    // Retries, timeouts and root causes: the retry-storm scenario.
+    let sc = root().join("scenarios/failures/retry-storm.toml");
+    archsim(
+        tmp.path(),
+        &[
+            "run",
+            sc.to_str().unwrap(),
+            "-q",
+            "-r",
+            "1",
+            "--traces",
+            "t.json",
+            "--trace-requests",
+            "300",
+        ],
+    );
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            PARSE_OTLP,
+            tmp.path().join("t.json").to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    eprintln!("opentelemetry-proto read: {v}");
+    // SERVER (2) and CLIENT (3) spans, with parents; the client service is there.
+    assert!(v["kinds"]["2"].as_u64().unwrap() > 0 && v["kinds"]["3"].as_u64().unwrap() > 0);
+    assert!(v["parents"].as_u64().unwrap() > 0);
+    assert!(v["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s == "client"));
+    assert!(
+        v["errors"].as_u64().unwrap() > 0,
+        "the storm fails requests"
+    );
+    let attrs = v["attrs"].to_string();
+    for a in [
+        "archsim.queue_wait_ns",
+        "archsim.retry",
+        "archsim.root_cause",
+        "archsim.failure",
+        "peer.service",
+    ] {
+        assert!(attrs.contains(a), "{a} in {attrs}");
+    }
+}
+
+#[test]
+fn chrome_trace_has_what_perfetto_needs() {
+    let tmp = tempfile::tempdir().unwrap();
+    export(
+        tmp.path(),
+        &[
+            "--duration",
+            "1m",
+            "--traces",
+            "c.json",
+            "--trace-format",
+            "chrome",
+            "--trace-requests",
+            "30",
+        ],
+    );
+    let text = std::fs::read_to_string(tmp.path().join("c.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let events = v["traceEvents"].as_array().unwrap();
+    let complete: Vec<_> = events.iter().filter(|e| e["ph"] == "X").collect();
+    assert!(
+        complete.len() >= 10 * 8 && complete.len() % 8 == 0,
+        "8 spans per checkout: {}",
+        complete.len()
+    );
+    for e in &complete {
+        assert!(e["name"].is_string() && e["ts"].is_number() && e["dur"].as_f64().unwrap() >= 0.0);
+        assert!(e["pid"].is_u64() && e["tid"].is_u64());
+    }
+    let names: BTreeSet<&str> = events
+        .iter()
+        .filter(|e| e["ph"] == "M" && e["name"] == "process_name")
+        .map(|e| e["args"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["bank", "client", "gateway", "order", "payment"].into()
+    );
+    // Nesting: per (pid, tid), a span that starts inside another ends inside it.
+    if !have(python_has("json"), "python3") {
+        return;
+    }
+    let check = r#"
+import json, sys
+ev = [e for e in json.load(open(sys.argv[1]))["traceEvents"] if e["ph"] == "X"]
+rows = {}
+for e in ev:
+    rows.setdefault((e["pid"], e["tid"]), []).append((e["ts"], e["ts"] + e["dur"]))
+bad = 0
+for spans in rows.values():
+    spans.sort(key=lambda s: (s[0], -s[1]))
+    stack = []
+    for a, b in spans:
+        while stack and stack[-1] <= a:
+            stack.pop()
+        if stack and b > stack[-1] + 1e-6:
+            bad += 1
+        stack.append(b)
+print(len(ev), bad)
+"#;
+    let out = Command::new("python3")
+        .args(["-c", check, tmp.path().join("c.json").to_str().unwrap()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.trim().ends_with(" 0"),
+        "spans that overlap without nesting: {text}"
+    );
+}
+
+/// The last sample of every series, as a scrape would show it (Prometheus text
+/// format: `# TYPE` of counters with their `_total` name, no timestamps, no `# EOF`).
+fn as_scrape(om: &str) -> String {
+    let mut out = String::new();
+    let mut last: Vec<(String, String)> = Vec::new();
+    let mut counter = false;
+    for line in om.lines() {
+        if let Some(rest) = line.strip_prefix("# TYPE ") {
+            let (name, kind) = rest.split_once(' ').unwrap();
+            counter = kind == "counter";
+            let name = if counter {
+                format!("{name}_total")
+            } else {
+                name.to_string()
+            };
+            out.extend(last.drain(..).map(|(s, v)| format!("{s} {v}\n")));
+            out.push_str(&format!("# TYPE {name} {kind}\n"));
+        } else if let Some(rest) = line.strip_prefix("# HELP ") {
+            let (name, help) = rest.split_once(' ').unwrap();
+            let name = if counter {
+                format!("{name}_total")
+            } else {
+                name.to_string()
+            };
+            out.push_str(&format!("# HELP {name} {help}\n"));
+        } else if line.starts_with('#') {
+            continue;
+        } else {
+            let mut parts = line.rsplitn(3, ' ');
+            let (_ts, v, series) = (
+                parts.next().unwrap(),
+                parts.next().unwrap(),
+                parts.next().unwrap(),
+            );
+            match last.iter_mut().find(|(s, _)| s == series) {
+                Some(x) => x.1 = v.to_string(),
+                None => last.push((series.to_string(), v.to_string())),
+            }
+        }
+    }
+    out.extend(last.drain(..).map(|(s, v)| format!("{s} {v}\n")));
+    out
+}
+
+#[test]
+fn openmetrics_passes_promtool_and_becomes_tsdb_blocks() {
+    let tmp = tempfile::tempdir().unwrap();
+    export(tmp.path(), &["--duration", "2m", "--metrics", "m.om"]);
+    let om = std::fs::read_to_string(tmp.path().join("m.om")).unwrap();
+    assert!(om.ends_with("# EOF\n"));
+    assert!(om.contains("archsim_flow_latency_seconds{flow=\"checkout\",percentile=\"99\"}"));
+    let promtool = Command::new("promtool")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !have(promtool, "promtool (Debian package prometheus)") {
+        return;
+    }
+    let mut lint = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    lint.stdin
+        .take()
+        .unwrap()
+        .write_all(as_scrape(&om).as_bytes())
+        .unwrap();
+    let lint = lint.wait_with_output().unwrap();
+    assert!(
+        lint.status.success(),
+        "promtool check metrics: {}{}",
+        String::from_utf8_lossy(&lint.stdout),
+        String::from_utf8_lossy(&lint.stderr)
+    );
+    let out = Command::new("promtool")
+        .args(["tsdb", "create-blocks-from", "openmetrics", "m.om", "tsdb"])
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let blocks = std::fs::read_dir(tmp.path().join("tsdb")).unwrap().count();
+    assert!(blocks >= 1, "a block was written");
+    // A query of the blocks: the responses counter of checkout, its last value
+    // (`tsdb dump` opens the directory as a database, which wants a WAL folder).
+    std::fs::create_dir_all(tmp.path().join("tsdb/wal")).unwrap();
+    let dump = Command::new("promtool")
+        .args([
+            "tsdb",
+            "dump",
+            "--match",
+            "archsim_flow_responses_total",
+            "tsdb",
+        ])
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    assert!(
+        dump.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dump.stderr)
+    );
+    let text = String::from_utf8_lossy(&dump.stdout);
+    let last = om
+        .lines()
+        .rfind(|l| l.starts_with("archsim_flow_responses_total{flow=\"checkout\"}"))
+        .unwrap();
+    let value = last.split(' ').nth(1).unwrap();
+    assert!(text.contains("flow=\"checkout\""), "{text}");
+    assert!(
+        text.lines().any(|l| l.contains(&format!(" {value} "))),
+        "the last count {value} is in the blocks: {}",
+        text.lines().last().unwrap_or("")
+    );
+}
+
+#[test]
+fn calibrate_prints_the_table_and_exits_3_past_the_tolerance() {
+    let tmp = tempfile::tempdir().unwrap();
+    export(
+        tmp.path(),
+        &[
+            "--duration",
+            "2m",
+            "--traces",
+            "t.json",
+            "--trace-requests",
+            "1000",
+        ],
+    );
+    let sc = root().join("scenarios/checkout-sync.toml");
+    let ok = archsim(
+        tmp.path(),
+        &[
+            "calibrate",
+            sc.to_str().unwrap(),
+            "t.json",
+            "--duration",
+            "4m",
+        ],
+    );
+    let table = String::from_utf8_lossy(&ok.stdout);
+    assert!(
+        table.contains("op bank.authorize") && table.contains("all 5 rows within tolerance"),
+        "{table}"
+    );
+    // The same scenario with a bank twice as fast no longer reproduces the traces.
+    let text = std::fs::read_to_string(&sc).unwrap();
+    let fast = text.replace("model = \"bank-api\"", "model = \"bank-api\"\noperations.authorize = { work = { dist = \"lognormal\", median = \"1.5s\", p99 = \"2.25s\" } }");
+    std::fs::write(tmp.path().join("fast.toml"), fast).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_archsim"))
+        .current_dir(tmp.path())
+        .args(["calibrate", "fast.toml", "t.json", "--duration", "4m"])
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{table}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        table.contains("off") && table.contains("rows outside tolerance"),
+        "{table}"
+    );
+}

@@ -35,4 +35,5 @@ mod sweep;
 mod sync_chain;
 mod telemetry_export;
 mod telemetry_import;
+mod telemetry_otel;
 mod theory;

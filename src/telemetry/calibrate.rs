@@ -243,12 +243,3 @@ fn cell(c: &Compared) -> String {
         c.relative_error * 100.0
     )
 }
-
-/// Per-operation error rates observed, for a summary line (executions, errors).
-pub fn errors(t: &Topology) -> Vec<(&OpKey, u64, u64)> {
-    t.ops
-        .iter()
-        .filter(|(_, o)| o.errors > 0)
-        .map(|(k, o)| (k, o.executions, o.errors))
-        .collect()
-}

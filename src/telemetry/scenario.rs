@@ -224,7 +224,7 @@ impl Writer {
             }
         );
         for (key, op) in ops {
-            self.operation(key, op, o, brokers, dropped, t);
+            self.operation(key, op, o, brokers, dropped);
         }
     }
 
@@ -235,7 +235,6 @@ impl Writer {
         o: &ScenarioOptions,
         brokers: &Brokers,
         dropped: &BTreeSet<(OpKey, Target)>,
-        t: &Topology,
     ) {
         let (svc, name) = key;
         let s = super::fit::stats(&op.self_times);
@@ -296,7 +295,7 @@ impl Writer {
                 calls as f64 / execs.max(1) as f64
             );
         }
-        let steps = self.steps(key, &op.steps(), brokers, dropped, t);
+        let steps = self.steps(key, &op.steps(), brokers, dropped);
         if !steps.is_empty() {
             let _ = writeln!(self.toml, "steps = [\n{steps}]");
         }
@@ -309,7 +308,6 @@ impl Writer {
         pattern: &Pattern,
         brokers: &Brokers,
         dropped: &BTreeSet<(OpKey, Target)>,
-        t: &Topology,
     ) -> String {
         let mut out = String::new();
         for group in pattern {
@@ -320,7 +318,7 @@ impl Writer {
                         let _ = writeln!(out, "  # cut to break a cycle: {}", show(target));
                         return None;
                     }
-                    step(target, brokers, t)
+                    step(target, brokers)
                 })
                 .collect();
             match items.len() {
@@ -395,12 +393,11 @@ fn show(t: &Target) -> String {
     }
 }
 
-fn step(target: &Target, brokers: &Brokers, t: &Topology) -> Option<String> {
+fn step(target: &Target, brokers: &Brokers) -> Option<String> {
     match target {
         Target::Call((s, o)) => Some(format!("{{ call = \"{s}.{o}\" }}")),
         Target::Send(d) => {
             let topic = *brokers.kinds.get(d)?;
-            let _ = t;
             Some(if topic {
                 format!("{{ publish = \"{}.{d}\" }}", brokers.name)
             } else {

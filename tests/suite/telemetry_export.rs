@@ -494,3 +494,66 @@ fn calibrate_prints_the_table_and_exits_3_past_the_tolerance() {
         "{table}"
     );
 }
+
+/// Messaging, sagas, faults and a `[compare]` experiment: their exported traces import
+/// back to scenarios that validate, and the variants' metrics (a `variant` label)
+/// become blocks.
+#[test]
+fn exports_of_every_pattern_import_back_to_valid_scenarios() {
+    let tmp = tempfile::tempdir().unwrap();
+    for file in [
+        "scenarios/messaging/order-events-fanout.toml",
+        "scenarios/messaging/bank-request-reply.toml",
+        "scenarios/sagas/saga-orchestration.toml",
+        "scenarios/failures/checkout-bank-down.toml",
+        "scenarios/patterns-compare.toml",
+    ] {
+        let sc = root().join(file);
+        let args = [
+            "-r",
+            "1",
+            "--duration",
+            "2m",
+            "--traces",
+            "t.json",
+            "--metrics",
+            "m.om",
+        ];
+        let mut all = vec!["run", sc.to_str().unwrap(), "-q", "--trace-requests", "100"];
+        all.extend_from_slice(&args);
+        archsim(tmp.path(), &all);
+        archsim(tmp.path(), &["import", "t.json", "-o", "back.toml"]);
+        let v = archsim(tmp.path(), &["validate", "back.toml"]);
+        assert!(
+            String::from_utf8_lossy(&v.stdout).contains(": ok ("),
+            "{file}"
+        );
+        let om = std::fs::read_to_string(tmp.path().join("m.om")).unwrap();
+        assert!(om.ends_with("# EOF\n"), "{file}");
+        if file.contains("patterns-compare") {
+            assert!(om.contains("{variant=\""), "{file}: variants are labelled");
+            let promtool = Command::new("promtool")
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success());
+            if have(promtool, "promtool (Debian package prometheus)") {
+                let out = Command::new("promtool")
+                    .args([
+                        "tsdb",
+                        "create-blocks-from",
+                        "openmetrics",
+                        "m.om",
+                        "blocks",
+                    ])
+                    .current_dir(tmp.path())
+                    .output()
+                    .unwrap();
+                assert!(
+                    out.status.success(),
+                    "{file}: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+        }
+    }
+}

@@ -7,6 +7,7 @@
 
 pub mod compare;
 mod faults;
+mod pools;
 pub mod seeds;
 pub mod slo;
 mod stability;
@@ -18,6 +19,7 @@ pub use faults::{
     BlastService, FaultSummary, FlowTimeline, QueueTimeline, ServiceTimeline, SiteSummary,
     TimelineSummary, TransitionSummary, WindowFlow, WindowQueue, WindowSummary,
 };
+pub use pools::PoolSummary;
 pub use stability::Warning;
 pub use stats::{t_quantile_975, Estimate};
 pub use summary::{

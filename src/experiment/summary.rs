@@ -183,6 +183,9 @@ pub struct Summary {
     pub reply_timeouts: Estimate,
     /// Per saga definition.
     pub sagas: Vec<SagaSummary>,
+    /// Per client connection pool (left out of the JSON when there is none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pools: Vec<super::pools::PoolSummary>,
     /// Critical paths and latency breakdowns of replication 0, traced again (empty when
     /// not traced, e.g. in sweeps). Ids, not names: the report names them.
     #[serde(skip)]
@@ -515,6 +518,7 @@ impl Summary {
                 .enumerate()
                 .map(|(i, def)| saga_summary(scenario, runs, i, def))
                 .collect(),
+            pools: super::pools::pool_summaries(scenario, runs),
             traced: Traced::default(),
         };
         summary.warnings = super::stability::warnings(scenario, &summary);

@@ -6,9 +6,11 @@
 
 mod level;
 pub mod paths;
+mod pool;
 mod timeline;
 
 pub use level::TimeIntegral;
+pub use pool::PoolMetrics;
 pub use timeline::{FlowInterval, ServiceInterval, Timeline};
 
 use crate::kernel::SimTime;
@@ -39,11 +41,13 @@ pub enum FailureReason {
     RejectedBulkheadFull,
     /// The entry's rate limiter refused the request.
     RejectedRateLimited,
+    /// No pooled connection came free within the acquire timeout.
+    PoolExhausted,
 }
 
 impl FailureReason {
     /// Number of reasons.
-    pub const COUNT: usize = 9;
+    pub const COUNT: usize = 10;
     /// All reasons in report order.
     pub const ALL: [FailureReason; Self::COUNT] = [
         FailureReason::Timeout,
@@ -55,6 +59,7 @@ impl FailureReason {
         FailureReason::DeadLettered,
         FailureReason::RejectedBulkheadFull,
         FailureReason::RejectedRateLimited,
+        FailureReason::PoolExhausted,
     ];
 
     /// Stable label used in tables and JSON.
@@ -69,6 +74,7 @@ impl FailureReason {
             FailureReason::DeadLettered => "dead-lettered",
             FailureReason::RejectedBulkheadFull => "rejected: bulkhead full",
             FailureReason::RejectedRateLimited => "rejected: rate limited",
+            FailureReason::PoolExhausted => "pool exhausted",
         }
     }
 }
@@ -632,6 +638,9 @@ pub struct RunMetrics {
     pub reply_timeouts: u64,
     /// Per saga definition, indexed like `Scenario::sagas`.
     pub sagas: Vec<SagaMetrics>,
+    /// Per client connection pool, indexed like `Scenario::pools`.
+    #[serde(default)]
+    pub pools: Vec<PoolMetrics>,
 }
 
 impl RunMetrics {
@@ -678,6 +687,7 @@ impl RunMetrics {
                 .iter()
                 .map(|s| SagaMetrics::new(s.steps.len()))
                 .collect(),
+            pools: PoolMetrics::for_scenario(scenario),
         }
     }
 }

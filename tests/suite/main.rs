@@ -20,6 +20,7 @@ mod harness;
 mod limits;
 mod messaging;
 mod output_errors;
+mod pools;
 mod report_chromium;
 mod report_files;
 mod sagas;

@@ -99,8 +99,11 @@ impl Engine<'_> {
         let now = self.now;
         let (pool, since) = self.pools.take_pending(now);
         let span = self.trace_call(caller, root, target, attempt);
-        if let (Some(tracer), true) = (self.tracer.as_deref_mut(), span != NO_SPAN && since < now) {
-            tracer.pool_wait(span, since, now);
+        if since < now && span != NO_SPAN {
+            let index = self.pools.pool_of_state(pool);
+            if let Some(tracer) = self.tracer.as_deref_mut() {
+                tracer.pool_wait(span, index, since, now);
+            }
         }
         let state = CallState {
             caller,

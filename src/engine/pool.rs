@@ -97,6 +97,12 @@ impl Pools {
         self.freed.is_empty()
     }
 
+    /// The pool (index into `Scenario::pools`) of pool state `state`.
+    #[inline]
+    pub fn pool_of_state(&self, state: u32) -> u32 {
+        (self.base.partition_point(|&b| b <= state) - 1) as u32
+    }
+
     /// The slot the attempt now being sent holds (`NO_POOL` if none) and since when it
     /// asked for it.
     #[inline]
@@ -210,7 +216,7 @@ impl Engine<'_> {
     pub(super) fn pool_release(&mut self, state: u32) {
         let st = &mut self.pools.states[state as usize];
         st.in_use -= 1;
-        let pool = self.pools.base.partition_point(|&b| b <= state) - 1;
+        let pool = self.pools.pool_of_state(state) as usize;
         self.metrics.pools[pool].in_use.add(self.now, -1);
         self.pools.freed.push(state);
     }
@@ -218,7 +224,7 @@ impl Engine<'_> {
     /// Hand the slots freed during the event just handled to their waiters.
     pub(super) fn grant_freed(&mut self, queue: &mut EventQueue<Event>) {
         while let Some(state) = self.pools.freed.pop() {
-            let pool = self.pools.base.partition_point(|&b| b <= state) - 1;
+            let pool = self.pools.pool_of_state(state) as usize;
             let capacity = self.sc.pools[pool].capacity();
             loop {
                 let st = &mut self.pools.states[state as usize];
@@ -256,7 +262,7 @@ impl Engine<'_> {
             return; // served (or gone) already
         }
         let w = st.waiters.pop_front().expect("checked");
-        let pool = self.pools.base.partition_point(|&b| b <= state) - 1;
+        let pool = self.pools.pool_of_state(state) as usize;
         self.metrics.pools[pool].waiting.add(self.now, -1);
         if !self.waiter_live(w.exec) {
             self.pools.gone += 1;

@@ -56,6 +56,10 @@ fn rest_pool_without_waiting_room_blocks_by_erlang_b() {
     let p = &s.pools[0];
     let b = erlang_b(k, lambda / mu);
     assert!((b - 0.2061).abs() < 1e-3, "Erlang B itself: {b}");
+    eprintln!(
+        "Erlang B {b:.4}: blocked {:?}, utilization {:?}",
+        p.exhausted_rate, p.utilization
+    );
     assert_in_ci(
         "M/M/4/4 blocking (pool exhausted)",
         p.exhausted_rate,

@@ -21,7 +21,7 @@ pub struct PoolSummary {
     /// Mean attempts waiting for a slot (time average).
     pub mean_waiting: Estimate,
     /// Attempts that asked for a slot, per second.
-    pub request_rate: Estimate,
+    pub attempts_per_s: Estimate,
     /// Fraction of the attempts that asked for a slot and had to wait for it.
     pub wait_probability: Estimate,
     /// Mean wait for a slot over all attempts that got one (ms, zero waits included).
@@ -64,7 +64,7 @@ pub fn pool_summaries(scenario: &Scenario, runs: &[RunMetrics]) -> Vec<PoolSumma
                 }),
                 peak_in_use: est(runs, |r| r.pools[i].in_use.peak() as f64),
                 mean_waiting: est(runs, |r| r.pools[i].waiting.mean(r.measured)),
-                request_rate: est(runs, |r| r.pools[i].requested as f64 / secs(r)),
+                attempts_per_s: est(runs, |r| r.pools[i].requested as f64 / secs(r)),
                 wait_probability: est(runs, |r| ratio(r.pools[i].waited, r.pools[i].requested)),
                 mean_wait_ms: est(runs, |r| {
                     let m = &r.pools[i];

@@ -30,7 +30,7 @@ pub fn pool_sections(exp: &Experiment) -> Vec<Section> {
     let mut rows = Vec::new();
     for v in &exp.variants {
         for p in &v.summary.pools {
-            if compare && p.request_rate.mean == 0.0 {
+            if compare && p.attempts_per_s.mean == 0.0 {
                 continue;
             }
             let mut r = Vec::new();
@@ -43,7 +43,7 @@ pub fn pool_sections(exp: &Experiment) -> Vec<Section> {
                 p.slots.to_string(),
                 pct(p.utilization),
                 num(p.peak_in_use, 0),
-                num(p.request_rate, 1),
+                num(p.attempts_per_s, 1),
                 pct(p.wait_probability),
                 ms(p.mean_wait_ms),
                 pct(p.exhausted_rate),

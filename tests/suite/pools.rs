@@ -307,3 +307,67 @@ arrivals = { poisson = "10/s" }
     .to_string();
     assert!(e.contains("no service named"), "{e}");
 }
+
+#[test]
+fn pool_wait_is_its_own_hop_on_paths_and_in_the_breakdown() {
+    // One connection held exactly 10 ms per call, Poisson calls at 80/s: the connection
+    // is an M/D/1 queue, mean wait rho D / (2 (1 - rho)) = 20 ms. The wait shows as the
+    // "front -> backend (pool wait)" hop (queue time), the paths still add up exactly,
+    // and the hop's share of the sampled mean response is the pool's mean wait.
+    let toml = format!(
+        r#"{}
+[services.front]
+workers = 10000
+operations.get = {{ steps = [ {{ call = "backend.serve" }} ] }}
+
+[services.front.pools.backend]
+connections = 1
+
+[services.backend]
+workers = 100
+operations.serve = {{ work = "10ms" }}
+
+[[workload]]
+flow = "f"
+entry = "front.get"
+arrivals = {{ poisson = "80/s" }}
+"#,
+        theory_header(205, "400s", "20s", 8)
+    );
+    let sc = scenario(&toml);
+    let s = run(&sc);
+    let p = &s.pools[0];
+    assert_in_ci(
+        "M/D/1 wait for the connection (ms)",
+        p.mean_wait_ms,
+        20.0,
+        0.0,
+    );
+    let traced = archsim::report::names::named_traced(&sc, &s.traced);
+    let b = &traced.response_breakdowns[0];
+    let sum: f64 = b.hops.iter().map(|h| h.total_ms()).sum();
+    assert!(
+        (sum - b.mean_latency_ms).abs() < 1e-9 * b.mean_latency_ms,
+        "{b:#?}"
+    );
+    let wait = b
+        .hops
+        .iter()
+        .find(|h| h.operation == "front -> backend (pool wait)")
+        .unwrap_or_else(|| panic!("no pool-wait hop: {b:#?}"));
+    assert!(wait.network_ms == 0.0 && wait.work_ms == 0.0 && wait.other_ms == 0.0);
+    // The sample (about 2000 responses of replication 1) against all replications.
+    assert!(
+        (wait.queue_ms - p.mean_wait_ms.mean).abs() < 0.25 * p.mean_wait_ms.mean,
+        "breakdown {} ms vs pool {:?}",
+        wait.queue_ms,
+        p.mean_wait_ms
+    );
+    for path in &traced.critical_paths {
+        assert_eq!(path.hops_total_ns(), path.latency_ns, "{path:#?}");
+        assert!(path
+            .hops
+            .iter()
+            .any(|h| h.operation.ends_with("(pool wait)")));
+    }
+}

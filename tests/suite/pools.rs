@@ -291,8 +291,7 @@ entry = "front.get"
 arrivals = { poisson = "10/s" }
 "#;
     let e = archsim::spec::load_str(toml, std::path::Path::new("p.toml"))
-        .err()
-        .expect("refused")
+        .expect_err("refused")
         .to_string();
     assert!(
         e.contains("services.front.pools.backend") && e.contains("no synchronous call"),
@@ -302,8 +301,7 @@ arrivals = { poisson = "10/s" }
         &toml.replace("pools.backend]", "pools.nobody]"),
         std::path::Path::new("p.toml"),
     )
-    .err()
-    .expect("refused")
+    .expect_err("refused")
     .to_string();
     assert!(e.contains("no service named"), "{e}");
 }

@@ -364,6 +364,13 @@ fn flow_summary(scenario: &Scenario, runs: &[RunMetrics], i: usize) -> FlowSumma
     }
 }
 
+/// Every saga definition's summary.
+fn saga_summaries(scenario: &Scenario, runs: &[RunMetrics]) -> Vec<SagaSummary> {
+    (scenario.sagas.iter().enumerate())
+        .map(|(i, def)| saga_summary(scenario, runs, i, def))
+        .collect()
+}
+
 /// Flow `i`'s failures by reason, and by reason and root cause (`rate_of` gives a count's
 /// share of a replication's responses).
 fn failure_summaries(
@@ -512,12 +519,7 @@ impl Summary {
                 })
                 .collect(),
             reply_timeouts: est(runs, |r| r.reply_timeouts as f64),
-            sagas: scenario
-                .sagas
-                .iter()
-                .enumerate()
-                .map(|(i, def)| saga_summary(scenario, runs, i, def))
-                .collect(),
+            sagas: saga_summaries(scenario, runs),
             pools: super::pools::pool_summaries(scenario, runs),
             traced: Traced::default(),
         };

@@ -6,6 +6,7 @@
 //! the result does not depend on the number of threads.
 
 pub mod compare;
+mod delivery;
 mod faults;
 mod pools;
 pub mod seeds;

@@ -265,6 +265,8 @@ pub struct QueueSummary {
     pub peak_depth: Estimate,
     /// Mean wait from publish to first delivery (ms): consumer lag.
     pub mean_wait_ms: Estimate,
+    /// Publish -> processed (acknowledged) latency of its messages (ms).
+    pub delivery_latency: LatencySummary,
 }
 
 fn est(runs: &[RunMetrics], f: impl Fn(&RunMetrics) -> f64) -> Estimate {
@@ -515,6 +517,7 @@ impl Summary {
                                 x.wait_sum as f64 / x.first_deliveries as f64 / NS_PER_MS
                             }
                         }),
+                        delivery_latency: super::delivery::delivery_latency(runs, q),
                     }
                 })
                 .collect(),

@@ -4,6 +4,7 @@
 //! Memory is independent of run length: histograms are HDR (fixed buckets), levels are
 //! running integrals, and nothing is stored per request.
 
+pub mod delivery;
 mod level;
 pub mod paths;
 mod pool;
@@ -541,6 +542,9 @@ pub struct QueueMetrics {
     pub first_deliveries: u64,
     /// Messages waiting for a consumer (the backlog) over time.
     pub depth: TimeIntegral,
+    /// Publish -> processed latency of the acknowledged messages.
+    #[serde(default)]
+    pub delivery: delivery::DeliveryLatency,
 }
 
 /// What one saga definition recorded (instances started after the warm-up).

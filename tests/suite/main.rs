@@ -9,6 +9,7 @@ mod common;
 mod compare;
 mod cpu_sharing;
 mod critical_path;
+mod delivery;
 mod determinism;
 mod distribute;
 mod distribute_emit;

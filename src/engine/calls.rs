@@ -97,7 +97,14 @@ impl Engine<'_> {
         let service = self.sc.operations[target.0 as usize].service;
         let replica = self.pick_replica(service);
         let now = self.now;
+        let (pool, since) = self.pools.take_pending(now);
         let span = self.trace_call(caller, root, target, attempt);
+        if since < now && span != NO_SPAN {
+            let index = self.pools.pool_of_state(pool);
+            if let Some(tracer) = self.tracer.as_deref_mut() {
+                tracer.pool_wait(span, index, since, now);
+            }
+        }
         let state = CallState {
             caller,
             target_service: service,
@@ -111,6 +118,7 @@ impl Engine<'_> {
             callee: None,
             reply_lost: false,
             span,
+            pool,
         };
         let call = self.calls.insert_with(|| state, |slot| *slot = state);
         // The deadline shortens the timeout when it is nearer.
@@ -266,7 +274,11 @@ impl Engine<'_> {
             if c.site != NO_SITE {
                 self.sites[c.site as usize].in_flight -= 1;
             }
+            let pool = c.pool;
             self.calls.remove(call);
+            if pool != super::pool::NO_POOL {
+                self.pool_release(pool);
+            }
         }
     }
 
@@ -337,7 +349,7 @@ impl Engine<'_> {
 
     /// A logical call failed (an attempt failed with no other attempt out, or a policy
     /// refused it): retry, fall back, or fail the execution.
-    fn site_failed(
+    pub(super) fn site_failed(
         &mut self,
         exec: Handle,
         site: u32,
@@ -416,11 +428,7 @@ impl Engine<'_> {
         queue: &mut EventQueue<Event>,
     ) {
         let e = self.execs.get(exec).expect("live execution");
-        let (deadline, root, own_service) = (
-            e.deadline,
-            e.root,
-            self.sc.operations[e.op.0 as usize].service,
-        );
+        let (deadline, own_service) = (e.deadline, self.sc.operations[e.op.0 as usize].service);
         let s = site as usize;
         let call = self.sites[s].call;
         let target_service = self.sc.operations[call.target.0 as usize].service;
@@ -460,7 +468,23 @@ impl Engine<'_> {
                 return;
             }
         }
-        let hedge = policies.hedge;
+        if self.pool_admit(exec, site, attempt, queue) {
+            self.launch(exec, site, attempt, queue);
+        }
+    }
+
+    /// Send attempt `attempt` of `exec`'s call at `site` (its pool slot, if any, is
+    /// held) and arm its hedge.
+    pub(super) fn launch(
+        &mut self,
+        exec: Handle,
+        site: u32,
+        attempt: u32,
+        queue: &mut EventQueue<Event>,
+    ) {
+        let e = self.execs.get(exec).expect("live execution");
+        let (deadline, root) = (e.deadline, e.root);
+        let hedge = self.sc.policies[site as usize].hedge;
         let child = self.send_attempt(exec, site, attempt, root, deadline, queue);
         if let (Some(h), Some(child)) = (hedge, child) {
             queue.schedule(
@@ -547,6 +571,9 @@ impl Engine<'_> {
             if self.sites[s].in_flight >= max {
                 return;
             }
+        }
+        if !self.pool_try(exec, site) {
+            return;
         }
         self.metrics.sites[s].hedges += 1;
         self.send_attempt(exec, site, attempt, root, deadline, queue);

@@ -43,6 +43,8 @@ impl Engine<'_> {
         for q in &mut self.metrics.queues {
             q.depth.close(end);
         }
+        self.metrics.pools.iter_mut().for_each(|p| p.close(end));
+        let pool_books = self.pool_conservation();
         self.saga_finish();
         for f in &mut self.metrics.flows {
             f.seal();
@@ -78,6 +80,7 @@ impl Engine<'_> {
         if !m.conservation.balances() {
             problems.push(format!("{:?}", m.conservation));
         }
+        problems.extend(pool_books);
         for (f, wl) in m.flows.iter().zip(&self.sc.workloads) {
             let completions = f.completed_ok + f.completed_failed + f.completion_in_progress;
             if completions != f.generated {

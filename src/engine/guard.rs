@@ -229,6 +229,7 @@ impl Engine<'_> {
                     })
             }
             Event::Timeouts { .. } => "call timeouts".into(),
+            Event::PoolTimeout { .. } => "connection pool acquire timeouts".into(),
             Event::Retry { site, .. } | Event::Hedge { site, .. } => {
                 format!("retries of calls to {}", site_op(site))
             }

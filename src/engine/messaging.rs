@@ -26,7 +26,11 @@ struct BrokerState {
 
 struct Partition {
     ready: VecDeque<Handle>,
+    /// Messages being processed (delivered, not yet acked or failed).
     in_flight: u32,
+    /// Ordered queues: when the last message on its way becomes ready (a partition's
+    /// messages reach its consumer in publish order).
+    last_ready: SimTime,
 }
 
 struct QueueState {
@@ -97,6 +101,7 @@ impl Messaging {
                             .map(|_| Partition {
                                 ready: VecDeque::new(),
                                 in_flight: 0,
+                                last_ready: 0,
                             })
                             .collect(),
                         limit,
@@ -283,14 +288,37 @@ impl Engine<'_> {
         let msg = self.msgs.messages.insert(m);
         self.add_outstanding(root, 1);
         self.metrics.conservation.messages_published += 1;
-        let qm = &mut self.metrics.queues[q.0 as usize];
-        qm.published += 1;
-        qm.depth.add(self.now, 1);
+        self.metrics.queues[q.0 as usize].published += 1;
+        // The delivery latency passes before the message is ready for a consumer: it
+        // holds no consumer slot (`concurrency` counts messages being processed).
+        let at = self.delivery_at(q.0, partition);
+        if at > self.now {
+            queue.schedule(at, Event::Requeue { msg });
+            return span;
+        }
+        self.metrics.queues[q.0 as usize].depth.add(self.now, 1);
         self.msgs.queues[q.0 as usize].partitions[partition as usize]
             .ready
             .push_back(msg);
         self.dispatch(q.0, partition, queue);
         span
+    }
+
+    /// When a message sent to the consumers of partition `p` of queue `q` now reaches
+    /// them: after the broker's delivery latency, and in order on an ordered queue.
+    fn delivery_at(&mut self, q: u32, p: u32) -> SimTime {
+        let def = &self.sc.queues[q as usize];
+        let b = def.broker.0 as usize;
+        let latency = self.sc.brokers[b]
+            .delivery_latency
+            .sample(&mut self.msgs.brokers[b].delivery);
+        let mut at = self.now.saturating_add(latency);
+        if def.ordered {
+            let part = &mut self.msgs.queues[q as usize].partitions[p as usize];
+            at = at.max(part.last_ready);
+            part.last_ready = at;
+        }
+        at
     }
 
     /// Open a trace span for a message published by a traced execution.
@@ -361,13 +389,7 @@ impl Engine<'_> {
                     qm.wait_sum += (now - published) as u128;
                 }
             }
-            let latency = self.sc.brokers[b]
-                .delivery_latency
-                .sample(&mut self.msgs.brokers[b].delivery);
-            queue.schedule(
-                now.saturating_add(latency),
-                Event::Consume { msg, delivery },
-            );
+            queue.schedule(now, Event::Consume { msg, delivery });
             if let Some(t) = def.ack_timeout {
                 queue.schedule(now.saturating_add(t), Event::AckTimeout { msg, delivery });
             }
@@ -444,8 +466,10 @@ impl Engine<'_> {
         self.msgs.queues[q].partitions[p as usize].in_flight -= 1;
         self.msgs.messages.remove(msg);
         self.trace_message_end(span, Outcome::Ok);
+        let now = self.now;
         if let Some(qm) = self.cohort(q, published) {
             qm.acked += 1;
+            qm.delivery.record(now - published);
         }
         self.metrics.conservation.messages_acked += 1;
         if let Some(pending) = reply_to {
@@ -491,7 +515,9 @@ impl Engine<'_> {
                 qm.redeliveries += 1;
             }
             let delay = self.sc.brokers[def.broker.0 as usize].redelivery_delay;
-            queue.schedule(self.now.saturating_add(delay), Event::Requeue { msg });
+            // Redelivered after the delay, then on its way to a consumer again.
+            let at = self.delivery_at(q as u32, p).saturating_add(delay);
+            queue.schedule(at, Event::Requeue { msg });
         }
         self.dispatch(q as u32, p, queue);
     }
@@ -514,7 +540,7 @@ impl Engine<'_> {
         }; // lost meanwhile
         let (q, p) = (m.queue, m.partition);
         let part = &mut self.msgs.queues[q as usize].partitions[p as usize];
-        if self.sc.queues[q as usize].ordered {
+        if self.sc.queues[q as usize].ordered && m.deliveries > 0 {
             part.ready.push_front(msg); // keep the key's order
         } else {
             part.ready.push_back(msg);

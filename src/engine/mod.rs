@@ -31,6 +31,7 @@ mod faults;
 mod finish;
 mod guard;
 mod messaging;
+mod pool;
 mod reply;
 mod saga;
 mod slab;
@@ -108,6 +109,8 @@ struct CallState {
     reply_lost: bool,
     /// Trace span (`NO_SPAN` unless its request is traced).
     span: u32,
+    /// The pool slot it holds (`pool::NO_POOL`: none).
+    pool: u32,
 }
 
 /// A client request and everything it causally triggered (calls, messages,
@@ -286,6 +289,11 @@ enum Event {
     FallbackDone {
         exec: Handle,
     },
+    /// Waiter `ticket` of pool state `state` reaches its acquire timeout.
+    PoolTimeout {
+        state: u32,
+        ticket: u64,
+    },
     /// A circuit breaker's open period ends.
     BreakerHalfOpen {
         site: u32,
@@ -411,6 +419,7 @@ struct Engine<'a> {
     links: Vec<LinkState>,
     workloads: Vec<WorkloadState>,
     sites: Vec<SiteState>,
+    pools: pool::Pools,
     timeouts: TimeoutLists,
     /// Per fault: its stream (stochastic schedules) and the start of its open window.
     fault_rng: Vec<RngStream>,
@@ -586,6 +595,7 @@ impl<'a> Engine<'a> {
             links,
             workloads,
             sites,
+            pools: pool::Pools::new(sc),
             timeouts: TimeoutLists::new(timeout_lengths(sc), sc.sim.duration),
             fault_rng,
             fault_open: vec![None; sc.faults.len()],
@@ -640,6 +650,7 @@ impl kernel::Model for Engine<'_> {
             Event::Hedge { exec, site, call } => self.on_hedge(exec, site, call, queue),
             Event::FallbackDone { exec } => self.on_fallback_done(exec, queue),
             Event::BreakerHalfOpen { site } => self.on_breaker_half_open(site),
+            Event::PoolTimeout { state, ticket } => self.on_pool_timeout(state, ticket, queue),
             Event::FaultStart { fault } => self.fault_start(fault, queue),
             Event::FaultEnd { fault } => self.fault_end(fault, queue),
             Event::PublishAck { exec, group, index } => {
@@ -675,12 +686,16 @@ impl kernel::Model for Engine<'_> {
                     q.depth = depth;
                     q.depth.reset(now);
                 }
+                self.metrics.pools.iter_mut().for_each(|p| p.reset(now));
                 for s in &mut self.metrics.services {
                     s.busy.reset(now);
                     s.queued.reset(now);
                     s.cores.reset(now);
                 }
             }
+        }
+        if !self.pools.freed_is_empty() {
+            self.grant_freed(queue);
         }
     }
 }

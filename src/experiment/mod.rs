@@ -6,7 +6,9 @@
 //! the result does not depend on the number of threads.
 
 pub mod compare;
+mod delivery;
 mod faults;
+mod pools;
 pub mod seeds;
 pub mod slo;
 mod stability;
@@ -18,6 +20,7 @@ pub use faults::{
     BlastService, FaultSummary, FlowTimeline, QueueTimeline, ServiceTimeline, SiteSummary,
     TimelineSummary, TransitionSummary, WindowFlow, WindowQueue, WindowSummary,
 };
+pub use pools::PoolSummary;
 pub use stability::Warning;
 pub use stats::{t_quantile_975, Estimate};
 pub use summary::{

@@ -183,6 +183,9 @@ pub struct Summary {
     pub reply_timeouts: Estimate,
     /// Per saga definition.
     pub sagas: Vec<SagaSummary>,
+    /// Per client connection pool (left out of the JSON when there is none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pools: Vec<super::pools::PoolSummary>,
     /// Critical paths and latency breakdowns of replication 0, traced again (empty when
     /// not traced, e.g. in sweeps). Ids, not names: the report names them.
     #[serde(skip)]
@@ -262,6 +265,8 @@ pub struct QueueSummary {
     pub peak_depth: Estimate,
     /// Mean wait from publish to first delivery (ms): consumer lag.
     pub mean_wait_ms: Estimate,
+    /// Publish -> processed (acknowledged) latency of its messages (ms).
+    pub delivery_latency: LatencySummary,
 }
 
 fn est(runs: &[RunMetrics], f: impl Fn(&RunMetrics) -> f64) -> Estimate {
@@ -359,6 +364,13 @@ fn flow_summary(scenario: &Scenario, runs: &[RunMetrics], i: usize) -> FlowSumma
             }
         }),
     }
+}
+
+/// Every saga definition's summary.
+fn saga_summaries(scenario: &Scenario, runs: &[RunMetrics]) -> Vec<SagaSummary> {
+    (scenario.sagas.iter().enumerate())
+        .map(|(i, def)| saga_summary(scenario, runs, i, def))
+        .collect()
 }
 
 /// Flow `i`'s failures by reason, and by reason and root cause (`rate_of` gives a count's
@@ -505,16 +517,13 @@ impl Summary {
                                 x.wait_sum as f64 / x.first_deliveries as f64 / NS_PER_MS
                             }
                         }),
+                        delivery_latency: super::delivery::delivery_latency(runs, q),
                     }
                 })
                 .collect(),
             reply_timeouts: est(runs, |r| r.reply_timeouts as f64),
-            sagas: scenario
-                .sagas
-                .iter()
-                .enumerate()
-                .map(|(i, def)| saga_summary(scenario, runs, i, def))
-                .collect(),
+            sagas: saga_summaries(scenario, runs),
+            pools: super::pools::pool_summaries(scenario, runs),
             traced: Traced::default(),
         };
         summary.warnings = super::stability::warnings(scenario, &summary);

@@ -4,11 +4,14 @@
 //! Memory is independent of run length: histograms are HDR (fixed buckets), levels are
 //! running integrals, and nothing is stored per request.
 
+pub mod delivery;
 mod level;
 pub mod paths;
+mod pool;
 mod timeline;
 
 pub use level::TimeIntegral;
+pub use pool::PoolMetrics;
 pub use timeline::{FlowInterval, ServiceInterval, Timeline};
 
 use crate::kernel::SimTime;
@@ -39,11 +42,13 @@ pub enum FailureReason {
     RejectedBulkheadFull,
     /// The entry's rate limiter refused the request.
     RejectedRateLimited,
+    /// No pooled connection came free within the acquire timeout.
+    PoolExhausted,
 }
 
 impl FailureReason {
     /// Number of reasons.
-    pub const COUNT: usize = 9;
+    pub const COUNT: usize = 10;
     /// All reasons in report order.
     pub const ALL: [FailureReason; Self::COUNT] = [
         FailureReason::Timeout,
@@ -55,6 +60,7 @@ impl FailureReason {
         FailureReason::DeadLettered,
         FailureReason::RejectedBulkheadFull,
         FailureReason::RejectedRateLimited,
+        FailureReason::PoolExhausted,
     ];
 
     /// Stable label used in tables and JSON.
@@ -69,6 +75,7 @@ impl FailureReason {
             FailureReason::DeadLettered => "dead-lettered",
             FailureReason::RejectedBulkheadFull => "rejected: bulkhead full",
             FailureReason::RejectedRateLimited => "rejected: rate limited",
+            FailureReason::PoolExhausted => "pool exhausted",
         }
     }
 }
@@ -535,6 +542,9 @@ pub struct QueueMetrics {
     pub first_deliveries: u64,
     /// Messages waiting for a consumer (the backlog) over time.
     pub depth: TimeIntegral,
+    /// Publish -> processed latency of the acknowledged messages.
+    #[serde(default)]
+    pub delivery: delivery::DeliveryLatency,
 }
 
 /// What one saga definition recorded (instances started after the warm-up).
@@ -632,6 +642,9 @@ pub struct RunMetrics {
     pub reply_timeouts: u64,
     /// Per saga definition, indexed like `Scenario::sagas`.
     pub sagas: Vec<SagaMetrics>,
+    /// Per client connection pool, indexed like `Scenario::pools`.
+    #[serde(default)]
+    pub pools: Vec<PoolMetrics>,
 }
 
 impl RunMetrics {
@@ -678,6 +691,7 @@ impl RunMetrics {
                 .iter()
                 .map(|s| SagaMetrics::new(s.steps.len()))
                 .collect(),
+            pools: PoolMetrics::for_scenario(scenario),
         }
     }
 }

@@ -22,6 +22,9 @@ pub enum Step {
     NotTraced,
     /// The hops past [`MAX_PATH_HOPS`], folded into one (`.0` of them).
     Folded(usize),
+    /// Waiting for a slot of client connection pool `.0` (index into
+    /// `Scenario::pools`) before the call below it was sent: its queue time.
+    Pool(u32),
 }
 
 /// How a call attempt or a message on a path ended.
@@ -31,7 +34,8 @@ pub enum HopEnd {
     Done(Outcome),
     /// It was still open when its caller stopped waiting or the run ended.
     Abandoned,
-    /// The hop has no outcome of its own ([`Step::NotTraced`], [`Step::Folded`]).
+    /// The hop has no outcome of its own ([`Step::NotTraced`], [`Step::Folded`],
+    /// [`Step::Pool`]).
     None,
 }
 

@@ -10,6 +10,7 @@
 mod compare;
 mod dist;
 mod messaging;
+mod pool;
 pub mod reach;
 mod resilience;
 mod saga;
@@ -17,6 +18,7 @@ mod saga;
 pub use compare::{Comparison, Slo, Variant};
 pub use dist::Dist;
 pub use messaging::{Broker, BrokerId, MessageKind, MessageStep, Queue, QueueId, Topic, TopicId};
+pub use pool::{Pool, PoolKind};
 pub use resilience::{
     BreakerPolicy, Fault, FaultKind, FaultSchedule, FaultTarget, Policies, RetryPolicy,
 };
@@ -272,6 +274,8 @@ pub struct Scenario {
     pub topics: Vec<Topic>,
     /// Saga definitions, indexed by [`SagaId`].
     pub sagas: Vec<Saga>,
+    /// Client connection pools (`[services.X.pools.Y]`), in caller, callee order.
+    pub pools: Vec<Pool>,
 }
 
 impl Scenario {

@@ -32,6 +32,13 @@ pub fn step(sc: &Scenario, step: Step) -> String {
         }
         Step::NotTraced => NOT_TRACED.into(),
         Step::Folded(n) => format!("... {n} more hops"),
+        Step::Pool(p) => sc.pools.get(p as usize).map_or_else(
+            || format!("pool #{p}"),
+            |p| {
+                let name = |s: crate::model::ServiceId| &sc.services[s.0 as usize].name;
+                format!("{} -> {} (pool wait)", name(p.caller), name(p.callee))
+            },
+        ),
     }
 }
 

@@ -56,6 +56,7 @@ pub(crate) fn compile(text: &str, origin: &Path) -> Result<Scenario, SpecError> 
     let protocols = protocol_profiles(&at, raw.protocols.as_ref())?;
 
     let (services, mut operations, policies) = services(src, main, &names, &merged)?;
+    let pools = super::pools::pools(src, &names, &merged, &operations)?;
     let mut workloads = workloads(&at, &names, raw.workload.as_deref().unwrap_or(&[]))?;
 
     let faults = faults(
@@ -95,6 +96,7 @@ pub(crate) fn compile(text: &str, origin: &Path) -> Result<Scenario, SpecError> 
         queues: std::mem::take(&mut names.bus.queue_list),
         topics: std::mem::take(&mut names.bus.topic_list),
         sagas,
+        pools,
     };
     super::cycles::check_zero_time_cycles(src, main, text, &scenario)?;
     check_run(

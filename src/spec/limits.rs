@@ -35,6 +35,13 @@ pub const MAX_TOTAL_REPLICAS: u32 = 100_000;
 /// thousandths of a core fit the engine's `u32`.
 pub const MAX_CPUS: f64 = 1_000_000.0;
 
+/// Most connections in one client pool (`[services.X.pools.Y] connections`).
+pub const MAX_POOL_CONNECTIONS: u32 = 100_000;
+
+/// Most gRPC streams per pooled connection (`max_streams`): with
+/// [`MAX_POOL_CONNECTIONS`] a pool's capacity still fits the engine's `u32`.
+pub const MAX_POOL_STREAMS: u32 = 10_000;
+
 /// Most closed-loop users over all workloads: each one is a client with a request in
 /// flight or a pending think time.
 pub const MAX_CLOSED_USERS: u32 = 1_000_000;

@@ -73,6 +73,7 @@ mod messaging;
 mod models;
 mod network;
 mod policies;
+mod pools;
 mod raw;
 mod saga;
 mod services;

@@ -62,6 +62,8 @@ pub(crate) struct MergedService {
     pub queue: Option<Sourced<i64>>,
     pub balancer: Option<Sourced<String>>,
     pub operations: BTreeMap<String, Sourced<RawOperation>>,
+    /// `pools`, by callee (the scenario's own replace the model's of the same name).
+    pub pools: BTreeMap<String, Sourced<super::pools::RawPool>>,
 }
 
 /// Loaded model files, so a model used by several services is read once.
@@ -96,6 +98,7 @@ pub(crate) fn merge(
         queue: tag(main, &s.queue),
         balancer: tag(main, &s.balancer),
         operations: BTreeMap::new(),
+        pools: BTreeMap::new(),
     };
     if let Some(model) = &s.model {
         let (file, m) = load_model(src, cache, main, model, &format!("services.{name}.model"))?;
@@ -104,6 +107,7 @@ pub(crate) fn merge(
         merged.cpus = merged.cpus.or_else(|| tag(file, &m.cpus));
         merged.queue = merged.queue.or_else(|| tag(file, &m.queue));
         merged.balancer = merged.balancer.or_else(|| tag(file, &m.balancer));
+        super::pools::merge(&mut merged.pools, file, &m.pools);
         for (op, v) in m.operations.iter().flatten() {
             merged
                 .operations
@@ -119,6 +123,7 @@ pub(crate) fn merge(
             },
         );
     }
+    super::pools::merge(&mut merged.pools, main, &s.pools);
     Ok(merged)
 }
 

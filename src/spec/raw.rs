@@ -130,6 +130,8 @@ pub(crate) struct RawService {
     pub balancer: Option<Loc<String>>,
     /// The operations, by name.
     pub operations: Option<BTreeMap<String, Loc<RawOperation>>>,
+    /// Client connection pools for calls to other services, by callee service.
+    pub pools: Option<BTreeMap<String, Loc<super::pools::RawPool>>>,
 }
 
 /// `[services.S.operations.NAME]`.

@@ -637,6 +637,33 @@ pub fn scenario(base: u64, case: u64) -> String {
                 let _ = writeln!(svc_text, "steps = [\n{}\n]", steps.join("\n"));
             }
         }
+        // A client connection pool to a service this one calls synchronously.
+        let callees: Vec<usize> = g.edges.iter().filter(|e| e.0 == si).map(|e| e.1).collect();
+        if !callees.is_empty() && g.p(0.35) {
+            let to = g.pick(&callees);
+            let _ = writeln!(
+                svc_text,
+                "\n[services.{}.pools.{}]",
+                g.svcs[si].name, g.svcs[to].name
+            );
+            let c = g.count(1, 8, 100_000);
+            let _ = writeln!(svc_text, "connections = {c}");
+            if g.p(0.4) {
+                let _ = writeln!(svc_text, "kind = \"grpc\"");
+                if g.p(0.7) {
+                    let m = g.count(1, 4, 10_000);
+                    let _ = writeln!(svc_text, "max_streams = {m}");
+                }
+            }
+            if g.p(0.7) {
+                let t = if g.p(0.3) {
+                    "\"0s\"".to_string()
+                } else {
+                    g.dur(50_000_000)
+                };
+                let _ = writeln!(svc_text, "acquire_timeout = {t}");
+            }
+        }
     }
 
     let mut net = String::new();

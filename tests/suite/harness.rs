@@ -614,3 +614,26 @@ fn item_segments(line: &str) -> Vec<(usize, usize)> {
     }
     out
 }
+
+/// The generator exercises client connection pools (issue 13): enough of the cases
+/// that `generated_scenarios_end_sane` runs declare one, and most of those load.
+#[test]
+fn generator_covers_pools() {
+    let texts: Vec<String> = (0..300)
+        .map(|i| gen::scenario(1, i))
+        .filter(|t| t.contains(".pools."))
+        .collect();
+    let loaded = texts
+        .iter()
+        .filter(|t| archsim::spec::load_str(t, Path::new("gen.toml")).is_ok())
+        .count();
+    eprintln!(
+        "{} of 300 generated cases declare a pool, {loaded} of them load",
+        texts.len()
+    );
+    assert!(
+        texts.len() >= 20 && loaded * 2 >= texts.len(),
+        "{} / {loaded}",
+        texts.len()
+    );
+}

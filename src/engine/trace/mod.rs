@@ -409,6 +409,17 @@ impl Tracer {
         self.open(SpanKind::Execution, op, 1, parent, chain, now)
     }
 
+    /// Call span `span` waited for a slot of pool `pool` from `since` until it was sent
+    /// at `now`: it starts at `since`, its `started_ns` marks the send and its `queue`
+    /// names the pool.
+    pub fn pool_wait(&mut self, span: u32, pool: u32, since: SimTime, now: SimTime) {
+        if let Some(s) = self.window.get_mut(span) {
+            s.start = since;
+            s.started_ns = now;
+            s.queue = pool;
+        }
+    }
+
     /// A traced execution got its worker.
     pub fn begin(&mut self, span: u32, now: SimTime) {
         if let Some(s) = self.window.get_mut(span) {

@@ -4,7 +4,8 @@
 //! network (request and reply on the wire), queueing, local work, and *other* time:
 //! retry backoff, a fallback's local work, a lost request or reply waited out until the
 //! timeout, a hang, a message publish. Time spent waiting on a downstream call belongs
-//! to the hops below.
+//! to the hops below. A call that waited for a slot of a connection pool has that wait
+//! as a hop of its own ([`Step::Pool`], as queue time) just before the call's hop.
 //!
 //! Every function here reads only what happened up to the instant the path ends (the
 //! response, or the completion): work that goes on afterwards (a zombie execution of a
@@ -193,8 +194,9 @@ impl Walk<'_> {
                 (SpanKind::Call, None) => self.call(a, s.end().unwrap_or(done), depth),
                 (SpanKind::Call, Some(arrived)) => {
                     // The request's way to the execution that carries on.
+                    let sent = self.pool_hop(a, arrived, depth);
                     let hop = self.push_hop(depth, s.op, s.attempt, s.outcome);
-                    self.hops[hop].network_ns = arrived.max(s.start) - s.start;
+                    self.hops[hop].network_ns = arrived.max(sent) - sent;
                     open_hop = Some(hop);
                 }
                 (SpanKind::Execution, next) => {
@@ -235,25 +237,41 @@ impl Walk<'_> {
         self.hops.len() - 1
     }
 
-    /// The part `[sent, until]` of call attempt `call`.
+    /// A pool-wait hop for call `call` if it waited for a connection (up to `until` at
+    /// most); returns when the call was sent.
+    fn pool_hop(&mut self, call: u32, until: SimTime, depth: u32) -> SimTime {
+        let c = &self.spans[call as usize];
+        let until = until.max(c.start);
+        let Some(sent) = c.started() else {
+            return c.start;
+        };
+        let sent = sent.clamp(c.start, until);
+        let mut hop = PathHop::new(depth, Step::Pool(c.queue), c.attempt, HopEnd::None);
+        hop.queue_ns = sent - c.start;
+        self.hops.push(hop);
+        sent
+    }
+
+    /// The part `[asked for a connection or sent, until]` of call attempt `call`.
     fn call(&mut self, call: u32, until: SimTime, depth: u32) {
         let spans = self.spans;
         let c = &spans[call as usize];
         let until = until.max(c.start);
+        let sent = self.pool_hop(call, until, depth);
         let hop = self.push_hop(depth, c.op, c.attempt, c.outcome);
         let Some(&exec) = self.children[call as usize].first() else {
             // Never admitted: refused, lost on the way, or still on the wire.
-            self.hops[hop].other_ns = until - c.start;
+            self.hops[hop].other_ns = until - sent;
             return;
         };
         let e = &self.spans[exec as usize];
-        let arrived = e.start.clamp(c.start, until);
+        let arrived = e.start.clamp(sent, until);
         let (exec_until, back) = match e.end() {
             Some(end) if end <= until => (end.max(arrived), until - end.max(arrived)),
             // The caller stopped waiting first (timeout, abandoned): clip the execution.
             _ => (until, 0),
         };
-        self.hops[hop].network_ns = (arrived - c.start) + back;
+        self.hops[hop].network_ns = (arrived - sent) + back;
         self.execution(exec, arrived, exec_until, hop, depth);
     }
 

@@ -13,6 +13,7 @@
 mod faults;
 mod flows;
 mod paths;
+mod pools;
 mod queues;
 mod services;
 mod slo;
@@ -41,6 +42,7 @@ use std::fmt::Write;
 pub fn experiment_sections(exp: &Experiment) -> Vec<Section> {
     let mut out = flow_sections(exp);
     out.extend(service_sections(exp));
+    out.extend(pools::pool_sections(exp));
     out.extend(queue_sections(exp));
     out.extend(saga_sections(exp));
     out.extend(fault_sections(exp));

@@ -17,7 +17,7 @@ fn used_queues<'a>(
 }
 
 /// Columns of a message-queue row.
-pub const QUEUE_HEADER: [&str; 10] = [
+pub const QUEUE_HEADER: [&str; 12] = [
     "queue",
     "published",
     "acked",
@@ -28,10 +28,12 @@ pub const QUEUE_HEADER: [&str; 10] = [
     "mean backlog",
     "peak backlog",
     "consumer lag (mean)",
+    "delivered (mean)",
+    "delivered (p99)",
 ];
 
 /// One queue's row (see [`QUEUE_HEADER`]).
-pub fn queue_row(q: &QueueSummary) -> [String; 10] {
+pub fn queue_row(q: &QueueSummary) -> [String; 12] {
     [
         q.name.clone(),
         num(q.published, 0),
@@ -43,6 +45,8 @@ pub fn queue_row(q: &QueueSummary) -> [String; 10] {
         num(q.mean_depth, 1),
         num(q.peak_depth, 0),
         ms(q.mean_wait_ms),
+        ms(q.delivery_latency.mean),
+        ms(q.delivery_latency.p99),
     ]
 }
 
@@ -70,7 +74,7 @@ pub fn queue_sections(exp: &Experiment) -> Vec<Section> {
     }
     let mut out = vec![Section {
         title: format!(
-            "message queues (per replication, {}; topic subscriptions as topic/subscriber)",
+            "message queues (per replication, {}; topic subscriptions as topic/subscriber; delivered = publish to processed)",
             mean_ci(exp)
         ),
         header,

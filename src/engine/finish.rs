@@ -43,6 +43,7 @@ impl Engine<'_> {
         for q in &mut self.metrics.queues {
             q.depth.close(end);
         }
+        self.scaling_finish(end);
         self.saga_finish();
         for f in &mut self.metrics.flows {
             f.seal();

@@ -5,6 +5,7 @@
 //! replication is a sequential, self-contained simulation with its own RNG streams, so
 //! the result does not depend on the number of threads.
 
+mod capacity;
 pub mod compare;
 mod faults;
 pub mod seeds;
@@ -14,6 +15,7 @@ mod stats;
 mod summary;
 pub mod sweep;
 
+pub use capacity::{CostSummary, ScaleEventSummary, ScalingSummary, ScalingTimeline};
 pub use faults::{
     BlastService, FaultSummary, FlowTimeline, QueueTimeline, ServiceTimeline, SiteSummary,
     TimelineSummary, TransitionSummary, WindowFlow, WindowQueue, WindowSummary,

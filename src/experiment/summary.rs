@@ -183,6 +183,11 @@ pub struct Summary {
     pub reply_timeouts: Estimate,
     /// Per saga definition.
     pub sagas: Vec<SagaSummary>,
+    /// Replica-seconds, in all and per successful response.
+    pub cost: super::CostSummary,
+    /// Per autoscaled service.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub scaling: Vec<super::ScalingSummary>,
     /// Critical paths and latency breakdowns of replication 0, traced again (empty when
     /// not traced, e.g. in sweeps). Ids, not names: the report names them.
     #[serde(skip)]
@@ -421,7 +426,8 @@ impl Summary {
                 ServiceSummary {
                     name: s.name.clone(),
                     utilization: est(runs, |r| {
-                        r.services[i].busy.mean(r.measured) / r.services[i].capacity as f64
+                        r.services[i].busy.mean(r.measured)
+                            / super::capacity::mean_workers(scenario, r, i)
                     }),
                     core_utilization: s.cpu_millis.map(|_| {
                         est(runs, |r| {
@@ -515,6 +521,8 @@ impl Summary {
                 .enumerate()
                 .map(|(i, def)| saga_summary(scenario, runs, i, def))
                 .collect(),
+            cost: super::capacity::cost(scenario, runs),
+            scaling: super::capacity::scaling(scenario, runs),
             traced: Traced::default(),
         };
         summary.warnings = super::stability::warnings(scenario, &summary);

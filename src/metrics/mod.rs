@@ -6,9 +6,11 @@
 
 mod level;
 pub mod paths;
+mod scaling;
 mod timeline;
 
 pub use level::TimeIntegral;
+pub use scaling::{ScaleEvent, ScaleInterval, ScaleMetrics};
 pub use timeline::{FlowInterval, ServiceInterval, Timeline};
 
 use crate::kernel::SimTime;
@@ -632,6 +634,12 @@ pub struct RunMetrics {
     pub reply_timeouts: u64,
     /// Per saga definition, indexed like `Scenario::sagas`.
     pub sagas: Vec<SagaMetrics>,
+    /// Per autoscaled service, in service order.
+    #[serde(default)]
+    pub scaling: Vec<ScaleMetrics>,
+    /// Changes of desired replicas, in time order (the first [`MAX_LISTED_EVENTS`]).
+    #[serde(default)]
+    pub scale_events: Vec<ScaleEvent>,
 }
 
 impl RunMetrics {
@@ -678,6 +686,11 @@ impl RunMetrics {
                 .iter()
                 .map(|s| SagaMetrics::new(s.steps.len()))
                 .collect(),
+            scaling: (scenario.services.iter())
+                .filter(|s| s.autoscale.is_some())
+                .map(|_| ScaleMetrics::default())
+                .collect(),
+            scale_events: Vec::new(),
         }
     }
 }

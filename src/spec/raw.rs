@@ -130,6 +130,10 @@ pub(crate) struct RawService {
     pub balancer: Option<Loc<String>>,
     /// The operations, by name.
     pub operations: Option<BTreeMap<String, Loc<RawOperation>>>,
+    /// Horizontal autoscaling (see `autoscale`).
+    pub autoscale: Option<Loc<super::autoscale::RawAutoscale>>,
+    /// The slowdown of a new replica (see `autoscale`).
+    pub cold_start: Option<Loc<super::autoscale::RawColdStart>>,
 }
 
 /// `[services.S.operations.NAME]`.

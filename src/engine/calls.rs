@@ -20,6 +20,9 @@ impl Engine<'_> {
         if s.replicas == 1 {
             return base;
         }
+        if s.autoscale.is_some() {
+            return self.scaled_pick(service);
+        }
         let local = match s.balancer {
             Balancer::RoundRobin => {
                 let rr = &mut self.round_robin[service.0 as usize];
@@ -232,7 +235,9 @@ impl Engine<'_> {
 
     /// A downstream call holding one of `replica`'s workers, if any.
     pub(super) fn held_worker_call(&self, replica: u32) -> Option<Handle> {
-        self.replicas[replica as usize]
+        // `get`: an execution waiting for a first replica is on none (`WAITING`).
+        self.replicas
+            .get(replica as usize)?
             .running
             .iter()
             .find_map(|&h| self.execs.get(h).and_then(|e| e.children.first().copied()))

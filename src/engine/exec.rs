@@ -2,7 +2,7 @@
 //! groups, completion, and loss in a crash.
 
 use super::slab::Handle;
-use super::{Engine, Event, Execution, Parent, NO_DEADLINE, NO_ROOT, NO_SPAN};
+use super::{autoscale, Engine, Event, Execution, Parent, NO_DEADLINE, NO_ROOT, NO_SPAN};
 use crate::kernel::{EventQueue, SimTime};
 use crate::metrics::{Component, FailureReason, Outcome};
 use crate::model::OpId;
@@ -31,7 +31,7 @@ impl Engine<'_> {
     pub(super) fn admit(
         &mut self,
         op: OpId,
-        replica_ix: u32,
+        mut replica_ix: u32,
         parent: Parent,
         root: Handle,
         deadline: SimTime,
@@ -41,11 +41,22 @@ impl Engine<'_> {
         let svc = &self.sc.services[service.0 as usize];
         let now = self.now;
         let counted = now >= self.sc.sim.warmup;
-        if self.replicas[replica_ix as usize].faulted() {
+        let mut waits = false;
+        if svc.autoscale.is_some() {
+            // Autoscaled: run on a ready replica, or wait for the first one.
+            match self.scaled_route(service, replica_ix) {
+                Some(r) => replica_ix = r,
+                None => {
+                    self.may_wait(service)?;
+                    waits = true;
+                }
+            }
+        }
+        if !waits && self.replicas[replica_ix as usize].faulted() {
             self.touch(root);
         }
         let replica = &self.replicas[replica_ix as usize];
-        if replica.crashed > 0 {
+        if !waits && replica.crashed > 0 {
             self.metrics
                 .timeline
                 .service_at(service.0 as usize, now)
@@ -56,8 +67,8 @@ impl Engine<'_> {
             ));
         }
         // A hung replica still accepts requests into its queue but never starts them.
-        let has_worker = replica.hung == 0 && replica.busy < svc.workers;
-        if !has_worker && replica.queue.len() >= svc.queue_capacity as usize {
+        let has_worker = !waits && replica.hung == 0 && replica.busy < svc.workers;
+        if !waits && !has_worker && replica.queue.len() >= svc.queue_capacity as usize {
             if counted {
                 self.metrics.services[service.0 as usize].rejected += 1;
             }
@@ -71,7 +82,11 @@ impl Engine<'_> {
         let span = self.trace_execution(op, parent, root);
         let fresh = Execution {
             op,
-            replica: replica_ix,
+            replica: if waits {
+                autoscale::WAITING
+            } else {
+                replica_ix
+            },
             parent,
             root,
             deadline,
@@ -102,7 +117,9 @@ impl Engine<'_> {
                 c.callee = Some(exec);
             }
         }
-        if has_worker {
+        if waits {
+            self.wait_for_replica(service, exec);
+        } else if has_worker {
             self.begin(exec, queue);
         } else {
             self.replicas[replica_ix as usize].queue.push_back(exec);
@@ -199,6 +216,9 @@ impl Engine<'_> {
             return;
         }
         let mut work = op.work.sample(&mut self.service_rng[service].work);
+        if self.replicas[replica_ix as usize].life.cold {
+            work = self.cold_work(replica_ix, service, work);
+        }
         let sc = self.sc;
         for &f in &self.replicas[replica_ix as usize].slow {
             if let crate::model::FaultKind::Slow { factor, delay } = sc.faults[f as usize].kind {
@@ -349,6 +369,9 @@ impl Engine<'_> {
         self.replicas[replica as usize].busy -= 1;
         self.answer(parent, root, outcome, span, queue);
         self.start_queued(replica, queue);
+        if self.replicas[replica as usize].life.slot == autoscale::Slot::Draining {
+            self.drained(replica);
+        }
     }
 
     /// Start queued executions while the replica has free workers.
@@ -408,6 +431,7 @@ impl Engine<'_> {
         r.running.clear();
         r.queue.clear();
         r.frozen.clear();
+        self.drained(replica);
     }
 
     /// A hang ended: resume the frozen executions, then fill free workers from the queue.

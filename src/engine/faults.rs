@@ -22,7 +22,7 @@ impl Engine<'_> {
     }
 
     /// The service a global replica index belongs to.
-    fn service_of_replica(&self, r: u32) -> crate::model::ServiceId {
+    pub(super) fn service_of_replica(&self, r: u32) -> crate::model::ServiceId {
         let s = self.replica_base.partition_point(|&base| base <= r) - 1;
         crate::model::ServiceId(s as u32)
     }
@@ -123,7 +123,10 @@ impl Engine<'_> {
                     // Restarted empty; it takes new work at once, and reconnects to
                     // the broker as a consumer.
                     replica.crashed -= 1;
-                    if replica.crashed == 0 && !sc.queues.is_empty() {
+                    if self.replicas[r as usize].crashed == 0 {
+                        self.replica_restarted(r);
+                    }
+                    if self.replicas[r as usize].crashed == 0 && !sc.queues.is_empty() {
                         let service = self.service_of_replica(r);
                         self.consumer_restart(service, queue);
                     }

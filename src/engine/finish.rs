@@ -45,6 +45,7 @@ impl Engine<'_> {
         }
         self.metrics.pools.iter_mut().for_each(|p| p.close(end));
         let pool_books = self.pool_conservation();
+        self.scaling_finish(end);
         self.saga_finish();
         for f in &mut self.metrics.flows {
             f.seal();

@@ -253,6 +253,7 @@ impl Engine<'_> {
             | Event::SagaResult { inst, .. }
             | Event::SagaTimeout { inst, .. }
             | Event::SagaRetry { inst, .. } => saga(inst),
+            Event::ScaleEval { .. } | Event::ReplicaReady { .. } => "the autoscalers".into(),
             Event::Tick => "the timeline".into(),
             Event::WarmupEnd => "the end of the warm-up".into(),
         }

@@ -644,7 +644,7 @@ impl Engine<'_> {
         let service = self.sc.operations[op.0 as usize].service.0 as usize;
         let base = self.replica_base[service] as usize;
         let n = self.sc.services[service].replicas as usize;
-        self.replicas[base..base + n].iter().any(|r| r.crashed == 0)
+        (self.replicas[base..base + n].iter()).any(|r| r.crashed == 0 && r.serving())
     }
 
     /// A live replica to consume with: the balancer's choice, or the next one up if that
@@ -654,9 +654,10 @@ impl Engine<'_> {
         let n = self.sc.services[service.0 as usize].replicas;
         let base = self.replica_base[service.0 as usize];
         let first = self.pick_replica(service) - base;
-        (0..n)
-            .map(|k| base + (first + k) % n)
-            .find(|&r| self.replicas[r as usize].crashed == 0)
+        (0..n).map(|k| base + (first + k) % n).find(|&r| {
+            let r = &self.replicas[r as usize];
+            r.crashed == 0 && r.serving()
+        })
     }
 
     /// A consumer replica restarted: resume deliveries of the queues it consumes.

@@ -22,6 +22,7 @@
 //! `guard` (what a halted run says), `reply` (request-reply continuations), `trace` (spans walked into `metrics::paths`), `breaker` (the circuit-breaker state machine), `slab` and
 //! `timers` (allocation-free bookkeeping).
 
+mod autoscale;
 mod breaker;
 mod calls;
 mod clients;
@@ -63,6 +64,7 @@ mod purpose {
     pub const THINK: u64 = 7;
     pub const RETRY: u64 = 8;
     pub const FAULT: u64 = 9;
+    pub const STARTUP: u64 = 10;
 }
 
 /// Marker for "no deadline".
@@ -220,6 +222,8 @@ struct Replica {
     error: Vec<u32>,
     /// Its cores, when the service has `cpus` (processor sharing; see `cpu`).
     cores: Option<Box<cpu::Cores>>,
+    /// Autoscaling slot and cold-start state (see `autoscale`).
+    life: autoscale::Life,
 }
 
 impl Replica {
@@ -357,6 +361,15 @@ enum Event {
         inst: Handle,
         step: u32,
     },
+    /// Autoscaler `scaler` evaluates its metric.
+    ScaleEval {
+        scaler: u32,
+    },
+    /// A started replica becomes ready (stale unless `epoch` is still its own).
+    ReplicaReady {
+        replica: u32,
+        epoch: u32,
+    },
     /// Close a timeline interval.
     Tick,
     /// The warm-up ends: reset time integrals.
@@ -432,6 +445,8 @@ struct Engine<'a> {
     metrics: RunMetrics,
     /// Records spans of the traced requests (a traced replication only).
     tracer: Option<Box<Tracer>>,
+    /// The autoscalers.
+    scaling: autoscale::Scaling,
 }
 
 /// Run replication `replication` of `scenario` and return its metrics.
@@ -604,6 +619,7 @@ impl<'a> Engine<'a> {
             tick_queue_areas: vec![0; sc.queues.len()],
             metrics: RunMetrics::new(sc),
             tracer: None,
+            scaling: autoscale::Scaling::new(sc, &key),
         }
     }
 
@@ -615,6 +631,7 @@ impl<'a> Engine<'a> {
         queue.schedule(first_tick, Event::Tick);
         self.start_clients(queue);
         self.start_faults(queue);
+        self.start_scaling(queue);
     }
 }
 
@@ -674,6 +691,8 @@ impl kernel::Model for Engine<'_> {
                 self.on_saga_timeout(inst, step, token, queue)
             }
             Event::SagaRetry { inst, step } => self.on_saga_retry(inst, step, queue),
+            Event::ScaleEval { scaler } => self.on_scale_eval(scaler, queue),
+            Event::ReplicaReady { replica, epoch } => self.replica_ready(replica, epoch, queue),
             Event::Tick => self.tick(queue),
             Event::WarmupEnd => {
                 self.metrics
@@ -692,6 +711,7 @@ impl kernel::Model for Engine<'_> {
                     s.queued.reset(now);
                     s.cores.reset(now);
                 }
+                self.scaling_warmup_end();
             }
         }
         if !self.pools.freed_is_empty() {

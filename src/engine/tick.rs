@@ -22,6 +22,7 @@ impl Engine<'_> {
             iv.utilization = (busy - last_busy) as f64 / span / capacity;
             iv.queue = (queued - last_queued) as f64 / span;
         }
+        self.tick_scaling(span);
         for q in 0..self.sc.queues.len() {
             let area = self.metrics.queues[q].depth.lifetime_area(now);
             let last = self.tick_queue_areas[q];

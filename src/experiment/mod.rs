@@ -5,6 +5,7 @@
 //! replication is a sequential, self-contained simulation with its own RNG streams, so
 //! the result does not depend on the number of threads.
 
+mod capacity;
 pub mod compare;
 mod delivery;
 mod faults;
@@ -16,6 +17,7 @@ mod stats;
 mod summary;
 pub mod sweep;
 
+pub use capacity::{CostSummary, ScaleEventSummary, ScalingSummary, ScalingTimeline};
 pub use faults::{
     BlastService, FaultSummary, FlowTimeline, QueueTimeline, ServiceTimeline, SiteSummary,
     TimelineSummary, TransitionSummary, WindowFlow, WindowQueue, WindowSummary,

@@ -186,6 +186,11 @@ pub struct Summary {
     /// Per client connection pool (left out of the JSON when there is none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub pools: Vec<super::pools::PoolSummary>,
+    /// Replica-seconds, in all and per successful response.
+    pub cost: super::CostSummary,
+    /// Per autoscaled service.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub scaling: Vec<super::ScalingSummary>,
     /// Critical paths and latency breakdowns of replication 0, traced again (empty when
     /// not traced, e.g. in sweeps). Ids, not names: the report names them.
     #[serde(skip)]
@@ -433,7 +438,8 @@ impl Summary {
                 ServiceSummary {
                     name: s.name.clone(),
                     utilization: est(runs, |r| {
-                        r.services[i].busy.mean(r.measured) / r.services[i].capacity as f64
+                        r.services[i].busy.mean(r.measured)
+                            / super::capacity::mean_workers(scenario, r, i)
                     }),
                     core_utilization: s.cpu_millis.map(|_| {
                         est(runs, |r| {
@@ -524,6 +530,8 @@ impl Summary {
             reply_timeouts: est(runs, |r| r.reply_timeouts as f64),
             sagas: saga_summaries(scenario, runs),
             pools: super::pools::pool_summaries(scenario, runs),
+            cost: super::capacity::cost(scenario, runs),
+            scaling: super::capacity::scaling(scenario, runs),
             traced: Traced::default(),
         };
         summary.warnings = super::stability::warnings(scenario, &summary);

@@ -8,10 +8,12 @@ pub mod delivery;
 mod level;
 pub mod paths;
 mod pool;
+mod scaling;
 mod timeline;
 
 pub use level::TimeIntegral;
 pub use pool::PoolMetrics;
+pub use scaling::{ScaleEvent, ScaleInterval, ScaleMetrics};
 pub use timeline::{FlowInterval, ServiceInterval, Timeline};
 
 use crate::kernel::SimTime;
@@ -645,6 +647,12 @@ pub struct RunMetrics {
     /// Per client connection pool, indexed like `Scenario::pools`.
     #[serde(default)]
     pub pools: Vec<PoolMetrics>,
+    /// Per autoscaled service, in service order.
+    #[serde(default)]
+    pub scaling: Vec<ScaleMetrics>,
+    /// Changes of desired replicas, in time order (the first [`MAX_LISTED_EVENTS`]).
+    #[serde(default)]
+    pub scale_events: Vec<ScaleEvent>,
 }
 
 impl RunMetrics {
@@ -692,6 +700,11 @@ impl RunMetrics {
                 .map(|s| SagaMetrics::new(s.steps.len()))
                 .collect(),
             pools: PoolMetrics::for_scenario(scenario),
+            scaling: (scenario.services.iter())
+                .filter(|s| s.autoscale.is_some())
+                .map(|_| ScaleMetrics::default())
+                .collect(),
+            scale_events: Vec::new(),
         }
     }
 }

@@ -52,6 +52,9 @@ pub struct Timeline {
     pub services: Vec<Vec<ServiceInterval>>,
     /// `queues[q][i]`: mean backlog of queue `q` in interval `i`.
     pub queues: Vec<Vec<f64>>,
+    /// `scaling[k][i]`: the `k`-th autoscaled service's replicas in interval `i`.
+    #[serde(default)]
+    pub scaling: Vec<Vec<super::ScaleInterval>>,
     /// The interval the clock is in, `[start, end)` with its index: every response and
     /// completion looks its interval up, and a `u64` division per lookup was a visible
     /// share of the hot path (README, Performance).
@@ -110,6 +113,10 @@ impl Timeline {
                 .map(|_| vec![ServiceInterval::default(); n])
                 .collect(),
             queues: sc.queues.iter().map(|_| vec![0.0; n]).collect(),
+            scaling: (sc.services.iter())
+                .filter(|s| s.autoscale.is_some())
+                .map(|_| vec![super::ScaleInterval::default(); n])
+                .collect(),
             window: Window::default(),
         }
     }

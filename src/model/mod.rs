@@ -7,6 +7,7 @@
 //! already been checked (references exist, probabilities are in [0, 1], no cycle of
 //! synchronous calls), so the engine may index without checking.
 
+mod autoscale;
 mod compare;
 mod dist;
 mod messaging;
@@ -15,6 +16,7 @@ pub mod reach;
 mod resilience;
 mod saga;
 
+pub use autoscale::{Autoscale, ColdStart, ScaleMetric, Warmup};
 pub use compare::{Comparison, Slo, Variant};
 pub use dist::Dist;
 pub use messaging::{Broker, BrokerId, MessageKind, MessageStep, Queue, QueueId, Topic, TopicId};
@@ -141,6 +143,11 @@ pub struct Service {
     pub balancer: Balancer,
     /// This service's operations.
     pub operations: Vec<OpId>,
+    /// Its autoscaler; `replicas` is then the number of replica slots
+    /// ([`Autoscale::slots`]), of which `initial` serve at time 0.
+    pub autoscale: Option<Box<Autoscale>>,
+    /// The slowdown of a new replica.
+    pub cold_start: Option<ColdStart>,
 }
 
 /// One synchronous call made by an operation.

@@ -31,6 +31,24 @@ pub const MAX_REPLICATIONS: u32 = 10_000;
 /// Most replicas over all services: the engine keeps state for every replica.
 pub const MAX_TOTAL_REPLICAS: u32 = 100_000;
 
+/// Most replicas of an autoscaled service (`autoscale.max`): it keeps twice as many
+/// replica slots (serving or starting, and draining), counted in
+/// [`MAX_TOTAL_REPLICAS`].
+pub const MAX_AUTOSCALE_REPLICAS: u32 = 10_000;
+
+/// Shortest autoscaler evaluation period: every evaluation is an event.
+pub const MIN_SCALE_PERIOD: u64 = 1_000_000;
+
+/// Most evaluation periods a stabilization window spans: the autoscaler keeps one
+/// proposal per period of its longer window.
+pub const MAX_SCALE_HISTORY: u32 = 10_000;
+
+/// Largest target of a count metric (queue, in-flight, backlog per replica).
+pub const MAX_SCALE_TARGET: f64 = 1e9;
+
+/// Largest cold-start factor.
+pub const MAX_COLD_FACTOR: f64 = 1000.0;
+
 /// Most cores (`cpus`) per replica: far beyond any machine, and small enough that its
 /// thousandths of a core fit the engine's `u32`.
 pub const MAX_CPUS: f64 = 1_000_000.0;

@@ -60,6 +60,7 @@
 //! );
 //! ```
 
+mod autoscale;
 mod compare;
 mod compile;
 mod cycles;

@@ -59,6 +59,8 @@ pub(crate) struct MergedService {
     pub replicas: Option<Sourced<i64>>,
     pub workers: Option<Sourced<i64>>,
     pub cpus: Option<Sourced<f64>>,
+    pub autoscale: Option<Sourced<super::autoscale::RawAutoscale>>,
+    pub cold_start: Option<Sourced<super::autoscale::RawColdStart>>,
     pub queue: Option<Sourced<i64>>,
     pub balancer: Option<Sourced<String>>,
     pub operations: BTreeMap<String, Sourced<RawOperation>>,
@@ -95,6 +97,8 @@ pub(crate) fn merge(
         replicas: tag(main, &s.replicas),
         workers: tag(main, &s.workers),
         cpus: tag(main, &s.cpus),
+        autoscale: tag(main, &s.autoscale),
+        cold_start: tag(main, &s.cold_start),
         queue: tag(main, &s.queue),
         balancer: tag(main, &s.balancer),
         operations: BTreeMap::new(),
@@ -105,6 +109,8 @@ pub(crate) fn merge(
         merged.replicas = merged.replicas.or_else(|| tag(file, &m.replicas));
         merged.workers = merged.workers.or_else(|| tag(file, &m.workers));
         merged.cpus = merged.cpus.or_else(|| tag(file, &m.cpus));
+        merged.autoscale = merged.autoscale.or_else(|| tag(file, &m.autoscale));
+        merged.cold_start = merged.cold_start.or_else(|| tag(file, &m.cold_start));
         merged.queue = merged.queue.or_else(|| tag(file, &m.queue));
         merged.balancer = merged.balancer.or_else(|| tag(file, &m.balancer));
         super::pools::merge(&mut merged.pools, file, &m.pools);

@@ -132,6 +132,10 @@ pub(crate) struct RawService {
     pub operations: Option<BTreeMap<String, Loc<RawOperation>>>,
     /// Client connection pools for calls to other services, by callee service.
     pub pools: Option<BTreeMap<String, Loc<super::pools::RawPool>>>,
+    /// Horizontal autoscaling (see `autoscale`).
+    pub autoscale: Option<Loc<super::autoscale::RawAutoscale>>,
+    /// The slowdown of a new replica (see `autoscale`).
+    pub cold_start: Option<Loc<super::autoscale::RawColdStart>>,
 }
 
 /// `[services.S.operations.NAME]`.

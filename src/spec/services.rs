@@ -29,9 +29,28 @@ pub(crate) fn service(
             default,
         ),
     };
-    let replicas = match &m.replicas {
-        None => 1,
-        Some(s) => In { src, file: s.file }.bounded(
+    let autoscale = match &m.autoscale {
+        None => None,
+        Some(a) => Some(Box::new(super::autoscale::autoscale(
+            &In { src, file: a.file },
+            &a.v,
+            m.replicas.as_ref(),
+            m.cpus.is_some(),
+            &field,
+        )?)),
+    };
+    let cold_start = match &m.cold_start {
+        None => None,
+        Some(c) => Some(super::autoscale::cold_start(
+            &In { src, file: c.file },
+            &c.v,
+            &field,
+        )?),
+    };
+    let replicas = match (&m.replicas, &autoscale) {
+        (_, Some(a)) => a.slots(),
+        (None, None) => 1,
+        (Some(s), None) => In { src, file: s.file }.bounded(
             &s.v,
             &format!("{field}.replicas"),
             1,
@@ -96,6 +115,8 @@ pub(crate) fn service(
         queue_capacity,
         balancer,
         operations: ids,
+        autoscale,
+        cold_start,
     };
     Ok((svc, ops))
 }

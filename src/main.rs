@@ -257,6 +257,8 @@ enum GraphFormat {
     Mermaid,
     /// Graphviz DOT.
     Dot,
+    /// SVG, laid out by archsim (the report's diagram).
+    Svg,
 }
 
 fn main() -> ExitCode {
@@ -637,6 +639,7 @@ fn graph_command(file: &Path, format: GraphFormat) -> Result<u8, archsim::Error>
     let mut text = match format {
         GraphFormat::Mermaid => archsim::report::graph::mermaid(&scenario),
         GraphFormat::Dot => archsim::report::graph::dot(&scenario),
+        GraphFormat::Svg => archsim::report::topology::svg_document(&scenario),
     };
     if !text.ends_with('\n') {
         text.push('\n');

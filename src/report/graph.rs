@@ -37,7 +37,7 @@ struct Diagram {
     edges: Vec<Edge>,
 }
 
-fn protocol_name(p: Protocol) -> &'static str {
+pub(crate) fn protocol_name(p: Protocol) -> &'static str {
     match p {
         Protocol::Rest => "rest",
         Protocol::Grpc => "grpc",
@@ -65,12 +65,12 @@ pub(crate) fn human_duration(ns: f64) -> String {
     format!("{}ns", short_number(ns))
 }
 
-fn dur(t: SimTime) -> String {
+pub(crate) fn dur(t: SimTime) -> String {
     human_duration(t as f64)
 }
 
 /// A number with at most 3 significant decimals, trailing zeros trimmed.
-fn short_number(v: f64) -> String {
+pub(crate) fn short_number(v: f64) -> String {
     let s = if v >= 100.0 {
         format!("{v:.0}")
     } else if v >= 10.0 {
@@ -85,11 +85,11 @@ fn short_number(v: f64) -> String {
     }
 }
 
-fn rate(r: f64) -> String {
+pub(crate) fn rate(r: f64) -> String {
     format!("{}/s", short_number(r))
 }
 
-fn arrivals_text(a: &Arrivals) -> String {
+pub(crate) fn arrivals_text(a: &Arrivals) -> String {
     match a {
         Arrivals::Poisson { rate: r } => format!("{} Poisson", rate(*r)),
         Arrivals::Constant { rate: r } => format!("{} constant", rate(*r)),
@@ -104,7 +104,7 @@ fn arrivals_text(a: &Arrivals) -> String {
 }
 
 /// The policies of a call site, as short phrases.
-fn policy_text(p: &Policies) -> Vec<String> {
+pub(crate) fn policy_text(p: &Policies) -> Vec<String> {
     let mut v = Vec::new();
     if let Some(r) = &p.retry {
         let mut s = format!("retry ×{}", r.max_attempts);
@@ -131,7 +131,7 @@ fn policy_text(p: &Policies) -> Vec<String> {
     v
 }
 
-fn call_label(sc: &Scenario, call: &Call, parallel: bool) -> String {
+pub(crate) fn call_label(sc: &Scenario, call: &Call, parallel: bool) -> String {
     let mut parts = vec![format!("call {}", protocol_name(call.protocol))];
     if parallel {
         parts[0].push_str(" (parallel)");
@@ -145,7 +145,7 @@ fn call_label(sc: &Scenario, call: &Call, parallel: bool) -> String {
     parts.join(" · ")
 }
 
-fn client_lines(w: &Workload) -> Vec<String> {
+pub(crate) fn client_lines(w: &Workload) -> Vec<String> {
     let mut lines = vec![w.flow.clone(), arrivals_text(&w.arrivals)];
     let mut call = vec![protocol_name(w.protocol).to_string()];
     if let Some(t) = w.timeout {

@@ -75,6 +75,19 @@ mod line;
 pub use data::{cdf, BarChart, BarSeries, Chart, Heatmap, LineChart, Series, Window};
 pub use error::ChartError;
 
+/// The `font-family` list the charts' SVG text names (the bundled DejaVu Sans first).
+pub const FONT_FAMILY: &str = font::FAMILY;
+
+/// Width in logical pixels of one line of `text` at `size` pixels in the bundled
+/// DejaVu Sans (bold or regular): the metrics the charts are laid out with, for callers
+/// that lay out their own SVG text (archsim's topology diagram) in the same font.
+///
+/// [`FONT_FAMILY`] is the SVG `font-family` list that goes with it.
+pub fn text_width(text: &str, size: f64, bold: bool) -> f64 {
+    let _ = font::ensure_fonts();
+    text::text_width(text, size, bold)
+}
+
 /// Width and height of a chart in pixels unless asked otherwise (a 16:9-ish slide).
 pub const DEFAULT_SIZE: (u32, u32) = (1200, 700);
 

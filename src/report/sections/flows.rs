@@ -13,6 +13,31 @@ fn failure_rate(f: &FlowSummary) -> Estimate {
     }
 }
 
+/// The title of flow `fi`'s table: "flow checkout", "(compared)" after the compared one.
+pub fn flow_title(exp: &Experiment, fi: usize) -> String {
+    let name = exp
+        .variants
+        .first()
+        .and_then(|v| v.summary.flows.get(fi))
+        .map_or("", |f| f.flow.as_str());
+    if exp.is_comparison() && fi == exp.focus_flow() {
+        format!("flow {name} (compared)")
+    } else {
+        format!("flow {name}")
+    }
+}
+
+/// The rows of a flow table a reader needs first (shown when the table is collapsed).
+pub const FLOW_KEY_ROWS: [&str; 7] = [
+    "requests / replication",
+    "p99 response",
+    "p99 completion",
+    "completed fully",
+    "failure rate",
+    "collateral rate",
+    "degraded (fallback)",
+];
+
 /// One table per flow (the compared flow first): variants as columns.
 pub fn flow_sections(exp: &Experiment) -> Vec<Section> {
     let Some(first) = exp.variants.first() else {
@@ -113,13 +138,8 @@ pub fn flow_sections(exp: &Experiment) -> Vec<Section> {
             rows.push(r);
         }
         failure_rows(exp, fi, &mut rows);
-        let title = if exp.is_comparison() && fi == focus {
-            format!("flow {} (compared)", flow.flow)
-        } else {
-            format!("flow {}", flow.flow)
-        };
         out.push(Section {
-            title,
+            title: flow_title(exp, fi),
             header: header.clone(),
             rows,
         });

@@ -18,9 +18,11 @@ mod queues;
 mod services;
 mod slo;
 mod sweeps;
+pub mod verdict;
 
 pub use faults::{fault_sections, site_sections};
-pub use flows::flow_sections;
+pub use flows::{flow_sections, flow_title, FLOW_KEY_ROWS};
+pub use verdict::{verdict_section, VERDICT_TITLE};
 pub use paths::{
     breakdown_rows, breakdown_sections, breakdown_title, completion_path_sections,
     critical_path_section, critical_path_sections, Measure, BREAKDOWN_HEADER,

@@ -24,7 +24,9 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+mod cli_distribute;
 mod cli_telemetry;
+use cli_distribute::*;
 use cli_telemetry::*;
 
 /// Exit code of `check` when an SLO fails.
@@ -86,6 +88,9 @@ enum Command {
         /// Write index.html, report.md and charts to DIR (default reports/<scenario>/).
         #[arg(long, value_name = "DIR", num_args = 0..=1)]
         report: Option<Option<PathBuf>>,
+        /// Also print the report to DIR/report.pdf with headless Chromium (needs --report).
+        #[arg(long, requires = "report")]
+        pdf: bool,
     },
     /// Run every [compare] variant side by side and write the report.
     Compare {
@@ -94,6 +99,9 @@ enum Command {
         /// Where to write index.html, report.md and charts (default reports/<scenario>/).
         #[arg(long, value_name = "DIR", num_args = 0..=1)]
         report: Option<Option<PathBuf>>,
+        /// Also print the report to DIR/report.pdf with headless Chromium (needs the report).
+        #[arg(long, conflicts_with = "no_report")]
+        pdf: bool,
         /// Do not write the report.
         #[arg(long, conflicts_with = "report")]
         no_report: bool,
@@ -147,108 +155,6 @@ enum Command {
         /// The scenario file (TOML).
         file: PathBuf,
     },
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum PlanKind {
-    /// `archsim run`.
-    Run,
-    /// `archsim compare`.
-    Compare,
-    /// `archsim sweep`.
-    Sweep,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum Emit {
-    /// A Slurm array script.
-    Slurm,
-    /// A Kubernetes Indexed Job manifest.
-    K8s,
-    /// A GNU parallel line.
-    Parallel,
-}
-
-/// `archsim plan`.
-#[derive(Args)]
-struct PlanArgs {
-    /// What the plan reproduces.
-    #[arg(value_enum)]
-    kind: PlanKind,
-    #[command(flatten)]
-    opts: ScenarioOpts,
-    /// Sweeps: PATH=VALUES, as `archsim sweep --set`.
-    #[arg(long = "set", value_name = "PATH=VALUES")]
-    set: Vec<String>,
-    /// Sweeps: every seed FIRST..LAST (both included) at every point.
-    #[arg(long, value_name = "FIRST..LAST")]
-    seeds: Option<String>,
-    /// Number of shards (unit k runs in shard k mod N).
-    #[arg(long, value_name = "N")]
-    shards: u32,
-    /// Where to write the plan.
-    #[arg(long, short = 'o', value_name = "PLAN")]
-    output: PathBuf,
-    /// Also print a ready job script for this scheduler.
-    #[arg(long, value_enum)]
-    emit: Option<Emit>,
-    /// The directory the job script's shards write their parts to.
-    #[arg(long, value_name = "DIR", default_value = "parts")]
-    parts: String,
-    /// The archsim executable the job script runs.
-    #[arg(long, value_name = "PATH", default_value = "archsim")]
-    bin: String,
-    /// Cores per shard in the job script (RAYON_NUM_THREADS).
-    #[arg(long, value_name = "N", default_value_t = 1)]
-    cpus: u32,
-    /// Container image of the Kubernetes Job.
-    #[arg(long, value_name = "IMAGE", default_value = concat!("archsim:", env!("CARGO_PKG_VERSION")))]
-    image: String,
-}
-
-/// `archsim shard`.
-#[derive(Args)]
-struct ShardArgs {
-    /// The plan file.
-    plan: PathBuf,
-    /// Shard index, 0-based.
-    #[arg(long, value_name = "I")]
-    index: u32,
-    /// Shard count: must equal the plan's (default: the plan's).
-    #[arg(long, value_name = "N")]
-    of: Option<u32>,
-    /// Directory of the part files.
-    #[arg(long, value_name = "DIR")]
-    out: PathBuf,
-    /// No progress bar.
-    #[arg(long, short = 'q')]
-    quiet: bool,
-}
-
-/// `archsim merge`.
-#[derive(Args)]
-struct MergeArgs {
-    /// The plan file.
-    plan: PathBuf,
-    /// Part files, or directories of them (every *.part inside).
-    parts: Vec<PathBuf>,
-    /// Write the results as JSON to this path ("-" for standard output).
-    #[arg(long)]
-    json: Option<PathBuf>,
-    /// Write the results as CSV to this path ("-" for standard output).
-    #[arg(long)]
-    csv: Option<PathBuf>,
-    /// Write index.html, report.md and charts to DIR (default as the one-machine
-    /// command; `compare` plans write it by default).
-    #[arg(long, value_name = "DIR", num_args = 0..=1)]
-    report: Option<Option<PathBuf>>,
-    /// Do not write the report (compare plans).
-    #[arg(long, conflicts_with = "report")]
-    no_report: bool,
-    /// Only print the shard indices whose parts are missing, as `sbatch --array=`
-    /// takes them (e.g. 1,4-6; nothing when complete).
-    #[arg(long)]
-    missing: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -372,6 +278,7 @@ fn destinations(o: &RunOpts, report: Option<PathBuf>) -> Destinations {
 fn run_command(
     opts: Exported,
     report: Option<Option<PathBuf>>,
+    pdf: bool,
     command: &str,
 ) -> Result<u8, archsim::Error> {
     let (opts, telemetry) = (opts.run, opts.telemetry);
@@ -385,7 +292,14 @@ fn run_command(
         toml: &text,
         command,
     };
-    out(&deliver_experiment(&exp, &src, &destinations(&opts, dir))?)?;
+    out(&deliver_experiment(
+        &exp,
+        &src,
+        &destinations(&opts, dir.clone()),
+    )?)?;
+    if let (true, Some(dir)) = (pdf, dir) {
+        eprintln!("{}", archsim::report::pdf::write_pdf(&dir)?);
+    }
     Ok(0)
 }
 
@@ -394,6 +308,7 @@ fn compare_command(
     opts: Exported,
     report: Option<Option<PathBuf>>,
     no_report: bool,
+    pdf: bool,
     command: &str,
 ) -> Result<u8, archsim::Error> {
     let text = read(&opts.run.scenario.file)?;
@@ -408,7 +323,7 @@ fn compare_command(
     } else {
         Some(report.unwrap_or(None))
     };
-    run_command(opts, report, command)
+    run_command(opts, report, pdf, command)
 }
 
 /// `check`: the SLO verdicts; exit code 3 when one fails.
@@ -527,112 +442,6 @@ fn seeds_command(opts: RunOpts, set: Vec<String>, seeds: &str) -> Result<u8, arc
     Ok(0)
 }
 
-/// `plan`: resolve, write the plan, print a job script if asked.
-fn plan_command(a: PlanArgs) -> Result<u8, archsim::Error> {
-    let (opts, output) = (&a.opts, &a.output);
-    let target = Target {
-        plan: &output.display().to_string(),
-        parts: &a.parts,
-        bin: &a.bin,
-        cpus: a.cpus,
-        image: &a.image,
-    };
-    let text = read(&opts.file)?;
-    let plan = make_plan(Request {
-        kind: match a.kind {
-            PlanKind::Run => Kind::Run,
-            PlanKind::Compare => Kind::Compare,
-            PlanKind::Sweep => Kind::Sweep,
-        },
-        file: &opts.file,
-        text: &text,
-        overrides: overrides(opts),
-        sets: a.set.clone(),
-        seeds: a.seeds.as_deref().map(Seeds::parse).transpose()?,
-        shards: a.shards,
-        command: shell_command(&one_machine_args(&raw_args())),
-    })?;
-    let json = plan.to_json();
-    archsim::report::deliver::write_file(output, &json)?;
-    let summary = format!(
-        "{}: {} units in {} shards (fingerprint {})\n",
-        visible(&output.display().to_string()),
-        plan.units,
-        plan.shards,
-        plan.short_fingerprint()
-    );
-    match a.emit {
-        None => out(&summary)?,
-        Some(e) => {
-            let _ = write!(io::stderr(), "{summary}");
-            if matches!(e, Emit::Slurm) {
-                // Slurm opens each task's log before the task runs.
-                std::fs::create_dir_all(&a.parts)
-                    .map_err(|err| archsim::Error::Output(PathBuf::from(&a.parts), err))?;
-            }
-            out(&match e {
-                Emit::Slurm => emit::slurm(&plan, &target),
-                Emit::K8s => emit::k8s(&plan, &json, &target),
-                Emit::Parallel => emit::parallel(&plan, &target),
-            })?;
-        }
-    }
-    Ok(0)
-}
-
-/// `shard`: run one shard's units, write its part file.
-fn shard_command(
-    plan_path: &Path,
-    index: u32,
-    of: Option<u32>,
-    dir: &Path,
-    quiet: bool,
-) -> Result<u8, archsim::Error> {
-    let plan_file = plan_path.display().to_string();
-    let plan = Plan::read(plan_path)?;
-    check_index(&plan, &plan_file, index, of)?;
-    let resolved = plan.resolve(&plan_file)?;
-    let units = plan.shard_units(index).len() as u64;
-    let pb = progress(units, quiet, &format!("shard {index} of {}", plan.shards));
-    let text = run_shard(&plan, &resolved, index, &|| pb.inc(1));
-    pb.finish_and_clear();
-    let path = write_atomically(dir, &part_name(&plan, index), &text?)?;
-    out(&format!(
-        "{}: {units} units\n",
-        visible(&path.display().to_string())
-    ))?;
-    Ok(0)
-}
-
-/// `merge --missing`: the shards still to run, as `sbatch --array=` takes them.
-fn missing_command(plan_path: &Path, parts: &[PathBuf]) -> Result<u8, archsim::Error> {
-    let plan = Plan::read(plan_path)?;
-    // Checked first: the unit count sizes what follows.
-    plan.resolve(&plan_path.display().to_string())?;
-    let files = merge::part_files(parts, true)?;
-    let at = merge::locate_units(&plan, &files)?;
-    let missing = merge::missing_shards(&plan, &at);
-    if !missing.is_empty() {
-        out(&format!("{}\n", merge::array_ranges(&missing)))?;
-    }
-    Ok(0)
-}
-
-/// `merge`: the outputs of the one-machine command, from the parts.
-fn merge_command(
-    plan_path: &Path,
-    parts: &[PathBuf],
-    outputs: &MergeOutputs,
-) -> Result<u8, archsim::Error> {
-    let plan_file = plan_path.display().to_string();
-    let plan = Plan::read(plan_path)?;
-    let resolved = plan.resolve(&plan_file)?;
-    let files = merge::part_files(parts, false)?;
-    let merged = merge::merge(&plan, &plan_file, &resolved, &files)?;
-    out(&write_merged(&plan, &resolved, &merged, outputs)?)?;
-    Ok(0)
-}
-
 /// `graph`: the topology as Mermaid or DOT.
 fn graph_command(file: &Path, format: GraphFormat) -> Result<u8, archsim::Error> {
     let scenario = archsim::spec::load(file)?;
@@ -666,12 +475,13 @@ fn validate_command(file: &Path) -> Result<u8, archsim::Error> {
 
 fn try_main(cli: Cli, command: &str) -> Result<u8, archsim::Error> {
     match cli.command {
-        Command::Run { opts, report } => run_command(opts, report, command),
+        Command::Run { opts, report, pdf } => run_command(opts, report, pdf, command),
         Command::Compare {
             opts,
             report,
             no_report,
-        } => compare_command(opts, report, no_report, command),
+            pdf,
+        } => compare_command(opts, report, no_report, pdf, command),
         Command::Check { opts } => check_command(opts),
         Command::Sweep {
             opts,

@@ -13,9 +13,8 @@ use super::findings::{findings, Finding};
 use super::names::operation;
 use super::sections::{
     breakdown_sections, completion_path_sections, critical_path_sections, fault_sections,
-    flow_sections, queue_sections, saga_sections, service_sections, site_sections,
-    slo_section, sweep_sections, time_sections, warning_lines, Measure, Section,
-    FLOW_KEY_ROWS,
+    flow_sections, queue_sections, saga_sections, service_sections, site_sections, slo_section,
+    sweep_sections, time_sections, warning_lines, Measure, Section, FLOW_KEY_ROWS,
 };
 use super::topology;
 use crate::experiment::compare::Experiment;
@@ -173,7 +172,10 @@ fn figure_group(id: &str) -> &'static str {
 }
 
 fn tables(sections: Vec<Section>) -> Vec<Block> {
-    sections.into_iter().map(|s| Block::Table(Table::new(s))).collect()
+    sections
+        .into_iter()
+        .map(|s| Block::Table(Table::new(s)))
+        .collect()
 }
 
 /// The groups of an experiment's details (charts placed by [`figure_group`]).
@@ -193,7 +195,13 @@ fn experiment_groups(exp: &Experiment, slo: Option<Section>) -> Vec<Group> {
     faults.extend(tables(site_sections(exp)));
     let group = |id, title, blocks| Group { id, title, blocks };
     vec![
-        group("slo", "SLO verdicts", slo.map(|s| Block::Table(Table::new(s))).into_iter().collect()),
+        group(
+            "slo",
+            "SLO verdicts",
+            slo.map(|s| Block::Table(Table::new(s)))
+                .into_iter()
+                .collect(),
+        ),
         group("topology", "Topology", vec![Block::Topology]),
         group("flows", "Flows", flows),
         group("time", "Where the time goes", time),
@@ -235,12 +243,18 @@ fn topology_of(sc: &Scenario, exp: Option<&Experiment>) -> Topology {
     let mut variants = Vec::new();
     let mut flow = String::new();
     if let (Some(exp), Some(c)) = (exp, &sc.compare) {
-        flow = sc.workloads.get(c.workload).map_or(String::new(), |w| w.flow.clone());
+        flow = sc
+            .workloads
+            .get(c.workload)
+            .map_or(String::new(), |w| w.flow.clone());
         for (k, v) in c.variants.iter().enumerate() {
             let path = topology::path_of(sc, c.workload, v.entry);
             let t = format!("Path of flow {flow} in the {} variant", v.name);
             let id = format!("topology-{}", k + 1);
-            variants.push((v.name.clone(), topology::svg::render(&d, &id, &t, Some(&path))));
+            variants.push((
+                v.name.clone(),
+                topology::svg::render(&d, &id, &t, Some(&path)),
+            ));
         }
         let _ = exp;
     }
@@ -337,7 +351,11 @@ pub fn build(input: &ReportInput) -> Result<Report, Error> {
     groups.retain(|g| !g.blocks.is_empty());
     let svgs = figures
         .iter()
-        .map(|f| f.chart.to_svg().map_err(|e| chart_error(Path::new(&f.id), e)))
+        .map(|f| {
+            f.chart
+                .to_svg()
+                .map_err(|e| chart_error(Path::new(&f.id), e))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let headline_svg = match headline {
         Some(i) => figures[i]
@@ -396,7 +414,10 @@ pub fn write_report(dir: &Path, input: &ReportInput) -> Result<Vec<PathBuf>, Err
     put("topology.dot", report.topology.dot.as_bytes())?;
     for f in &report.figures {
         let name = format!("{}.png", f.id);
-        let png = f.chart.to_png().map_err(|e| chart_error(&dir.join(&name), e))?;
+        let png = f
+            .chart
+            .to_png()
+            .map_err(|e| chart_error(&dir.join(&name), e))?;
         put(&name, &png)?;
     }
     Ok(written)

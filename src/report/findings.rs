@@ -118,13 +118,19 @@ fn slo_findings(verdicts: &[SloVerdict], exp: &Experiment) -> Vec<Finding> {
                 format!("{flow} {} (measured {measured})", c.objective)
             })
             .collect();
-        let label = if exp.is_comparison() { format!("{n} misses ") } else { "The run misses ".into() };
+        let label = if exp.is_comparison() {
+            format!("{n} misses ")
+        } else {
+            "The run misses ".into()
+        };
         misses.push(format!("{label}{}", join(&checks)));
     }
     let text = match (ok.is_empty(), bad.is_empty()) {
         (_, true) if exp.is_comparison() => "Every variant meets every SLO.".to_string(),
         (_, true) => "Every SLO is met.".to_string(),
-        (true, false) if exp.is_comparison() => format!("No variant meets every SLO: {}.", misses.join("; ")),
+        (true, false) if exp.is_comparison() => {
+            format!("No variant meets every SLO: {}.", misses.join("; "))
+        }
         (true, false) => format!("{}.", misses.join("; ")),
         (false, false) => format!("Every SLO holds for {}; {}.", join(&ok), misses.join("; ")),
     };
@@ -155,7 +161,12 @@ fn failure_findings(c: &Ctx) -> Vec<Finding> {
         .take(2)
         .map(|(v, f)| {
             let mut rows = vec!["failure rate".to_string()];
-            let mut text = format!("{}{} of {} requests fail", c.subject(v), p(failure_rate(f)), c.flow);
+            let mut text = format!(
+                "{}{} of {} requests fail",
+                c.subject(v),
+                p(failure_rate(f)),
+                c.flow
+            );
             let windows: Vec<String> = first
                 .faults
                 .iter()
@@ -184,12 +195,24 @@ fn failure_findings(c: &Ctx) -> Vec<Finding> {
             if let Some(top) = f
                 .failures_by_root_cause
                 .iter()
-                .max_by(|a, b| a.rate.mean.total_cmp(&b.rate.mean).then(b.reason.cmp(&a.reason)))
+                .max_by(|a, b| {
+                    a.rate
+                        .mean
+                        .total_cmp(&b.rate.mean)
+                        .then(b.reason.cmp(&a.reason))
+                })
                 .filter(|x| x.rate.mean >= NOTABLE)
             {
-                let root = top.root_cause.as_deref().map_or(String::new(), |r| format!(" (root: {r})"));
+                let root = top
+                    .root_cause
+                    .as_deref()
+                    .map_or(String::new(), |r| format!(" (root: {r})"));
                 rows.push(format!("failed: {}{root}", top.reason));
-                text.push_str(&format!("; the largest cause is {}{root}, {}", top.reason, p(top.rate)));
+                text.push_str(&format!(
+                    "; the largest cause is {}{root}, {}",
+                    top.reason,
+                    p(top.rate)
+                ));
             }
             text.push('.');
             Finding {
@@ -218,11 +241,19 @@ fn other_flow_findings(c: &Ctx) -> Vec<Finding> {
             if failure_rate(f).mean < NOTABLE || out.len() >= 2 {
                 continue;
             }
-            let mut text = format!("{}{} of {} requests fail too", c.subject(v), p(failure_rate(f)), f.flow);
+            let mut text = format!(
+                "{}{} of {} requests fail too",
+                c.subject(v),
+                p(failure_rate(f)),
+                f.flow
+            );
             let mut rows = vec!["failure rate".to_string()];
             if f.collateral_rate.mean >= NOTABLE {
                 rows.push("collateral rate".into());
-                text.push_str(&format!(", {} of them as collateral damage", p(f.collateral_rate)));
+                text.push_str(&format!(
+                    ", {} of them as collateral damage",
+                    p(f.collateral_rate)
+                ));
             }
             text.push('.');
             out.push(Finding {
@@ -254,16 +285,27 @@ fn latency_findings(c: &Ctx) -> Vec<Finding> {
     let has_completion = flows.iter().any(|(_, f)| f.completion.is_some());
     let mut out = Vec::new();
     if c.exp.is_comparison() {
-        let mut text = format!("{} answers fastest: p99 response {}", fast.name, t(ff.latency.p99));
+        let mut text = format!(
+            "{} answers fastest: p99 response {}",
+            fast.name,
+            t(ff.latency.p99)
+        );
         let mut rows = vec![fast.name.clone()];
         let cp = completion_p99(ff);
         if has_completion && cp.mean > 3.0 * ff.latency.p99.mean {
-            text.push_str(&format!(", but the work it triggers completes only at p99 {}", t(cp)));
+            text.push_str(&format!(
+                ", but the work it triggers completes only at p99 {}",
+                t(cp)
+            ));
         }
         let sound = flows
             .iter()
             .filter(|(_, f)| failure_rate(f).mean < NOTABLE && completed_fully(f).mean >= 0.99)
-            .min_by(|a, b| completion_p99(a.1).mean.total_cmp(&completion_p99(b.1).mean));
+            .min_by(|a, b| {
+                completion_p99(a.1)
+                    .mean
+                    .total_cmp(&completion_p99(b.1).mean)
+            });
         if let Some(&(s, sf)) = sound.filter(|_| has_completion) {
             if s.name != fast.name {
                 rows.push(s.name.clone());

@@ -51,7 +51,12 @@ thead{display:table-header-group}.table{overflow:visible}\
 a{color:inherit;text-decoration:none}figure{border:none;padding:0}\
 @page{size:A4;margin:12mm}}";
 
-fn rows_html(out: &mut String, s: &Section, rows: &[usize], class_of: &dyn Fn(&str) -> Option<&'static str>) {
+fn rows_html(
+    out: &mut String,
+    s: &Section,
+    rows: &[usize],
+    class_of: &dyn Fn(&str) -> Option<&'static str>,
+) {
     let _ = writeln!(out, "<table>\n<caption>{}</caption>", escape(&s.title));
     out.push_str("<thead><tr>");
     for h in &s.header {
@@ -162,7 +167,14 @@ fn finding(o: &mut String, f: &Finding, anchors: &[(String, String)]) {
 fn answer(o: &mut String, r: &Report, anchors: &[(String, String)]) {
     o.push_str("<section id=\"answer\">\n<h2>Answer</h2>\n");
     if let Some(v) = &r.verdict {
-        table(o, &Table { section: v.clone(), key_rows: Vec::new() }, "verdict");
+        table(
+            o,
+            &Table {
+                section: v.clone(),
+                key_rows: Vec::new(),
+            },
+            "verdict",
+        );
     }
     o.push_str("<div class=\"answer-grid\">\n<div class=\"findings\">\n<h3>Findings</h3>\n<ul>\n");
     for f in &r.findings {
@@ -172,7 +184,11 @@ fn answer(o: &mut String, r: &Report, anchors: &[(String, String)]) {
     if !r.warnings.is_empty() {
         o.push_str("<div id=\"warnings\">\n");
         for w in &r.warnings {
-            let _ = writeln!(o, "<p class=\"warning\"><strong>Warning:</strong> {}</p>", escape(w));
+            let _ = writeln!(
+                o,
+                "<p class=\"warning\"><strong>Warning:</strong> {}</p>",
+                escape(w)
+            );
         }
         o.push_str("</div>\n");
     }

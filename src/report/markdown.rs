@@ -34,7 +34,11 @@ fn rows_md(o: &mut String, s: &Section, rows: &[usize]) {
         let _ = writeln!(
             o,
             "| {} |",
-            s.rows[i].iter().map(|c| text(c)).collect::<Vec<_>>().join(" | ")
+            s.rows[i]
+                .iter()
+                .map(|c| text(c))
+                .collect::<Vec<_>>()
+                .join(" | ")
         );
     }
     o.push('\n');
@@ -59,7 +63,9 @@ fn table(o: &mut String, t: &Table) {
 
 fn topology(o: &mut String, r: &Report) {
     let t = &r.topology;
-    o.push_str("![The topology: clients, services, brokers and their interactions](topology.svg)\n\n");
+    o.push_str(
+        "![The topology: clients, services, brokers and their interactions](topology.svg)\n\n",
+    );
     for (k, (name, _)) in t.variants.iter().enumerate() {
         let _ = writeln!(
             o,

@@ -87,7 +87,17 @@ pub fn write_pdf(dir: &Path) -> Result<String, Error> {
             super::escape::visible(&pdf.display().to_string()),
             super::escape::visible(&chromium.display().to_string())
         )),
-        (None, _) => Err(failed(&pdf, format!("{} did not finish within {} s", chromium.display(), PRINT_TIMEOUT.as_secs()))),
-        (Some(s), _) => Err(failed(&pdf, format!("{} did not print it ({s})", chromium.display()))),
+        (None, _) => Err(failed(
+            &pdf,
+            format!(
+                "{} did not finish within {} s",
+                chromium.display(),
+                PRINT_TIMEOUT.as_secs()
+            ),
+        )),
+        (Some(s), _) => Err(failed(
+            &pdf,
+            format!("{} did not print it ({s})", chromium.display()),
+        )),
     }
 }

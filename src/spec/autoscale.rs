@@ -110,39 +110,7 @@ pub(crate) fn autoscale(
             s.v.value as u32
         }
     };
-    let metric = match &r.metric {
-        None => ScaleMetric::Utilization,
-        Some(m) => match METRICS.iter().find(|x| x.name() == m.value) {
-            Some(&x) => x,
-            None => {
-                let msg = format!(
-                    "unknown metric {:?}; valid: {}",
-                    m.value,
-                    choices(METRICS.iter().map(|x| x.name()))
-                );
-                return Err(at.err(Kind::Invalid, m, &f("metric"), msg));
-            }
-        },
-    };
-    if metric == ScaleMetric::Cpu && !has_cpus {
-        let m = r.metric.as_ref().expect("written");
-        return Err(at.err(Kind::Invalid, m, &f("metric"), "metric = \"cpu\" needs the service's `cpus`; use \"utilization\" (busy workers) without it"));
-    }
-    let target =
-        match &r.target {
-            None => return Err(at.err(
-                Kind::Missing,
-                a,
-                &f("target"),
-                "missing `target`: the metric's value per ready replica to hold, e.g. target = 0.7",
-            )),
-            Some(v) => match metric {
-                ScaleMetric::Utilization | ScaleMetric::Cpu => {
-                    at.number_in(v, &f("target"), 0.0, false, 1.0)?
-                }
-                _ => at.number_in(v, &f("target"), 0.0, false, limits::MAX_SCALE_TARGET)?,
-            },
-        };
+    let (metric, target) = metric_and_target(at, a, has_cpus, field)?;
     let duration = |v: &Option<Loc<StrOrNum>>, k: &str, default: u64| match v {
         None => Ok(default),
         Some(v) => at.duration(v, &f(k)),
@@ -209,6 +177,51 @@ pub(crate) fn autoscale(
         max_down: step(&r.max_down, "max_down")?,
         startup,
     })
+}
+
+/// `metric` and `target` of `autoscale`: utilization targets are fractions in (0, 1].
+fn metric_and_target(
+    at: &In,
+    a: &Loc<RawAutoscale>,
+    has_cpus: bool,
+    field: &str,
+) -> Result<(ScaleMetric, f64), SpecError> {
+    let f = |k: &str| format!("{field}.autoscale.{k}");
+    let r = &a.value;
+    let metric = match &r.metric {
+        None => ScaleMetric::Utilization,
+        Some(m) => match METRICS.iter().find(|x| x.name() == m.value) {
+            Some(&x) => x,
+            None => {
+                let msg = format!(
+                    "unknown metric {:?}; valid: {}",
+                    m.value,
+                    choices(METRICS.iter().map(|x| x.name()))
+                );
+                return Err(at.err(Kind::Invalid, m, &f("metric"), msg));
+            }
+        },
+    };
+    if metric == ScaleMetric::Cpu && !has_cpus {
+        let m = r.metric.as_ref().expect("written");
+        return Err(at.err(Kind::Invalid, m, &f("metric"), "metric = \"cpu\" needs the service's `cpus`; use \"utilization\" (busy workers) without it"));
+    }
+    let target =
+        match &r.target {
+            None => return Err(at.err(
+                Kind::Missing,
+                a,
+                &f("target"),
+                "missing `target`: the metric's value per ready replica to hold, e.g. target = 0.7",
+            )),
+            Some(v) => match metric {
+                ScaleMetric::Utilization | ScaleMetric::Cpu => {
+                    at.number_in(v, &f("target"), 0.0, false, 1.0)?
+                }
+                _ => at.number_in(v, &f("target"), 0.0, false, limits::MAX_SCALE_TARGET)?,
+            },
+        };
+    Ok((metric, target))
 }
 
 /// A service's cold start.

@@ -22,7 +22,6 @@ pub mod verdict;
 
 pub use faults::{fault_sections, site_sections};
 pub use flows::{flow_sections, flow_title, FLOW_KEY_ROWS};
-pub use verdict::{verdict_section, VERDICT_TITLE};
 pub use paths::{
     breakdown_rows, breakdown_sections, breakdown_title, completion_path_sections,
     critical_path_section, critical_path_sections, Measure, BREAKDOWN_HEADER,
@@ -32,6 +31,7 @@ pub use queues::{queue_row, queue_sections, saga_sections, QUEUE_HEADER};
 pub use services::{service_sections, time_breakdown, time_sections, TimeBreakdown};
 pub use slo::slo_section;
 pub use sweeps::sweep_sections;
+pub use verdict::{verdict_section, VERDICT_TITLE};
 
 use super::escape::visible;
 use crate::experiment::compare::Experiment;

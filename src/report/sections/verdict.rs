@@ -51,7 +51,9 @@ pub fn failure_rate(f: &FlowSummary) -> Estimate {
 
 /// p99 completion (the response's, for a flow without asynchronous work).
 pub fn completion_p99(f: &FlowSummary) -> Estimate {
-    f.completion.as_ref().map_or(f.latency.p99, |c| c.latency.p99)
+    f.completion
+        .as_ref()
+        .map_or(f.latency.p99, |c| c.latency.p99)
 }
 
 /// The share completed fully (the success rate, without asynchronous work).
@@ -134,7 +136,11 @@ pub const COLUMNS: &[Column] = &[
     Column {
         header: "other flows: failure rate",
         cell: other_flows,
-        shown: |e, _| e.variants.first().is_some_and(|v| v.summary.flows.len() > 1),
+        shown: |e, _| {
+            e.variants
+                .first()
+                .is_some_and(|v| v.summary.flows.len() > 1)
+        },
     },
 ];
 
@@ -143,7 +149,10 @@ pub fn verdict_section(exp: &Experiment, verdicts: &[SloVerdict]) -> Option<Sect
     let focus = exp.focus_flow();
     let first = exp.variants.first()?;
     let flow = first.summary.flows.get(focus)?.flow.clone();
-    let columns: Vec<&Column> = COLUMNS.iter().filter(|c| (c.shown)(exp, verdicts)).collect();
+    let columns: Vec<&Column> = COLUMNS
+        .iter()
+        .filter(|c| (c.shown)(exp, verdicts))
+        .collect();
     let mut header = vec![if exp.is_comparison() {
         "variant".to_string()
     } else {

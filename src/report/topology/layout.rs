@@ -92,10 +92,7 @@ fn back_edges(n: usize, edges: &[EdgeIn]) -> Vec<bool> {
     }
     let mut state = vec![0u8; n];
     let mut back = vec![false; edges.len()];
-    let roots: Vec<usize> = (0..n)
-        .filter(|&v| indeg[v] == 0)
-        .chain(0..n)
-        .collect();
+    let roots: Vec<usize> = (0..n).filter(|&v| indeg[v] == 0).chain(0..n).collect();
     for root in roots {
         if state[root] != 0 {
             continue;
@@ -369,7 +366,11 @@ pub fn layout(input_nodes: &[NodeIn], edges: &[EdgeIn]) -> Layout {
             let first = r == rank[top] + 1;
             nodes.push(LNode {
                 rank: r,
-                left: if first { LABEL_LINE } else { e.thickness / 2.0 + 2.0 },
+                left: if first {
+                    LABEL_LINE
+                } else {
+                    e.thickness / 2.0 + 2.0
+                },
                 right: if first {
                     e.label.0 + 2.0 * LABEL_LINE
                 } else {
@@ -398,7 +399,12 @@ pub fn layout(input_nodes: &[NodeIn], edges: &[EdgeIn]) -> Layout {
     }
     let centre_y = |v: usize| rank_top[nodes[v].rank] + rank_h[nodes[v].rank] / 2.0;
     let pos: Vec<(f64, f64)> = (0..n)
-        .map(|v| (x[v] - nodes[v].left, (centre_y(v) - nodes[v].h / 2.0).round()))
+        .map(|v| {
+            (
+                x[v] - nodes[v].left,
+                (centre_y(v) - nodes[v].h / 2.0).round(),
+            )
+        })
         .collect();
     let ports = ports(&nodes, &segs, &x, n);
     let routes = chains
@@ -417,7 +423,10 @@ pub fn layout(input_nodes: &[NodeIn], edges: &[EdgeIn]) -> Layout {
             for (k, &v) in chain[1..chain.len() - 1].iter().enumerate() {
                 let cy = centre_y(v);
                 if k == 0 {
-                    label = (x[v] + 2.0 * LABEL_LINE - 4.0, (cy - nodes[v].h / 2.0).round());
+                    label = (
+                        x[v] + 2.0 * LABEL_LINE - 4.0,
+                        (cy - nodes[v].h / 2.0).round(),
+                    );
                     pts.push((x[v], cy - nodes[v].h / 2.0));
                     pts.push((x[v], cy + nodes[v].h / 2.0));
                 } else {
@@ -500,12 +509,21 @@ mod tests {
 
     #[test]
     fn a_chain_goes_down_and_a_cycle_is_broken() {
-        let l = layout(&[node(), node(), node()], &[edge(0, 1), edge(1, 2), edge(2, 1)]);
+        let l = layout(
+            &[node(), node(), node()],
+            &[edge(0, 1), edge(1, 2), edge(2, 1)],
+        );
         assert!(l.pos[0].1 < l.pos[1].1 && l.pos[1].1 < l.pos[2].1);
         // The reversed edge still runs from its tail (2, below) to its head (1).
         let r = l.routes[2].as_ref().unwrap();
         assert!(r.points[0].1 > r.points[r.points.len() - 1].1);
-        assert_eq!(l, layout(&[node(), node(), node()], &[edge(0, 1), edge(1, 2), edge(2, 1)]));
+        assert_eq!(
+            l,
+            layout(
+                &[node(), node(), node()],
+                &[edge(0, 1), edge(1, 2), edge(2, 1)]
+            )
+        );
     }
 
     #[test]

@@ -24,9 +24,7 @@ pub mod layout;
 pub mod svg;
 
 use super::graph::{call_label, client_lines, dur, short_number};
-use crate::model::{
-    FaultKind, FaultSchedule, FaultTarget, MessageKind, OpId, SagaStyle, Scenario,
-};
+use crate::model::{FaultKind, FaultSchedule, FaultTarget, MessageKind, OpId, SagaStyle, Scenario};
 use std::collections::BTreeSet;
 
 /// A node of the diagram.
@@ -348,8 +346,19 @@ fn message_edges(d: &mut Diagram, sc: &Scenario, from: NodeKey, op: u32, kind: &
         if let Some(x) = queue(q) {
             if let Some(to) = service_of(sc, x.consumer) {
                 let consumer = sc.operations[x.consumer.0 as usize].name.clone();
-                let text = format!("{} → {} ×{}{extra}", short(&x.name), short(&consumer), x.concurrency);
-                d.add(NodeKey::Broker(x.broker.0), to, pattern, text, Owner::Queue(q));
+                let text = format!(
+                    "{} → {} ×{}{extra}",
+                    short(&x.name),
+                    short(&consumer),
+                    x.concurrency
+                );
+                d.add(
+                    NodeKey::Broker(x.broker.0),
+                    to,
+                    pattern,
+                    text,
+                    Owner::Queue(q),
+                );
             }
         }
     };
@@ -357,7 +366,13 @@ fn message_edges(d: &mut Diagram, sc: &Scenario, from: NodeKey, op: u32, kind: &
         MessageKind::Send(q) => {
             if let Some(x) = queue(q.0) {
                 let text = format!("send {}", short(&x.name));
-                d.add(from, NodeKey::Broker(x.broker.0), Pattern::Send, text, Owner::Op(op));
+                d.add(
+                    from,
+                    NodeKey::Broker(x.broker.0),
+                    Pattern::Send,
+                    text,
+                    Owner::Op(op),
+                );
                 deliver(d, q.0, Pattern::Send, "");
             }
         }
@@ -370,7 +385,12 @@ fn message_edges(d: &mut Diagram, sc: &Scenario, from: NodeKey, op: u32, kind: &
                     if let Some(x) = queue(q.0) {
                         if let Some(to) = service_of(sc, x.consumer) {
                             let consumer = &sc.operations[x.consumer.0 as usize].name;
-                            let text = format!("{} → {} ×{}", short(&topic.name), short(consumer), x.concurrency);
+                            let text = format!(
+                                "{} → {} ×{}",
+                                short(&topic.name),
+                                short(consumer),
+                                x.concurrency
+                            );
                             d.add(b, to, Pattern::Publish, text, Owner::Queue(q.0));
                         }
                     }
@@ -383,8 +403,18 @@ fn message_edges(d: &mut Diagram, sc: &Scenario, from: NodeKey, op: u32, kind: &
             ..
         } => {
             if let Some(x) = queue(q.0) {
-                let text = format!("request {} · reply timeout {}", short(&x.name), dur(reply_timeout));
-                d.add(from, NodeKey::Broker(x.broker.0), Pattern::Request, text, Owner::Op(op));
+                let text = format!(
+                    "request {} · reply timeout {}",
+                    short(&x.name),
+                    dur(reply_timeout)
+                );
+                d.add(
+                    from,
+                    NodeKey::Broker(x.broker.0),
+                    Pattern::Request,
+                    text,
+                    Owner::Op(op),
+                );
                 deliver(d, q.0, Pattern::Request, " · replies");
             }
         }
@@ -411,7 +441,13 @@ fn saga_edges(d: &mut Diagram, sc: &Scenario, from: NodeKey, op: u32, s: u32) {
         SagaStyle::Orchestration { coordinator, .. } => {
             let coord = NodeKey::Service(coordinator.0);
             if coord != from {
-                d.add(from, coord, Pattern::Saga, format!("start saga {}", saga.name), Owner::Op(op));
+                d.add(
+                    from,
+                    coord,
+                    Pattern::Saga,
+                    format!("start saga {}", saga.name),
+                    Owner::Op(op),
+                );
             }
             for (k, st) in saga.steps.iter().enumerate() {
                 for o in std::iter::once(st.action).chain(st.compensate) {
@@ -431,11 +467,23 @@ fn saga_edges(d: &mut Diagram, sc: &Scenario, from: NodeKey, op: u32, s: u32) {
         }
         SagaStyle::Choreography { broker } => {
             let b = NodeKey::Broker(broker.0);
-            d.add(from, b, Pattern::Saga, format!("start saga {}", saga.name), Owner::Op(op));
+            d.add(
+                from,
+                b,
+                Pattern::Saga,
+                format!("start saga {}", saga.name),
+                Owner::Op(op),
+            );
             for (k, st) in saga.steps.iter().enumerate() {
                 if let Some(to) = service_of(sc, st.action) {
                     d.add(b, to, Pattern::Saga, step_text(k, st), Owner::Saga(s));
-                    d.add(to, b, Pattern::Saga, format!("{} {} outcome", saga.name, k + 1), Owner::Saga(s));
+                    d.add(
+                        to,
+                        b,
+                        Pattern::Saga,
+                        format!("{} {} outcome", saga.name, k + 1),
+                        Owner::Saga(s),
+                    );
                 }
             }
         }
@@ -454,8 +502,18 @@ pub fn diagram(sc: &Scenario) -> Diagram {
             if let Some(to) = service_of(sc, entry) {
                 let mut lines = client_lines(w);
                 lines.remove(0);
-                let text = format!("{} → {}", lines.join(" · "), short(&sc.operations[entry.0 as usize].name));
-                d.add(NodeKey::Clients(i), to, Pattern::Client, text, Owner::Op(entry.0));
+                let text = format!(
+                    "{} → {}",
+                    lines.join(" · "),
+                    short(&sc.operations[entry.0 as usize].name)
+                );
+                d.add(
+                    NodeKey::Clients(i),
+                    to,
+                    Pattern::Client,
+                    text,
+                    Owner::Op(entry.0),
+                );
             }
         }
     }
@@ -465,7 +523,13 @@ pub fn diagram(sc: &Scenario) -> Diagram {
             let parallel = g.calls.len() + g.messages.len() > 1;
             for call in &g.calls {
                 if let Some(to) = service_of(sc, call.target) {
-                    d.add(from, to, Pattern::Call, call_label(sc, call, parallel), Owner::Op(oi as u32));
+                    d.add(
+                        from,
+                        to,
+                        Pattern::Call,
+                        call_label(sc, call, parallel),
+                        Owner::Op(oi as u32),
+                    );
                 }
             }
             for m in &g.messages {
@@ -512,7 +576,11 @@ pub fn path_of(sc: &Scenario, workload: usize, entry: OpId) -> PathSet {
                 match m.kind {
                     MessageKind::Send(q) => via(q.0, &mut todo, &mut set),
                     MessageKind::Publish(t) => {
-                        for q in sc.topics.get(t.0 as usize).map_or(&[][..], |t| &t.subscriptions) {
+                        for q in sc
+                            .topics
+                            .get(t.0 as usize)
+                            .map_or(&[][..], |t| &t.subscriptions)
+                        {
                             via(q.0, &mut todo, &mut set);
                         }
                     }

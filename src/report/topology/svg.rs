@@ -50,7 +50,10 @@ fn text(s: &str) -> String {
 
 /// A label's lines, wrapped at " · " to at most [`LABEL_MAX_W`], with their pattern
 /// and whether they are on the highlighted path.
-fn label_lines(strands: &[(Pattern, &Line)], on: &dyn Fn(&Line) -> bool) -> Vec<(String, Pattern, bool)> {
+fn label_lines(
+    strands: &[(Pattern, &Line)],
+    on: &dyn Fn(&Line) -> bool,
+) -> Vec<(String, Pattern, bool)> {
     let mut out = Vec::new();
     for &(p, line) in strands {
         let mut cur = String::new();
@@ -113,7 +116,11 @@ fn markers(o: &mut String, id: &str) {
 fn legend(o: &mut String, d: &Diagram, faulted: bool) {
     let used: Vec<Pattern> = Pattern::ALL
         .into_iter()
-        .filter(|p| d.edges.iter().any(|e| e.strands.iter().any(|s| s.pattern == *p)))
+        .filter(|p| {
+            d.edges
+                .iter()
+                .any(|e| e.strands.iter().any(|s| s.pattern == *p))
+        })
         .collect();
     o.push_str("<g class=\"legend\">");
     let mut x = 12.0;
@@ -170,7 +177,11 @@ pub fn render(d: &Diagram, id: &str, title: &str, path: Option<&PathSet>) -> Str
     let lnodes: Vec<NodeIn> = sizes
         .iter()
         .zip(&extra)
-        .map(|(&(w, h), &x)| NodeIn { w, h, extra_right: x })
+        .map(|(&(w, h), &x)| NodeIn {
+            w,
+            h,
+            extra_right: x,
+        })
         .collect();
     let ledges: Vec<EdgeIn> = d
         .edges
@@ -231,7 +242,10 @@ pub fn render(d: &Diagram, id: &str, title: &str, path: Option<&PathSet>) -> Str
             None => {
                 let i = index(d.edges[k].from);
                 let (x, y) = lay.pos[i];
-                (x + sizes[i].0 + LOOP + 4.0, y + sizes[i].1 / 2.0 - label_size(l).1 / 2.0)
+                (
+                    x + sizes[i].0 + LOOP + 4.0,
+                    y + sizes[i].1 / 2.0 - label_size(l).1 / 2.0,
+                )
             }
         };
         label(&mut o, l, lx, ly);
@@ -358,7 +372,14 @@ fn node(
         if faulted { 2.2 } else { 1.4 }
     );
     for (k, (t, bold, fault)) in lines.iter().enumerate() {
-        let yy = y + PAD + 12.0 + if k == 0 { 0.0 } else { 4.0 + 14.0 * k as f64 - 2.0 };
+        let yy = y
+            + PAD
+            + 12.0
+            + if k == 0 {
+                0.0
+            } else {
+                4.0 + 14.0 * k as f64 - 2.0
+            };
         let _ = write!(
             o,
             "<text x=\"{}\" y=\"{}\" font-size=\"{}\"{} fill=\"{}\">{}</text>",

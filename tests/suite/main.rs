@@ -23,6 +23,7 @@ mod messaging;
 mod output_errors;
 mod pools;
 mod report_chromium;
+mod report_pdf;
 mod report_files;
 mod sagas;
 mod seeds;

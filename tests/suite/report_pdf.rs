@@ -1,0 +1,99 @@
+//! `--pdf`: headless Chromium prints the report to report.pdf, poppler's `pdftoppm`
+//! renders its first page, and the diagram and charts are inline or images of the
+//! report. Skipped (with a note) without Chromium or poppler-utils; under `CI` (which
+//! `.ci/run` runs with both installed) a missing tool is a failure instead.
+
+use std::path::Path;
+use std::process::Command;
+
+fn have(tool: &str, arg: &str) -> bool {
+    Command::new(tool)
+        .arg(arg)
+        .output()
+        .is_ok_and(|o| o.status.success() || !o.stdout.is_empty() || !o.stderr.is_empty())
+}
+
+fn tools_or_skip() -> bool {
+    let chromium = have("chromium", "--version");
+    let poppler = have("pdfinfo", "-v");
+    if chromium && poppler {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI must run the PDF test: chromium {chromium}, poppler-utils {poppler}"
+    );
+    eprintln!("note: chromium or poppler-utils missing; skipping the PDF test (.ci/run installs them)");
+    false
+}
+
+#[test]
+fn compare_pdf_prints_the_report_and_its_first_page_renders() {
+    if !tools_or_skip() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new(env!("CARGO_BIN_EXE_archsim"))
+        .current_dir(tmp.path())
+        .arg("compare")
+        .arg(root.join("scenarios/patterns-compare.toml"))
+        .args(["-r", "2", "--duration", "6m", "--report", "rep", "--pdf", "--quiet"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("PDF written to"), "{stderr}");
+    let pdf = tmp.path().join("rep/report.pdf");
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF-"));
+
+    let info = Command::new("pdfinfo").arg(&pdf).output().unwrap();
+    let info = String::from_utf8_lossy(&info.stdout);
+    let pages: u32 = info
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .map(|p| p.trim().parse().unwrap())
+        .expect("pdfinfo prints the page count");
+    // The whole comparison (verdict, findings, topology, 20+ charts, tables) cannot fit
+    // on a few pages, and a runaway layout (one chart per page, blank pages) gives
+    // many more than it needs.
+    assert!((8..=80).contains(&pages), "{pages} pages");
+
+    let png = tmp.path().join("page");
+    let status = Command::new("pdftoppm")
+        .args(["-r", "40", "-f", "1", "-l", "1", "-png"])
+        .arg(&pdf)
+        .arg(&png)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let first = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .find(|e| e.file_name().to_string_lossy().starts_with("page"))
+        .expect("pdftoppm wrote page 1");
+    assert!(std::fs::metadata(first.path()).unwrap().len() > 5_000);
+
+    // The first page is the answer: the verdict table's text is on it.
+    let text = Command::new("pdftotext")
+        .args(["-f", "1", "-l", "1", "-layout"])
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("Answer") && text.contains("sync"), "{text}");
+}
+
+#[test]
+fn pdf_without_report_is_refused() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new(env!("CARGO_BIN_EXE_archsim"))
+        .arg("compare")
+        .arg(root.join("scenarios/patterns-compare.toml"))
+        .args(["--no-report", "--pdf"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--pdf"));
+}

@@ -23,7 +23,9 @@ fn tools_or_skip() -> bool {
         std::env::var_os("CI").is_none(),
         "CI must run the PDF test: chromium {chromium}, poppler-utils {poppler}"
     );
-    eprintln!("note: chromium or poppler-utils missing; skipping the PDF test (.ci/run installs them)");
+    eprintln!(
+        "note: chromium or poppler-utils missing; skipping the PDF test (.ci/run installs them)"
+    );
     false
 }
 
@@ -38,7 +40,16 @@ fn compare_pdf_prints_the_report_and_its_first_page_renders() {
         .current_dir(tmp.path())
         .arg("compare")
         .arg(root.join("scenarios/patterns-compare.toml"))
-        .args(["-r", "2", "--duration", "6m", "--report", "rep", "--pdf", "--quiet"])
+        .args([
+            "-r",
+            "2",
+            "--duration",
+            "6m",
+            "--report",
+            "rep",
+            "--pdf",
+            "--quiet",
+        ])
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -330,32 +330,18 @@ fn place_x(nodes: &[LNode], segs: &[(usize, usize)], layers: &[Vec<usize>]) -> V
     x.iter().map(|v| (v - min + MARGIN).round()).collect()
 }
 
-/// Lay out the graph.
-pub fn layout(input_nodes: &[NodeIn], edges: &[EdgeIn]) -> Layout {
-    let n = input_nodes.len();
-    let back = back_edges(n, edges);
-    let dag: Vec<(usize, usize)> = edges
-        .iter()
-        .zip(&back)
-        .filter(|(e, _)| e.from != e.to)
-        .map(|(e, &b)| if b { (e.to, e.from) } else { (e.from, e.to) })
-        .collect();
-    let rank = ranks(n, &dag);
-    let mut nodes: Vec<LNode> = input_nodes
-        .iter()
-        .enumerate()
-        .map(|(i, nd)| LNode {
-            rank: rank[i],
-            left: nd.w / 2.0,
-            right: nd.w / 2.0 + nd.extra_right,
-            h: nd.h,
-            real: true,
-        })
-        .collect();
-    // Chains: per edge, the layered nodes from its upper to its lower end.
+/// Chains: per edge, the layered nodes from its upper to its lower end (`None` for a
+/// self-loop), adding a dummy node on every rank an edge crosses; and the segments.
+#[allow(clippy::type_complexity)]
+fn chains(
+    edges: &[EdgeIn],
+    back: &[bool],
+    rank: &[usize],
+    nodes: &mut Vec<LNode>,
+) -> (Vec<Option<Vec<usize>>>, Vec<(usize, usize)>) {
     let mut chains: Vec<Option<Vec<usize>>> = Vec::with_capacity(edges.len());
     let mut segs: Vec<(usize, usize)> = Vec::new();
-    for (e, &rev) in edges.iter().zip(&back) {
+    for (e, &rev) in edges.iter().zip(back) {
         if e.from == e.to {
             chains.push(None);
             continue;
@@ -385,6 +371,32 @@ pub fn layout(input_nodes: &[NodeIn], edges: &[EdgeIn]) -> Layout {
         segs.extend(chain.windows(2).map(|w| (w[0], w[1])));
         chains.push(Some(chain));
     }
+    (chains, segs)
+}
+
+/// Lay out the graph.
+pub fn layout(input_nodes: &[NodeIn], edges: &[EdgeIn]) -> Layout {
+    let n = input_nodes.len();
+    let back = back_edges(n, edges);
+    let dag: Vec<(usize, usize)> = edges
+        .iter()
+        .zip(&back)
+        .filter(|(e, _)| e.from != e.to)
+        .map(|(e, &b)| if b { (e.to, e.from) } else { (e.from, e.to) })
+        .collect();
+    let rank = ranks(n, &dag);
+    let mut nodes: Vec<LNode> = input_nodes
+        .iter()
+        .enumerate()
+        .map(|(i, nd)| LNode {
+            rank: rank[i],
+            left: nd.w / 2.0,
+            right: nd.w / 2.0 + nd.extra_right,
+            h: nd.h,
+            real: true,
+        })
+        .collect();
+    let (chains, segs) = chains(edges, &back, &rank, &mut nodes);
     let max_rank = nodes.iter().map(|n| n.rank).max().unwrap_or(0);
     let layers = order(&nodes, &segs, max_rank);
     let x = place_x(&nodes, &segs, &layers);

@@ -478,6 +478,7 @@ pub fn layout(input_nodes: &[NodeIn], edges: &[EdgeIn]) -> Layout {
 fn ports(nodes: &[LNode], segs: &[(usize, usize)], x: &[f64], real: usize) -> Vec<[f64; 2]> {
     let mut out: Vec<[f64; 2]> = segs.iter().map(|&(a, b)| [x[a], x[b]]).collect();
     for v in 0..real {
+        #[allow(clippy::needless_range_loop)] // `side` picks the end of each segment too
         for side in 0..2 {
             // side 0: segments leaving v's bottom; side 1: entering its top.
             let mut list: Vec<(f64, usize)> = segs

@@ -211,7 +211,7 @@ pub fn render(d: &Diagram, id: &str, title: &str, path: Option<&PathSet>) -> Str
     let _ = writeln!(o, "<g transform=\"translate(0,{})\">", f(LEGEND_H));
     // Edges: one group per pair, one path per strand.
     for (k, e) in d.edges.iter().enumerate() {
-        let on_edge = e.strands.iter().any(|s| s.lines.iter().any(|l| on_line(l)));
+        let on_edge = e.strands.iter().any(|s| s.lines.iter().any(&on_line));
         let _ = write!(
             o,
             "<g class=\"edge{}\" data-from=\"{}\" data-to=\"{}\">",
@@ -221,7 +221,7 @@ pub fn render(d: &Diagram, id: &str, title: &str, path: Option<&PathSet>) -> Str
         );
         let m = e.strands.len() as f64;
         for (si, s) in e.strands.iter().enumerate() {
-            let on = s.lines.iter().any(|l| on_line(l));
+            let on = s.lines.iter().any(&on_line);
             let dx = (si as f64 - (m - 1.0) / 2.0) * STRAND_GAP;
             let d_attr = match &lay.routes[k] {
                 Some(r) => curve(&r.points, dx),

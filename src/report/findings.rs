@@ -3,7 +3,7 @@
 //!
 //! Every number a sentence quotes is formatted by the same function as the table cell
 //! it comes from (the mean part of `ms`/`pct`), so it appears, as written, in a table
-//! of the same report (`tests/suite/report_answer.rs` checks it). The rules, in order:
+//! of the same report. The rules, in order:
 //! SLOs (who meets them, who misses which); the largest failure rates of the compared
 //! flow with their fault windows, collateral share and main root cause; failures of
 //! the other flows; response against completion (who answers fastest, who finishes

@@ -33,7 +33,7 @@ caption{text-align:left;font-weight:bold;padding:.2em 0}\
 .findings ul{margin:.2em 0;padding-left:1.2em}.findings li{margin:.3em 0}.refs{color:#666;font-size:.85em}\
 figure{margin:.5em 0 1.4em;background:#fff;border:1px solid #ddd;padding:6px}\
 figure svg{max-width:100%;height:auto;display:block;margin:0 auto}\
-figure.chart svg{width:100%;max-width:980px}figure.headline{margin:0}figure.headline svg{max-width:none}\
+figure.chart svg{width:100%;max-width:980px}figure.headline{margin:0}figure.headline svg{max-width:none;max-height:250px}\
 figcaption{color:#555;font-size:.86em;padding-top:3px}\
 pre{background:#fff;border:1px solid #ddd;padding:8px;white-space:pre-wrap;overflow-wrap:anywhere;font-size:.82em}\
 details{margin:.1em 0 1em}summary{cursor:pointer;color:#0a4f8a;font-size:.9em}\

@@ -24,6 +24,7 @@ mod output_errors;
 mod pools;
 mod report_chromium;
 mod report_files;
+mod report_layout;
 mod report_pdf;
 mod sagas;
 mod seeds;

@@ -6,14 +6,17 @@
 use super::Estimate;
 use crate::kernel::NANOS_PER_SEC;
 use crate::metrics::RunMetrics;
+use crate::model::reach::{flow_path, Hop};
 use crate::model::Scenario;
 use serde::Serialize;
 
 /// What the capacity cost, per replication.
 #[derive(Clone, Debug, Serialize)]
 pub struct CostSummary {
-    /// Replica-seconds of all services over the measured window (a fixed service:
-    /// replicas x seconds; an autoscaled one: the integral of its provisioned replicas).
+    /// Replica-seconds over the measured window of the services some flow reaches (a
+    /// fixed service: replicas x seconds; an autoscaled one: the integral of its
+    /// provisioned replicas). A comparison's alternatives that a variant does not
+    /// reach are not part of its cost.
     pub replica_seconds: Estimate,
     /// Replica-seconds per successful client response (all flows).
     pub replica_seconds_per_success: Estimate,
@@ -28,6 +31,9 @@ pub struct ScalingSummary {
     pub min: u32,
     /// See `min`.
     pub max: u32,
+    /// Whether some flow reaches it (in a comparison, the other variants'
+    /// alternatives are not reached and cost nothing).
+    pub reached: bool,
     /// The metric and its target.
     pub metric: String,
     /// See `metric`.
@@ -106,11 +112,27 @@ pub(super) fn mean_workers(sc: &Scenario, r: &RunMetrics, s: usize) -> f64 {
     }
 }
 
-/// The cost of every replication.
+/// The services some flow reaches (synchronously or through messages): the
+/// architecture a variant runs. The others are the alternatives of other variants of a
+/// comparison, which this variant does not deploy.
+fn deployed(sc: &Scenario) -> Vec<usize> {
+    let mut used = vec![false; sc.services.len()];
+    for w in &sc.workloads {
+        for hop in flow_path(sc, w.entry) {
+            if let Hop::Service(s, _) = hop {
+                used[s.0 as usize] = true;
+            }
+        }
+    }
+    (0..sc.services.len()).filter(|&s| used[s]).collect()
+}
+
+/// The cost of every replication: the replica-seconds of the deployed services.
 pub(super) fn cost(sc: &Scenario, runs: &[RunMetrics]) -> CostSummary {
+    let services = deployed(sc);
     let total = |r: &RunMetrics| {
-        (0..sc.services.len())
-            .map(|s| service_replica_seconds(sc, r, s))
+        (services.iter())
+            .map(|&s| service_replica_seconds(sc, r, s))
             .sum::<f64>()
     };
     CostSummary {
@@ -128,6 +150,7 @@ pub(super) fn cost(sc: &Scenario, runs: &[RunMetrics]) -> CostSummary {
 
 /// The autoscaled services.
 pub(super) fn scaling(sc: &Scenario, runs: &[RunMetrics]) -> Vec<ScalingSummary> {
+    let reached = deployed(sc);
     let scaled =
         (sc.services.iter().enumerate()).filter_map(|(s, x)| Some((s, x.autoscale.as_deref()?)));
     scaled
@@ -148,6 +171,7 @@ pub(super) fn scaling(sc: &Scenario, runs: &[RunMetrics]) -> Vec<ScalingSummary>
                 service: sc.services[s].name.clone(),
                 min: a.min,
                 max: a.max,
+                reached: reached.contains(&s),
                 metric: a.metric.name().to_string(),
                 target: a.target,
                 mean_ready: est(runs, |r| r.scaling[k].ready.mean(r.measured)),

@@ -2,9 +2,9 @@
 //! the figure it draws; `super::experiment_figures` calls them in the report's order.
 
 use super::{
-    cdf, completed_fully, completion_p99, fig, pct, short_ms, short_pct, time_breakdown,
+    cdf, completed_fully, completion_p99, fig, line, pct, short_ms, short_pct, time_breakdown,
     time_series, BarChart, BarSeries, Estimate, Experiment, Figure, FigureContext, FlowSummary,
-    FlowTimeline, Heatmap, Hop, LineChart, Measure, Reach, Series, Summary, VariantRun,
+    FlowTimeline, Heatmap, Hop, Measure, Reach, Series, Summary, VariantRun,
 };
 
 /// The headline: p99 response (what the client waits for) against p99 completion (when
@@ -293,31 +293,6 @@ pub(super) fn failure_rates(ctx: &FigureContext) -> Figure {
                 .collect(),
             y_range: None,
             log_y: false,
-        },
-    )
-}
-
-/// A line chart over simulated time with the fault windows shaded.
-fn line(
-    ctx: &FigureContext,
-    id: &str,
-    title: String,
-    y_label: &str,
-    log_y: bool,
-    series: Vec<Series>,
-) -> Figure {
-    fig(
-        id,
-        LineChart {
-            title,
-            x_label: "simulated time (s)".into(),
-            y_label: y_label.into(),
-            series,
-            windows: ctx.windows.clone(),
-            log_x: false,
-            log_y,
-            x_range: None,
-            y_range: None,
         },
     )
 }

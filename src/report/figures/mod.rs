@@ -2,10 +2,11 @@
 //! chart library in [`super::charts`]. Each figure has a stable file stem (`id`).
 //!
 //! This file holds the [`Figure`] type, the helpers the figures share and the two entry
-//! points, which list the figures in the order a report shows them; `experiment.rs` and
-//! `sweep.rs` hold one function per figure. Every chart type and every table helper the
+//! points, which list the figures in the order a report shows them; `experiment.rs`,
+//! `capacity.rs` and `sweep.rs` hold one function per figure. Every chart type and every table helper the
 //! figures use is imported here, once, and the figure files take them from `super`.
 
+mod capacity;
 mod experiment;
 mod sweep;
 
@@ -116,6 +117,31 @@ fn completed_fully(f: &FlowSummary) -> Estimate {
         .map_or(f.success_rate, |c| c.success_rate)
 }
 
+/// A line chart over simulated time with the fault windows shaded.
+fn line(
+    ctx: &FigureContext,
+    id: &str,
+    title: String,
+    y_label: &str,
+    log_y: bool,
+    series: Vec<Series>,
+) -> Figure {
+    fig(
+        id,
+        LineChart {
+            title,
+            x_label: "simulated time (s)".into(),
+            y_label: y_label.into(),
+            series,
+            windows: ctx.windows.clone(),
+            log_x: false,
+            log_y,
+            x_range: None,
+            y_range: None,
+        },
+    )
+}
+
 /// What most experiment figures derive from the experiment the same way: the focus flow,
 /// its name, the fault windows to shade, the variant names and the title suffix.
 struct FigureContext<'a> {
@@ -197,6 +223,7 @@ pub fn experiment_figures(exp: &Experiment) -> Vec<Figure> {
     out.push(experiment::failures_timeline(&ctx));
     out.push(experiment::p99_timeline(&ctx));
     out.extend(experiment::queue_backlog(&ctx));
+    out.extend(capacity::replicas_timeline(&ctx));
     out.extend(experiment::response_breakdown(&ctx));
     out.extend(experiment::completion_breakdown(&ctx));
     for vi in 0..exp.variants.len() {

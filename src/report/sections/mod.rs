@@ -8,8 +8,10 @@
 //! Rooms: `flows` (one table per flow, variants as columns), `services` (utilization,
 //! where the time goes per service), `faults` (fault windows, call sites and policies),
 //! `queues` (message queues, sagas), `paths` (latency breakdowns and critical paths),
-//! `slo` (verdicts), `sweeps` (sweep points and knees).
+//! `slo` (verdicts), `sweeps` (sweep points and knees), `capacity` (autoscaling and
+//! cost), `pools` (connection pools), `verdict` (the first table).
 
+mod capacity;
 mod faults;
 mod flows;
 mod paths;
@@ -20,6 +22,7 @@ mod slo;
 mod sweeps;
 pub mod verdict;
 
+pub use capacity::{capacity_sections, SCALING_HEADER};
 pub use faults::{fault_sections, site_sections};
 pub use flows::{flow_sections, flow_title, FLOW_KEY_ROWS};
 pub use paths::{
@@ -44,6 +47,7 @@ use std::fmt::Write;
 pub fn experiment_sections(exp: &Experiment) -> Vec<Section> {
     let mut out = flow_sections(exp);
     out.extend(service_sections(exp));
+    out.extend(capacity_sections(exp));
     out.extend(pools::pool_sections(exp));
     out.extend(queue_sections(exp));
     out.extend(saga_sections(exp));

@@ -29,7 +29,12 @@ pub fn service_sections(exp: &Experiment) -> Vec<Section> {
     );
     let mut rows = Vec::new();
     for v in &exp.variants {
-        for sv in &v.summary.services {
+        // In a comparison, a service no request of this variant reached is another
+        // variant's alternative: an all-zero row says nothing.
+        let idle = |sv: &crate::experiment::ServiceSummary| {
+            sv.arrival_rate.mean == 0.0 && sv.rejected.mean == 0.0 && sv.utilization.mean == 0.0
+        };
+        for sv in (v.summary.services.iter()).filter(|sv| !(exp.is_comparison() && idle(sv))) {
             let split = format!(
                 "{} + {} + {}",
                 format_duration(sv.mean_queue_wait.mean * 1e6),

@@ -3,13 +3,11 @@
 //! fully, failure and collateral rates, and the other flows' failures.
 //!
 //! The columns are the list [`COLUMNS`]: a column is a header and a function from a
-//! variant's row to its cell. A new figure per variant (the autoscaling cost in
-//! replica-seconds, once the summary carries it) is one more entry there, e.g.
-//! `Column { header: "cost (replica-s)", cell: |r| num(r.summary.cost, 0), shown: always }`.
-//! The cells use the same formatting as the flow tables, so a number quoted from one
+//! variant's row to its cell; a new figure per variant is one more entry there. The
+//! cost in replica-seconds shows when some variant autoscales. The cells use the same formatting as the flow tables, so a number quoted from one
 //! is found in the other.
 
-use super::{ms, pct, Section};
+use super::{ms, num, pct, Section};
 use crate::experiment::compare::Experiment;
 use crate::experiment::slo::SloVerdict;
 use crate::experiment::{Estimate, FlowSummary, Summary};
@@ -132,6 +130,11 @@ pub const COLUMNS: &[Column] = &[
         header: "collateral rate",
         cell: |r| pct(r.flow.collateral_rate),
         shown: always,
+    },
+    Column {
+        header: "cost (replica-s)",
+        cell: |r| num(r.summary.cost.replica_seconds, 0),
+        shown: |e, _| e.variants.iter().any(|v| !v.summary.scaling.is_empty()),
     },
     Column {
         header: "other flows: failure rate",

@@ -438,8 +438,13 @@ impl Summary {
                 ServiceSummary {
                     name: s.name.clone(),
                     utilization: est(runs, |r| {
-                        r.services[i].busy.mean(r.measured)
-                            / super::capacity::mean_workers(scenario, r, i)
+                        // An autoscaled service that never had a ready replica: 0.
+                        let workers = super::capacity::mean_workers(scenario, r, i);
+                        if workers > 0.0 {
+                            r.services[i].busy.mean(r.measured) / workers
+                        } else {
+                            0.0
+                        }
                     }),
                     core_utilization: s.cpu_millis.map(|_| {
                         est(runs, |r| {

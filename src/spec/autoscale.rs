@@ -150,8 +150,15 @@ pub(crate) fn autoscale(
         (down_window, "scale_down_window", &r.scale_down_window),
     ] {
         if w / period > u64::from(limits::MAX_SCALE_HISTORY) {
-            let v = v.as_ref().expect("the defaults are short enough");
-            return Err(at.err(Kind::Invalid, v, &f(k), format!("spans more than {} periods (the autoscaler keeps one proposal per period of its windows)", limits::MAX_SCALE_HISTORY)));
+            let n = limits::MAX_SCALE_HISTORY;
+            return Err(match v {
+                Some(v) => at.err(Kind::Invalid, v, &f(k), format!("spans more than {n} periods (the autoscaler keeps one proposal per period of its windows)")),
+                // The default window (5 min down) against a very short period.
+                None => {
+                    let p = r.period.as_ref().expect("the default period fits the default windows");
+                    at.err(Kind::Invalid, p, &f("period"), format!("the default {k} ({}s) spans more than {n} periods of {}: set a longer period or a shorter {k}", w / 1_000_000_000, crate::kernel::format_duration(period as f64)))
+                }
+            });
         }
     }
     let step = |v: &Option<Loc<i64>>, k: &str| -> Result<Option<u32>, SpecError> {

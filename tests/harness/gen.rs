@@ -607,6 +607,7 @@ pub fn scenario(base: u64, case: u64) -> String {
             let b = g.pick(&["round-robin", "random", "least-outstanding"]);
             let _ = writeln!(svc_text, "balancer = \"{b}\"");
         }
+        autoscaling(&mut g, si, &mut svc_text);
         for oi in 0..g.svcs[si].ops.len() {
             let gi = g.ops.iter().position(|&x| x == (si, oi)).unwrap();
             let _ = writeln!(
@@ -1126,4 +1127,55 @@ fn call(g: &mut G, from: usize, to: usize) -> String {
         keys.push(format!("hedge = {}", g.pos_dur(50_000_000)));
     }
     format!("{{ {} }}", keys.join(", "))
+}
+
+/// Sometimes an autoscaler (`min <= replicas <= max`, scale to zero included) and a
+/// cold start on service `si`: inline tables, written before its sub-tables.
+fn autoscaling(g: &mut G, si: usize, out: &mut String) {
+    if g.p(0.2) {
+        let rep = g.svcs[si].replicas;
+        let min = g.pick(&[0, 1, rep]).min(rep);
+        let max = rep.max(1) + g.range(0, 6);
+        let metric = g.pick(&["utilization", "queue", "in_flight", "backlog"]);
+        let target = match metric {
+            "utilization" => g.pick(&["0.5", "0.7", "1.0", "0.01"]).to_string(),
+            _ => g.float(0.1, 20.0),
+        };
+        let period = g.pick(&["\"1ms\"", "\"100ms\"", "\"1s\"", "\"15s\""]);
+        let mut keys = vec![
+            format!("min = {min}"),
+            format!("max = {max}"),
+            format!("metric = \"{metric}\""),
+            format!("target = {target}"),
+            format!("period = {period}"),
+        ];
+        if g.p(0.5) {
+            keys.push(format!("startup = {}", g.dist(5_000_000_000, false)));
+        }
+        if g.p(0.4) {
+            keys.push(format!("scale_down_window = {}", g.dur(2_000_000_000)));
+        }
+        if g.p(0.3) {
+            keys.push(format!("scale_up_window = {}", g.dur(1_000_000_000)));
+        }
+        if g.p(0.3) {
+            keys.push(format!("max_up = {}", g.range(1, 4)));
+        }
+        if g.p(0.3) {
+            keys.push(format!("max_down = {}", g.range(1, 4)));
+        }
+        if g.p(0.3) {
+            keys.push(format!("tolerance = {}", g.pick(&["0", "0.1", "0.5"])));
+        }
+        let _ = writeln!(out, "autoscale = {{ {} }}", keys.join(", "));
+    }
+    if g.p(0.15) {
+        let factor = g.pick(&["1.0", "2.0", "10", "1000"]);
+        let over = if g.p(0.5) {
+            format!("over = {}", g.pos_dur(5_000_000_000))
+        } else {
+            format!("over_requests = {}", g.range(1, 50))
+        };
+        let _ = writeln!(out, "cold_start = {{ factor = {factor}, {over} }}");
+    }
 }

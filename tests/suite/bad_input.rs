@@ -11,6 +11,12 @@ use std::path::Path;
 /// (file stem, expected line, expected field, expected message fragment)
 const CASES: &[(&str, usize, &str, &str)] = &[
     (
+        "autoscale_period_too_short_for_default_window",
+        8,
+        "services.api.autoscale.period",
+        "the default scale_down_window (300s) spans more than 10000 periods of 1.00ms",
+    ),
+    (
         "cpus_zero",
         7,
         "services.api.cpus",

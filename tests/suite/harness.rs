@@ -637,3 +637,28 @@ fn generator_covers_pools() {
         texts.len()
     );
 }
+
+/// The generator exercises autoscaling and cold starts (issue 13): enough of the cases
+/// declare them, and most of those load.
+#[test]
+fn generator_covers_autoscaling() {
+    for key in ["autoscale = ", "cold_start = "] {
+        let texts: Vec<String> = (0..300)
+            .map(|i| gen::scenario(1, i))
+            .filter(|t| t.contains(key))
+            .collect();
+        let loaded = texts
+            .iter()
+            .filter(|t| archsim::spec::load_str(t, Path::new("gen.toml")).is_ok())
+            .count();
+        eprintln!(
+            "{} of 300 generated cases declare {key}, {loaded} of them load",
+            texts.len()
+        );
+        assert!(
+            texts.len() >= 20 && loaded * 2 >= texts.len(),
+            "{key}: {} / {loaded}",
+            texts.len()
+        );
+    }
+}

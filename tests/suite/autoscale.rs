@@ -11,7 +11,7 @@
 
 use crate::common::{run, scenario, theory_header};
 use archsim::experiment::Summary;
-use std::path::Path;
+
 
 /// `a` within `eps` of `b`, with a message.
 fn close(what: &str, a: f64, b: f64, eps: f64) {
@@ -186,4 +186,139 @@ fn replica_seconds_are_the_integral_of_the_provisioned_timeline() {
         s.cost.replica_seconds.mean / ok,
         1e-9,
     );
+}
+
+/// Scale to zero and back, exact. One request at 12.5 s (constant 0.08/s over 24.5 s)
+/// to `api` (min = 0, no replica at time 0, evaluated every 4 s, start-up 2 s). The
+/// evaluations at 4, 8 and 12 s see nothing; the one at 16 s sees the waiting request
+/// with no ready replica and proposes max(1, ceil(0)) = 1: **0 -> 1**; the replica is
+/// ready at 18 s and serves the request (10 ms): response = (16 - 12.5) + 2 + 0.01 =
+/// 5.51 s. At 20 s: load 0.01 / 4 = 0.0025, ceil(0.005) = 1: keep. At 24 s: load 0,
+/// proposal 0, no scale-down window: **1 -> 0**. Replica-seconds: provisioned from 16
+/// s (starting counts) to 24 s = 8. `idle` (scaled to zero, never called) costs 0.
+#[test]
+fn scale_to_zero_waits_for_the_first_replica_and_idle_costs_nothing() {
+    let toml = format!(
+        r#"{}
+[services.api]
+workers = 1
+queue = 10
+replicas = 0
+autoscale = {{ min = 0, max = 3, target = 0.5, period = "4s", scale_down_window = "0s", startup = {{ dist = "constant", value = "2s" }} }}
+operations.serve = {{ work = {{ dist = "constant", value = "10ms" }} }}
+
+[services.idle]
+workers = 1
+queue = 10
+replicas = 0
+autoscale = {{ min = 0, max = 3, target = 0.5, period = "4s" }}
+operations.serve = {{ work = {{ dist = "constant", value = "10ms" }} }}
+
+[[workload]]
+flow = "f"
+entry = "api.serve"
+arrivals = {{ constant = "0.08/s" }}
+"#,
+        theory_header(3, "24.5s", "0s", 1)
+    );
+    let s = run(&scenario(&toml));
+    let f = &s.flows[0];
+    assert_eq!((f.requests.mean, f.success_rate.mean), (1.0, 1.0));
+    close("response = wait for the evaluation + start-up + work (ms)", f.latency.mean.mean, 5510.0, 1e-6);
+    // The maximum comes from the latency histogram (3 significant digits).
+    close("max response (ms)", f.latency.max.mean, 5510.0, 5510.0 * 1e-3);
+    assert_eq!(events(&s, 0), [(16.0, 0, 1), (24.0, 1, 0)]);
+    close("api replica-seconds", s.scaling[0].replica_seconds.mean, 8.0, 1e-9);
+    let tl = &s.scaling[0].timeline;
+    assert_eq!((tl.provisioned[15], tl.provisioned[16], tl.ready[16], tl.ready[18]), (0.0, 1.0, 0.0, 1.0));
+    // (Interval 23 ends at 24 s, with the evaluation: its desired count is either.)
+    assert_eq!((tl.desired[22], tl.provisioned[24]), (1.0, 0.0));
+    let idle = &s.scaling[1];
+    assert_eq!(idle.service, "idle");
+    assert!(idle.events.is_empty(), "{:?}", events(&s, 1));
+    assert_eq!(idle.replica_seconds.mean, 0.0);
+    assert!(idle.timeline.provisioned.iter().all(|&p| p == 0.0));
+    close("total cost", s.cost.replica_seconds.mean, 8.0, 1e-9);
+}
+
+/// `api` (one replica, one worker, 10 ms constant work) with `cold_start` and a crash
+/// from 10 ms to 20 ms (the restart makes it cold); six requests at 100..600 ms, each
+/// alone on the replica (100 ms apart).
+fn cold_after_crash(cold: &str, crash: bool) -> Summary {
+    let fault = if crash {
+        "[[fault]]\ntarget = \"api\"\nkind = \"crash\"\nat = \"10ms\"\nduration = \"10ms\"\n"
+    } else {
+        ""
+    };
+    let toml = format!(
+        r#"{}
+[services.api]
+workers = 1
+queue = 10
+cold_start = {cold}
+operations.serve = {{ work = {{ dist = "constant", value = "10ms" }} }}
+
+[[workload]]
+flow = "f"
+entry = "api.serve"
+arrivals = {{ constant = "10/s" }}
+
+{fault}"#,
+        theory_header(5, "650ms", "0s", 1)
+    );
+    run(&scenario(&toml))
+}
+
+/// Cold start, exact: factor(k) = 1 + (f - 1)(1 - k / n) for the k-th request (k <
+/// n) begun after the restart at 20 ms, then 1. With f = 3, n = 4 the six requests
+/// take 30, 25, 20, 15, 10, 10 ms: mean 110 / 6 ms, max 30 ms. Time-based, `over =
+/// "1s"`: the request at t has factor 1 + 2 (1 - (t - 20 ms) / 1 s): 2.84, 2.64, ...,
+/// 1.84, i.e. 28.4, 26.4, 24.4, 22.4, 20.4, 18.4 ms, mean 23.4 ms. An initial replica
+/// is warm (no crash: 10 ms each).
+#[test]
+fn cold_start_slows_the_first_requests_of_a_restarted_replica_exactly() {
+    let by_requests = cold_after_crash("{ factor = 3.0, over_requests = 4 }", true);
+    let f = &by_requests.flows[0];
+    assert_eq!((f.requests.mean, f.success_rate.mean), (6.0, 1.0));
+    close("mean, over_requests = 4 (ms)", f.latency.mean.mean, 110.0 / 6.0, 1e-9);
+    close("max, over_requests = 4 (ms)", f.latency.max.mean, 30.0, 30.0 * 1e-3);
+    let by_time = cold_after_crash("{ factor = 3.0, over = \"1s\" }", true);
+    let f = &by_time.flows[0];
+    close("mean, over = 1s (ms)", f.latency.mean.mean, 23.4, 1e-9);
+    close("max, over = 1s (ms)", f.latency.max.mean, 28.4, 28.4 * 1e-3);
+    let warm = cold_after_crash("{ factor = 3.0, over_requests = 4 }", false);
+    close("initial replica is warm (ms)", warm.flows[0].latency.mean.mean, 10.0, 1e-9);
+}
+
+/// Cold start of a replica scaled from zero, exact: requests at 100 and 200 ms wait;
+/// the evaluation at 250 ms starts a replica (start-up 0: ready at once, 10 workers);
+/// both begin at 250 ms, cold: 30 ms and 25 ms (responses 180 and 75 ms); the requests
+/// at 300, 400, 500, 600 ms take 20, 15, 10, 10 ms. Mean = 310 / 6 ms. At 500 s the
+/// load (0.09 busy-seconds / 0.25 s / 10 workers = 0.036) proposes ceil(0.072) = 1:
+/// keep.
+#[test]
+fn cold_start_applies_to_a_replica_scaled_from_zero() {
+    let toml = format!(
+        r#"{}
+[services.api]
+workers = 10
+queue = 10
+replicas = 0
+autoscale = {{ min = 0, max = 2, target = 0.5, period = "250ms", startup = {{ dist = "constant", value = "0s" }} }}
+cold_start = {{ factor = 3.0, over_requests = 4 }}
+operations.serve = {{ work = {{ dist = "constant", value = "10ms" }} }}
+
+[[workload]]
+flow = "f"
+entry = "api.serve"
+arrivals = {{ constant = "10/s" }}
+"#,
+        theory_header(9, "650ms", "0s", 1)
+    );
+    let s = run(&scenario(&toml));
+    assert_eq!(events(&s, 0), [(0.25, 0, 1)]);
+    let f = &s.flows[0];
+    assert_eq!((f.requests.mean, f.success_rate.mean), (6.0, 1.0));
+    close("mean response (ms)", f.latency.mean.mean, 310.0 / 6.0, 1e-9);
+    close("max response (ms)", f.latency.max.mean, 180.0, 180.0 * 1e-3);
 }

@@ -11,6 +11,7 @@
 
 use crate::common::{run, scenario, theory_header};
 use archsim::experiment::Summary;
+use std::path::Path;
 
 
 /// `a` within `eps` of `b`, with a message.
@@ -321,4 +322,78 @@ arrivals = {{ constant = "10/s" }}
     assert_eq!((f.requests.mean, f.success_rate.mean), (6.0, 1.0));
     close("mean response (ms)", f.latency.mean.mean, 310.0 / 6.0, 1e-9);
     close("max response (ms)", f.latency.max.mean, 180.0, 180.0 * 1e-3);
+}
+
+/// A small scenario whose `api` service has `replicas`, `extra` lines, `autoscale`
+/// and `cold_start` as given (empty: left out).
+fn spec_text(replicas: &str, extra: &str, autoscale: &str, cold: &str) -> String {
+    let line = |k: &str, v: &str| {
+        if v.is_empty() {
+            String::new()
+        } else {
+            format!("{k} = {v}")
+        }
+    };
+    format!(
+        "[simulation]\nduration = \"1m\"\n\n[services.api]\nworkers = 4\n{}\n{extra}\n{}\n{}\noperations.serve = {{ work = \"1ms\" }}\n\n[[workload]]\nentry = \"api.serve\"\narrivals = {{ poisson = \"50/s\" }}\n",
+        line("replicas", replicas),
+        line("autoscale", autoscale),
+        line("cold_start", cold),
+    )
+}
+
+/// Bad values of `autoscale` and `cold_start` are rejected with one-line messages that
+/// name the file, the line of the offending key, its field path and what is wrong
+/// (as the files of `tests/bad_input/` are), and the same scenario with good values
+/// loads.
+#[test]
+fn bad_autoscale_and_cold_start_values_are_located_errors() {
+    let ok = "{ min = 1, max = 3, target = 0.5 }";
+    let good = spec_text("2", "cpus = 2", ok, "{ factor = 2.0, over = \"10s\" }");
+    archsim::spec::load_str(&good, Path::new("x.toml")).unwrap_or_else(|e| panic!("{e}"));
+    // (replicas, extra, autoscale, cold_start, line key, field, message fragment)
+    let a = "services.api.autoscale";
+    let cases: &[(&str, &str, &str, &str, &str, String, &str)] = &[
+        ("", "", "{ min = 1, target = 0.5 }", "", "autoscale", format!("{a}.max"), "missing `max`"),
+        ("", "", "{ min = 5, max = 3, target = 0.5 }", "", "autoscale", format!("{a}.min"), "must be in [0, max = 3], got 5"),
+        ("7", "", ok, "", "replicas", "services.api.replicas".into(), "must be in [min = 1, max = 3], got 7"),
+        ("0", "", ok, "", "replicas", "services.api.replicas".into(), "must be in [min = 1, max = 3], got 0"),
+        ("", "", "{ max = 3, metric = \"rps\", target = 0.5 }", "", "autoscale", format!("{a}.metric"), "unknown metric \"rps\"; valid: valid choices: backlog, cpu, in_flight, queue, utilization"),
+        ("", "", "{ max = 3, metric = \"cpu\", target = 0.5 }", "", "autoscale", format!("{a}.metric"), "needs the service's `cpus`"),
+        ("", "", "{ max = 3, target = 0.0 }", "", "autoscale", format!("{a}.target"), "must be in (0, 1], got 0"),
+        ("", "", "{ max = 3, target = -1.0 }", "", "autoscale", format!("{a}.target"), "must be in (0, 1], got -1"),
+        ("", "", "{ max = 3, target = 1.5 }", "", "autoscale", format!("{a}.target"), "must be in (0, 1], got 1.5"),
+        ("", "cpus = 2", "{ max = 3, metric = \"cpu\", target = 1.5 }", "", "autoscale", format!("{a}.target"), "must be in (0, 1], got 1.5"),
+        ("", "", "{ max = 3 }", "", "autoscale", format!("{a}.target"), "missing `target`"),
+        ("", "", "{ max = 3, target = 0.5, period = \"500us\" }", "", "autoscale", format!("{a}.period"), "must be at least 1ms"),
+        ("", "", "{ max = 3, target = 0.5, tolerance = 1.0 }", "", "autoscale", format!("{a}.tolerance"), "must be in [0, 1), got 1"),
+        ("", "", "{ max = 3, target = 0.5, period = \"1ms\", scale_down_window = \"1h\" }", "", "autoscale", format!("{a}.scale_down_window"), "spans more than 10000 periods"),
+        ("", "", "{ max = 3, target = 0.5, period = \"1ms\", scale_up_window = \"20s\" }", "", "autoscale", format!("{a}.scale_up_window"), "spans more than 10000 periods"),
+        ("", "", "{ max = 0, target = 0.5 }", "", "autoscale", format!("{a}.max"), "must be >= 1, got 0"),
+        ("", "", "{ max = 3, target = 0.5, max_up = 0 }", "", "autoscale", format!("{a}.max_up"), "must be >= 1, got 0"),
+        ("", "", "{ max = 3, target = 0.5, peroid = \"10s\" }", "", "autoscale", format!("{a}.peroid"), "unknown field `peroid`"),
+        ("", "", "", "{ factor = 0.5, over_requests = 4 }", "cold_start", "services.api.cold_start.factor".into(), "must be in [1, 1000], got 0.5"),
+        ("", "", "", "{ factor = 2.0, over = \"1s\", over_requests = 4 }", "cold_start", "services.api.cold_start.over_requests".into(), "not both"),
+        ("", "", "", "{ factor = 2.0 }", "cold_start", "services.api.cold_start.over".into(), "missing `over`"),
+        ("", "", "", "{ factor = 2.0, over = \"0s\" }", "cold_start", "services.api.cold_start.over".into(), "greater than 0s"),
+        ("", "", "", "{ factor = 2.0, over_requests = 0 }", "cold_start", "services.api.cold_start.over_requests".into(), "must be >= 1, got 0"),
+    ];
+    for (replicas, extra, auto, cold, key, field, fragment) in cases {
+        let text = spec_text(replicas, extra, auto, cold);
+        let line = 1 + text
+            .lines()
+            .position(|l| l.starts_with(&format!("{key} =")))
+            .expect("the key is written");
+        let err = match archsim::spec::load_str(&text, Path::new("x.toml")) {
+            Ok(_) => panic!("{auto} {cold} (replicas {replicas:?}) loaded"),
+            Err(e) => e,
+        };
+        let msg = err.to_string();
+        let prefix = format!("x.toml:{line}: {field}: ");
+        assert!(msg.starts_with(&prefix), "expected {prefix:?}, got {msg:?}");
+        assert!(msg.contains(fragment), "expected {fragment:?} in {msg:?}");
+        assert!(!msg.contains('\n'), "one line: {msg:?}");
+        let at = err.location().expect("located");
+        assert_eq!((at.file.as_str(), at.line, at.field.as_str()), ("x.toml", line, field.as_str()));
+    }
 }

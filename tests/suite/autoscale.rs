@@ -397,3 +397,81 @@ fn bad_autoscale_and_cold_start_values_are_located_errors() {
         assert_eq!((at.file.as_str(), at.line, at.field.as_str()), ("x.toml", line, field.as_str()));
     }
 }
+
+/// A stochastic autoscaled run: Poisson arrivals stepping 100 -> 400 -> 50 /s, lognormal
+/// work, exponential start-ups, a time-based cold start and a client timeout, behind
+/// a fixed `front`.
+fn stochastic() -> archsim::Scenario {
+    let toml = format!(
+        r#"{}
+[services.front]
+workers = 1000
+queue = 0
+replicas = 2
+operations.get = {{ steps = [ {{ call = "api.serve" }} ] }}
+
+[services.api]
+workers = 4
+queue = 200
+replicas = 1
+autoscale = {{ min = 1, max = 8, target = 0.6, period = "5s", scale_down_window = "30s", startup = {{ dist = "exp", mean = "2s" }} }}
+cold_start = {{ factor = 2.0, over = "5s" }}
+operations.serve = {{ work = {{ dist = "lognormal", median = "8ms", p99 = "30ms" }} }}
+
+[[workload]]
+flow = "f"
+entry = "front.get"
+timeout = "500ms"
+arrivals = {{ schedule = [ {{ at = "0s", rate = "100/s" }}, {{ at = "60s", rate = "400/s" }}, {{ at = "120s", rate = "50/s" }} ] }}
+"#,
+        theory_header(11, "200s", "0s", 3)
+    );
+    scenario(&toml)
+}
+
+/// Determinism and conservation: the same autoscaled stochastic scenario gives the same
+/// JSON bytes twice and on 1 or 2 threads; it scales both ways; every replication's
+/// ledger balances (sent = answered + in flight; executions started = finished + lost
+/// + in progress), and per flow requests = successes + failures + in flight (no
+/// warm-up: every request is counted).
+#[test]
+fn autoscaled_runs_are_deterministic_and_conserve_requests() {
+    let sc = stochastic();
+    let on = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        serde_json::to_string(&pool.install(|| run(&sc))).unwrap()
+    };
+    let s = run(&sc);
+    let a = serde_json::to_string(&s).unwrap();
+    assert!(a.contains("\"scaling\""), "the JSON has the autoscaler");
+    assert_eq!(a, serde_json::to_string(&run(&sc)).unwrap(), "two runs");
+    assert_eq!(a, on(1), "1 thread");
+    assert_eq!(a, on(2), "2 threads");
+    let sc0 = &s.scaling[0];
+    assert!(sc0.scale_ups.mean >= 1.0 && sc0.scale_downs.mean >= 1.0, "{sc0:?}");
+    assert!(sc0.peak_desired.mean > 1.0 && sc0.peak_desired.mean <= 8.0);
+    let ev = events(&s, 0);
+    assert!(ev.iter().any(|e| e.2 > e.1) && ev.iter().any(|e| e.2 < e.1), "{ev:?}");
+    for w in ev.windows(2) {
+        assert!(w[0].0 < w[1].0 && w[0].2 == w[1].1, "a chain of changes: {ev:?}");
+    }
+    assert!(ev.iter().all(|e| e.0 % 5.0 == 0.0), "decisions at evaluations: {ev:?}");
+    assert_eq!(s.conservation.len(), 3);
+    for c in &s.conservation {
+        assert!(c.balances(), "{c:?}");
+        assert_eq!(c.requests_sent, c.requests_answered + c.requests_in_flight);
+        assert!(c.requests_sent > 10_000);
+    }
+    let f = &s.flows[0];
+    let sent: u64 = s.conservation.iter().map(|c| c.requests_sent).sum();
+    close("requests = the ledger's sent", f.requests.mean, sent as f64 / 3.0, 1e-6);
+    let failed: f64 = f.failures.iter().map(|x| x.count.mean).sum();
+    let ok = f.goodput.mean * 200.0;
+    close(
+        "requests = successes + failures + in flight",
+        f.requests.mean,
+        ok + failed + f.in_flight.mean,
+        1e-6,
+    );
+    close("responses = successes + failures", f.throughput.mean * 200.0, ok + failed, 1e-6);
+}

@@ -28,9 +28,10 @@ fn events(s: &Summary, k: usize) -> Vec<(f64, u32, u32)> {
 
 /// The step scenario: 100 requests/s (one every 10 ms, the first at 10 ms) of 150 ms
 /// each on `api` (100 workers per replica, target utilization 0.1: one replica per 10
-/// busy workers), with a slow fault (x3.5: 525 ms) from 60.005 s to 120.005 s. `front`
-/// (a fixed service, 2 replicas, no work) forwards when `front` is true.
-fn step(warmup: &str, front: bool, max_down: u32) -> Summary {
+/// busy workers), with a slow fault (x`factor`, 3.5: 525 ms) from 60.005 s to 120.005
+/// s. `front` (a fixed service, 2 replicas, no work) forwards when `front` is true.
+/// `extra` adds keys to `autoscale`.
+fn step(warmup: &str, front: bool, factor: f64, extra: &str) -> Summary {
     let entry = if front { "front.get" } else { "api.serve" };
     let front_svc = if front {
         r#"
@@ -50,7 +51,7 @@ operations.get = { steps = [ { call = "api.serve" } ] }
 workers = 100
 queue = 1000
 replicas = 1
-autoscale = {{ min = 1, max = 10, metric = "utilization", target = 0.1, period = "10s", tolerance = 0.1, scale_up_window = "0s", scale_down_window = "60s", max_down = {max_down}, startup = {{ dist = "constant", value = "5s" }} }}
+autoscale = {{ min = 1, max = 10, metric = "utilization", target = 0.1, period = "10s", tolerance = 0.1, scale_down_window = "60s", {extra}, startup = {{ dist = "constant", value = "5s" }} }}
 operations.serve = {{ work = {{ dist = "constant", value = "150ms" }} }}
 
 [[workload]]
@@ -61,7 +62,7 @@ arrivals = {{ constant = "100/s" }}
 [[fault]]
 target = "api"
 kind = "slow"
-factor = 3.5
+factor = {factor}
 at = "60005ms"
 duration = "60s"
 "#,
@@ -85,7 +86,7 @@ duration = "60s"
 /// - t = 80..120 s: busy 52.5, ceil(5.25) = 6 (ratio 1.3125 at 80 s, then 0.875): keep.
 #[test]
 fn hpa_scales_up_on_a_load_step_exactly() {
-    let s = step("0s", false, 2);
+    let s = step("0s", false, 3.5, "max_down = 2");
     let ev = events(&s, 0);
     assert_eq!(&ev[..2], &[(10.0, 1, 2), (70.0, 2, 6)], "{ev:?}");
     let tl = &s.scaling[0].timeline;
@@ -107,8 +108,38 @@ fn hpa_scales_up_on_a_load_step_exactly() {
     }
     let sc = &s.scaling[0];
     assert_eq!(sc.peak_desired.mean, 6.0);
+    // The scale-up window defaults to 0 s: the same as written.
+    assert_eq!(events(&step("0s", false, 3.5, "max_down = 2, scale_up_window = \"0s\""), 0), ev);
     assert_eq!((sc.min, sc.max, sc.metric.as_str()), (1, 10, "utilization"));
     assert_eq!(s.flows[0].success_rate.mean, 1.0);
+}
+
+/// Scale-up limits and window, exact (the arithmetic of the step test otherwise).
+///
+/// - Default max_up = max(4, current): with the fault x5.5 (825 ms, busy 82.5) the
+///   t = 70 s window holds 1.2 + 917 x 0.825 + 34.03 = 791.755 busy-seconds: ceil(7.92)
+///   = 8, limited to 2 + 4: **2 -> 6**; at 80 s ceil(8.25) = 9 <= 6 + 6: **6 -> 9**.
+///   At 130 s: 34.445 + 148.8 = 183.245, ceil(1.83) = 2; down by max_down = 2 from 180 s:
+///   9 -> 7 -> 5 -> 3 -> 2 every 10 s.
+/// - max_up = 1 (x3.5): 2 -> 3 at 70 s, then +1 every evaluation while the ratio stays
+///   above 1.1 (80 s: mean ready 2.5, ratio 2.1; 90 s: 3.5, 1.5; 100 s: 4.5, 1.17) up to 6.
+/// - scale_up_window = "20s" (x3.5): at 70 s the lowest proposal of the last 20 s is the
+///   2 of t = 60 s (the 6 of 70 s waits); at 80 s the window holds 70 s and 80 s (6, 6):
+///   **2 -> 6** at 80 s.
+#[test]
+fn max_up_and_the_scale_up_window_limit_the_rise_exactly() {
+    let s = step("0s", false, 5.5, "max_down = 2");
+    let want = [(10.0, 1, 2), (70.0, 2, 6), (80.0, 6, 9), (180.0, 9, 7), (190.0, 7, 5)];
+    assert_eq!(events(&s, 0), [&want[..], &[(200.0, 5, 3), (210.0, 3, 2)]].concat());
+    assert_eq!(s.scaling[0].timeline.ready[86], 9.0);
+    let s = step("0s", false, 3.5, "max_down = 2, max_up = 1");
+    let want = [(10.0, 1, 2), (70.0, 2, 3), (80.0, 3, 4), (90.0, 4, 5), (100.0, 5, 6)];
+    assert_eq!(events(&s, 0), [&want[..], &[(180.0, 6, 4), (190.0, 4, 2)]].concat());
+    let s = step("0s", false, 3.5, "max_down = 2, scale_up_window = \"20s\"");
+    let want = [(10.0, 1, 2), (80.0, 2, 6), (180.0, 6, 4), (190.0, 4, 2)];
+    assert_eq!(events(&s, 0), want);
+    let tl = &s.scaling[0].timeline;
+    assert_eq!((tl.desired[75], tl.ready[84], tl.ready[86]), (2.0, 2.0, 6.0));
 }
 
 /// Scale-down stabilization, exact: the fault ends at 120.005 s; from t = 130 s the
@@ -120,7 +151,7 @@ fn hpa_scales_up_on_a_load_step_exactly() {
 /// **4 -> 2**. Without max_down (the default: no limit) it falls 6 -> 2 at once.
 #[test]
 fn scale_down_waits_for_the_window_and_max_down_limits_the_step() {
-    let s = step("0s", false, 2);
+    let s = step("0s", false, 3.5, "max_down = 2");
     let ev = events(&s, 0);
     let want = [(10.0, 1, 2), (70.0, 2, 6), (180.0, 6, 4), (190.0, 4, 2)];
     assert_eq!(ev, want, "max_down = 2");
@@ -140,7 +171,7 @@ fn scale_down_waits_for_the_window_and_max_down_limits_the_step() {
     assert_eq!((tl.desired[200], tl.ready[200]), (2.0, 2.0));
     let sc = &s.scaling[0];
     assert_eq!((sc.scale_ups.mean, sc.scale_downs.mean), (2.0, 2.0));
-    let unlimited = step("0s", false, 100);
+    let unlimited = step("0s", false, 3.5, "max_down = 100");
     assert_eq!(
         events(&unlimited, 0),
         [(10.0, 1, 2), (70.0, 2, 6), (180.0, 6, 2)],
@@ -154,7 +185,7 @@ fn scale_down_waits_for_the_window_and_max_down_limits_the_step() {
 /// total cost is the sum of both.
 #[test]
 fn replica_seconds_are_the_integral_of_the_provisioned_timeline() {
-    let s = step("20s", true, 2);
+    let s = step("20s", true, 3.5, "max_down = 2");
     // The front adds no work and no network: the same decisions as without it.
     assert_eq!(events(&s, 0)[..2], [(10.0, 1, 2), (70.0, 2, 6)]);
     let sc = &s.scaling[0];

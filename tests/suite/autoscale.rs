@@ -44,6 +44,11 @@ operations.get = { steps = [ { call = "api.serve" } ] }
     } else {
         ""
     };
+    let mt = if extra.contains("metric") {
+        ""
+    } else {
+        "metric = \"utilization\", target = 0.1, "
+    };
     let toml = format!(
         r#"{}
 {front_svc}
@@ -51,7 +56,7 @@ operations.get = { steps = [ { call = "api.serve" } ] }
 workers = 100
 queue = 1000
 replicas = 1
-autoscale = {{ min = 1, max = 10, metric = "utilization", target = 0.1, period = "10s", tolerance = 0.1, scale_down_window = "60s", {extra}, startup = {{ dist = "constant", value = "5s" }} }}
+autoscale = {{ min = 1, max = 10, {mt}period = "10s", tolerance = 0.1, scale_down_window = "60s", {extra}, startup = {{ dist = "constant", value = "5s" }} }}
 operations.serve = {{ work = {{ dist = "constant", value = "150ms" }} }}
 
 [[workload]]
@@ -142,6 +147,21 @@ fn max_up_and_the_scale_up_window_limit_the_rise_exactly() {
     assert_eq!((tl.desired[75], tl.ready[84], tl.ready[86]), (2.0, 2.0, 6.0));
 }
 
+/// The `in_flight` metric counts requests (running + waiting), not fractions of
+/// workers: target 4 per replica, busy 14.88 at t = 10 s (the step test's [0, 10]
+/// window): ratio 3.72, ceil(3.72) = 4 <= 1 + max(4, 1): **1 -> 4**. At 20 s (mean
+/// ready 2.5) ratio 1.5, ceil(3.75) = 4; from 30 s ratio 0.94 (within the tolerance):
+/// keep. The x3.5 step: 51.2 at 70 s,
+/// ceil(12.8) = 13, limited to 4 + 4: **4 -> 8**; then ceil(13.1) = 14 > 8 + 8 caps at
+/// max = 10: **8 -> 10**.
+#[test]
+fn in_flight_metric_proposes_requests_over_target() {
+    let s = step("0s", false, 3.5, "max_down = 2, metric = \"in_flight\", target = 4");
+    let ev = events(&s, 0);
+    assert_eq!(&ev[..3], &[(10.0, 1, 4), (70.0, 4, 8), (80.0, 8, 10)], "{ev:?}");
+    assert_eq!(s.scaling[0].metric, "in_flight");
+}
+
 /// Scale-down stabilization, exact: the fault ends at 120.005 s; from t = 130 s the
 /// proposal is 2 (t = 130 s: the 53 requests begun at 119.48..120.00 s still run
 /// 0.005..0.525 s after 120 s, 14.045, plus 985 x 0.15 + 1.05 of the new ones: area
@@ -171,6 +191,10 @@ fn scale_down_waits_for_the_window_and_max_down_limits_the_step() {
     assert_eq!((tl.desired[200], tl.ready[200]), (2.0, 2.0));
     let sc = &s.scaling[0];
     assert_eq!((sc.scale_ups.mean, sc.scale_downs.mean), (2.0, 2.0));
+    // Draining loses nothing: the scaled-down replicas finish what they hold.
+    let f = &s.flows[0];
+    assert_eq!((f.success_rate.mean, f.failures.len()), (1.0, 0));
+    assert!(f.in_flight.mean <= 15.0, "only the last 150 ms are in flight");
     let unlimited = step("0s", false, 3.5, "max_down = 100");
     assert_eq!(
         events(&unlimited, 0),

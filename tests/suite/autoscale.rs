@@ -13,10 +13,12 @@ use crate::common::{run, scenario, theory_header};
 use archsim::experiment::Summary;
 use std::path::Path;
 
-
 /// `a` within `eps` of `b`, with a message.
 fn close(what: &str, a: f64, b: f64, eps: f64) {
-    assert!((a - b).abs() <= eps, "{what}: got {a}, expected {b} (± {eps})");
+    assert!(
+        (a - b).abs() <= eps,
+        "{what}: got {a}, expected {b} (± {eps})"
+    );
 }
 
 /// The scale events of autoscaled service `k` as `(time_s, from, to)`.
@@ -109,12 +111,21 @@ fn hpa_scales_up_on_a_load_step_exactly() {
     ] {
         assert_eq!(tl.desired[i], desired, "desired in interval {i}");
         assert_eq!(tl.ready[i], ready, "ready in interval {i}");
-        assert_eq!(tl.provisioned[i], provisioned, "provisioned in interval {i}");
+        assert_eq!(
+            tl.provisioned[i], provisioned,
+            "provisioned in interval {i}"
+        );
     }
     let sc = &s.scaling[0];
     assert_eq!(sc.peak_desired.mean, 6.0);
     // The scale-up window defaults to 0 s: the same as written.
-    assert_eq!(events(&step("0s", false, 3.5, "max_down = 2, scale_up_window = \"0s\""), 0), ev);
+    assert_eq!(
+        events(
+            &step("0s", false, 3.5, "max_down = 2, scale_up_window = \"0s\""),
+            0
+        ),
+        ev
+    );
     assert_eq!((sc.min, sc.max, sc.metric.as_str()), (1, 10, "utilization"));
     assert_eq!(s.flows[0].success_rate.mean, 1.0);
 }
@@ -134,17 +145,38 @@ fn hpa_scales_up_on_a_load_step_exactly() {
 #[test]
 fn max_up_and_the_scale_up_window_limit_the_rise_exactly() {
     let s = step("0s", false, 5.5, "max_down = 2");
-    let want = [(10.0, 1, 2), (70.0, 2, 6), (80.0, 6, 9), (180.0, 9, 7), (190.0, 7, 5)];
-    assert_eq!(events(&s, 0), [&want[..], &[(200.0, 5, 3), (210.0, 3, 2)]].concat());
+    let want = [
+        (10.0, 1, 2),
+        (70.0, 2, 6),
+        (80.0, 6, 9),
+        (180.0, 9, 7),
+        (190.0, 7, 5),
+    ];
+    assert_eq!(
+        events(&s, 0),
+        [&want[..], &[(200.0, 5, 3), (210.0, 3, 2)]].concat()
+    );
     assert_eq!(s.scaling[0].timeline.ready[86], 9.0);
     let s = step("0s", false, 3.5, "max_down = 2, max_up = 1");
-    let want = [(10.0, 1, 2), (70.0, 2, 3), (80.0, 3, 4), (90.0, 4, 5), (100.0, 5, 6)];
-    assert_eq!(events(&s, 0), [&want[..], &[(180.0, 6, 4), (190.0, 4, 2)]].concat());
+    let want = [
+        (10.0, 1, 2),
+        (70.0, 2, 3),
+        (80.0, 3, 4),
+        (90.0, 4, 5),
+        (100.0, 5, 6),
+    ];
+    assert_eq!(
+        events(&s, 0),
+        [&want[..], &[(180.0, 6, 4), (190.0, 4, 2)]].concat()
+    );
     let s = step("0s", false, 3.5, "max_down = 2, scale_up_window = \"20s\"");
     let want = [(10.0, 1, 2), (80.0, 2, 6), (180.0, 6, 4), (190.0, 4, 2)];
     assert_eq!(events(&s, 0), want);
     let tl = &s.scaling[0].timeline;
-    assert_eq!((tl.desired[75], tl.ready[84], tl.ready[86]), (2.0, 2.0, 6.0));
+    assert_eq!(
+        (tl.desired[75], tl.ready[84], tl.ready[86]),
+        (2.0, 2.0, 6.0)
+    );
 }
 
 /// The `in_flight` metric counts requests (running + waiting), not fractions of
@@ -156,9 +188,18 @@ fn max_up_and_the_scale_up_window_limit_the_rise_exactly() {
 /// max = 10: **8 -> 10**.
 #[test]
 fn in_flight_metric_proposes_requests_over_target() {
-    let s = step("0s", false, 3.5, "max_down = 2, metric = \"in_flight\", target = 4");
+    let s = step(
+        "0s",
+        false,
+        3.5,
+        "max_down = 2, metric = \"in_flight\", target = 4",
+    );
     let ev = events(&s, 0);
-    assert_eq!(&ev[..3], &[(10.0, 1, 4), (70.0, 4, 8), (80.0, 8, 10)], "{ev:?}");
+    assert_eq!(
+        &ev[..3],
+        &[(10.0, 1, 4), (70.0, 4, 8), (80.0, 8, 10)],
+        "{ev:?}"
+    );
     assert_eq!(s.scaling[0].metric, "in_flight");
 }
 
@@ -194,7 +235,10 @@ fn scale_down_waits_for_the_window_and_max_down_limits_the_step() {
     // Draining loses nothing: the scaled-down replicas finish what they hold.
     let f = &s.flows[0];
     assert_eq!((f.success_rate.mean, f.failures.len()), (1.0, 0));
-    assert!(f.in_flight.mean <= 15.0, "only the last 150 ms are in flight");
+    assert!(
+        f.in_flight.mean <= 15.0,
+        "only the last 150 ms are in flight"
+    );
     let unlimited = step("0s", false, 3.5, "max_down = 100");
     assert_eq!(
         events(&unlimited, 0),
@@ -227,7 +271,12 @@ fn replica_seconds_are_the_integral_of_the_provisioned_timeline() {
     close("mean ready", sc.mean_ready.mean, ready / 220.0, 1e-9);
     // Ready: 2 until 75 s (the four new replicas start for 5 s), 6 to 180 s, 4, 2.
     let ready_hand = 2.0 * 55.0 + 6.0 * 105.0 + 4.0 * 10.0 + 2.0 * 50.0;
-    close("mean ready by hand", sc.mean_ready.mean, ready_hand / 220.0, 1e-9);
+    close(
+        "mean ready by hand",
+        sc.mean_ready.mean,
+        ready_hand / 220.0,
+        1e-9,
+    );
     let fixed = 2.0 * 220.0;
     close(
         "total cost: fixed front + autoscaled api",
@@ -280,13 +329,36 @@ arrivals = {{ constant = "0.08/s" }}
     let s = run(&scenario(&toml));
     let f = &s.flows[0];
     assert_eq!((f.requests.mean, f.success_rate.mean), (1.0, 1.0));
-    close("response = wait for the evaluation + start-up + work (ms)", f.latency.mean.mean, 5510.0, 1e-6);
+    close(
+        "response = wait for the evaluation + start-up + work (ms)",
+        f.latency.mean.mean,
+        5510.0,
+        1e-6,
+    );
     // The maximum comes from the latency histogram (3 significant digits).
-    close("max response (ms)", f.latency.max.mean, 5510.0, 5510.0 * 1e-3);
+    close(
+        "max response (ms)",
+        f.latency.max.mean,
+        5510.0,
+        5510.0 * 1e-3,
+    );
     assert_eq!(events(&s, 0), [(16.0, 0, 1), (24.0, 1, 0)]);
-    close("api replica-seconds", s.scaling[0].replica_seconds.mean, 8.0, 1e-9);
+    close(
+        "api replica-seconds",
+        s.scaling[0].replica_seconds.mean,
+        8.0,
+        1e-9,
+    );
     let tl = &s.scaling[0].timeline;
-    assert_eq!((tl.provisioned[15], tl.provisioned[16], tl.ready[16], tl.ready[18]), (0.0, 1.0, 0.0, 1.0));
+    assert_eq!(
+        (
+            tl.provisioned[15],
+            tl.provisioned[16],
+            tl.ready[16],
+            tl.ready[18]
+        ),
+        (0.0, 1.0, 0.0, 1.0)
+    );
     // (Interval 23 ends at 24 s, with the evaluation: its desired count is either.)
     assert_eq!((tl.desired[22], tl.provisioned[24]), (1.0, 0.0));
     let idle = &s.scaling[1];
@@ -336,14 +408,29 @@ fn cold_start_slows_the_first_requests_of_a_restarted_replica_exactly() {
     let by_requests = cold_after_crash("{ factor = 3.0, over_requests = 4 }", true);
     let f = &by_requests.flows[0];
     assert_eq!((f.requests.mean, f.success_rate.mean), (6.0, 1.0));
-    close("mean, over_requests = 4 (ms)", f.latency.mean.mean, 110.0 / 6.0, 1e-9);
-    close("max, over_requests = 4 (ms)", f.latency.max.mean, 30.0, 30.0 * 1e-3);
+    close(
+        "mean, over_requests = 4 (ms)",
+        f.latency.mean.mean,
+        110.0 / 6.0,
+        1e-9,
+    );
+    close(
+        "max, over_requests = 4 (ms)",
+        f.latency.max.mean,
+        30.0,
+        30.0 * 1e-3,
+    );
     let by_time = cold_after_crash("{ factor = 3.0, over = \"1s\" }", true);
     let f = &by_time.flows[0];
     close("mean, over = 1s (ms)", f.latency.mean.mean, 23.4, 1e-9);
     close("max, over = 1s (ms)", f.latency.max.mean, 28.4, 28.4 * 1e-3);
     let warm = cold_after_crash("{ factor = 3.0, over_requests = 4 }", false);
-    close("initial replica is warm (ms)", warm.flows[0].latency.mean.mean, 10.0, 1e-9);
+    close(
+        "initial replica is warm (ms)",
+        warm.flows[0].latency.mean.mean,
+        10.0,
+        1e-9,
+    );
 }
 
 /// Cold start of a replica scaled from zero, exact: requests at 100 and 200 ms wait;
@@ -449,7 +536,10 @@ fn bad_autoscale_and_cold_start_values_are_located_errors() {
         assert!(msg.contains(fragment), "expected {fragment:?} in {msg:?}");
         assert!(!msg.contains('\n'), "one line: {msg:?}");
         let at = err.location().expect("located");
-        assert_eq!((at.file.as_str(), at.line, at.field.as_str()), ("x.toml", line, field.as_str()));
+        assert_eq!(
+            (at.file.as_str(), at.line, at.field.as_str()),
+            ("x.toml", line, field.as_str())
+        );
     }
 }
 
@@ -486,14 +576,17 @@ arrivals = {{ schedule = [ {{ at = "0s", rate = "100/s" }}, {{ at = "60s", rate 
 
 /// Determinism and conservation: the same autoscaled stochastic scenario gives the same
 /// JSON bytes twice and on 1 or 2 threads; it scales both ways; every replication's
-/// ledger balances (sent = answered + in flight; executions started = finished + lost
-/// + in progress), and per flow requests = successes + failures + in flight (no
+/// ledger balances (sent = answered + in flight; executions started = finished +
+/// lost + in progress), and per flow requests = successes + failures + in flight (no
 /// warm-up: every request is counted).
 #[test]
 fn autoscaled_runs_are_deterministic_and_conserve_requests() {
     let sc = stochastic();
     let on = |threads: usize| {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
         serde_json::to_string(&pool.install(|| run(&sc))).unwrap()
     };
     let s = run(&sc);
@@ -503,14 +596,26 @@ fn autoscaled_runs_are_deterministic_and_conserve_requests() {
     assert_eq!(a, on(1), "1 thread");
     assert_eq!(a, on(2), "2 threads");
     let sc0 = &s.scaling[0];
-    assert!(sc0.scale_ups.mean >= 1.0 && sc0.scale_downs.mean >= 1.0, "{sc0:?}");
+    assert!(
+        sc0.scale_ups.mean >= 1.0 && sc0.scale_downs.mean >= 1.0,
+        "{sc0:?}"
+    );
     assert!(sc0.peak_desired.mean > 1.0 && sc0.peak_desired.mean <= 8.0);
     let ev = events(&s, 0);
-    assert!(ev.iter().any(|e| e.2 > e.1) && ev.iter().any(|e| e.2 < e.1), "{ev:?}");
+    assert!(
+        ev.iter().any(|e| e.2 > e.1) && ev.iter().any(|e| e.2 < e.1),
+        "{ev:?}"
+    );
     for w in ev.windows(2) {
-        assert!(w[0].0 < w[1].0 && w[0].2 == w[1].1, "a chain of changes: {ev:?}");
+        assert!(
+            w[0].0 < w[1].0 && w[0].2 == w[1].1,
+            "a chain of changes: {ev:?}"
+        );
     }
-    assert!(ev.iter().all(|e| e.0 % 5.0 == 0.0), "decisions at evaluations: {ev:?}");
+    assert!(
+        ev.iter().all(|e| e.0 % 5.0 == 0.0),
+        "decisions at evaluations: {ev:?}"
+    );
     assert_eq!(s.conservation.len(), 3);
     for c in &s.conservation {
         assert!(c.balances(), "{c:?}");
@@ -519,7 +624,12 @@ fn autoscaled_runs_are_deterministic_and_conserve_requests() {
     }
     let f = &s.flows[0];
     let sent: u64 = s.conservation.iter().map(|c| c.requests_sent).sum();
-    close("requests = the ledger's sent", f.requests.mean, sent as f64 / 3.0, 1e-6);
+    close(
+        "requests = the ledger's sent",
+        f.requests.mean,
+        sent as f64 / 3.0,
+        1e-6,
+    );
     let failed: f64 = f.failures.iter().map(|x| x.count.mean).sum();
     let ok = f.goodput.mean * 200.0;
     close(
@@ -528,5 +638,10 @@ fn autoscaled_runs_are_deterministic_and_conserve_requests() {
         ok + failed + f.in_flight.mean,
         1e-6,
     );
-    close("responses = successes + failures", f.throughput.mean * 200.0, ok + failed, 1e-6);
+    close(
+        "responses = successes + failures",
+        f.throughput.mean * 200.0,
+        ok + failed,
+        1e-6,
+    );
 }

@@ -369,6 +369,41 @@ arrivals = {{ constant = "0.08/s" }}
     close("total cost", s.cost.replica_seconds.mean, 8.0, 1e-9);
 }
 
+/// With no ready replica the requests wait in the service's queue, at most `queue`
+/// of them: nine requests at 100..900 ms, queue = 3, the first evaluation at 950 ms
+/// (start-up 0, 10 workers). The first three wait and are served at 950 ms (responses
+/// 860, 760, 660 ms: mean 760 ms); the other six are rejected at once (queue full).
+#[test]
+fn requests_waiting_for_a_first_replica_are_bounded_by_the_queue() {
+    let toml = format!(
+        r#"{}
+[services.api]
+workers = 10
+queue = 3
+replicas = 0
+autoscale = {{ min = 0, max = 2, target = 0.5, period = "950ms" }}
+operations.serve = {{ work = {{ dist = "constant", value = "10ms" }} }}
+
+[[workload]]
+flow = "f"
+entry = "api.serve"
+arrivals = {{ constant = "10/s" }}
+"#,
+        theory_header(13, "980ms", "0s", 1)
+    );
+    let s = run(&scenario(&toml));
+    assert_eq!(events(&s, 0), [(0.95, 0, 1)]);
+    let f = &s.flows[0];
+    assert_eq!(f.requests.mean, 9.0);
+    close("served", f.goodput.mean * 0.98, 3.0, 1e-9);
+    let full = (f.failures.iter())
+        .find(|x| x.reason == "rejected: queue full")
+        .unwrap_or_else(|| panic!("{:?}", f.failures));
+    assert_eq!((full.count.mean, f.failures.len()), (6.0, 1));
+    assert_eq!(s.services[0].rejected.mean, 6.0);
+    close("mean success response (ms)", f.success_latency.mean.mean, 760.0, 1e-9);
+}
+
 /// `api` (one replica, one worker, 10 ms constant work) with `cold_start` and a crash
 /// from 10 ms to 20 ms (the restart makes it cold); six requests at 100..600 ms, each
 /// alone on the replica (100 ms apart).

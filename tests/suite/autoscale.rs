@@ -28,12 +28,15 @@ fn events(s: &Summary, k: usize) -> Vec<(f64, u32, u32)> {
         .collect()
 }
 
+/// The x3.5 slow fault of the step scenario.
+const X35: &[(f64, &str, &str)] = &[(3.5, "60005ms", "60s")];
+
 /// The step scenario: 100 requests/s (one every 10 ms, the first at 10 ms) of 150 ms
 /// each on `api` (100 workers per replica, target utilization 0.1: one replica per 10
-/// busy workers), with a slow fault (x`factor`, 3.5: 525 ms) from 60.005 s to 120.005
-/// s. `front` (a fixed service, 2 replicas, no work) forwards when `front` is true.
-/// `extra` adds keys to `autoscale`.
-fn step(warmup: &str, front: bool, factor: f64, extra: &str) -> Summary {
+/// busy workers, start-up 5 s), with slow faults `(factor, at, duration)` ([`X35`]:
+/// x3.5, 525 ms, from 60.005 s to 120.005 s). `front` (a fixed service, 2 replicas, no
+/// work) forwards when `front` is true. `extra` adds or overrides `autoscale` keys.
+fn step(warmup: &str, front: bool, faults: &[(f64, &str, &str)], extra: &str) -> Summary {
     let entry = if front { "front.get" } else { "api.serve" };
     let front_svc = if front {
         r#"
@@ -46,11 +49,22 @@ operations.get = { steps = [ { call = "api.serve" } ] }
     } else {
         ""
     };
-    let mt = if extra.contains("metric") {
-        ""
-    } else {
-        "metric = \"utilization\", target = 0.1, "
-    };
+    let defaults = [
+        ("metric", "\"utilization\""),
+        ("target", "0.1"),
+        ("scale_down_window", "\"60s\""),
+        ("startup", "{ dist = \"constant\", value = \"5s\" }"),
+    ];
+    let mut keys: String = (defaults.iter())
+        .filter(|(k, _)| !extra.contains(&format!("{k} =")))
+        .map(|(k, v)| format!("{k} = {v}, "))
+        .collect();
+    keys.push_str(extra);
+    let faults: String = (faults.iter())
+        .map(|(f, at, d)| {
+            format!("[[fault]]\ntarget = \"api\"\nkind = \"slow\"\nfactor = {f}\nat = \"{at}\"\nduration = \"{d}\"\n")
+        })
+        .collect();
     let toml = format!(
         r#"{}
 {front_svc}
@@ -58,7 +72,7 @@ operations.get = { steps = [ { call = "api.serve" } ] }
 workers = 100
 queue = 1000
 replicas = 1
-autoscale = {{ min = 1, max = 10, {mt}period = "10s", tolerance = 0.1, scale_down_window = "60s", {extra}, startup = {{ dist = "constant", value = "5s" }} }}
+autoscale = {{ min = 1, max = 10, period = "10s", tolerance = 0.1, {keys} }}
 operations.serve = {{ work = {{ dist = "constant", value = "150ms" }} }}
 
 [[workload]]
@@ -66,13 +80,7 @@ flow = "f"
 entry = "{entry}"
 arrivals = {{ constant = "100/s" }}
 
-[[fault]]
-target = "api"
-kind = "slow"
-factor = {factor}
-at = "60005ms"
-duration = "60s"
-"#,
+{faults}"#,
         theory_header(7, "240s", warmup, 1)
     );
     run(&scenario(&toml))
@@ -93,7 +101,7 @@ duration = "60s"
 /// - t = 80..120 s: busy 52.5, ceil(5.25) = 6 (ratio 1.3125 at 80 s, then 0.875): keep.
 #[test]
 fn hpa_scales_up_on_a_load_step_exactly() {
-    let s = step("0s", false, 3.5, "max_down = 2");
+    let s = step("0s", false, X35, "max_down = 2");
     let ev = events(&s, 0);
     assert_eq!(&ev[..2], &[(10.0, 1, 2), (70.0, 2, 6)], "{ev:?}");
     let tl = &s.scaling[0].timeline;
@@ -121,7 +129,7 @@ fn hpa_scales_up_on_a_load_step_exactly() {
     // The scale-up window defaults to 0 s: the same as written.
     assert_eq!(
         events(
-            &step("0s", false, 3.5, "max_down = 2, scale_up_window = \"0s\""),
+            &step("0s", false, X35, "max_down = 2, scale_up_window = \"0s\""),
             0
         ),
         ev
@@ -144,7 +152,7 @@ fn hpa_scales_up_on_a_load_step_exactly() {
 ///   **2 -> 6** at 80 s.
 #[test]
 fn max_up_and_the_scale_up_window_limit_the_rise_exactly() {
-    let s = step("0s", false, 5.5, "max_down = 2");
+    let s = step("0s", false, &[(5.5, "60005ms", "60s")], "max_down = 2");
     let want = [
         (10.0, 1, 2),
         (70.0, 2, 6),
@@ -157,7 +165,7 @@ fn max_up_and_the_scale_up_window_limit_the_rise_exactly() {
         [&want[..], &[(200.0, 5, 3), (210.0, 3, 2)]].concat()
     );
     assert_eq!(s.scaling[0].timeline.ready[86], 9.0);
-    let s = step("0s", false, 3.5, "max_down = 2, max_up = 1");
+    let s = step("0s", false, X35, "max_down = 2, max_up = 1");
     let want = [
         (10.0, 1, 2),
         (70.0, 2, 3),
@@ -169,7 +177,7 @@ fn max_up_and_the_scale_up_window_limit_the_rise_exactly() {
         events(&s, 0),
         [&want[..], &[(180.0, 6, 4), (190.0, 4, 2)]].concat()
     );
-    let s = step("0s", false, 3.5, "max_down = 2, scale_up_window = \"20s\"");
+    let s = step("0s", false, X35, "max_down = 2, scale_up_window = \"20s\"");
     let want = [(10.0, 1, 2), (80.0, 2, 6), (180.0, 6, 4), (190.0, 4, 2)];
     assert_eq!(events(&s, 0), want);
     let tl = &s.scaling[0].timeline;
@@ -191,7 +199,7 @@ fn in_flight_metric_proposes_requests_over_target() {
     let s = step(
         "0s",
         false,
-        3.5,
+        X35,
         "max_down = 2, metric = \"in_flight\", target = 4",
     );
     let ev = events(&s, 0);
@@ -203,6 +211,31 @@ fn in_flight_metric_proposes_requests_over_target() {
     assert_eq!(s.scaling[0].metric, "in_flight");
 }
 
+/// Scaling up, the HPA counts the replicas still starting at zero load and keeps the
+/// current count if the ratio then falls within the tolerance or below 1 (it never
+/// scales down on a scale-up evaluation). Faults x1.5 from 60.005 s to 70.005 s and
+/// x2.2 to 120.005 s (495 ms, then 330 ms), start-up 15 s, no scale-down window:
+/// - t = 10 s: 1 -> 2 (ready at 25 s); t = 20 s: ratio 1.5 but 0.15 / (1 + 1 starting)
+///   / 0.1 = 0.75: keep.
+/// - t = 70 s: 1.2 + 950 x 0.495 + 12.25 = 483.7: ceil(4.837) = 5: **2 -> 5**.
+/// - t = 80 s: 12.5 (495 ms tails) + 967 x 0.33 + 5.28 = 336.89: ratio 1.68 on 2 ready,
+///   but 0.337 / (2 + 3 starting) / 0.1 = 0.67: keep 5 (not ceil(3.37) = 4).
+/// - t = 90 s: mean ready 3.5, busy 33: ratio 0.94: keep. t = 100 s: ratio 0.66,
+///   ceil(3.3) = 4: **5 -> 4**. t = 130 s: 5.78 + 148.8: ceil(1.55) = 2: **4 -> 2**.
+#[test]
+fn scaling_up_counts_starting_replicas_at_zero_and_never_scales_down() {
+    let faults = [(1.5, "60005ms", "10s"), (2.2, "60005ms", "60s")];
+    let extra = "scale_down_window = \"0s\", startup = { dist = \"constant\", value = \"15s\" }";
+    let s = step("0s", false, &faults, extra);
+    let want = [(10.0, 1, 2), (70.0, 2, 5), (100.0, 5, 4), (130.0, 4, 2)];
+    assert_eq!(events(&s, 0), want);
+    let tl = &s.scaling[0].timeline;
+    assert_eq!(
+        (tl.ready[24], tl.ready[25], tl.ready[84], tl.ready[85]),
+        (1.0, 2.0, 2.0, 5.0)
+    );
+}
+
 /// Scale-down stabilization, exact: the fault ends at 120.005 s; from t = 130 s the
 /// proposal is 2 (t = 130 s: the 53 requests begun at 119.48..120.00 s still run
 /// 0.005..0.525 s after 120 s, 14.045, plus 985 x 0.15 + 1.05 of the new ones: area
@@ -212,7 +245,7 @@ fn in_flight_metric_proposes_requests_over_target() {
 /// **4 -> 2**. Without max_down (the default: no limit) it falls 6 -> 2 at once.
 #[test]
 fn scale_down_waits_for_the_window_and_max_down_limits_the_step() {
-    let s = step("0s", false, 3.5, "max_down = 2");
+    let s = step("0s", false, X35, "max_down = 2");
     let ev = events(&s, 0);
     let want = [(10.0, 1, 2), (70.0, 2, 6), (180.0, 6, 4), (190.0, 4, 2)];
     assert_eq!(ev, want, "max_down = 2");
@@ -239,7 +272,7 @@ fn scale_down_waits_for_the_window_and_max_down_limits_the_step() {
         f.in_flight.mean <= 15.0,
         "only the last 150 ms are in flight"
     );
-    let unlimited = step("0s", false, 3.5, "max_down = 100");
+    let unlimited = step("0s", false, X35, "max_down = 100");
     assert_eq!(
         events(&unlimited, 0),
         [(10.0, 1, 2), (70.0, 2, 6), (180.0, 6, 2)],
@@ -253,7 +286,7 @@ fn scale_down_waits_for_the_window_and_max_down_limits_the_step() {
 /// total cost is the sum of both.
 #[test]
 fn replica_seconds_are_the_integral_of_the_provisioned_timeline() {
-    let s = step("20s", true, 3.5, "max_down = 2");
+    let s = step("20s", true, X35, "max_down = 2");
     // The front adds no work and no network: the same decisions as without it.
     assert_eq!(events(&s, 0)[..2], [(10.0, 1, 2), (70.0, 2, 6)]);
     let sc = &s.scaling[0];
@@ -271,22 +304,17 @@ fn replica_seconds_are_the_integral_of_the_provisioned_timeline() {
     close("mean ready", sc.mean_ready.mean, ready / 220.0, 1e-9);
     // Ready: 2 until 75 s (the four new replicas start for 5 s), 6 to 180 s, 4, 2.
     let ready_hand = 2.0 * 55.0 + 6.0 * 105.0 + 4.0 * 10.0 + 2.0 * 50.0;
-    close(
-        "mean ready by hand",
-        sc.mean_ready.mean,
-        ready_hand / 220.0,
-        1e-9,
-    );
+    close("ready", sc.mean_ready.mean, ready_hand / 220.0, 1e-9);
     let fixed = 2.0 * 220.0;
     close(
-        "total cost: fixed front + autoscaled api",
+        "total",
         s.cost.replica_seconds.mean,
         fixed + sc.replica_seconds.mean,
         1e-6,
     );
     let ok = s.flows[0].goodput.mean * 220.0;
     close(
-        "replica-seconds per success",
+        "per success",
         s.cost.replica_seconds_per_success.mean,
         s.cost.replica_seconds.mean / ok,
         1e-9,
@@ -329,26 +357,11 @@ arrivals = {{ constant = "0.08/s" }}
     let s = run(&scenario(&toml));
     let f = &s.flows[0];
     assert_eq!((f.requests.mean, f.success_rate.mean), (1.0, 1.0));
-    close(
-        "response = wait for the evaluation + start-up + work (ms)",
-        f.latency.mean.mean,
-        5510.0,
-        1e-6,
-    );
+    close("mean", f.latency.mean.mean, 5510.0, 1e-6);
     // The maximum comes from the latency histogram (3 significant digits).
-    close(
-        "max response (ms)",
-        f.latency.max.mean,
-        5510.0,
-        5510.0 * 1e-3,
-    );
+    close("max", f.latency.max.mean, 5510.0, 5510.0 * 1e-3);
     assert_eq!(events(&s, 0), [(16.0, 0, 1), (24.0, 1, 0)]);
-    close(
-        "api replica-seconds",
-        s.scaling[0].replica_seconds.mean,
-        8.0,
-        1e-9,
-    );
+    close("cost", s.scaling[0].replica_seconds.mean, 8.0, 1e-9);
     let tl = &s.scaling[0].timeline;
     assert_eq!(
         (
@@ -401,7 +414,7 @@ arrivals = {{ constant = "10/s" }}
         .unwrap_or_else(|| panic!("{:?}", f.failures));
     assert_eq!((full.count.mean, f.failures.len()), (6.0, 1));
     assert_eq!(s.services[0].rejected.mean, 6.0);
-    close("mean success response (ms)", f.success_latency.mean.mean, 760.0, 1e-9);
+    close("mean", f.success_latency.mean.mean, 760.0, 1e-9);
 }
 
 /// `api` (one replica, one worker, 10 ms constant work) with `cold_start` and a crash
@@ -443,12 +456,7 @@ fn cold_start_slows_the_first_requests_of_a_restarted_replica_exactly() {
     let by_requests = cold_after_crash("{ factor = 3.0, over_requests = 4 }", true);
     let f = &by_requests.flows[0];
     assert_eq!((f.requests.mean, f.success_rate.mean), (6.0, 1.0));
-    close(
-        "mean, over_requests = 4 (ms)",
-        f.latency.mean.mean,
-        110.0 / 6.0,
-        1e-9,
-    );
+    close("mean", f.latency.mean.mean, 110.0 / 6.0, 1e-9);
     close(
         "max, over_requests = 4 (ms)",
         f.latency.max.mean,

@@ -191,9 +191,8 @@ fn max_up_and_the_scale_up_window_limit_the_rise_exactly() {
 /// workers: target 4 per replica, busy 14.88 at t = 10 s (the step test's [0, 10]
 /// window): ratio 3.72, ceil(3.72) = 4 <= 1 + max(4, 1): **1 -> 4**. At 20 s (mean
 /// ready 2.5) ratio 1.5, ceil(3.75) = 4; from 30 s ratio 0.94 (within the tolerance):
-/// keep. The x3.5 step: 51.2 at 70 s,
-/// ceil(12.8) = 13, limited to 4 + 4: **4 -> 8**; then ceil(13.1) = 14 > 8 + 8 caps at
-/// max = 10: **8 -> 10**.
+/// keep. The x3.5 step: 51.2 at 70 s, ceil(12.8) = 13, limited to 4 + 4: **4 -> 8**;
+/// at 80 s ceil(52.5 / 4) = 14 (within 8 + 8), clamped to max = 10: **8 -> 10**.
 #[test]
 fn in_flight_metric_proposes_requests_over_target() {
     let s = step(

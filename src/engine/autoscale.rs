@@ -229,9 +229,11 @@ impl Engine<'_> {
     /// Within the tolerance (|ratio - 1| <= tolerance) the proposal is the current
     /// desired count; otherwise ceil(load / target) (= ceil(ready x ratio), the HPA's
     /// ceil(current x metric / target)), plus the replicas still starting when scaling
-    /// down (the HPA counts unready pods at the target then, and at zero when scaling
-    /// up). With no ready replica, any waiting work proposes max(1, ceil(load /
-    /// target)). Clamped to [min, max]. Stabilization (Kubernetes'
+    /// down (the HPA counts unready pods at the target then). Scaling up, it counts them
+    /// at zero: the current count stays when load / (ready + starting) / target is
+    /// within the tolerance or below 1, and the proposal is never below the current
+    /// count (the guards of the HPA's `GetResourceReplicas`). With no ready replica, any
+    /// waiting work proposes max(1, ceil(load / target)). Clamped to [min, max]. Stabilization (Kubernetes'
     /// `stabilizeRecommendationWithBehaviors`): up = the lowest proposal within the
     /// scale-up window, down = the highest within the scale-down window, both including
     /// this one; the new count is the current one raised to `up` or lowered to `down`,
@@ -276,7 +278,15 @@ impl Engine<'_> {
             if (ratio - 1.0).abs() <= a.tolerance {
                 current
             } else if ratio > 1.0 {
-                ceil(load / a.target)
+                // Scaling up, the HPA counts the starting replicas at zero load; if the
+                // ratio then falls within the tolerance or below 1 it keeps the count,
+                // and it never proposes fewer replicas than now.
+                let counted = load / (ready + f64::from(scaler.starting)) / a.target;
+                if counted - 1.0 <= a.tolerance {
+                    current
+                } else {
+                    ceil(load / a.target).max(current)
+                }
             } else {
                 ceil(load / a.target).saturating_add(scaler.starting)
             }

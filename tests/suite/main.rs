@@ -3,6 +3,7 @@
 //! `tests/memory.rs` stays a binary of its own: it reads its process's peak resident set.
 
 mod architecture;
+mod autoscale;
 mod bad_input;
 mod cli;
 mod common;

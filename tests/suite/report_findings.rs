@@ -211,8 +211,10 @@ fn other_scenarios_findings_quote_their_tables() {
         ("scenarios/failures/checkout-bank-down.toml", 2),
     ] {
         let (_, findings, md) = report(&scenario_text(path, reps));
-        assert!(!findings.is_empty(), "{path}");
-        check_quotes(&findings, &md);
+        let matched = check_quotes(&findings, &md);
+        let text: Vec<&str> = findings.iter().map(|f| f.text.as_str()).collect();
+        eprintln!("DEBUG {path} {matched} {text:#?}");
+        assert!(matched >= 1, "{path}: no number quoted: {text:#?}");
     }
 }
 

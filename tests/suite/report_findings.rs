@@ -148,7 +148,10 @@ fn check_quotes(findings: &[Finding], md: &str) -> usize {
             let title = md_escape(&r.table);
             let found: Vec<&MdTable> = tables.iter().filter(|t| t.title == title).collect();
             if found.is_empty() {
-                problems.push(format!("{:?} cites table {:?}: not in report.md", f.text, r.table));
+                problems.push(format!(
+                    "{:?} cites table {:?}: not in report.md",
+                    f.text, r.table
+                ));
             }
             for label in &r.rows {
                 let l = md_escape(label);
@@ -158,16 +161,25 @@ fn check_quotes(findings: &[Finding], md: &str) -> usize {
                     .filter(|row| labelled(row, &l))
                     .collect();
                 if rows.is_empty() && !found.is_empty() {
-                    problems.push(format!("{:?} cites row {label:?} of {:?}: no such row", f.text, r.table));
+                    problems.push(format!(
+                        "{:?} cites row {label:?} of {:?}: no such row",
+                        f.text, r.table
+                    ));
                 }
                 cited.extend(rows);
             }
         }
         for n in numbers(&f.text) {
-            if cited.iter().any(|row| row.iter().any(|c| numbers(c).contains(&n))) {
+            if cited
+                .iter()
+                .any(|row| row.iter().any(|c| numbers(c).contains(&n)))
+            {
                 matched += 1;
             } else {
-                problems.push(format!("{:?} quotes {n}: in none of the rows it cites", f.text));
+                problems.push(format!(
+                    "{:?} quotes {n}: in none of the rows it cites",
+                    f.text
+                ));
             }
         }
     }
@@ -183,7 +195,10 @@ fn numbers_are_the_report_formats() {
         ["26.00%", "43.587s", "2m05s", "3.45ms", "1.2us", "120ns", "99.950%"]
     );
     assert!(numbers("p99 of gRPC, 2 x 100 streams; v2 took 3 steps; 1.5 of them").is_empty());
-    assert_eq!(numbers("checkout p99 <= 8s (measured 1m30s)"), ["8s", "1m30s"]);
+    assert_eq!(
+        numbers("checkout p99 <= 8s (measured 1m30s)"),
+        ["8s", "1m30s"]
+    );
 }
 
 /// Every number the findings of patterns-compare quote (SLO misses, failure rates with
@@ -197,7 +212,10 @@ fn patterns_compare_findings_quote_their_tables() {
         text.iter().any(|t| t.contains("of checkout requests fail")),
         "{text:#?}"
     );
-    assert!(text.iter().any(|t| t.contains("answers fastest")), "{text:#?}");
+    assert!(
+        text.iter().any(|t| t.contains("answers fastest")),
+        "{text:#?}"
+    );
     let matched = check_quotes(&findings, &md);
     assert!(matched >= 8, "only {matched} numbers quoted: {text:#?}");
 }
@@ -213,7 +231,6 @@ fn other_scenarios_findings_quote_their_tables() {
         let (_, findings, md) = report(&scenario_text(path, reps));
         let matched = check_quotes(&findings, &md);
         let text: Vec<&str> = findings.iter().map(|f| f.text.as_str()).collect();
-        eprintln!("DEBUG {path} {matched} {text:#?}");
         assert!(matched >= 1, "{path}: no number quoted: {text:#?}");
     }
 }
@@ -267,20 +284,32 @@ fn findings_change_when_the_numbers_change() {
 
     let (s_text, s_rate) = failure_sentence(&short, "direct")
         .unwrap_or_else(|| panic!("no failure sentence: {:#?}", texts(&short)));
-    assert_eq!(s_rate, verdict_failure_rate(&short_exp, "direct"), "{s_text}");
+    assert_eq!(
+        s_rate,
+        verdict_failure_rate(&short_exp, "direct"),
+        "{s_text}"
+    );
     assert!(s_text.contains("sent during \"bank down\""), "{s_text}");
     assert!(short_md.contains(&md_escape(&s_text)));
 
     let (l_text, l_rate) = failure_sentence(&long, "direct")
         .unwrap_or_else(|| panic!("no failure sentence: {:#?}", texts(&long)));
-    assert_eq!(l_rate, verdict_failure_rate(&long_exp, "direct"), "{l_text}");
+    assert_eq!(
+        l_rate,
+        verdict_failure_rate(&long_exp, "direct"),
+        "{l_text}"
+    );
     let pct = |s: &str| s.trim_end_matches('%').parse::<f64>().unwrap();
-    assert!(pct(&l_rate) > pct(&s_rate), "80 s down {l_rate}, 20 s down {s_rate}");
+    assert!(
+        pct(&l_rate) > pct(&s_rate),
+        "80 s down {l_rate}, 20 s down {s_rate}"
+    );
     assert_ne!(texts(&short), texts(&long));
     assert!(long_md.contains(&md_escape(&l_text)) && !long_md.contains(&md_escape(&s_text)));
 
     assert!(
-        none.iter().all(|f| !f.text.contains("requests fail") && !f.text.contains("bank down")),
+        none.iter()
+            .all(|f| !f.text.contains("requests fail") && !f.text.contains("bank down")),
         "{:#?}",
         texts(&none)
     );

@@ -121,7 +121,11 @@ fn long_tables_collapse_on_screen_and_the_print_stylesheet_keeps_them_whole() {
     for t in &tables {
         assert_eq!(t.all.len(), t.announced, "{}", t.caption);
         assert!(t.all.len() > 12, "{}: {} rows", t.caption, t.all.len());
-        assert!(!t.shown.is_empty() && t.shown.len() < t.all.len(), "{}", t.caption);
+        assert!(
+            !t.shown.is_empty() && t.shown.len() < t.all.len(),
+            "{}",
+            t.caption
+        );
         assert!(t.shown.iter().all(|r| t.all.contains(r)), "{}", t.caption);
     }
     for flow in ["flow checkout (compared)", "flow browse"] {
@@ -133,11 +137,15 @@ fn long_tables_collapse_on_screen_and_the_print_stylesheet_keeps_them_whole() {
             .collect();
         assert_eq!(t.shown, keys, "{flow}");
         assert!(t.shown.iter().any(|r| r == "failure rate"), "{flow}");
-        assert!(t.all.iter().any(|r| r == "failed in \"bank slow\""), "{flow}");
+        assert!(
+            t.all.iter().any(|r| r == "failed in \"bank slow\""),
+            "{flow}"
+        );
     }
     let print = html
         .split("@media print{")
         .nth(1)
+        .and_then(|p| p.split("}}").next())
         .expect("a print stylesheet");
     let rule = |selector: &str, decl: &str| {
         print.split('}').any(|r| {
@@ -149,9 +157,15 @@ fn long_tables_collapse_on_screen_and_the_print_stylesheet_keeps_them_whole() {
     assert!(rule("figure", "break-inside:avoid"), "{print}");
     assert!(rule(".diagram", "break-inside:avoid"), "{print}");
     assert!(rule("thead", "display:table-header-group"), "{print}");
-    assert!(rule(".table>table:has(+details)", "display:none"), "{print}");
     assert!(
-        rule(".table>details::details-content", "content-visibility:visible"),
+        rule(".table>table:has(+details)", "display:none"),
+        "{print}"
+    );
+    assert!(
+        rule(
+            ".table>details::details-content",
+            "content-visibility:visible"
+        ),
         "{print}"
     );
 }
@@ -181,6 +195,35 @@ fn pdf_words(pdf: &Path) -> Vec<Vec<(f64, String)>> {
         .collect()
 }
 
+/// `html` printed by Chromium as `pdf.rs` prints a report, to the PDF beside it.
+fn print(html: &Path, profile: &Path) -> PathBuf {
+    let pdf = html.with_extension("pdf");
+    let status = Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-pdf-header-footer",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("--print-to-pdf={}", pdf.display()))
+        .arg(format!("file://{}", html.display()))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(
+        status.success() && pdf.is_file(),
+        "chromium did not print {}",
+        html.display()
+    );
+    pdf
+}
+
 /// The charts of `index.html` whose caption (the chart's title, then "(PNG)") is not
 /// on the page of the title drawn at the top of the chart, above it, or is nowhere.
 /// A chart's SVG draws its title as text at its top and the caption sits under the
@@ -188,7 +231,11 @@ fn pdf_words(pdf: &Path) -> Vec<Vec<(f64, String)>> {
 fn split_charts(html: &str, pages: &[Vec<(f64, String)>]) -> (usize, Vec<String>) {
     let captions: Vec<String> = between(html, "class=\"chart", "</figure>")
         .iter()
-        .filter_map(|f| between(f, "<figcaption>", " (<a").first().map(|c| unescape(c)))
+        .filter_map(|f| {
+            between(f, "<figcaption>", " (<a")
+                .first()
+                .map(|c| unescape(c))
+        })
         .collect();
     let mut bad = Vec::new();
     for cap in &captions {
@@ -196,15 +243,25 @@ fn split_charts(html: &str, pages: &[Vec<(f64, String)>]) -> (usize, Vec<String>
         let n = title.len();
         let mut seen = false;
         for (p, words) in pages.iter().enumerate() {
-            let at = |i: usize| words[i..i + n].iter().map(|w| w.1.as_str()).eq(title.iter().copied());
-            let starts: Vec<usize> = (0..words.len().saturating_sub(n)).filter(|&i| at(i)).collect();
+            let at = |i: usize| {
+                words[i..i + n]
+                    .iter()
+                    .map(|w| w.1.as_str())
+                    .eq(title.iter().copied())
+            };
+            let starts: Vec<usize> = (0..words.len().saturating_sub(n))
+                .filter(|&i| at(i))
+                .collect();
             for &c in starts.iter().filter(|&&i| words[i + n].1 == "(PNG)") {
                 seen = true;
                 let above = starts
                     .iter()
                     .any(|&i| words[i + n].1 != "(PNG)" && words[i].0 < words[c].0);
                 if !above {
-                    bad.push(format!("{cap:?}: caption on page {} without its chart", p + 1));
+                    bad.push(format!(
+                        "{cap:?}: caption on page {} without its chart",
+                        p + 1
+                    ));
                 }
             }
         }
@@ -221,9 +278,11 @@ fn split_charts(html: &str, pages: &[Vec<(f64, String)>]) -> (usize, Vec<String>
 /// rows" summary is); tables that span pages repeat their header at the top of each
 /// page (at least 3 pages start with a header cell, none with a variant's row); and
 /// every number a finding quotes is printed at least twice (in the finding and in a
-/// table). Removing `figure{break-inside:avoid}` does not cut a chart in this layout
-/// (Chromium never slices an inline SVG shorter than a page; it can orphan the
-/// caption): the stylesheet test above is what fails then.
+/// table). The chart check is checked itself: the same page printed with every
+/// caption forced onto the next page fails it for every chart. Removing
+/// `figure{break-inside:avoid}` happens not to tear a chart in this layout (Chromium
+/// never slices an inline SVG shorter than a page, and no caption falls alone on the
+/// next one): the stylesheet test above is what fails then.
 #[test]
 fn pdf_keeps_charts_whole_prints_long_tables_whole_and_repeats_headers() {
     if !tools_or_skip() {
@@ -237,6 +296,18 @@ fn pdf_keeps_charts_whole_prints_long_tables_whole_and_repeats_headers() {
     let (charts, bad) = split_charts(&html, &pages);
     assert!(charts >= 20, "{charts} charts");
     assert!(bad.is_empty(), "{}", bad.join("\n"));
+    // The check sees a torn chart: the same report printed with every caption pushed
+    // to the next page fails it for every chart.
+    let torn = html.replacen(
+        "@page{",
+        "figure.chart figcaption{break-before:page}@page{",
+        1,
+    );
+    assert_ne!(torn, html);
+    std::fs::write(rep.join("torn.html"), torn).unwrap();
+    let torn_pdf = print(&rep.join("torn.html"), &tmp.path().join("profile"));
+    let (_, torn_bad) = split_charts(&html, &pdf_words(&torn_pdf));
+    assert_eq!(torn_bad.len(), charts, "{torn_bad:#?}");
 
     let out = Command::new("pdftotext")
         .arg("-layout")
@@ -245,10 +316,17 @@ fn pdf_keeps_charts_whole_prints_long_tables_whole_and_repeats_headers() {
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    for row in ["recovery after \"bank slow\"", "failed in \"bank down\"", "cascade rate"] {
+    for row in [
+        "recovery after \"bank slow\"",
+        "failed in \"bank down\"",
+        "cascade rate",
+    ] {
         assert!(text.contains(row), "{row:?} not printed");
     }
-    assert!(!text.contains("rows of this table"), "a table printed collapsed");
+    assert!(
+        !text.contains("rows of this table"),
+        "a table printed collapsed"
+    );
 
     let firsts: Vec<&str> = text
         .split('\u{c}')
@@ -258,11 +336,20 @@ fn pdf_keeps_charts_whole_prints_long_tables_whole_and_repeats_headers() {
         .iter()
         .filter(|l| l.starts_with("figure (mean") || l.starts_with("vari"))
         .count();
-    assert!(headed >= 3, "{headed} pages start with a table header: {firsts:#?}");
+    assert!(
+        headed >= 3,
+        "{headed} pages start with a table header: {firsts:#?}"
+    );
     for l in &firsts {
-        let row = ["sync chain", "guarded chain", "request-", "saga ", "events "]
-            .iter()
-            .any(|v| l.starts_with(v));
+        let row = [
+            "sync chain",
+            "guarded chain",
+            "request-",
+            "saga ",
+            "events ",
+        ]
+        .iter()
+        .any(|v| l.starts_with(v));
         assert!(!row, "a page starts with a table row, no header: {l:?}");
     }
 
@@ -311,7 +398,11 @@ fn report_files(tmp: &Path, name: &str, threads: &str, args: &[&str]) -> Vec<(St
         .args(["--report", "rep", "--quiet"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     files(&dir.join("rep"))
 }
 
@@ -338,10 +429,19 @@ fn run_and_sweep_reports_are_byte_identical_across_runs_and_threads() {
     let a = report_files(tmp.path(), "run1", "1", &run);
     let b = report_files(tmp.path(), "run2", "2", &run);
     let names: Vec<&str> = a.iter().map(|f| f.0.as_str()).collect();
-    for want in ["index.html", "report.md", "topology.svg", "topology.mmd", "topology.dot"] {
+    for want in [
+        "index.html",
+        "report.md",
+        "topology.svg",
+        "topology.mmd",
+        "topology.dot",
+    ] {
         assert!(names.contains(&want), "{want} missing from {names:?}");
     }
-    assert!(names.iter().filter(|n| n.ends_with(".png")).count() >= 3, "{names:?}");
+    assert!(
+        names.iter().filter(|n| n.ends_with(".png")).count() >= 3,
+        "{names:?}"
+    );
     assert_same(&a, &b, "run");
     let sweep = [
         "sweep",

@@ -83,8 +83,8 @@ pub fn numbers(text: &str) -> Vec<String> {
                 .map(|u| u.len())
         };
         let end = j + unit.unwrap_or(0);
-        let boundary = c.get(end).is_none_or(|n| !n.is_alphanumeric());
-        if unit.is_some() && boundary && !c[j - 1].eq(&'.') {
+        let boundary = !c.get(end).is_some_and(|n| n.is_alphanumeric());
+        if unit.is_some() && boundary && c[j - 1] != '.' {
             out.push(c[i..end].iter().collect());
         }
         i = end.max(j);
@@ -318,4 +318,42 @@ fn findings_change_when_the_numbers_change() {
     for (f, md) in [(&short, &short_md), (&long, &long_md), (&none, &none_md)] {
         check_quotes(f, md);
     }
+}
+
+/// A small report.md: a flow table whose failure-rate row says 12.50%.
+const TINY_MD: &str = "## Flows\n\n**flow checkout**\n\n| figure | a |\n|---|---|\n| failure rate | 12.50% ±1.00 |\n| p99 response | 1.234s |\n";
+
+fn tiny(text: &str, row: &str) -> Vec<Finding> {
+    vec![Finding {
+        text: text.to_string(),
+        refs: vec![archsim::report::findings::Ref {
+            table: "flow checkout".into(),
+            rows: vec![row.into()],
+        }],
+    }]
+}
+
+/// The checker accepts a number quoted from the row cited and counts it.
+#[test]
+fn check_quotes_accepts_a_number_of_the_cited_row() {
+    let md = format!("{TINY_MD}\n- 12.50% fail\n");
+    assert_eq!(check_quotes(&tiny("12.50% fail", "failure rate"), &md), 1);
+}
+
+/// The checker refuses a number that is in the table but not in the row cited.
+#[test]
+#[should_panic(expected = "in none of the rows it cites")]
+fn check_quotes_refuses_a_number_of_another_row() {
+    let md = format!("{TINY_MD}\n- 1.234s fail\n");
+    check_quotes(&tiny("1.234s fail", "failure rate"), &md);
+}
+
+/// The checker refuses a finding citing a table that report.md does not have.
+#[test]
+#[should_panic(expected = "not in report.md")]
+fn check_quotes_refuses_a_missing_table() {
+    let md = format!("{TINY_MD}\n- 12.50% fail\n");
+    let mut f = tiny("12.50% fail", "failure rate");
+    f[0].refs[0].table = "flow browse".into();
+    check_quotes(&f, &md);
 }

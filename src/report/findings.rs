@@ -24,7 +24,8 @@ const NOTABLE: f64 = 0.005;
 pub struct Ref {
     /// The table's title.
     pub table: String,
-    /// Row labels (first cells).
+    /// Row labels: first cells; in the SLO verdicts (one row per flow, variant and
+    /// objective) the first three cells joined by ` · `.
     pub rows: Vec<String>,
 }
 

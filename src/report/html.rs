@@ -6,7 +6,9 @@
 //! keep the rest in a `<details>`; the topology's per-variant paths are CSS-only tabs
 //! (radio inputs, no script). No sideways scrolling at 1280 px: cells wrap, charts and
 //! diagrams scale to the width, preformatted text wraps. A print stylesheet keeps
-//! charts and diagrams whole on a page, repeats table headers and shows every tab.
+//! charts and diagrams whole on a page, repeats table headers, shows every tab and
+//! prints a long table whole: every row of its `<details>`, in place of its key rows
+//! (a PDF cannot be expanded, and findings cite rows that are not key rows).
 
 use super::document::{Block, Group, Report, Table};
 use super::findings::Finding;
@@ -49,6 +51,8 @@ h2,h3,caption{break-after:avoid;page-break-after:avoid}section{break-before:auto
 thead{display:table-header-group}.table{overflow:visible}\
 .answer-grid{grid-template-columns:minmax(0,1fr) minmax(0,1fr)}\
 a{color:inherit;text-decoration:none}figure{border:none;padding:0}\
+.table>table:has(+details),.table>details>summary{display:none}\
+.table>details::details-content{content-visibility:visible;display:block}\
 @page{size:A4;margin:12mm}}";
 
 fn rows_html(

@@ -1,6 +1,7 @@
 //! `--pdf`: the report's `index.html` printed to `report.pdf` by headless Chromium,
 //! with the report's print stylesheet (A4, charts and diagrams never cut across
-//! pages, table headers repeated on every page, header and footer lines off).
+//! pages, table headers repeated on every page, long tables printed with all their
+//! rows rather than collapsed to their key rows, header and footer lines off).
 //!
 //! Chromium is looked for as `$ARCHSIM_CHROMIUM`, then `chromium`, `chromium-browser`
 //! and `google-chrome` on `PATH`. Without it, the error says so in one line (exit code

@@ -201,7 +201,7 @@ fn metric_and_target(
             Some(&x) => x,
             None => {
                 let msg = format!(
-                    "unknown metric {:?}; valid: {}",
+                    "unknown metric {:?}; {}",
                     m.value,
                     choices(METRICS.iter().map(|x| x.name()))
                 );

@@ -4,7 +4,8 @@
 //! Every number a sentence quotes is formatted by the same function as the table cell
 //! it comes from (the mean part of `ms`/`pct`), so it appears, as written, in a table
 //! of the same report. The rules, in order:
-//! SLOs (who meets them, who misses which); the largest failure rates of the compared
+//! SLOs (who meets them, who misses which); cost against the SLOs when some variant
+//! autoscales; the largest failure rates of the compared
 //! flow with their fault windows, collateral share and main root cause; failures of
 //! the other flows; response against completion (who answers fastest, who finishes
 //! the work soonest); the share completed fully when below 99%; degraded answers.
@@ -389,6 +390,87 @@ fn completion_findings(c: &Ctx) -> Vec<Finding> {
     out
 }
 
+/// The cost in replica-seconds, as the verdict's cost column writes its mean.
+fn cost_of(v: &VariantRun) -> String {
+    format!("{:.0}", v.summary.cost.replica_seconds.mean)
+}
+
+fn replica_seconds(v: &VariantRun) -> f64 {
+    v.summary.cost.replica_seconds.mean
+}
+
+/// The variant with the fewest replica-seconds (the first of equals).
+fn cheapest_of<'a>(vs: impl Iterator<Item = &'a VariantRun>) -> Option<&'a VariantRun> {
+    vs.min_by(|a, b| replica_seconds(a).total_cmp(&replica_seconds(b)))
+}
+
+/// Cost against the SLOs, in a comparison where some variant autoscales (the verdict
+/// then has a cost column): the cheapest variant, and the cheapest that meets every
+/// SLO when that is another one.
+fn cost_findings(c: &Ctx, verdicts: &[SloVerdict]) -> Vec<Finding> {
+    let exp = c.exp;
+    if !exp.is_comparison() || exp.variants.iter().all(|v| v.summary.scaling.is_empty()) {
+        return Vec::new();
+    }
+    let Some(cheapest) = cheapest_of(exp.variants.iter()) else {
+        return Vec::new();
+    };
+    let dearest = (exp.variants.iter())
+        .max_by(|a, b| replica_seconds(a).total_cmp(&replica_seconds(b)))
+        .expect("a variant");
+    let meets = |v: &VariantRun| {
+        let mine: Vec<&SloVerdict> = verdicts.iter().filter(|x| x.variant == v.name).collect();
+        !mine.is_empty() && mine.iter().all(|x| x.pass)
+    };
+    let good = cheapest_of(exp.variants.iter().filter(|v| meets(v)));
+    let (text, rows) = match good {
+        _ if verdicts.is_empty() => (
+            format!(
+                "{} costs least: {} replica-seconds, against {} for {}.",
+                capitalise(&cheapest.name),
+                cost_of(cheapest),
+                cost_of(dearest),
+                dearest.name
+            ),
+            vec![cheapest.name.clone(), dearest.name.clone()],
+        ),
+        Some(g) if g.name == cheapest.name => (
+            format!(
+                "{} meets every SLO at the lowest cost: {} replica-seconds (the dearest, {}, costs {}).",
+                capitalise(&g.name),
+                cost_of(g),
+                dearest.name,
+                cost_of(dearest)
+            ),
+            vec![g.name.clone(), dearest.name.clone()],
+        ),
+        Some(g) => (
+            format!(
+                "The cheapest variant, {} ({} replica-seconds), misses an SLO; the cheapest that meets every SLO, {}, costs {}.",
+                cheapest.name,
+                cost_of(cheapest),
+                g.name,
+                cost_of(g)
+            ),
+            vec![cheapest.name.clone(), g.name.clone()],
+        ),
+        None => (
+            format!(
+                "No variant meets every SLO; the cheapest, {}, costs {} replica-seconds and the dearest, {}, {}.",
+                cheapest.name,
+                cost_of(cheapest),
+                dearest.name,
+                cost_of(dearest)
+            ),
+            vec![cheapest.name.clone(), dearest.name.clone()],
+        ),
+    };
+    vec![Finding {
+        text,
+        refs: vec![c.verdict_ref(rows)],
+    }]
+}
+
 fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
@@ -410,6 +492,7 @@ pub fn findings(exp: &Experiment, verdicts: &[SloVerdict]) -> (Option<Section>, 
         verdict_title: table.title.clone(),
     };
     let mut out = slo_findings(verdicts, exp);
+    out.extend(cost_findings(&c, verdicts));
     out.extend(failure_findings(&c));
     out.extend(other_flow_findings(&c));
     out.extend(latency_findings(&c));

@@ -105,7 +105,7 @@ fn scaler_index(sc: &Scenario, s: usize) -> Option<usize> {
 
 /// Mean workers of service `s` over the measured window (for its utilization): replicas
 /// x workers, or for an autoscaled service its mean ready replicas x workers.
-pub(super) fn mean_workers(sc: &Scenario, r: &RunMetrics, s: usize) -> f64 {
+fn mean_workers(sc: &Scenario, r: &RunMetrics, s: usize) -> f64 {
     match scaler_index(sc, s) {
         Some(k) => r.scaling[k].ready.mean(r.measured) * f64::from(sc.services[s].workers),
         None => r.services[s].capacity as f64,
@@ -125,6 +125,17 @@ fn deployed(sc: &Scenario) -> Vec<usize> {
         }
     }
     (0..sc.services.len()).filter(|&s| used[s]).collect()
+}
+
+/// Busy workers over the mean workers of service `s` (0 for an autoscaled service
+/// that never had a ready replica).
+pub(super) fn utilization(sc: &Scenario, r: &RunMetrics, s: usize) -> f64 {
+    let workers = mean_workers(sc, r, s);
+    if workers > 0.0 {
+        r.services[s].busy.mean(r.measured) / workers
+    } else {
+        0.0
+    }
 }
 
 /// The cost of every replication: the replica-seconds of the deployed services.

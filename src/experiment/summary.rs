@@ -437,15 +437,7 @@ impl Summary {
                 };
                 ServiceSummary {
                     name: s.name.clone(),
-                    utilization: est(runs, |r| {
-                        // An autoscaled service that never had a ready replica: 0.
-                        let workers = super::capacity::mean_workers(scenario, r, i);
-                        if workers > 0.0 {
-                            r.services[i].busy.mean(r.measured) / workers
-                        } else {
-                            0.0
-                        }
-                    }),
+                    utilization: est(runs, |r| super::capacity::utilization(scenario, r, i)),
                     core_utilization: s.cpu_millis.map(|_| {
                         est(runs, |r| {
                             let m = &r.services[i];

@@ -145,22 +145,7 @@ pub(crate) fn autoscale(
     };
     let up_window = duration(&r.scale_up_window, "scale_up_window", 0)?;
     let down_window = duration(&r.scale_down_window, "scale_down_window", 300_000_000_000)?;
-    for (w, k, v) in [
-        (up_window, "scale_up_window", &r.scale_up_window),
-        (down_window, "scale_down_window", &r.scale_down_window),
-    ] {
-        if w / period > u64::from(limits::MAX_SCALE_HISTORY) {
-            let n = limits::MAX_SCALE_HISTORY;
-            return Err(match v {
-                Some(v) => at.err(Kind::Invalid, v, &f(k), format!("spans more than {n} periods (the autoscaler keeps one proposal per period of its windows)")),
-                // The default window (5 min down) against a very short period.
-                None => {
-                    let p = r.period.as_ref().expect("the default period fits the default windows");
-                    at.err(Kind::Invalid, p, &f("period"), format!("the default {k} ({}s) spans more than {n} periods of {}: set a longer period or a shorter {k}", w / 1_000_000_000, crate::kernel::format_duration(period as f64)))
-                }
-            });
-        }
-    }
+    check_windows(at, r, period, [up_window, down_window], field)?;
     let step = |v: &Option<Loc<i64>>, k: &str| -> Result<Option<u32>, SpecError> {
         v.as_ref()
             .map(|v| at.int(v, &f(k), 1, i64::from(u32::MAX)).map(|x| x as u32))
@@ -184,6 +169,36 @@ pub(crate) fn autoscale(
         max_down: step(&r.max_down, "max_down")?,
         startup,
     })
+}
+
+/// Each stabilization window spans at most [`limits::MAX_SCALE_HISTORY`] periods (the
+/// autoscaler keeps one proposal per period); a default window too long for a short
+/// period is blamed on the period.
+fn check_windows(
+    at: &In,
+    r: &RawAutoscale,
+    period: u64,
+    [up_window, down_window]: [u64; 2],
+    field: &str,
+) -> Result<(), SpecError> {
+    let f = |k: &str| format!("{field}.autoscale.{k}");
+    for (w, k, v) in [
+        (up_window, "scale_up_window", &r.scale_up_window),
+        (down_window, "scale_down_window", &r.scale_down_window),
+    ] {
+        if w / period > u64::from(limits::MAX_SCALE_HISTORY) {
+            let n = limits::MAX_SCALE_HISTORY;
+            return Err(match v {
+                Some(v) => at.err(Kind::Invalid, v, &f(k), format!("spans more than {n} periods (the autoscaler keeps one proposal per period of its windows)")),
+                // The default window (5 min down) against a very short period.
+                None => {
+                    let p = r.period.as_ref().expect("the default period fits the default windows");
+                    at.err(Kind::Invalid, p, &f("period"), format!("the default {k} ({}s) spans more than {n} periods of {}: set a longer period or a shorter {k}", w / 1_000_000_000, crate::kernel::format_duration(period as f64)))
+                }
+            });
+        }
+    }
+    Ok(())
 }
 
 /// `metric` and `target` of `autoscale`: utilization targets are fractions in (0, 1].

@@ -133,3 +133,92 @@ fn the_topology_has_one_node_per_service_broker_and_client_flow() {
     assert!(count("node clients") >= 1);
     let _ = tmp;
 }
+
+/// Every `call = "service.op"` below `[services.NAME]` of a TOML file: the synchronous
+/// caller/callee pairs, read from the text (independently of archsim's model).
+fn call_pairs(toml_text: &str) -> std::collections::BTreeSet<(String, String)> {
+    fn walk(v: &toml::Value, caller: &str, out: &mut std::collections::BTreeSet<(String, String)>) {
+        match v {
+            toml::Value::Table(t) => {
+                if let Some(toml::Value::String(c)) = t.get("call") {
+                    let callee = c.split('.').next().unwrap_or(c).to_string();
+                    out.insert((caller.to_string(), callee));
+                }
+                for x in t.values() {
+                    walk(x, caller, out);
+                }
+            }
+            toml::Value::Array(a) => a.iter().for_each(|x| walk(x, caller, out)),
+            _ => {}
+        }
+    }
+    let doc: toml::Value = toml::from_str(toml_text).unwrap();
+    let mut out = std::collections::BTreeSet::new();
+    for (name, svc) in doc["services"].as_table().unwrap() {
+        walk(svc, name, &mut out);
+    }
+    out
+}
+
+#[test]
+fn the_topology_has_one_call_edge_per_caller_callee_pair() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for rel in [
+        "scenarios/patterns-compare.toml",
+        "scenarios/checkout-sync.toml",
+        "scenarios/capacity/rest-pool-vs-grpc.toml",
+    ] {
+        let file = root.join(rel);
+        let out = Command::new(env!("CARGO_BIN_EXE_archsim"))
+            .arg("graph")
+            .arg(&file)
+            .args(["--format", "svg"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{rel}");
+        let svg = String::from_utf8(out.stdout).unwrap();
+        // Node id -> its title (the first bold text of the node's group).
+        let mut title = std::collections::BTreeMap::new();
+        for part in svg.split("<g class=\"node ").skip(1) {
+            let id = part
+                .split("data-id=\"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap();
+            let name = part.split("font-weight=\"bold\"").nth(1).unwrap();
+            let name = name.split('>').nth(1).unwrap().split('<').next().unwrap();
+            title.insert(id.to_string(), name.to_string());
+        }
+        let mut drawn = Vec::new();
+        for part in svg.split("<g class=\"edge\"").skip(1) {
+            let body = part.split("</g>").next().unwrap();
+            if !body.contains("class=\"strand call\"") {
+                continue;
+            }
+            let attr = |k: &str| {
+                let id = part
+                    .split(&format!("{k}=\""))
+                    .nth(1)
+                    .unwrap()
+                    .split('"')
+                    .next()
+                    .unwrap();
+                title[id].clone()
+            };
+            drawn.push((attr("data-from"), attr("data-to")));
+        }
+        let expected = call_pairs(&std::fs::read_to_string(&file).unwrap());
+        let unique: std::collections::BTreeSet<_> = drawn.iter().cloned().collect();
+        assert_eq!(
+            unique.len(),
+            drawn.len(),
+            "{rel}: a pair drawn twice: {drawn:?}"
+        );
+        assert_eq!(
+            unique, expected,
+            "{rel}: call edges against the file's calls"
+        );
+    }
+}

@@ -1,4 +1,6 @@
 //! A sweep: one row per (point, variant) for the focus flow, then the saturation knees.
+//! When some point autoscales, each row also has its cost in replica-seconds (the
+//! sweep of an autoscaling target is p99 against cost).
 
 use super::{ms, num, pct, Section};
 use crate::experiment::sweep::Sweep;
@@ -18,6 +20,11 @@ pub fn sweep_sections(s: &Sweep) -> Vec<Section> {
         ]
         .map(String::from),
     );
+    let autoscales = (s.points.iter())
+        .any(|p| (p.experiment.variants.iter()).any(|v| !v.summary.scaling.is_empty()));
+    if autoscales {
+        header.push("cost (replica-s)".into());
+    }
     let mut rows = Vec::new();
     for p in &s.points {
         let focus = p.experiment.focus_flow();
@@ -39,6 +46,9 @@ pub fn sweep_sections(s: &Sweep) -> Vec<Section> {
             r.push(pct(f.success_rate));
             r.push(ms(f.latency.p50));
             r.push(ms(f.latency.p99));
+            if autoscales {
+                r.push(num(v.summary.cost.replica_seconds, 0));
+            }
             rows.push(r);
         }
     }

@@ -5,6 +5,7 @@
 mod architecture;
 mod autoscale;
 mod bad_input;
+mod capacity_report;
 mod cli;
 mod common;
 mod compare;

@@ -6,15 +6,17 @@
 //! The order, the same in HTML and Markdown: the answer first (verdict table, headline
 //! chart, findings), then the details in groups ([`Group`]): SLO verdicts, topology,
 //! the flows with their charts, where the time goes, queues and sagas, faults and
-//! policies, services, and how to reproduce it with the input echoed.
+//! policies, capacity and cost (autoscaling, connection pools), services, and how to
+//! reproduce it with the input echoed.
 
 use super::figures::{experiment_figures, sweep_figures, Figure};
 use super::findings::{findings, Finding};
 use super::names::operation;
 use super::sections::{
-    breakdown_sections, completion_path_sections, critical_path_sections, fault_sections,
-    flow_sections, queue_sections, saga_sections, service_sections, site_sections, slo_section,
-    sweep_sections, time_sections, warning_lines, Measure, Section, FLOW_KEY_ROWS,
+    breakdown_sections, capacity_sections, completion_path_sections, critical_path_sections,
+    fault_sections, flow_sections, pool_sections, queue_sections, saga_sections, service_sections,
+    site_sections, slo_section, sweep_sections, time_sections, warning_lines, Measure, Section,
+    FLOW_KEY_ROWS,
 };
 use super::topology;
 use crate::experiment::compare::Experiment;
@@ -163,6 +165,7 @@ fn chart_error(path: &Path, e: super::charts::ChartError) -> Error {
 fn figure_group(id: &str) -> &'static str {
     match id {
         "queue-backlog" => "queues",
+        "timeline-replicas" => "capacity",
         "response-breakdown" | "completion-breakdown" => "time",
         _ if id.starts_with("time-breakdown") => "time",
         _ if id.starts_with("utilization") => "services",
@@ -193,6 +196,8 @@ fn experiment_groups(exp: &Experiment, slo: Option<Section>) -> Vec<Group> {
     queues.extend(tables(saga_sections(exp)));
     let mut faults = tables(fault_sections(exp));
     faults.extend(tables(site_sections(exp)));
+    let mut capacity = tables(capacity_sections(exp));
+    capacity.extend(tables(pool_sections(exp)));
     let group = |id, title, blocks| Group { id, title, blocks };
     vec![
         group(
@@ -207,6 +212,7 @@ fn experiment_groups(exp: &Experiment, slo: Option<Section>) -> Vec<Group> {
         group("time", "Where the time goes", time),
         group("queues", "Queues and sagas", queues),
         group("faults", "Faults and policies", faults),
+        group("capacity", "Capacity and cost", capacity),
         group("services", "Services", tables(service_sections(exp))),
     ]
 }

@@ -167,3 +167,44 @@ fn a_sweep_of_an_autoscaling_target_reports_cost_per_point() {
     // 1.5 busy workers: target 0.25 gives 6 replicas from 7 s on, 0.5 gives 3.
     assert_eq!(scaled, ["600", "300"], "{:?}", table.rows);
 }
+
+/// Every table the terminal prints (`experiment_sections`) is in `report.md` too: the
+/// report's groups list their sections by hand, and the capacity and pool tables were
+/// once missing from it.
+#[test]
+fn the_report_has_every_table_the_terminal_prints() {
+    use archsim::report::document::{build, ReportInput};
+    let pools = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/capacity/rest-pool-vs-grpc.toml"),
+    )
+    .unwrap()
+    .replace("duration = \"2m\"", "duration = \"20s\"")
+    .replace("replications = 4", "replications = 2");
+    for toml in [two_ways(true), pools] {
+        let sc = scenario(&toml);
+        let exp = experiment(&sc);
+        let verdicts = evaluate(&sc, &exp);
+        let input = ReportInput {
+            scenario: &sc,
+            file: "inline-test.toml",
+            toml: &toml,
+            command: "archsim compare inline-test.toml",
+            experiment: Some(&exp),
+            sweep: None,
+            verdicts: &verdicts,
+        };
+        let md = archsim::report::markdown::render(&build(&input).unwrap());
+        let sections = experiment_sections(&exp);
+        assert!(
+            sections
+                .iter()
+                .any(|s| s.title.starts_with("autoscaling")
+                    || s.title.starts_with("connection pools")),
+            "the case has a capacity table"
+        );
+        for s in sections {
+            let title = archsim::report::escape::markdown(&s.title);
+            assert!(md.contains(&title), "report.md lacks table {:?}", s.title);
+        }
+    }
+}

@@ -30,6 +30,7 @@ pub use paths::{
     critical_path_section, critical_path_sections, Measure, BREAKDOWN_HEADER,
     COMPLETION_PATH_TITLE, CRITICAL_PATH_TITLE,
 };
+pub use pools::{pool_sections, POOL_HEADER};
 pub use queues::{queue_row, queue_sections, saga_sections, QUEUE_HEADER};
 pub use services::{service_sections, time_breakdown, time_sections, TimeBreakdown};
 pub use slo::slo_section;
@@ -48,7 +49,7 @@ pub fn experiment_sections(exp: &Experiment) -> Vec<Section> {
     let mut out = flow_sections(exp);
     out.extend(service_sections(exp));
     out.extend(capacity_sections(exp));
-    out.extend(pools::pool_sections(exp));
+    out.extend(pool_sections(exp));
     out.extend(queue_sections(exp));
     out.extend(saga_sections(exp));
     out.extend(fault_sections(exp));

@@ -43,6 +43,9 @@ pub(super) struct Life {
     epoch: u32,
     /// Slowed by the service's cold start.
     pub(super) cold: bool,
+    /// Counted in its service's `serving` replicas (ready, draining, or starting with
+    /// the work it held while draining).
+    active: bool,
     /// When it became ready (or restarted), and the requests it began since.
     since: SimTime,
     begun: u32,
@@ -75,8 +78,8 @@ pub(super) struct Scaler {
     consumed: Vec<usize>,
     /// Round-robin position among `routable`.
     next: u32,
-    /// Lifetime ready and provisioned areas at the last tick.
-    tick: (u128, u128),
+    /// Lifetime ready, provisioned and serving areas at the last tick.
+    tick: (u128, u128, u128),
 }
 
 /// Every autoscaler of a replication.
@@ -114,7 +117,7 @@ impl Scaling {
                 startup: key(&format!("service:{}", s.name), super::purpose::STARTUP),
                 consumed,
                 next: 0,
-                tick: (0, 0),
+                tick: (0, 0, 0),
             });
         }
         Scaling { of, scalers }
@@ -131,12 +134,18 @@ impl Engine<'_> {
                 .as_deref()
                 .expect("autoscaled");
             let base = self.replica_base[s];
-            for slot in a.initial..self.sc.services[s].replicas {
-                self.replicas[(base + slot) as usize].life.slot = Slot::Off;
+            for slot in 0..self.sc.services[s].replicas {
+                let life = &mut self.replicas[(base + slot) as usize].life;
+                if slot < a.initial {
+                    life.active = true;
+                } else {
+                    life.slot = Slot::Off;
+                }
             }
             let m = &mut self.metrics.scaling[k];
             m.ready.add(0, i64::from(a.initial));
             m.provisioned.add(0, i64::from(a.initial));
+            m.serving.add(0, i64::from(a.initial));
             m.peak_desired = a.initial;
             if a.period <= self.sc.sim.duration {
                 queue.schedule(a.period, Event::ScaleEval { scaler: k as u32 });
@@ -374,11 +383,20 @@ impl Engine<'_> {
         }
         for _ in next..from {
             if let Some(slot) = slot_of(self, Slot::Starting) {
-                let life = &mut self.replicas[(base + slot) as usize].life;
-                life.slot = Slot::Off;
+                // A start taken back from draining still holds that work: it drains
+                // again (and goes off once empty).
+                let r = &mut self.replicas[(base + slot) as usize];
+                let holds_work = r.busy > 0 || !r.queue.is_empty();
+                let life = &mut r.life;
                 life.epoch = life.epoch.wrapping_add(1);
                 self.scaling.scalers[k].starting -= 1;
-                self.metrics.scaling[k].provisioned.add(now, -1);
+                if holds_work {
+                    life.slot = Slot::Draining;
+                } else {
+                    life.slot = Slot::Off;
+                    self.metrics.scaling[k].provisioned.add(now, -1);
+                    self.set_active(k, base + slot, false);
+                }
                 continue;
             }
             let scaler = &mut self.scaling.scalers[k];
@@ -437,6 +455,7 @@ impl Engine<'_> {
         let k = self.scaling.of[s] as usize;
         let local = replica - self.replica_base[s];
         self.replicas[replica as usize].life.slot = Slot::Ready;
+        self.set_active(k, replica, true);
         self.replica_restarted(replica);
         let scaler = &mut self.scaling.scalers[k];
         scaler.starting -= 1;
@@ -463,6 +482,17 @@ impl Engine<'_> {
         r.life.slot = Slot::Off;
         let k = self.scaling.of[self.service_of_replica(replica).0 as usize] as usize;
         self.metrics.scaling[k].provisioned.add(self.now, -1);
+        self.set_active(k, replica, false);
+    }
+
+    /// Count `replica` of scaler `k` among the serving replicas, or not.
+    fn set_active(&mut self, k: usize, replica: u32, on: bool) {
+        let life = &mut self.replicas[replica as usize].life;
+        if life.active != on {
+            life.active = on;
+            let d = if on { 1 } else { -1 };
+            self.metrics.scaling[k].serving.add(self.now, d);
+        }
     }
 
     /// A replica (re)started now: cold, if its service has a cold start.
@@ -504,8 +534,9 @@ impl Engine<'_> {
             let m = &mut self.metrics.scaling[k];
             let ready = m.ready.lifetime_area(now);
             let provisioned = m.provisioned.lifetime_area(now);
+            let serving = m.serving.lifetime_area(now);
             let scaler = &mut self.scaling.scalers[k];
-            let (r0, p0) = std::mem::replace(&mut scaler.tick, (ready, provisioned));
+            let (r0, p0, s0) = std::mem::replace(&mut scaler.tick, (ready, provisioned, serving));
             let s = scaler.service.0 as usize;
             let iv = crate::metrics::ScaleInterval {
                 desired: scaler.desired,
@@ -515,10 +546,12 @@ impl Engine<'_> {
             let tl = &mut self.metrics.timeline;
             let i = tl.index(now.saturating_sub(1), tl.scaling[k].len());
             tl.scaling[k][i] = iv;
+            // Busy workers over the workers of the replicas that took or held work.
             let slots = f64::from(self.sc.services[s].replicas);
+            let serving = (serving - s0) as f64 / span;
             let u = &mut tl.services[s][i].utilization;
-            *u = if iv.ready > 0.0 {
-                *u * slots / iv.ready
+            *u = if serving > 0.0 {
+                *u * slots / serving
             } else {
                 0.0
             };
@@ -530,6 +563,7 @@ impl Engine<'_> {
         for m in &mut self.metrics.scaling {
             m.ready.reset(self.now);
             m.provisioned.reset(self.now);
+            m.serving.reset(self.now);
         }
     }
 
@@ -538,6 +572,7 @@ impl Engine<'_> {
         for m in &mut self.metrics.scaling {
             m.ready.close(end);
             m.provisioned.close(end);
+            m.serving.close(end);
         }
     }
 }

@@ -132,10 +132,12 @@ impl Engine<'_> {
         self.pools.pending = Some((state, since));
         let m = &mut self.metrics.pools[pool];
         m.in_use.add(now, 1);
-        m.acquired += 1;
-        if since < now {
-            m.waited += 1;
-            m.wait_ns += u128::from(now - since);
+        if self.sc.sim.measures(since) {
+            m.acquired += 1;
+            if since < now {
+                m.waited += 1;
+                m.wait_ns += u128::from(now - since);
+            }
         }
     }
 
@@ -162,7 +164,7 @@ impl Engine<'_> {
             return true;
         }
         if p.acquire_timeout == Some(0) {
-            self.pool_exhausted(pool, exec, site, attempt, queue);
+            self.pool_exhausted(pool, exec, site, attempt, now, queue);
             return false;
         }
         let ticket = st.next_ticket;
@@ -196,16 +198,23 @@ impl Engine<'_> {
         true
     }
 
+    /// Attempt `attempt`, which asked for a slot at `since`, fails "pool exhausted"
+    /// (counted in the metrics when its request was: an attempt of the warm-up that
+    /// fails after it is neither).
+    #[allow(clippy::too_many_arguments)]
     fn pool_exhausted(
         &mut self,
         pool: usize,
         exec: Handle,
         site: u32,
         attempt: u32,
+        since: SimTime,
         queue: &mut EventQueue<Event>,
     ) {
         self.pools.exhausted += 1;
-        self.metrics.pools[pool].exhausted += 1;
+        if self.sc.sim.measures(since) {
+            self.metrics.pools[pool].exhausted += 1;
+        }
         let callee = self.sc.pools[pool].callee;
         let outcome = Outcome::Failed(FailureReason::PoolExhausted, Component::Service(callee));
         self.site_failed(exec, site, attempt, outcome, true, queue);
@@ -268,7 +277,7 @@ impl Engine<'_> {
             self.pools.gone += 1;
             return;
         }
-        self.pool_exhausted(pool, w.exec, w.site, w.attempt, queue);
+        self.pool_exhausted(pool, w.exec, w.site, w.attempt, w.since, queue);
     }
 
     /// The pools' books: every attempt that asked for a slot got one, failed, lost its

@@ -104,10 +104,11 @@ fn scaler_index(sc: &Scenario, s: usize) -> Option<usize> {
 }
 
 /// Mean workers of service `s` over the measured window (for its utilization): replicas
-/// x workers, or for an autoscaled service its mean ready replicas x workers.
+/// x workers, or for an autoscaled service its mean serving (ready or draining)
+/// replicas x workers.
 fn mean_workers(sc: &Scenario, r: &RunMetrics, s: usize) -> f64 {
     match scaler_index(sc, s) {
-        Some(k) => r.scaling[k].ready.mean(r.measured) * f64::from(sc.services[s].workers),
+        Some(k) => r.scaling[k].serving.mean(r.measured) * f64::from(sc.services[s].workers),
         None => r.services[s].capacity as f64,
     }
 }

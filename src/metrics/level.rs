@@ -28,8 +28,9 @@ impl TimeIntegral {
 
     /// Forget the area accumulated so far (end of warm-up); the level is kept.
     pub fn reset(&mut self, now: SimTime) {
+        // The lifetime area keeps the step up to now (timelines and autoscalers read it).
+        self.add(now, 0);
         self.area = 0;
-        self.last = now;
         self.peak = self.level;
     }
 
@@ -80,5 +81,15 @@ mod tests {
         t.reset(30);
         t.close(40);
         assert!((t.mean(10) - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_reset_keeps_the_lifetime_area_up_to_it() {
+        // Level 1 from 0, never changed: the reset at 50 must not drop 0..50.
+        let mut t = TimeIntegral::default();
+        t.add(0, 1);
+        t.reset(50);
+        assert_eq!(t.lifetime_area(80), 80);
+        assert!((t.mean(30) - 1.0).abs() < 1e-12);
     }
 }

@@ -13,6 +13,9 @@ pub struct ScaleMetrics {
     pub ready: TimeIntegral,
     /// Provisioned replicas over time: ready, starting and draining (what is billed).
     pub provisioned: TimeIntegral,
+    /// Replicas that take or hold work over time: ready and draining (a starting one
+    /// taken back from draining keeps its work): the workers utilization divides by.
+    pub serving: TimeIntegral,
     /// Decisions that raised the desired count (whole run).
     pub scale_ups: u64,
     /// Decisions that lowered it (whole run).

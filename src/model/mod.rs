@@ -81,6 +81,13 @@ impl SimSettings {
         let n = self.duration.div_ceil(width);
         width.saturating_mul(n.div_ceil(MAX_TIMELINE_INTERVALS).max(1))
     }
+
+    /// Whether something that began at `t` is in the measured window's counts: after
+    /// the warm-up's end (which resets the counts at `warmup`, so something at that
+    /// very instant may come before the reset), or always without a warm-up.
+    pub fn measures(&self, t: SimTime) -> bool {
+        self.warmup == 0 || t > self.warmup
+    }
 }
 
 /// How a caller chooses among a service's replicas.

@@ -85,6 +85,13 @@ arrivals = {{ constant = "50/s" }}
     close("ready [35, 36)", tl.ready[35], 1.99, 1e-9);
     assert_eq!(tl.desired[31], 2.0);
     assert_eq!(s.flows[0].failures.len(), 0);
+    // Core utilization is per ready replica, as the threads' (README "Where it shows"):
+    // busy cores = 10 (before 20.02 s) + 1999 x 0.03 of slowed work - 0.01 left of the
+    // request at 59.98 s (the backlog is gone by 60 s) = 69.96 core-seconds; ready
+    // replica-seconds 35.01 + 2 x 10 + 3 x 14.99 = 99.98 (not the 6 slots x 60 s).
+    let cores = s.services[0].core_utilization.as_ref().expect("cpus");
+    close("core utilization", cores.mean, 69.96 / 99.98, 1e-9);
+    close("mean ready", sc.mean_ready.mean, 99.98 / 60.0, 1e-9);
 }
 
 /// The single-worker step scenario of the `queue` and `backlog` tests: `worker.process`

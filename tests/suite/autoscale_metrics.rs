@@ -36,6 +36,30 @@ fn slow(target: &str, factor: f64, at: &str) -> String {
     )
 }
 
+/// The `cpu` step scenario (see the next test) with a warm-up of `warmup`.
+fn cpu_step(warmup: &str) -> Summary {
+    let toml = format!(
+        r#"{}
+[services.api]
+workers = 100
+cpus = 1
+queue = 10000
+replicas = 1
+autoscale = {{ min = 1, max = 3, metric = "cpu", target = 0.6, period = "10s", startup = {{ dist = "constant", value = "5010ms" }} }}
+operations.serve = {{ work = {{ dist = "constant", value = "10ms" }} }}
+
+[[workload]]
+flow = "f"
+entry = "api.serve"
+arrivals = {{ constant = "50/s" }}
+
+{}"#,
+        theory_header(11, "60s", warmup, 1),
+        slow("api", 3.0, "20005ms")
+    );
+    run(&scenario(&toml))
+}
+
 /// `cpu` under processor sharing, exact. `api`: 100 workers on `cpus = 1` per replica,
 /// 50 requests/s (one every 20 ms) of 10 ms: one request at a time, the core busy half
 /// the time: cpu 0.5 per replica (utilization of the threads: 0.005). Target 0.6,
@@ -57,26 +81,7 @@ fn slow(target: &str, factor: f64, at: &str) -> String {
 ///   Then the max: no more decisions (the scale-down window, 5 min, outlasts the run).
 #[test]
 fn cpu_metric_counts_busy_cores_under_processor_sharing_exactly() {
-    let toml = format!(
-        r#"{}
-[services.api]
-workers = 100
-cpus = 1
-queue = 10000
-replicas = 1
-autoscale = {{ min = 1, max = 3, metric = "cpu", target = 0.6, period = "10s", startup = {{ dist = "constant", value = "5010ms" }} }}
-operations.serve = {{ work = {{ dist = "constant", value = "10ms" }} }}
-
-[[workload]]
-flow = "f"
-entry = "api.serve"
-arrivals = {{ constant = "50/s" }}
-
-{}"#,
-        theory_header(11, "60s", "0s", 1),
-        slow("api", 3.0, "20005ms")
-    );
-    let s = run(&scenario(&toml));
+    let s = cpu_step("0s");
     assert_eq!(events(&s, 0), [(30.0, 1, 2), (40.0, 2, 3)]);
     let sc = &s.scaling[0];
     assert_eq!(sc.metric, "cpu");
@@ -92,6 +97,23 @@ arrivals = {{ constant = "50/s" }}
     let cores = s.services[0].core_utilization.as_ref().expect("cpus");
     close("core utilization", cores.mean, 69.96 / 99.98, 1e-9);
     close("mean ready", sc.mean_ready.mean, 99.98 / 60.0, 1e-9);
+}
+
+/// The end of the warm-up resets the measured levels, not the autoscaler's view: the
+/// `cpu` step with a 25.5 s warm-up decides exactly as without one. (The core stays
+/// saturated from 20.02 s, so its busy-cores level does not change from then on; a
+/// reset that dropped the area since the level's last change would lose 5.48 of the
+/// 9.99 core-seconds of [20, 30]: load 0.45, no scale-up at 30 s.) The replica levels
+/// too: the interval [25, 26) holding the warm-up end had 1 replica ready throughout.
+#[test]
+fn the_warm_up_end_loses_no_area_of_the_metric() {
+    let s = cpu_step("25500ms");
+    assert_eq!(events(&s, 0), [(30.0, 1, 2), (40.0, 2, 3)]);
+    let tl = &s.scaling[0].timeline;
+    assert_eq!(
+        (tl.ready[24], tl.ready[25], tl.provisioned[25]),
+        (1.0, 1.0, 1.0)
+    );
 }
 
 /// The single-worker step scenario of the `queue` and `backlog` tests: `worker.process`

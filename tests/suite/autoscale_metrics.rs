@@ -357,3 +357,51 @@ arrivals = {{ constant = "0.16/s" }}
     let f = &s.flows[0];
     assert_eq!((f.requests.mean, f.success_rate.mean), (3.0, 1.0));
 }
+
+/// `backlog` sums the queues the service consumes, exact: one request at 6.25 s sends
+/// a message to each of `mq.a` and `mq.b`, both consumed by `worker` (min 0, no
+/// replica, period 2 s, start-up 0.5 s, target 1, max 4, no scale-down window).
+///
+/// - t = 8 s: 2 x 1.75 message-seconds over [6, 8]: load 1.75, ceil(1.75) = **0 -> 2**
+///   (one queue alone would propose 1). Ready at 8.5 s; both messages are acked by
+///   8.52 s.
+/// - t = 10 s: 2 x 0.5 over [8, 10]: load 0.5 on 1.5 mean ready, ratio 0.33: ceil(0.5)
+///   = 1: **2 -> 1**. t = 12 s: nothing waited: **1 -> 0**.
+#[test]
+fn backlog_metric_sums_the_queues_the_service_consumes() {
+    let toml = format!(
+        r#"{}
+[services.api]
+workers = 10
+replicas = 1
+operations.order = {{ steps = [ {{ send = "mq.a" }}, {{ send = "mq.b" }} ] }}
+
+[brokers.mq]
+publish_latency = "0s"
+delivery_latency = "0s"
+queues.a = {{ consumer = "worker.on_a", concurrency = 4 }}
+queues.b = {{ consumer = "worker.on_b", concurrency = 4 }}
+
+[services.worker]
+workers = 1
+queue = 10
+replicas = 0
+autoscale = {{ min = 0, max = 4, metric = "backlog", target = 1, period = "2s", scale_down_window = "0s", startup = {{ dist = "constant", value = "500ms" }} }}
+operations.on_a = {{ work = {{ dist = "constant", value = "10ms" }} }}
+operations.on_b = {{ work = {{ dist = "constant", value = "10ms" }} }}
+
+[[workload]]
+flow = "f"
+entry = "api.order"
+arrivals = {{ constant = "0.16/s" }}
+"#,
+        theory_header(23, "12s", "0s", 1)
+    );
+    let s = run(&scenario(&toml));
+    assert_eq!(events(&s, 0), [(8.0, 0, 2), (10.0, 2, 1), (12.0, 1, 0)]);
+    for name in ["mq.a", "mq.b"] {
+        let q = queue(&s, name);
+        assert_eq!((q.published.mean, q.acked.mean), (1.0, 1.0), "{name}");
+    }
+    assert_eq!(s.conservation[0].messages_in_queue, 0);
+}

@@ -139,6 +139,25 @@ pub(super) fn utilization(sc: &Scenario, r: &RunMetrics, s: usize) -> f64 {
     }
 }
 
+/// Busy cores over the cores of the mean serving (ready or draining) replicas of
+/// service `s` (all replicas when it does not autoscale; 0 for an autoscaled service
+/// that never had one serving).
+pub(super) fn core_utilization(sc: &Scenario, r: &RunMetrics, s: usize) -> f64 {
+    let m = &r.services[s];
+    let cores = match scaler_index(sc, s) {
+        Some(k) => {
+            let millis = f64::from(sc.services[s].cpu_millis.unwrap_or(0));
+            r.scaling[k].serving.mean(r.measured) * millis
+        }
+        None => m.core_capacity as f64,
+    };
+    if cores > 0.0 {
+        m.cores.mean(r.measured) / cores
+    } else {
+        0.0
+    }
+}
+
 /// The cost of every replication: the replica-seconds of the deployed services.
 pub(super) fn cost(sc: &Scenario, runs: &[RunMetrics]) -> CostSummary {
     let services = deployed(sc);

@@ -438,12 +438,9 @@ impl Summary {
                 ServiceSummary {
                     name: s.name.clone(),
                     utilization: est(runs, |r| super::capacity::utilization(scenario, r, i)),
-                    core_utilization: s.cpu_millis.map(|_| {
-                        est(runs, |r| {
-                            let m = &r.services[i];
-                            m.cores.mean(r.measured) / m.core_capacity as f64
-                        })
-                    }),
+                    core_utilization: s
+                        .cpu_millis
+                        .map(|_| est(runs, |r| super::capacity::core_utilization(scenario, r, i))),
                     mean_queue: est(runs, |r| r.services[i].queued.mean(r.measured)),
                     peak_queue: est(runs, |r| r.services[i].queued.peak() as f64),
                     arrival_rate: est(runs, |r| r.services[i].admitted as f64 / secs(r)),

@@ -26,9 +26,9 @@ impl TimeIntegral {
         self.peak = self.peak.max(self.level);
     }
 
-    /// Forget the area accumulated so far (end of warm-up); the level is kept.
+    /// Forget the area accumulated so far (end of warm-up); the level is kept, and so
+    /// is the lifetime area (up to `now`).
     pub fn reset(&mut self, now: SimTime) {
-        // The lifetime area keeps the step up to now (timelines and autoscalers read it).
         self.add(now, 0);
         self.area = 0;
         self.peak = self.level;
@@ -81,6 +81,10 @@ mod tests {
         t.reset(30);
         t.close(40);
         assert!((t.mean(10) - 1.0).abs() < 1e-12);
+        // A reset long after the last change keeps the lifetime area up to it.
+        t.reset(100);
+        assert_eq!(t.lifetime_area(100), 40 + 10 + 60);
+        assert_eq!(t.mean(0), 0.0);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 mod architecture;
 mod autoscale;
+mod autoscale_metrics;
 mod bad_input;
 mod capacity_report;
 mod cli;

@@ -139,10 +139,14 @@ pub fn pct(e: Estimate) -> String {
     }
 }
 
-/// A number with `d` decimals, ± the CI.
+/// A number with `d` decimals, ± the CI (with up to three more decimals when the CI
+/// would round to zero, so a tiny interval never reads "±0").
 pub fn num(e: Estimate, d: usize) -> String {
     if e.ci95 > 0.0 {
-        format!("{:.*} ±{:.*}", d, e.mean, d, e.ci95)
+        let cd = (d..=d + 3)
+            .find(|&k| e.ci95 * 10f64.powi(k as i32) >= 0.5)
+            .unwrap_or(d + 3);
+        format!("{:.*} ±{:.*}", d, e.mean, cd, e.ci95)
     } else {
         format!("{:.*}", d, e.mean)
     }
@@ -198,4 +202,18 @@ pub fn warning_lines(exp: &Experiment) -> Vec<String> {
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tiny_interval_gets_the_decimals_to_show() {
+        let e = |mean, ci95| Estimate { mean, ci95 };
+        assert_eq!(num(e(10965.2, 0.12), 0), "10965 ±0.1");
+        assert_eq!(num(e(10965.2, 367.0), 0), "10965 ±367");
+        assert_eq!(num(e(1.5, 0.0), 2), "1.50");
+        assert_eq!(num(e(1.5, 1e-9), 1), "1.5 ±0.0000");
+    }
 }

@@ -9,24 +9,9 @@
 //! exactly arrival rate x work (Little's law holds at every instant once the arrivals
 //! are periodic) and the autoscaler's utilization is that over the workers of a replica.
 
-use crate::common::{run, scenario, theory_header};
+use crate::common::{close, run, scale_events as events, scenario, theory_header};
 use archsim::experiment::Summary;
 use std::path::Path;
-
-/// `a` within `eps` of `b`, with a message.
-fn close(what: &str, a: f64, b: f64, eps: f64) {
-    assert!(
-        (a - b).abs() <= eps,
-        "{what}: got {a}, expected {b} (± {eps})"
-    );
-}
-
-/// The scale events of autoscaled service `k` as `(time_s, from, to)`.
-fn events(s: &Summary, k: usize) -> Vec<(f64, u32, u32)> {
-    (s.scaling[k].events.iter())
-        .map(|e| (e.time_s, e.from, e.to))
-        .collect()
-}
 
 /// The x3.5 slow fault of the step scenario.
 const X35: &[(f64, &str, &str)] = &[(3.5, "60005ms", "60s")];

@@ -11,23 +11,8 @@
 //! (the worker never idles again), so it waits 10 ms x j: the queue grows linearly and
 //! its area over any window is a sum of arithmetic series.
 
-use crate::common::{run, scenario, theory_header};
+use crate::common::{close, run, scale_events as events, scenario, theory_header};
 use archsim::experiment::{QueueSummary, Summary};
-
-/// `a` within `eps` of `b`, with a message.
-fn close(what: &str, a: f64, b: f64, eps: f64) {
-    assert!(
-        (a - b).abs() <= eps,
-        "{what}: got {a}, expected {b} (± {eps})"
-    );
-}
-
-/// The scale events of autoscaled service `k` as `(time_s, from, to)`.
-fn events(s: &Summary, k: usize) -> Vec<(f64, u32, u32)> {
-    (s.scaling[k].events.iter())
-        .map(|e| (e.time_s, e.from, e.to))
-        .collect()
-}
 
 /// A `slow` fault on `target`: x`factor` from `at` to the end of the run.
 fn slow(target: &str, factor: f64, at: &str) -> String {

@@ -62,3 +62,19 @@ pub fn archsim(cwd: &Path, args: &[&str]) -> std::process::Output {
     );
     out
 }
+
+/// `a` within `eps` of `b`, with a message.
+pub fn close(what: &str, a: f64, b: f64, eps: f64) {
+    assert!(
+        (a - b).abs() <= eps,
+        "{what}: got {a}, expected {b} (± {eps})"
+    );
+}
+
+/// The scaling decisions of autoscaled service `k` (replication 1) as `(time_s, from,
+/// to)`.
+pub fn scale_events(s: &Summary, k: usize) -> Vec<(f64, u32, u32)> {
+    (s.scaling[k].events.iter())
+        .map(|e| (e.time_s, e.from, e.to))
+        .collect()
+}

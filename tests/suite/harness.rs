@@ -615,50 +615,31 @@ fn item_segments(line: &str) -> Vec<(usize, usize)> {
     out
 }
 
-/// The generator exercises client connection pools (issue 13): enough of the cases
-/// that `generated_scenarios_end_sane` runs declare one, and most of those load.
-#[test]
-fn generator_covers_pools() {
+/// How many of the first 300 generated cases (seed 1) contain `key`, and how many of
+/// those load.
+fn generated_with(key: &str) -> (usize, usize) {
     let texts: Vec<String> = (0..300)
         .map(|i| gen::scenario(1, i))
-        .filter(|t| t.contains(".pools."))
+        .filter(|t| t.contains(key))
         .collect();
     let loaded = texts
         .iter()
         .filter(|t| archsim::spec::load_str(t, Path::new("gen.toml")).is_ok())
         .count();
     eprintln!(
-        "{} of 300 generated cases declare a pool, {loaded} of them load",
+        "{} of 300 generated cases contain {key:?}, {loaded} of them load",
         texts.len()
     );
-    assert!(
-        texts.len() >= 20 && loaded * 2 >= texts.len(),
-        "{} / {loaded}",
-        texts.len()
-    );
+    (texts.len(), loaded)
 }
 
-/// The generator exercises autoscaling and cold starts (issue 13): enough of the cases
-/// declare them, and most of those load.
+/// The generator exercises client connection pools, autoscalers and cold starts
+/// (issue 13): enough of the cases that `generated_scenarios_end_sane` runs declare
+/// each, and most of those load.
 #[test]
-fn generator_covers_autoscaling() {
-    for key in ["autoscale = ", "cold_start = "] {
-        let texts: Vec<String> = (0..300)
-            .map(|i| gen::scenario(1, i))
-            .filter(|t| t.contains(key))
-            .collect();
-        let loaded = texts
-            .iter()
-            .filter(|t| archsim::spec::load_str(t, Path::new("gen.toml")).is_ok())
-            .count();
-        eprintln!(
-            "{} of 300 generated cases declare {key}, {loaded} of them load",
-            texts.len()
-        );
-        assert!(
-            texts.len() >= 20 && loaded * 2 >= texts.len(),
-            "{key}: {} / {loaded}",
-            texts.len()
-        );
+fn generator_covers_pools_autoscaling_and_cold_starts() {
+    for key in [".pools.", "autoscale = ", "cold_start = "] {
+        let (n, loaded) = generated_with(key);
+        assert!(n >= 20 && loaded * 2 >= n, "{key}: {n} / {loaded}");
     }
 }

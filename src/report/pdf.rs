@@ -17,6 +17,18 @@ use std::time::{Duration, Instant};
 /// The names tried on `PATH`, in order.
 pub const CHROMIUM_NAMES: [&str; 3] = ["chromium", "chromium-browser", "google-chrome"];
 
+/// The flags of a headless Chromium that reaches nothing but the file it is given
+/// (the tests drive it with the same ones).
+pub const HEADLESS_FLAGS: [&str; 7] = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+];
+
 /// How long Chromium may take to print.
 const PRINT_TIMEOUT: Duration = Duration::from_secs(180);
 
@@ -49,16 +61,8 @@ pub fn write_pdf(dir: &Path) -> Result<String, Error> {
     let abs_pdf = html.with_file_name("report.pdf");
     let profile = std::env::temp_dir().join(format!("archsim-chromium-{}", std::process::id()));
     let mut child = Command::new(&chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-pdf-header-footer",
-        ])
+        .args(HEADLESS_FLAGS)
+        .arg("--no-pdf-header-footer")
         .arg(format!("--user-data-dir={}", profile.display()))
         .arg(format!("--print-to-pdf={}", abs_pdf.display()))
         .arg(format!("file://{}", html.display()))

@@ -78,3 +78,24 @@ pub fn scale_events(s: &Summary, k: usize) -> Vec<(f64, u32, u32)> {
         .map(|e| (e.time_s, e.from, e.to))
         .collect()
 }
+
+/// Chromium (as `--pdf` finds it) and, when `poppler` is set, poppler-utils
+/// (`pdftotext`, `pdfinfo`, `pdftoppm`) for test `test`: `None` (with a note) where
+/// they are missing, a failure under CI (`.ci/run` installs them, so CI never skips).
+pub fn chromium_or_skip(test: &str, poppler: bool) -> Option<std::path::PathBuf> {
+    let chromium = archsim::report::pdf::find_chromium();
+    let have_poppler = !poppler
+        || ["pdftotext", "pdfinfo", "pdftoppm"]
+            .iter()
+            .all(|t| std::process::Command::new(t).arg("-v").output().is_ok());
+    if chromium.is_some() && have_poppler {
+        return chromium;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI must run {test}: chromium {}, poppler-utils {have_poppler}",
+        chromium.is_some()
+    );
+    eprintln!("note: chromium or poppler-utils missing; skipping {test} (.ci/run installs them)");
+    None
+}

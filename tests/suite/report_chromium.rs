@@ -1,26 +1,14 @@
 //! The HTML report rendered by headless Chromium: every chart and table is in the DOM.
-//! Skipped (with a note) where Chromium is not installed; `.ci/run` installs it.
+//! Skipped (with a note) where Chromium is not installed, never under CI (`.ci/run`
+//! installs it).
 
 use std::path::Path;
 use std::process::Command;
 
-fn chromium() -> Option<&'static str> {
-    ["chromium", "chromium-browser", "google-chrome"]
-        .into_iter()
-        .find(|c| {
-            Command::new(c)
-                .arg("--version")
-                .output()
-                .is_ok_and(|o| o.status.success())
-        })
-}
-
 #[test]
 fn index_html_renders_with_every_chart_and_table() {
-    let Some(browser) = chromium() else {
-        eprintln!(
-            "note: chromium not found; skipping the headless rendering test (.ci/run installs it)"
-        );
+    let Some(browser) = crate::common::chromium_or_skip("the headless rendering test", false)
+    else {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
@@ -48,16 +36,8 @@ fn index_html_renders_with_every_chart_and_table() {
 
     let profile = tmp.path().join("profile");
     let dom = Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--dump-dom",
-        ])
+        .args(archsim::report::pdf::HEADLESS_FLAGS)
+        .arg("--dump-dom")
         .arg(format!("--user-data-dir={}", profile.display()))
         .arg(format!("file://{}", html.display()))
         .output()

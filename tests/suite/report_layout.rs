@@ -29,22 +29,7 @@ document.getElementById('f').onload = function () {
 
 #[test]
 fn the_answer_and_the_headline_chart_fill_the_first_screen_without_sideways_scrolling() {
-    let chromium = ["chromium", "chromium-browser", "google-chrome"]
-        .into_iter()
-        .find(|c| {
-            Command::new(c)
-                .arg("--version")
-                .output()
-                .is_ok_and(|o| o.status.success())
-        });
-    let Some(chromium) = chromium else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must run the Chromium layout test"
-        );
-        eprintln!(
-            "note: chromium not found; skipping the report layout test (.ci/run installs it)"
-        );
+    let Some(chromium) = crate::common::chromium_or_skip("the report layout test", false) else {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
@@ -63,14 +48,8 @@ fn the_answer_and_the_headline_chart_fill_the_first_screen_without_sideways_scro
     );
     std::fs::write(tmp.path().join("probe.html"), PROBE).unwrap();
     let dom = Command::new(chromium)
+        .args(archsim::report::pdf::HEADLESS_FLAGS)
         .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
             "--allow-file-access-from-files",
             "--window-size=1280,900",
             "--virtual-time-budget=10000",

@@ -6,32 +6,9 @@
 use std::path::Path;
 use std::process::Command;
 
-fn have(tool: &str, arg: &str) -> bool {
-    Command::new(tool)
-        .arg(arg)
-        .output()
-        .is_ok_and(|o| o.status.success() || !o.stdout.is_empty() || !o.stderr.is_empty())
-}
-
-fn tools_or_skip() -> bool {
-    let chromium = have("chromium", "--version");
-    let poppler = have("pdfinfo", "-v");
-    if chromium && poppler {
-        return true;
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "CI must run the PDF test: chromium {chromium}, poppler-utils {poppler}"
-    );
-    eprintln!(
-        "note: chromium or poppler-utils missing; skipping the PDF test (.ci/run installs them)"
-    );
-    false
-}
-
 #[test]
 fn compare_pdf_prints_the_report_and_its_first_page_renders() {
-    if !tools_or_skip() {
+    if crate::common::chromium_or_skip("the PDF test", true).is_none() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();

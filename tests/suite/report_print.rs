@@ -11,29 +11,6 @@ use crate::report_findings::numbers;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn have(tool: &str, arg: &str) -> bool {
-    Command::new(tool)
-        .arg(arg)
-        .output()
-        .is_ok_and(|o| o.status.success() || !o.stdout.is_empty() || !o.stderr.is_empty())
-}
-
-fn tools_or_skip() -> bool {
-    let chromium = have("chromium", "--version");
-    let poppler = have("pdftotext", "-v");
-    if chromium && poppler {
-        return true;
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "CI must run the print test: chromium {chromium}, poppler-utils {poppler}"
-    );
-    eprintln!(
-        "note: chromium or poppler-utils missing; skipping the print test (.ci/run installs them)"
-    );
-    false
-}
-
 /// The report of patterns-compare (2 replications of 6 minutes) in `tmp/rep`.
 fn patterns_report(tmp: &Path, pdf: bool) -> PathBuf {
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/patterns-compare.toml");
@@ -198,17 +175,10 @@ fn pdf_words(pdf: &Path) -> Vec<Vec<(f64, String)>> {
 /// `html` printed by Chromium as `pdf.rs` prints a report, to the PDF beside it.
 fn print(html: &Path, profile: &Path) -> PathBuf {
     let pdf = html.with_extension("pdf");
-    let status = Command::new("chromium")
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-pdf-header-footer",
-        ])
+    let chromium = archsim::report::pdf::find_chromium().expect("checked by the caller");
+    let status = Command::new(chromium)
+        .args(archsim::report::pdf::HEADLESS_FLAGS)
+        .arg("--no-pdf-header-footer")
         .arg(format!("--user-data-dir={}", profile.display()))
         .arg(format!("--print-to-pdf={}", pdf.display()))
         .arg(format!("file://{}", html.display()))
@@ -285,7 +255,7 @@ fn split_charts(html: &str, pages: &[Vec<(f64, String)>]) -> (usize, Vec<String>
 /// next one): the stylesheet test above is what fails then.
 #[test]
 fn pdf_keeps_charts_whole_prints_long_tables_whole_and_repeats_headers() {
-    if !tools_or_skip() {
+    if crate::common::chromium_or_skip("the print test", true).is_none() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();

@@ -99,3 +99,16 @@ pub fn chromium_or_skip(test: &str, poppler: bool) -> Option<std::path::PathBuf>
     eprintln!("note: chromium or poppler-utils missing; skipping {test} (.ci/run installs them)");
     None
 }
+
+/// `archsim compare scenarios/patterns-compare.toml -r 2 --duration 6m --report rep
+/// --quiet` plus `extra`, run in a fresh directory (the report is its `rep/`); a
+/// failure fails the test. Returns the directory and the run's standard error.
+pub fn patterns_compare_report(extra: &[&str]) -> (tempfile::TempDir, String) {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/patterns-compare.toml");
+    let mut args = vec!["compare", file.to_str().unwrap()];
+    args.extend(["-r", "2", "--duration", "6m", "--report", "rep", "--quiet"]);
+    args.extend(extra);
+    let out = archsim(tmp.path(), &args);
+    (tmp, String::from_utf8_lossy(&out.stderr).into_owned())
+}

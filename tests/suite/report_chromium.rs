@@ -2,7 +2,6 @@
 //! Skipped (with a note) where Chromium is not installed, never under CI (`.ci/run`
 //! installs it).
 
-use std::path::Path;
 use std::process::Command;
 
 #[test]
@@ -11,20 +10,7 @@ fn index_html_renders_with_every_chart_and_table() {
     else {
         return;
     };
-    let tmp = tempfile::tempdir().unwrap();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = Command::new(env!("CARGO_BIN_EXE_archsim"))
-        .current_dir(tmp.path())
-        .arg("compare")
-        .arg(root.join("scenarios/patterns-compare.toml"))
-        .args(["-r", "2", "--duration", "6m", "--report", "rep"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (tmp, _) = crate::common::patterns_compare_report(&[]);
     let html = tmp.path().join("rep/index.html");
     let source = std::fs::read_to_string(&html).unwrap();
     let charts = source.matches("<figure").count();

@@ -32,20 +32,7 @@ fn the_answer_and_the_headline_chart_fill_the_first_screen_without_sideways_scro
     let Some(chromium) = crate::common::chromium_or_skip("the report layout test", false) else {
         return;
     };
-    let tmp = tempfile::tempdir().unwrap();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = Command::new(env!("CARGO_BIN_EXE_archsim"))
-        .current_dir(tmp.path())
-        .arg("compare")
-        .arg(root.join("scenarios/patterns-compare.toml"))
-        .args(["-r", "2", "--duration", "6m", "--report", "rep", "--quiet"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (tmp, _) = crate::common::patterns_compare_report(&[]);
     std::fs::write(tmp.path().join("probe.html"), PROBE).unwrap();
     let dom = Command::new(chromium)
         .args(archsim::report::pdf::HEADLESS_FLAGS)

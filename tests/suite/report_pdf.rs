@@ -11,26 +11,7 @@ fn compare_pdf_prints_the_report_and_its_first_page_renders() {
     if crate::common::chromium_or_skip("the PDF test", true).is_none() {
         return;
     }
-    let tmp = tempfile::tempdir().unwrap();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = Command::new(env!("CARGO_BIN_EXE_archsim"))
-        .current_dir(tmp.path())
-        .arg("compare")
-        .arg(root.join("scenarios/patterns-compare.toml"))
-        .args([
-            "-r",
-            "2",
-            "--duration",
-            "6m",
-            "--report",
-            "rep",
-            "--pdf",
-            "--quiet",
-        ])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
+    let (tmp, stderr) = crate::common::patterns_compare_report(&["--pdf"]);
     assert!(stderr.contains("PDF written to"), "{stderr}");
     let pdf = tmp.path().join("rep/report.pdf");
     assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF-"));

@@ -13,13 +13,19 @@ const RETRY_BUDGET_CAP: f64 = 10.0;
 
 impl Engine<'_> {
     /// Pick the replica of `service` that receives the next call.
-    #[inline]
+    #[inline(always)]
     pub(super) fn pick_replica(&mut self, service: ServiceId) -> u32 {
-        let s = &self.sc.services[service.0 as usize];
         let base = self.replica_base[service.0 as usize];
-        if s.replicas == 1 {
+        if self.sc.services[service.0 as usize].replicas == 1 {
             return base;
         }
+        self.balance(service, base)
+    }
+
+    /// [`Engine::pick_replica`] among two or more replicas (out of line).
+    #[inline(never)]
+    fn balance(&mut self, service: ServiceId, base: u32) -> u32 {
+        let s = &self.sc.services[service.0 as usize];
         if s.autoscale.is_some() {
             return self.scaled_pick(service);
         }
@@ -54,7 +60,7 @@ impl Engine<'_> {
     /// One-way delay of a message on `link`, or `None` if the message is lost (randomly
     /// or because the link is partitioned; the request's root is then marked as having
     /// touched a fault).
-    #[inline]
+    #[inline(always)]
     pub(super) fn wire(&mut self, link: u32, wire_cost: SimTime, root: Handle) -> Option<SimTime> {
         let l = &self.sc.links[link as usize];
         let state = &mut self.links[link as usize];
@@ -154,6 +160,7 @@ impl Engine<'_> {
     }
 
     /// Send the reply of `call` back to its caller.
+    #[inline]
     pub(super) fn reply(&mut self, call: Handle, outcome: Outcome, queue: &mut EventQueue<Event>) {
         let Some(c) = self.calls.get(call) else {
             // The caller already gave up; the reply would be discarded on arrival anyway.
@@ -171,6 +178,7 @@ impl Engine<'_> {
         }
     }
 
+    #[inline]
     pub(super) fn on_reply(
         &mut self,
         call: Handle,
@@ -289,12 +297,13 @@ impl Engine<'_> {
 
     /// An attempt ended with `outcome`: hand it to whoever made it.
     fn attempt_done(&mut self, call: Handle, outcome: Outcome, queue: &mut EventQueue<Event>) {
-        let c = *self.calls.get(call).expect("live call");
+        let c = self.calls.get(call).expect("live call");
+        let (caller, root, site, attempt) = (c.caller, c.root, c.site, c.attempt);
         self.trace_call_end(call, Some(outcome));
         self.release_call(call);
-        let exec = match c.caller {
+        let exec = match caller {
             Caller::Client { workload, user } => {
-                self.client_response(workload, user, outcome, c.root, queue);
+                self.client_response(workload, user, outcome, root, queue);
                 return;
             }
             Caller::Execution(exec) => exec,
@@ -305,7 +314,6 @@ impl Engine<'_> {
         if let Some(pos) = e.children.iter().position(|&h| h == call) {
             e.children.swap_remove(pos);
         }
-        let site = c.site;
         let failed = matches!(outcome, Outcome::Failed(..));
         self.breaker_record(site, failed, queue);
         if !failed {
@@ -319,7 +327,7 @@ impl Engine<'_> {
         if self.site_has_attempts(exec, site) {
             return; // a hedged attempt of the same call is still out: first success wins
         }
-        self.site_failed(exec, site, c.attempt, outcome, true, queue);
+        self.site_failed(exec, site, attempt, outcome, true, queue);
     }
 
     fn site_has_attempts(&self, exec: Handle, site: u32) -> bool {

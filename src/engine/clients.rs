@@ -169,7 +169,8 @@ impl Engine<'_> {
             .get_mut(root)
             .expect("a request is live until its response");
         let (sent, touched_fault, sent_during_fault) = (r.sent, r.touched_fault, r.during_fault);
-        let (ordinal, traced, chain, request) = (r.ordinal, r.traced, r.chain, r.trace_request());
+        let (ordinal, traced) = (r.ordinal, r.traced);
+        let traced = traced.then(|| (r.chain, r.trace_request()));
         let failed = matches!(outcome, Outcome::Failed(..));
         r.response_failed = failed;
         // The response is the last piece of work unless messages or replies are pending.
@@ -191,7 +192,7 @@ impl Engine<'_> {
                 flow.late_response.saturating_record((now - sent).max(1));
             }
             flow.slowest.offer(now - sent, ordinal);
-            if traced {
+            if let Some((chain, request)) = traced {
                 if let Some(t) = self.tracer.as_deref_mut() {
                     t.responded(&request, chain, now - sent);
                 }

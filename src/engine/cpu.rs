@@ -36,9 +36,15 @@ pub(super) struct Cores {
     token: u32,
 }
 
-/// A fresh replica of service `s` (with its cores if it has `cpus`).
-pub(super) fn replica(s: &Service) -> Replica {
+/// A fresh replica of service `s`, number `index` of `sc` (with its cores if it has `cpus`).
+pub(super) fn replica(sc: &crate::model::Scenario, index: usize, s: &Service) -> Replica {
+    let calls = (sc.operations.iter())
+        .filter(|op| op.service.0 as usize == index)
+        .any(|op| op.groups.iter().any(|g| !g.calls.is_empty()));
     Replica {
+        service: index as u32,
+        workers: s.workers,
+        tracks_running: calls,
         cores: s.cpu_millis.map(|millis| {
             Box::new(Cores {
                 millis: u64::from(millis),

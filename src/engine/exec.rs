@@ -10,6 +10,7 @@ use crate::model::OpId;
 impl Engine<'_> {
     /// A call's request arrives at its replica: run, queue, or reject. If the caller has
     /// already given up, the server does not know: it still does the work (wasted).
+    #[inline]
     pub(super) fn deliver(
         &mut self,
         call: Handle,
@@ -129,6 +130,7 @@ impl Engine<'_> {
     }
 
     /// Report an execution's outcome to whatever it answers to.
+    #[inline]
     fn answer(
         &mut self,
         parent: Parent,
@@ -196,18 +198,25 @@ impl Engine<'_> {
         let now = self.now;
         let e = self.execs.get_mut(exec).expect("live execution");
         e.running = true;
-        if e.span != NO_SPAN {
+        let (op_id, replica_ix, deadline, span) = (e.op, e.replica, e.deadline, e.span);
+        let replica = &mut self.replicas[replica_ix as usize];
+        if replica.tracks_running {
+            e.running_index = replica.running.len() as u32;
+            replica.running.push(exec);
+        }
+        replica.busy += 1;
+        let (cold, slowed, cores) = (
+            replica.life.cold,
+            !replica.slow.is_empty(),
+            replica.cores.is_some(),
+        );
+        if span != NO_SPAN {
             if let Some(t) = self.tracer.as_deref_mut() {
-                t.begin(e.span, now);
+                t.begin(span, now);
             }
         }
-        let (op_id, replica_ix, deadline) = (e.op, e.replica, e.deadline);
-        let running = &mut self.replicas[replica_ix as usize].running;
-        e.running_index = running.len() as u32;
-        running.push(exec);
         let op = &self.sc.operations[op_id.0 as usize];
         let service = op.service.0 as usize;
-        self.replicas[replica_ix as usize].busy += 1;
         self.metrics.services[service].busy.add(now, 1);
         if deadline <= now {
             // Deadline propagation: the caller has given up already; do not do the work.
@@ -216,16 +225,19 @@ impl Engine<'_> {
             return;
         }
         let mut work = op.work.sample(&mut self.service_rng[service].work);
-        if self.replicas[replica_ix as usize].life.cold {
+        if cold {
             work = self.cold_work(replica_ix, service, work);
         }
-        let sc = self.sc;
-        for &f in &self.replicas[replica_ix as usize].slow {
-            if let crate::model::FaultKind::Slow { factor, delay } = sc.faults[f as usize].kind {
-                work = ((work as f64 * factor).round() as u64).saturating_add(delay);
+        if slowed {
+            let sc = self.sc;
+            for &f in &self.replicas[replica_ix as usize].slow {
+                if let crate::model::FaultKind::Slow { factor, delay } = sc.faults[f as usize].kind
+                {
+                    work = ((work as f64 * factor).round() as u64).saturating_add(delay);
+                }
             }
         }
-        if work > 0 && self.replicas[replica_ix as usize].cores.is_some() {
+        if work > 0 && cores {
             // Shared cores: the work's length depends on the sharing (`cpu`).
             let e = self.execs.get_mut(exec).expect("live execution");
             e.started = now;
@@ -233,17 +245,18 @@ impl Engine<'_> {
             self.cpu_start(exec, replica_ix, work, deadline, queue);
             return;
         }
-        if deadline != NO_DEADLINE && now.saturating_add(work) > deadline {
+        let expired = deadline != NO_DEADLINE && now.saturating_add(work) > deadline;
+        if expired {
             // Deadline propagation: stop working when the caller's deadline passes.
             work = deadline - now;
-            self.execs.get_mut(exec).expect("live execution").expired = true;
         }
         let e = self.execs.get_mut(exec).expect("live execution");
         e.started = now;
         e.work = work;
-        if e.span != NO_SPAN {
+        e.expired |= expired;
+        if span != NO_SPAN {
             if let Some(t) = self.tracer.as_deref_mut() {
-                t.work(e.span, work);
+                t.work(span, work);
             }
         }
         if work == 0 {
@@ -288,6 +301,7 @@ impl Engine<'_> {
     }
 
     /// Start step group `group` of an execution (or complete it after the last group).
+    #[inline]
     pub(super) fn run_group(&mut self, exec: Handle, group: u32, queue: &mut EventQueue<Event>) {
         let sc = self.sc;
         let e = self.execs.get_mut(exec).expect("live execution");
@@ -333,21 +347,28 @@ impl Engine<'_> {
         } else {
             outcome
         };
-        let mut children = std::mem::take(&mut e.children);
+        let has_children = !e.children.is_empty();
         self.trace_execution_end(span, outcome);
-        for child in children.drain(..) {
-            self.release_call(child);
+        if has_children {
+            let e = self.execs.get_mut(exec).expect("live");
+            let mut children = std::mem::take(&mut e.children);
+            for child in children.drain(..) {
+                self.release_call(child);
+            }
+            // Give the (empty) buffer back so the slot's next user does not allocate.
+            self.execs.get_mut(exec).expect("live").children = children;
         }
-        // Give the (empty) buffer back so the slot's next user does not allocate.
-        self.execs.get_mut(exec).expect("live").children = children;
         self.execs.remove(exec);
-        let running = &mut self.replicas[replica as usize].running;
-        running.swap_remove(index);
-        if let Some(&moved) = running.get(index) {
-            self.execs
-                .get_mut(moved)
-                .expect("running execution is live")
-                .running_index = index as u32;
+        let r = &mut self.replicas[replica as usize];
+        r.busy -= 1;
+        if r.tracks_running {
+            r.running.swap_remove(index);
+            if let Some(&moved) = r.running.get(index) {
+                self.execs
+                    .get_mut(moved)
+                    .expect("running execution is live")
+                    .running_index = index as u32;
+            }
         }
         self.metrics.conservation.executions_finished += 1;
         let service = self.sc.operations[op.0 as usize].service.0 as usize;
@@ -366,7 +387,6 @@ impl Engine<'_> {
         let iv = self.metrics.timeline.service_at(service, now);
         iv.completed += 1;
         iv.failed += failed as u64;
-        self.replicas[replica as usize].busy -= 1;
         self.answer(parent, root, outcome, span, queue);
         self.start_queued(replica, queue);
         if self.replicas[replica as usize].life.slot == autoscale::Slot::Draining {
@@ -378,15 +398,13 @@ impl Engine<'_> {
     pub(super) fn start_queued(&mut self, replica: u32, queue: &mut EventQueue<Event>) {
         loop {
             let r = &mut self.replicas[replica as usize];
-            let Some(&next) = r.queue.front() else { return };
-            let op = self.execs.get(next).expect("queued execution is live").op;
-            let svc = self.sc.operations[op.0 as usize].service;
-            let workers = self.sc.services[svc.0 as usize].workers;
-            if r.hung > 0 || r.crashed > 0 || r.busy >= workers {
+            if r.hung > 0 || r.crashed > 0 || r.busy >= r.workers {
                 return;
             }
-            r.queue.pop_front();
-            self.metrics.services[svc.0 as usize]
+            let Some(next) = r.queue.pop_front() else {
+                return;
+            };
+            self.metrics.services[r.service as usize]
                 .queued
                 .add(self.now, -1);
             self.begin(next, queue);

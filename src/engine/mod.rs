@@ -209,10 +209,18 @@ struct Execution {
 /// A replica's workers, queue and fault state.
 #[derive(Default)]
 struct Replica {
+    /// Its service, and that service's workers per replica (copied here: the hot path
+    /// reads them on every start and completion).
+    service: u32,
+    workers: u32,
     busy: u32,
     queue: VecDeque<Handle>,
-    /// Executions holding a worker (for attributing rejections).
+    /// Executions holding a worker (for attributing rejections), kept only when
+    /// `tracks_running`.
     running: Vec<Handle>,
+    /// Its service's operations make downstream calls. Only then can a worker be held
+    /// on one (what `running` is searched for), so only then is `running` kept.
+    tracks_running: bool,
     /// Active crash faults (down while > 0).
     crashed: u32,
     /// Active hang faults (frozen while > 0).
@@ -449,8 +457,8 @@ impl<'a> Engine<'a> {
         Engine {
             sc,
             now: 0,
-            replicas: (sc.services.iter())
-                .flat_map(|s| (0..s.replicas).map(move |_| cpu::replica(s)))
+            replicas: (sc.services.iter().enumerate())
+                .flat_map(|(i, s)| (0..s.replicas).map(move |_| cpu::replica(sc, i, s)))
                 .collect(),
             replica_base,
             round_robin: vec![0; sc.services.len()],

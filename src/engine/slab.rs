@@ -10,10 +10,19 @@ pub struct Handle {
     pub(crate) generation: u32,
 }
 
+/// A slot: live while its generation is odd. Inserting and removing each bump the
+/// generation, so a handle (which always carries the odd generation it was issued with)
+/// is valid exactly while one comparison holds: no separate `live` flag to test.
 struct Slot<T> {
     generation: u32,
-    live: bool,
     value: T,
+}
+
+impl<T> Slot<T> {
+    #[inline(always)]
+    fn live(&self) -> bool {
+        self.generation & 1 == 1
+    }
 }
 
 pub(crate) struct Slab<T> {
@@ -40,27 +49,18 @@ impl<T> Slab<T> {
         if let Some(index) = self.free.pop() {
             let slot = &mut self.slots[index as usize];
             reuse(&mut slot.value);
-            slot.live = true;
+            slot.generation = slot.generation.wrapping_add(1);
             Handle {
                 index,
                 generation: slot.generation,
             }
         } else {
-            let index = self.slots.len() as u32;
-            self.slots.push(Slot {
-                generation: 0,
-                live: true,
-                value: fresh(),
-            });
-            Handle {
-                index,
-                generation: 0,
-            }
+            self.push(fresh())
         }
     }
 
-    /// Insert `value`; when a slot is recycled, `recycle(old, new)` may move buffers
-    /// from the old value into the new one before the old one is dropped.
+    /// Insert `value`; `recycle(old, new)` may move buffers from the recycled slot's old
+    /// value into the new one before it is overwritten.
     #[inline]
     pub fn insert_recycling(
         &mut self,
@@ -72,22 +72,26 @@ impl<T> Slab<T> {
             let slot = &mut self.slots[index as usize];
             recycle(&mut slot.value, &mut value);
             slot.value = value;
-            slot.live = true;
+            slot.generation = slot.generation.wrapping_add(1);
             Handle {
                 index,
                 generation: slot.generation,
             }
         } else {
-            let index = self.slots.len() as u32;
-            self.slots.push(Slot {
-                generation: 0,
-                live: true,
-                value,
-            });
-            Handle {
-                index,
-                generation: 0,
-            }
+            self.push(value)
+        }
+    }
+
+    /// A new slot at the end, live (generation 1).
+    fn push(&mut self, value: T) -> Handle {
+        let index = self.slots.len() as u32;
+        self.slots.push(Slot {
+            generation: 1,
+            value,
+        });
+        Handle {
+            index,
+            generation: 1,
         }
     }
 
@@ -97,11 +101,13 @@ impl<T> Slab<T> {
         self.insert_recycling(value, |_, _| {})
     }
 
-    #[inline]
+    /// The slot `h` refers to, if it is still that entry. (`h.generation` is odd for
+    /// every issued handle, so equality also says the slot is live.)
+    #[inline(always)]
     fn slot(&self, h: Handle) -> Option<&Slot<T>> {
         self.slots
             .get(h.index as usize)
-            .filter(|s| s.live && s.generation == h.generation)
+            .filter(|s| s.generation == h.generation)
     }
 
     /// Whether `h` still refers to a live entry.
@@ -119,7 +125,7 @@ impl<T> Slab<T> {
     pub fn get_mut(&mut self, h: Handle) -> Option<&mut T> {
         self.slots
             .get_mut(h.index as usize)
-            .filter(|s| s.live && s.generation == h.generation)
+            .filter(|s| s.generation == h.generation)
             .map(|s| &mut s.value)
     }
 
@@ -129,10 +135,10 @@ impl<T> Slab<T> {
         let Some(slot) = self.slots.get_mut(h.index as usize) else {
             return false;
         };
-        if !slot.live || slot.generation != h.generation {
+        if slot.generation != h.generation {
             return false;
         }
-        slot.live = false;
+        // Wrapping keeps the parity scheme: odd (live) + 1 is even (free).
         slot.generation = slot.generation.wrapping_add(1);
         self.free.push(h.index);
         self.len -= 1;
@@ -148,7 +154,7 @@ impl<T> Slab<T> {
         self.slots
             .iter()
             .enumerate()
-            .filter(|(_, s)| s.live)
+            .filter(|(_, s)| s.live())
             .map(|(i, s)| Handle {
                 index: i as u32,
                 generation: s.generation,
@@ -157,7 +163,7 @@ impl<T> Slab<T> {
 
     /// Live entries in slot order (deterministic).
     pub fn iter(&self) -> impl Iterator<Item = &T> {
-        self.slots.iter().filter(|s| s.live).map(|s| &s.value)
+        self.slots.iter().filter(|s| s.live()).map(|s| &s.value)
     }
 }
 

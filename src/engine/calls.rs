@@ -283,6 +283,11 @@ impl Engine<'_> {
     /// Forget an attempt (answered, timed out or abandoned).
     pub(super) fn release_call(&mut self, call: Handle) {
         self.trace_call_end(call, None);
+        self.forget_call(call);
+    }
+
+    /// [`Engine::release_call`] of an attempt whose span is already closed.
+    fn forget_call(&mut self, call: Handle) {
         if let Some(c) = self.calls.get(call) {
             if c.site != NO_SITE {
                 self.sites[c.site as usize].in_flight -= 1;
@@ -300,7 +305,7 @@ impl Engine<'_> {
         let c = self.calls.get(call).expect("live call");
         let (caller, root, site, attempt) = (c.caller, c.root, c.site, c.attempt);
         self.trace_call_end(call, Some(outcome));
-        self.release_call(call);
+        self.forget_call(call);
         let exec = match caller {
             Caller::Client { workload, user } => {
                 self.client_response(workload, user, outcome, root, queue);
@@ -338,6 +343,10 @@ impl Engine<'_> {
     }
 
     fn abandon_site_attempts(&mut self, exec: Handle, site: u32) {
+        // Usually there is none (only hedging keeps two attempts of a call out at once).
+        if !self.site_has_attempts(exec, site) {
+            return;
+        }
         let e = self.execs.get_mut(exec).expect("live execution");
         let mut children = std::mem::take(&mut e.children);
         children.retain(|&h| {

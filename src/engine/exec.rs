@@ -193,6 +193,16 @@ impl Engine<'_> {
         }
     }
 
+    /// A traced execution got its worker now, with its local work when known here.
+    #[inline]
+    fn trace_begin(&mut self, span: u32, work: Option<SimTime>) {
+        if span != NO_SPAN {
+            if let Some(t) = self.tracer.as_deref_mut() {
+                t.begin(span, self.now, work);
+            }
+        }
+    }
+
     /// Give an execution a worker and start its local work.
     pub(super) fn begin(&mut self, exec: Handle, queue: &mut EventQueue<Event>) {
         let now = self.now;
@@ -210,16 +220,12 @@ impl Engine<'_> {
             !replica.slow.is_empty(),
             replica.cores.is_some(),
         );
-        if span != NO_SPAN {
-            if let Some(t) = self.tracer.as_deref_mut() {
-                t.begin(span, now);
-            }
-        }
         let op = &self.sc.operations[op_id.0 as usize];
         let service = op.service.0 as usize;
         self.metrics.services[service].busy.add(now, 1);
         if deadline <= now {
             // Deadline propagation: the caller has given up already; do not do the work.
+            self.trace_begin(span, None);
             let outcome = Outcome::Failed(FailureReason::Timeout, Component::Service(op.service));
             self.complete(exec, outcome, queue);
             return;
@@ -242,6 +248,7 @@ impl Engine<'_> {
             let e = self.execs.get_mut(exec).expect("live execution");
             e.started = now;
             e.work = work;
+            self.trace_begin(span, None);
             self.cpu_start(exec, replica_ix, work, deadline, queue);
             return;
         }
@@ -254,11 +261,7 @@ impl Engine<'_> {
         e.started = now;
         e.work = work;
         e.expired |= expired;
-        if span != NO_SPAN {
-            if let Some(t) = self.tracer.as_deref_mut() {
-                t.work(span, work);
-            }
-        }
+        self.trace_begin(span, Some(work));
         if work == 0 {
             self.work_done(exec, queue);
         } else {

@@ -420,10 +420,14 @@ impl Tracer {
         }
     }
 
-    /// A traced execution got its worker.
-    pub fn begin(&mut self, span: u32, now: SimTime) {
+    /// A traced execution got its worker, with its local work if known already (else
+    /// [`Tracer::work`] tells it later).
+    pub fn begin(&mut self, span: u32, now: SimTime, work: Option<SimTime>) {
         if let Some(s) = self.window.get_mut(span) {
             s.started_ns = now;
+            if let Some(work) = work {
+                s.work = work;
+            }
         }
     }
 

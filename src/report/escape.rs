@@ -72,27 +72,105 @@ pub fn html(s: &str) -> String {
     out
 }
 
-/// Markdown inline text, valid in a paragraph, a heading, a table cell, emphasis,
-/// link text and image alt text: control characters (line breaks included) made
-/// [`visible`], `< > &` as HTML entities (no tag, no autolink), and the Markdown
-/// metacharacters backslash-escaped, so no emphasis, code span, link or image can
-/// start (`[`, `]`, `(`, `)` and `!` are all escaped: `[x](javascript:...)` stays text)
-/// and a pipe never splits a table cell.
+/// Markdown text that may begin a line: a heading, a paragraph (or a line of one), a
+/// list item. Everything [`markdown_inline`] escapes, and what would start a block
+/// there: a leading `#`, `>`, `-` or `+` (list, thematic break), a line of `=` or `-`
+/// (setext underline), `1.` or `1)` (ordered list), and a closing `#` sequence of a
+/// heading.
 pub fn markdown(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in visible(s).chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '!' | '#' | '|' | '~' => {
-                out.push('\\');
+    markdown_in(s, true)
+}
+
+/// Markdown text after other text on its line: a table cell, emphasis, link text,
+/// image alt text. Control characters (line breaks included) are made [`visible`];
+/// `<` is an entity, so no tag, comment or autolink starts, and `&` is one before a
+/// letter, a digit or `#` (a would-be entity); `` ` ``, `[`, `]`, `|` and `~` are
+/// backslash-escaped everywhere (no code span, link, image, footnote or strikethrough;
+/// `[x](javascript:...)` stays text; a pipe never splits a cell); `*` and `_` unless
+/// they cannot delimit emphasis (a run with whitespace on both sides, or `_` inside a
+/// word, as in `checkout_guarded`); `\` unless a letter, digit or space follows it; `!`
+/// at the end (the writer's `[` may follow). Parentheses stay as they are: they are
+/// special only right after `]`, which is escaped.
+pub fn markdown_inline(s: &str) -> String {
+    markdown_in(s, false)
+}
+
+fn markdown_in(s: &str, line_start: bool) -> String {
+    let v: Vec<char> = visible(s).chars().collect();
+    let blank = |c: Option<char>| c.is_some_and(|c| c == ' ' || c == '\t');
+    // Where a block marker would be: the first character after leading blanks.
+    let lead = v.iter().take_while(|&&c| blank(Some(c))).count();
+    let first = |i: usize| line_start && i == lead;
+    let only = |m: char| v[lead..].iter().all(|&c| c == m || blank(Some(c)));
+    let list_dot = if line_start {
+        ordered_marker(&v, lead)
+    } else {
+        None
+    };
+    let mut out = String::with_capacity(v.len() + 8);
+    let mut i = 0;
+    while i < v.len() {
+        let c = v[i];
+        if matches!(c, '*' | '_' | '#') {
+            // A delimiter run is escaped (or not) as a whole.
+            let end = i + v[i..].iter().take_while(|&&x| x == c).count();
+            let (prev, next) = (i.checked_sub(1).map(|j| v[j]), v.get(end).copied());
+            let spaced = blank(prev) && blank(next);
+            let word = |x: Option<char>| x.is_some_and(char::is_alphanumeric);
+            let raw = match c {
+                '*' => spaced,
+                '_' => spaced || (word(prev) && word(next)),
+                // A closing sequence: after a blank, nothing but blanks after it.
+                _ => !(line_start && blank(prev) && v[end..].iter().all(|&x| blank(Some(x)))),
+            };
+            let raw = raw && !first(i);
+            for _ in i..end {
+                if !raw {
+                    out.push('\\');
+                }
                 out.push(c);
             }
-            c => out.push(c),
+            i = end;
+            continue;
         }
+        let next = v.get(i + 1).copied();
+        match c {
+            '<' => out.push_str("&lt;"),
+            '&' if next.map_or(true, |n| n.is_ascii_alphanumeric() || n == '#') => {
+                out.push_str("&amp;")
+            }
+            '>' if first(i) => out.push_str("&gt;"),
+            _ => {
+                let escape = match c {
+                    '`' | '[' | ']' | '|' | '~' => true,
+                    '\\' => next.map_or(true, |n| n.is_ascii_punctuation()),
+                    '!' => next.is_none(),
+                    '+' => first(i) && (next.is_none() || blank(next)),
+                    '-' => first(i) && (next.is_none() || blank(next) || only('-')),
+                    '=' => first(i) && only('='),
+                    '.' | ')' => list_dot == Some(i),
+                    _ => false,
+                };
+                if escape {
+                    out.push('\\');
+                }
+                out.push(c);
+            }
+        }
+        i += 1;
     }
     out
+}
+
+/// The index of the `.` or `)` of an ordered-list marker at `lead` (1 to 9 digits, then
+/// `.` or `)`, then a blank or the end), if there is one.
+fn ordered_marker(v: &[char], lead: usize) -> Option<usize> {
+    let digits = v[lead..].iter().take_while(|c| c.is_ascii_digit()).count();
+    let at = lead + digits;
+    let ok = (1..=9).contains(&digits)
+        && matches!(v.get(at), Some('.' | ')'))
+        && v.get(at + 1).map_or(true, |&c| c == ' ' || c == '\t');
+    ok.then_some(at)
 }
 
 /// A fence for a Markdown code block around `body`: longer than any run of backticks
@@ -208,17 +286,67 @@ mod tests {
         assert_eq!(terminal_lines("a\nb\u{1b}"), "a\nb\\u{1b}");
     }
 
+    /// Whether `needle` occurs in `md` not preceded by a backslash escape.
+    fn unescaped(md: &str, needle: &str) -> bool {
+        md.match_indices(needle)
+            .any(|(i, _)| md[..i].chars().rev().take_while(|&c| c == '\\').count() % 2 == 0)
+    }
+
     #[test]
     fn markdown_has_no_tag_link_or_cell_break() {
-        let m = markdown(EVIL);
-        assert!(
-            !m.contains('<') && !m.contains("](") && !m.contains('\n'),
-            "{m}"
-        );
-        assert!(!m.chars().any(char::is_control));
-        assert_eq!(m.matches('|').count(), m.matches("\\|").count());
-        assert_eq!(markdown("a_b & c"), "a\\_b &amp; c");
+        for m in [markdown(EVIL), markdown_inline(EVIL)] {
+            assert!(
+                !m.contains('<') && !unescaped(&m, "](") && !m.contains('\n'),
+                "{m}"
+            );
+            assert!(!m.chars().any(char::is_control));
+            assert_eq!(m.matches('|').count(), m.matches("\\|").count());
+        }
+        assert_eq!(markdown("a_b & c"), "a_b & c");
         assert_eq!(markdown_fence("x ``` y"), "````");
+    }
+
+    #[test]
+    fn markdown_escapes_only_what_would_be_markup() {
+        // Parentheses, `!` inside, `#` inside a word, `_` inside a word, `&` before a
+        // blank, a backslash before a letter, `*` between blanks: all plain text.
+        for plain in [
+            "gateway (primary) p(99) -> bank",
+            "wow! C# F# checkout_guarded a & b C:\\temp 2 * 3",
+        ] {
+            assert_eq!(markdown(plain), plain);
+            assert_eq!(markdown_inline(plain), plain);
+        }
+        assert_eq!(
+            markdown_inline("a|b *c* [d](e) <f> `g` ~h~ _i_ x*y"),
+            "a\\|b \\*c\\* \\[d\\](e) &lt;f> \\`g\\` \\~h\\~ \\_i\\_ x\\*y"
+        );
+        assert_eq!(
+            markdown_inline("&lt; a&b x& \\* y\\ hi!"),
+            "&amp;lt; a&amp;b x& \\\\\\* y\\ hi\\!"
+        );
+        // At the end, the writer's text follows: `x\` + ` |` must not escape the pipe.
+        assert_eq!(markdown_inline("x\\"), "x\\\\");
+        assert_eq!(markdown_inline("x&"), "x&amp;");
+        // What would start a block at the beginning of a line; inside a line, nothing.
+        for (s, line) in [
+            ("# x", "\\# x"),
+            ("  ## x", "  \\#\\# x"),
+            ("title #", "title \\#"),
+            ("> quote", "&gt; quote"),
+            ("- item", "\\- item"),
+            ("+ item", "\\+ item"),
+            ("* item", "\\* item"),
+            ("---", "\\---"),
+            ("===", "\\==="),
+            ("1. item", "1\\. item"),
+            ("12) item", "12\\) item"),
+            ("```", "\\`\\`\\`"),
+            ("-35 ms +2 s 1.5", "-35 ms +2 s 1.5"),
+        ] {
+            assert_eq!(markdown(s), line, "{s}");
+        }
+        assert_eq!(markdown_inline("# x - y > z 1. w"), "# x - y > z 1. w");
     }
 
     #[test]

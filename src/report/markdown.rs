@@ -2,7 +2,9 @@
 //! headline chart, findings), a table of contents, then the groups of details with the
 //! PNG charts written beside it and the topology as `topology.svg` (with one image per
 //! variant's path) and a Mermaid block. Every piece of text is escaped with
-//! [`super::escape::markdown`] (tables, headings, alt text, findings); the reproducing
+//! [`super::escape::markdown`] where it may begin a line (the title, the run line, notes,
+//! findings) and [`super::escape::markdown_inline`] after other text (table cells and
+//! titles, alt text, warnings, citations); the reproducing
 //! command, the topology text and the input file sit verbatim in fenced code blocks
 //! whose fence is longer than any backtick run inside. Long tables show their key rows
 //! and keep every row in a `<details>` block (which GitHub renders).
@@ -11,7 +13,7 @@ use super::document::{Block, Group, Report, Table};
 use super::sections::Section;
 use std::fmt::Write;
 
-use super::escape::{block, markdown as text, markdown_fence as fence};
+use super::escape::{block, markdown as text, markdown_fence as fence, markdown_inline as inline};
 
 fn code(o: &mut String, lang: &str, body: &str) {
     let body = block(body);
@@ -25,7 +27,7 @@ fn rows_md(o: &mut String, s: &Section, rows: &[usize]) {
         "| {} |",
         s.header
             .iter()
-            .map(|h| text(h))
+            .map(|h| inline(h))
             .collect::<Vec<_>>()
             .join(" | ")
     );
@@ -36,7 +38,7 @@ fn rows_md(o: &mut String, s: &Section, rows: &[usize]) {
             "| {} |",
             s.rows[i]
                 .iter()
-                .map(|c| text(c))
+                .map(|c| inline(c))
                 .collect::<Vec<_>>()
                 .join(" | ")
         );
@@ -45,7 +47,7 @@ fn rows_md(o: &mut String, s: &Section, rows: &[usize]) {
 }
 
 fn table(o: &mut String, t: &Table) {
-    let _ = writeln!(o, "**{}**\n", text(&t.section.title));
+    let _ = writeln!(o, "**{}**\n", inline(&t.section.title));
     let all: Vec<usize> = (0..t.section.rows.len()).collect();
     if t.collapses() {
         rows_md(o, &t.section, &t.key_rows);
@@ -70,10 +72,10 @@ fn topology(o: &mut String, r: &Report) {
         let _ = writeln!(
             o,
             "Path of flow {} in the {} variant:\n\n![Path of flow {} in the {} variant](topology-{}.svg)\n",
-            text(&t.flow),
-            text(name),
-            text(&t.flow),
-            text(name),
+            inline(&t.flow),
+            inline(name),
+            inline(&t.flow),
+            inline(name),
             k + 1
         );
     }
@@ -95,13 +97,13 @@ fn group(o: &mut String, r: &Report, g: &Group) {
             Block::Table(t) => table(o, t),
             Block::Figure(i) => {
                 let f = &r.figures[*i];
-                let _ = writeln!(o, "![{}]({}.png)\n", text(f.chart.title()), f.id);
+                let _ = writeln!(o, "![{}]({}.png)\n", inline(f.chart.title()), f.id);
             }
             Block::Topology => topology(o, r),
             Block::Input => {
                 o.push_str("Command:\n\n");
                 code(o, "sh", &r.command);
-                let _ = writeln!(o, "Input file {}:\n", text(&r.file));
+                let _ = writeln!(o, "Input file {}:\n", inline(&r.file));
                 code(o, "toml", &r.toml);
             }
         }
@@ -136,12 +138,12 @@ pub fn render(r: &Report) -> String {
     o.push_str("\n\n## Answer\n\n");
     if let Some(v) = &r.verdict {
         let all: Vec<usize> = (0..v.rows.len()).collect();
-        let _ = writeln!(o, "**{}**\n", text(&v.title));
+        let _ = writeln!(o, "**{}**\n", inline(&v.title));
         rows_md(&mut o, v, &all);
     }
     if let Some(i) = r.headline {
         let f = &r.figures[i];
-        let _ = writeln!(o, "![{}]({}.png)\n", text(f.chart.title()), f.id);
+        let _ = writeln!(o, "![{}]({}.png)\n", inline(f.chart.title()), f.id);
     }
     if !r.findings.is_empty() {
         o.push_str("Findings:\n\n");
@@ -152,9 +154,9 @@ pub fn render(r: &Report) -> String {
                 .map(|x| {
                     let name = x.table.split(" (").next().unwrap_or(&x.table);
                     if x.rows.is_empty() {
-                        format!("*{}*", text(name))
+                        format!("*{}*", inline(name))
                     } else {
-                        format!("*{}*: {}", text(name), text(&x.rows.join("; ")))
+                        format!("*{}*: {}", inline(name), inline(&x.rows.join("; ")))
                     }
                 })
                 .collect();
@@ -163,7 +165,7 @@ pub fn render(r: &Report) -> String {
         o.push('\n');
     }
     for w in &r.warnings {
-        let _ = writeln!(o, "> **Warning:** {}\n", text(w));
+        let _ = writeln!(o, "> **Warning:** {}\n", inline(w));
     }
     for g in &r.groups {
         group(&mut o, r, g);

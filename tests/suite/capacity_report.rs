@@ -203,7 +203,7 @@ fn the_report_has_every_table_the_terminal_prints() {
             "the case has a capacity table"
         );
         for s in sections {
-            let title = archsim::report::escape::markdown(&s.title);
+            let title = archsim::report::escape::markdown_inline(&s.title);
             assert!(md.contains(&title), "report.md lacks table {:?}", s.title);
         }
     }

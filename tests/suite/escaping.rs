@@ -64,7 +64,17 @@ fn assert_no_control(what: &str, text: &str) {
 /// No HTML tag and no Markdown link from the input.
 fn assert_inert(what: &str, text: &str) {
     assert!(!text.contains("<script"), "{what}: raw <script");
-    assert!(!text.contains("](javascript:"), "{what}: javascript: link");
+    assert!(
+        !unescaped(text, "](javascript:"),
+        "{what}: javascript: link"
+    );
+}
+
+/// Whether `needle` occurs in `text` not preceded by a Markdown backslash escape (an
+/// even number of backslashes before it).
+fn unescaped(text: &str, needle: &str) -> bool {
+    text.match_indices(needle)
+        .any(|(i, _)| text[..i].chars().rev().take_while(|&c| c == '\\').count() % 2 == 0)
 }
 
 /// The parts of a Markdown document outside fenced code blocks, and the bodies of the
@@ -170,9 +180,12 @@ fn input_names_are_escaped_in_every_output() {
     assert_no_control("report.md", &md);
     let (prose, blocks) = split_fences(&md);
     assert_inert("report.md prose", &prose);
-    // Not even a link target: Markdown escapes show as `\(`.
-    assert!(!prose.replace("\\(", "").contains("(javascript:"));
-    assert!(prose.contains("&lt;script&gt;"), "HTML escaped as entities");
+    // No link: the `]` before the target is escaped (parentheses themselves stay).
+    assert!(prose.contains("\\[x\\](javascript:alert(1))"), "{prose}");
+    assert!(
+        prose.contains("&lt;script>"),
+        "`<` escaped as an entity: no tag"
+    );
     let mut columns: Option<usize> = None;
     for line in prose.lines() {
         if line.starts_with('|') {
@@ -265,4 +278,61 @@ fn errors_and_file_names_are_escaped_on_the_terminal() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert_no_control("error line", err.trim_end());
     assert!(err.contains("evil\\u{1b}[2J.toml"), "{err}");
+}
+
+/// report.md escapes only what would be markup: a name with parentheses reads as
+/// written, while `|`, `*`, `[`/`]` and `<` from the same name are neutralised (in the
+/// table cells, the headings and the prose).
+#[test]
+fn report_md_keeps_parentheses_and_neutralises_markup() {
+    let tmp = tempfile::tempdir().unwrap();
+    let toml = r#"
+[simulation]
+seed = 3
+duration = "5s"
+warmup = "1s"
+replications = 2
+
+[services.api]
+workers = 4
+operations.get = { work = "1ms" }
+operations.get_v2 = { work = "2ms" }
+
+[[workload]]
+flow = "reads (primary) a|b *hot* [x](y) <b>bold</b>"
+entry = "api.get"
+arrivals = { poisson = "20/s" }
+
+[compare]
+flow = "reads (primary) a|b *hot* [x](y) <b>bold</b>"
+variants = [
+  { name = "v1 (old)", entry = "api.get" },
+  { name = "v2 (new)", entry = "api.get_v2" },
+]
+"#;
+    std::fs::write(tmp.path().join("parens.toml"), toml).unwrap();
+    archsim(
+        tmp.path(),
+        &["run", "parens.toml", "--report", "rep", "--quiet"],
+    );
+    let md = std::fs::read_to_string(tmp.path().join("rep/report.md")).unwrap();
+    let (prose, _) = split_fences(&md);
+    let escaped = "reads (primary) a\\|b \\*hot\\* \\[x\\](y) &lt;b>bold&lt;/b>";
+    assert!(prose.contains(escaped), "{prose}");
+    assert!(
+        prose.contains("| v1 (old) |") || prose.contains("| v1 (old) "),
+        "{prose}"
+    );
+    assert!(!prose.contains("\\("), "no escaped parenthesis: {prose}");
+    assert!(
+        !prose.contains("<b>") && !unescaped(&prose, "](y)"),
+        "{prose}"
+    );
+    for line in prose.lines() {
+        let raw = ["|b", "*hot", "[x"].iter().any(|m| unescaped(line, m));
+        assert!(
+            !(raw && line.contains("reads (primary)")),
+            "unescaped: {line}"
+        );
+    }
 }

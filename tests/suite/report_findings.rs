@@ -9,7 +9,7 @@ use crate::common;
 use archsim::experiment::compare::Experiment;
 use archsim::experiment::slo::evaluate;
 use archsim::report::document::{build, ReportInput};
-use archsim::report::escape::markdown as md_escape;
+use archsim::report::escape::{markdown as md_escape, markdown_inline as md_inline};
 use archsim::report::findings::Finding;
 use archsim::Scenario;
 
@@ -145,7 +145,7 @@ fn check_quotes(findings: &[Finding], md: &str) -> usize {
         );
         let mut cited: Vec<&Vec<String>> = Vec::new();
         for r in &f.refs {
-            let title = md_escape(&r.table);
+            let title = md_inline(&r.table);
             let found: Vec<&MdTable> = tables.iter().filter(|t| t.title == title).collect();
             if found.is_empty() {
                 problems.push(format!(
@@ -154,7 +154,7 @@ fn check_quotes(findings: &[Finding], md: &str) -> usize {
                 ));
             }
             for label in &r.rows {
-                let l = md_escape(label);
+                let l = md_inline(label);
                 let rows: Vec<&Vec<String>> = found
                     .iter()
                     .flat_map(|t| &t.rows)

@@ -20,8 +20,10 @@ What it runs
     `--seed S` for S = --first-seed .. --first-seed + --seeds - 1. Each run is
     `ARCHSIM run FILE --seed S --json - -q` with RAYON_NUM_THREADS=1 (one thread; the
     numbers do not depend on the thread count, only the speed does), one run at a
-    time. On 2 cores (2026-12-03) one seed of all five scenarios takes about 12 s, so
-    the default 40 seeds take about 8 minutes per binary; --checks runs a subset.
+    time. On 2 cores with one in use by other work (2026-12-03) one seed of all five
+    scenarios takes about 13 s (tandem 5-6 s, mm4-0.8 3.5 s, the rest 1-1.5 s), so
+    the default 40 seeds take about 9 minutes per binary, 100 seeds 21 minutes;
+    --checks runs a subset.
 
 The checks (the acceptance rules of theory.rs, applied to the JSON figures, which are
 serialized exactly: the same doubles the test sees)
@@ -61,6 +63,7 @@ How to read it
     are expected near 100%. Below the table, per scenario, the share of seeds at which
     every check of the test passes (the test as written would pass at that seed).
 
+    --table-from FILE prints the table of a saved study again (runs nothing).
     --out FILE writes the raw results as JSON: the binary and its version, the seeds,
     and per scenario and seed every figure used (mean, ci95), the theory, z and the
     verdict, with the run's wall time.
@@ -370,6 +373,59 @@ def print_table(rows, header):
         print(line(r))
 
 
+def report(results, test_pass, title, t):
+    """Print the table; return it as records (for --out)."""
+    rows, table = [], []
+    pooled_k = pooled_n = 0
+    for key, _, checks in SCENARIOS:
+        for ck, kind, _, theory, _ in checks:
+            if ck not in results:
+                continue
+            rs = results[ck]
+            n = len(rs)
+            k = sum(r["passed"] for r in rs)
+            if kind == "ci":
+                pooled_k, pooled_n = pooled_k + k, pooled_n + n
+            lo, hi = wilson(k, n)
+            zs = [r["z"] for r in rs]
+            zm = statistics.fmean(zs)
+            zsd = statistics.stdev(zs) if n > 1 else float("nan")
+            half = Z95 * zsd / math.sqrt(n) if n > 1 else float("nan")
+            wide = sum(1 for r in rs if kind == "ci" and not r["narrow"])
+            table.append({"check": ck, "rule": "assert_in_ci" if kind == "ci"
+                          else "assert_little", "theory": theory, "seeds": n,
+                          "passes": k, "coverage": k / n, "wilson95": [lo, hi],
+                          "mean_z": zm, "mean_z_ci95": half, "sd_z": zsd,
+                          "too_wide": wide})
+            rows.append([ck, n, k, f"{100 * k / n:.1f}%",
+                         f"{100 * lo:.1f}-{100 * hi:.1f}%",
+                         f"{zm:+.2f} ± {half:.2f}" if n > 1 else f"{zm:+.2f}",
+                         f"{zsd:.2f}" if n > 1 else "-"])
+    print()
+    print(title + f"; t(0.975, {REPLICATIONS - 1}) = {t:.4f}")
+    print_table(rows, ["check", "seeds", "passes", "coverage", "Wilson 95%",
+                       "mean z ± 95%", "sd z"])
+    wide = [f"{r['check']} ({r['too_wide']})" for r in table if r["too_wide"]]
+    if wide:
+        print("CI too wide (fails assert_in_ci's second condition) at some seeds: "
+              + ", ".join(wide))
+    if pooled_n:
+        lo, hi = wilson(pooled_k, pooled_n)
+        print(f"\nEvery assert_in_ci check pooled: {pooled_k}/{pooled_n} "
+              f"({100 * pooled_k / pooled_n:.1f}%; Wilson {100 * lo:.1f}-{100 * hi:.1f}%, "
+              "too narrow since checks of one run are correlated)")
+    print()
+    print("Whole test (every selected check of the scenario passes at the seed):")
+    for key, ps in test_pass.items():
+        k = sum(ok for _, ok in ps)
+        lo, hi = wilson(k, len(ps))
+        bad = [s for s, ok in ps if not ok]
+        print(f"  {key:<8} {k}/{len(ps)} seeds ({100 * k / len(ps):.1f}%, Wilson "
+              f"{100 * lo:.1f}-{100 * hi:.1f}%)"
+              + (f"; fails at seeds {', '.join(map(str, bad))}" if bad else ""))
+    return table
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -385,7 +441,17 @@ def main():
                          + ", ".join(k for k, _, _ in SCENARIOS) + ")")
     ap.add_argument("--out", type=Path, help="write the raw results as JSON here")
     ap.add_argument("--quiet", action="store_true", help="no per-run progress lines")
+    ap.add_argument("--table-from", type=Path, metavar="FILE",
+                    help="run nothing: print the table of a study saved with --out")
     args = ap.parse_args()
+    if args.table_from:
+        doc = json.loads(args.table_from.read_text())
+        tests = {k: [(r["seed"], r["passed"]) for r in v] for k, v in doc["tests"].items()}
+        seeds = sorted({s for v in tests.values() for s, _ in v})
+        title = (f"Theory checks over seeds ({doc['archsim']}, {doc['archsim_version']},"
+                 f" seeds {seeds[0]}-{seeds[-1]}, {doc['date_utc'][:10]})")
+        report(doc["results"], tests, title, doc["t975"])
+        return
     if args.seeds < 1:
         ap.error("--seeds must be at least 1")
     if not args.archsim.is_file():
@@ -430,43 +496,8 @@ def main():
                           file=sys.stderr, flush=True)
     elapsed = time.perf_counter() - started
 
-    rows, table = [], []
-    for key, _, checks in SCENARIOS:
-        for ck, kind, _, theory, _ in checks:
-            if ck not in results:
-                continue
-            rs = results[ck]
-            n = len(rs)
-            k = sum(r["passed"] for r in rs)
-            lo, hi = wilson(k, n)
-            zs = [r["z"] for r in rs]
-            zm = statistics.fmean(zs)
-            zsd = statistics.stdev(zs) if n > 1 else float("nan")
-            half = Z95 * zsd / math.sqrt(n) if n > 1 else float("nan")
-            wide = sum(1 for r in rs if kind == "ci" and not r["narrow"])
-            table.append({"check": ck, "rule": "assert_in_ci" if kind == "ci"
-                          else "assert_little", "theory": theory, "seeds": n,
-                          "passes": k, "coverage": k / n, "wilson95": [lo, hi],
-                          "mean_z": zm, "mean_z_ci95": half, "sd_z": zsd,
-                          "too_wide": wide})
-            rows.append([ck, n, k, f"{100 * k / n:.1f}%",
-                         f"{100 * lo:.1f}-{100 * hi:.1f}%",
-                         f"{zm:+.2f} ± {half:.2f}" if n > 1 else f"{zm:+.2f}",
-                         f"{zsd:.2f}" if n > 1 else "-"])
-    print()
-    print(f"Theory checks over seeds ({args.archsim}, {version}); t(0.975, "
-          f"{REPLICATIONS - 1}) = {t:.4f}")
-    print_table(rows, ["check", "seeds", "passes", "coverage", "Wilson 95%",
-                       "mean z ± 95%", "sd z"])
-    print()
-    print("Whole test (every selected check of the scenario passes at the seed):")
-    for key, ps in test_pass.items():
-        k = sum(ok for _, ok in ps)
-        lo, hi = wilson(k, len(ps))
-        bad = [s for s, ok in ps if not ok]
-        print(f"  {key:<8} {k}/{len(ps)} seeds ({100 * k / len(ps):.1f}%, Wilson "
-              f"{100 * lo:.1f}-{100 * hi:.1f}%)"
-              + (f"; fails at seeds {', '.join(map(str, bad))}" if bad else ""))
+    title = f"Theory checks over seeds ({args.archsim}, {version})"
+    table = report(results, test_pass, title, t)
     print(f"\n{len(runs)} runs in {elapsed / 60:.1f} min")
 
     if args.out:

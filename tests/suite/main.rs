@@ -23,6 +23,7 @@ mod hardening;
 mod harness;
 mod limits;
 mod messaging;
+mod network_hops;
 mod output_errors;
 mod pools;
 mod report_chromium;

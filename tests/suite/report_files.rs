@@ -91,9 +91,11 @@ fn compare_reports_are_byte_identical_for_the_same_seed() {
         "where the time goes: flow checkout",
         "where the time goes: flow browse",
         "network and client hops",
+        "client ↔ gateway on the wire, traced responses",
     ] {
         assert!(html.contains(needle), "index.html lacks {needle:?}");
     }
+    assert!(!html.contains("also serves"), "the old workaround is gone");
     assert!(!html.contains("<script"), "no script");
     assert!(
         !html.contains("src=\"http") && !html.contains("href=\"http"),

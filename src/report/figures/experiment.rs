@@ -474,13 +474,12 @@ pub(super) fn service_time_breakdown(ctx: &FigureContext, vi: usize) -> Option<F
     };
     let cats: Vec<String> = hops.iter().map(|h| h.0.clone()).collect();
     let has_queue = hops.iter().any(|h| h.1[1].mean.is_nan());
-    let network = if b.entry_shared_with.is_empty() {
-        b.network_ms.map_or(String::new(), |n| {
-            format!(" · network and client hops: {}", short_ms(n))
-        })
-    } else {
-        String::new()
-    };
+    let network = b.network_ms.map_or(String::new(), |n| {
+        format!(
+            " · network and client hops (traced responses): {}",
+            short_ms(n)
+        )
+    });
     let title = if exp.is_comparison() {
         format!("Where the time goes — {flow}, variant {}", v.name)
     } else {

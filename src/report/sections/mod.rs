@@ -32,7 +32,9 @@ pub use paths::{
 };
 pub use pools::{pool_sections, POOL_HEADER};
 pub use queues::{queue_row, queue_sections, saga_sections, QUEUE_HEADER};
-pub use services::{service_sections, time_breakdown, time_sections, TimeBreakdown};
+pub use services::{
+    service_sections, time_breakdown, time_sections, TimeBreakdown, NOT_SAMPLED, NOT_TRACED,
+};
 pub use slo::slo_section;
 pub use sweeps::sweep_sections;
 pub use verdict::{verdict_section, VERDICT_TITLE};

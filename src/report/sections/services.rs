@@ -4,7 +4,9 @@
 use super::{header_with_variant, mean_ci, ms, num, pct, with_variant, Section};
 use crate::experiment::compare::{Experiment, VariantRun};
 use crate::kernel::format_duration;
-use crate::model::reach::{flow_path, Hop, Reach};
+use crate::metrics::paths::{Step, Traced};
+use crate::model::reach::{flow_path, Hop};
+use crate::model::OpId;
 
 /// One table of every service (per variant when comparing): utilization, queue,
 /// admissions, rejections, and how the mean sojourn splits.
@@ -68,37 +70,54 @@ pub fn service_sections(exp: &Experiment) -> Vec<Section> {
     }]
 }
 
-/// Where a flow's time goes in one variant: the services on its path and the share of
-/// the flow's mean response not spent in the entry service (network and client hops).
+/// Where a flow's time goes in one variant: the services on its path, and the time its
+/// client calls spend on the wire to the entry service and back (network and client
+/// hops).
 pub struct TimeBreakdown {
     /// Services and queues on the path.
     pub hops: Vec<Hop>,
-    /// Flows (other than this one) whose path includes the entry service.
-    pub entry_shared_with: Vec<String>,
-    /// Mean response minus the entry service's mean sojourn (ms).
-    pub network_ms: Option<f64>,
+    /// Mean per traced response of replication 1 (ms): request and reply on the wire
+    /// between the client and the entry operation, the depth-0 hop's network time of
+    /// the response breakdown. The entry service's sojourn covers the rest of the
+    /// response. `Err` says why it is unknown (replication 1 not traced, e.g. in a
+    /// sweep; or no response of the flow sampled).
+    pub network_ms: Result<f64, &'static str>,
 }
+
+/// Why [`TimeBreakdown::network_ms`] is unknown: nothing was traced.
+pub const NOT_TRACED: &str = "n/a: replication 1 not traced";
+/// Why [`TimeBreakdown::network_ms`] is unknown: the flow has no sampled response.
+pub const NOT_SAMPLED: &str = "n/a: no response sampled";
 
 /// The breakdown of flow `flow` in variant `v`.
 pub fn time_breakdown(v: &VariantRun, flow: usize) -> Option<TimeBreakdown> {
     let sc = &*v.scenario;
     let entry = sc.workloads.get(flow)?.entry;
-    let hops = flow_path(sc, entry);
-    let entry_svc = sc.operations[entry.0 as usize].service;
-    let entry_shared_with: Vec<String> = (0..sc.workloads.len())
-        .filter(|&f| f != flow)
-        .filter(|&f| {
-            flow_path(sc, sc.workloads[f].entry).contains(&Hop::Service(entry_svc, Reach::Response))
-        })
-        .map(|f| sc.workloads[f].flow.clone())
-        .collect();
-    let f = v.summary.flows.get(flow)?;
-    let s = v.summary.services.get(entry_svc.0 as usize)?;
+    v.summary.flows.get(flow)?;
     Some(TimeBreakdown {
-        hops,
-        network_ms: Some(f.latency.mean.mean - s.mean_sojourn.mean),
-        entry_shared_with,
+        hops: flow_path(sc, entry),
+        network_ms: entry_network_ms(&v.summary.traced, flow, entry),
     })
+}
+
+/// The client's wire time per traced response of flow `flow` (ms), from its response
+/// breakdown: the network part of the depth-0 hop `Op(entry)` (the client's call, all
+/// of its attempts on the critical path), averaged over every sampled response. A call
+/// the entry refused never reached an execution: its time is that hop's *other*, not
+/// network. Unlike the mean response minus the entry service's mean sojourn (over all
+/// of its executions), it counts only this flow's responses, so it cannot go negative
+/// when the entry service also serves other flows, or refuses or outlives requests.
+fn entry_network_ms(traced: &Traced, flow: usize, entry: OpId) -> Result<f64, &'static str> {
+    if *traced == Traced::default() {
+        return Err(NOT_TRACED);
+    }
+    let b = (traced.response_breakdowns.iter())
+        .find(|b| b.workload as usize == flow)
+        .ok_or(NOT_SAMPLED)?;
+    (b.hops.iter())
+        .find(|h| h.depth == 0 && h.step == Step::Op(entry))
+        .map(|h| h.network_ms)
+        .ok_or(NOT_SAMPLED)
 }
 
 /// Per flow, the services on its path and where their time goes (every variant).
@@ -180,16 +199,12 @@ pub fn time_sections(exp: &Experiment) -> Vec<Section> {
                 })
                 .map_or(String::new(), |s| s.name.clone());
             let network = match b.network_ms {
-                Some(n) if b.entry_shared_with.is_empty() => format_duration(n * 1e6),
-                Some(_) => format!(
-                    "n/a: {entry_name} also serves {}",
-                    b.entry_shared_with.join(", ")
-                ),
-                None => "-".into(),
+                Ok(n) => format_duration(n * 1e6),
+                Err(why) => why.to_string(),
             };
             rows.push(variant(vec![
                 "network and client hops".to_string(),
-                format!("mean response − {entry_name} mean sojourn"),
+                format!("client ↔ {entry_name} on the wire, traced responses"),
                 network,
                 String::new(),
                 String::new(),

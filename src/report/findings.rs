@@ -30,6 +30,15 @@ pub struct Ref {
     pub rows: Vec<String>,
 }
 
+impl Ref {
+    /// How a finding names the table: its title without the compared flow's
+    /// "(compared)". Only that suffix goes: a flow or variant named "checkout (v2)" is
+    /// cited whole.
+    pub fn name(&self) -> &str {
+        (self.table.strip_suffix(super::sections::COMPARED)).unwrap_or(&self.table)
+    }
+}
+
 /// One sentence and its sources.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Finding {

@@ -158,7 +158,7 @@ fn finding(o: &mut String, f: &Finding, anchors: &[(String, String)]) {
             } else {
                 format!(": {}", escape(&x.rows.join("; ")))
             };
-            let name = x.table.split(" (").next().unwrap_or(&x.table);
+            let name = x.name();
             Some(format!("<a href=\"#{id}\">{}</a>{rows}", escape(name)))
         })
         .collect();

@@ -152,7 +152,7 @@ pub fn render(r: &Report) -> String {
                 .refs
                 .iter()
                 .map(|x| {
-                    let name = x.table.split(" (").next().unwrap_or(&x.table);
+                    let name = x.name();
                     if x.rows.is_empty() {
                         format!("*{}*", inline(name))
                     } else {

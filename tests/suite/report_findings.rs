@@ -357,3 +357,21 @@ fn check_quotes_refuses_a_missing_table() {
     f[0].refs[0].table = "flow browse".into();
     check_quotes(&f, &md);
 }
+
+/// A finding cites a table by its title without the compared flow's "(compared)",
+/// and only that: a name with its own parentheses is cited whole (it used to be cut at
+/// the first " (").
+#[test]
+fn citations_drop_only_the_compared_suffix() {
+    let cite = |table: &str| {
+        let r = archsim::report::findings::Ref {
+            table: table.into(),
+            rows: vec![],
+        };
+        r.name().to_string()
+    };
+    assert_eq!(cite("flow checkout (compared)"), "flow checkout");
+    assert_eq!(cite("flow checkout (v2)"), "flow checkout (v2)");
+    assert_eq!(cite("flow checkout (v2) (compared)"), "flow checkout (v2)");
+    assert_eq!(cite("SLO verdicts"), "SLO verdicts");
+}

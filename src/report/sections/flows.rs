@@ -13,6 +13,10 @@ fn failure_rate(f: &FlowSummary) -> Estimate {
     }
 }
 
+/// What [`flow_title`] appends to the compared flow's title (left out where a finding
+/// cites the table).
+pub const COMPARED: &str = " (compared)";
+
 /// The title of flow `fi`'s table: "flow checkout", "(compared)" after the compared one.
 pub fn flow_title(exp: &Experiment, fi: usize) -> String {
     let name = exp
@@ -21,7 +25,7 @@ pub fn flow_title(exp: &Experiment, fi: usize) -> String {
         .and_then(|v| v.summary.flows.get(fi))
         .map_or("", |f| f.flow.as_str());
     if exp.is_comparison() && fi == exp.focus_flow() {
-        format!("flow {name} (compared)")
+        format!("flow {name}{COMPARED}")
     } else {
         format!("flow {name}")
     }

@@ -24,7 +24,7 @@ pub mod verdict;
 
 pub use capacity::{capacity_sections, SCALING_HEADER};
 pub use faults::{fault_sections, site_sections};
-pub use flows::{flow_sections, flow_title, FLOW_KEY_ROWS};
+pub use flows::{flow_sections, flow_title, COMPARED, FLOW_KEY_ROWS};
 pub use paths::{
     breakdown_rows, breakdown_sections, breakdown_title, completion_path_sections,
     critical_path_section, critical_path_sections, Measure, BREAKDOWN_HEADER,

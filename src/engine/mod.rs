@@ -338,14 +338,11 @@ pub fn trace_replication(
     let (metrics, tracer) = run_engine(scenario, replication, Some(tracer), true)?;
     let tracer = tracer.expect("the tracer comes back");
     if !tracer.incomplete() {
-        return Ok((metrics, tracer.analyse(scenario)));
+        return Ok((metrics, tracer.analyse()));
     }
     let again = Box::new(Tracer::again(scenario, replication, &tracer));
     let (_, again) = run_engine(scenario, replication, Some(again), false)?;
-    Ok((
-        metrics,
-        again.expect("the tracer comes back").analyse(scenario),
-    ))
+    Ok((metrics, again.expect("the tracer comes back").analyse()))
 }
 
 fn run_engine(

@@ -6,7 +6,7 @@
 //! and outcomes, never display strings.
 
 use super::Outcome;
-use crate::model::{OpId, Scenario};
+use crate::model::OpId;
 use serde::{Deserialize, Serialize};
 
 /// What one hop of a path stands for.
@@ -216,27 +216,55 @@ pub struct Traced {
 struct Breakdown {
     requests: u64,
     latency_ns: u128,
-    /// (step, shallowest depth, attempts, [network, queue, work, other] ns).
-    hops: Vec<(Step, u32, u64, [u128; 4])>,
+    /// Some path is asynchronous (see [`CriticalPath::asynchronous`]).
+    asynchronous: bool,
+    hops: Vec<HopSums>,
+}
+
+/// One step's sums over the paths of a [`Breakdown`].
+#[derive(Clone, Debug)]
+struct HopSums {
+    step: Step,
+    /// Shallowest depth seen.
+    depth: u32,
+    /// Attempts on the paths.
+    calls: u64,
+    /// Network, queue, work and other time (ns).
+    ns: [u128; 4],
+    /// Where the step first appears, (request ordinal in its flow, index in the path):
+    /// the order of first appearance in ordinal order, whatever order paths arrive in.
+    first: (u64, usize),
 }
 
 impl Breakdown {
-    fn add(&mut self, p: &CriticalPath) {
+    fn add(&mut self, ordinal: u64, p: &CriticalPath) {
         self.requests += 1;
         self.latency_ns += p.latency_ns as u128;
-        for h in &p.hops {
-            let i = match self.hops.iter().position(|x| x.0 == h.step) {
-                Some(i) => i,
-                None => {
-                    self.hops.push((h.step, h.depth, 0, [0; 4]));
-                    self.hops.len() - 1
-                }
+        self.asynchronous |= p.asynchronous;
+        for (j, h) in p.hops.iter().enumerate() {
+            // Paths of one flow mostly share their shape: try the same index first.
+            let i = match self.hops.get(j).filter(|x| x.step == h.step) {
+                Some(_) => j,
+                None => match self.hops.iter().position(|x| x.step == h.step) {
+                    Some(i) => i,
+                    None => {
+                        self.hops.push(HopSums {
+                            step: h.step,
+                            depth: h.depth,
+                            calls: 0,
+                            ns: [0; 4],
+                            first: (ordinal, j),
+                        });
+                        self.hops.len() - 1
+                    }
+                },
             };
             let x = &mut self.hops[i];
-            x.1 = x.1.min(h.depth);
-            x.2 += 1;
+            x.depth = x.depth.min(h.depth);
+            x.first = x.first.min((ordinal, j));
+            x.calls += 1;
             for (sum, v) in
-                x.3.iter_mut()
+                x.ns.iter_mut()
                     .zip([h.network_ns, h.queue_ns, h.work_ns, h.other_ns])
             {
                 *sum += v as u128;
@@ -244,11 +272,28 @@ impl Breakdown {
         }
     }
 
+    fn merge(&mut self, other: &Breakdown) {
+        self.requests += other.requests;
+        self.latency_ns += other.latency_ns;
+        self.asynchronous |= other.asynchronous;
+        for h in &other.hops {
+            match self.hops.iter_mut().find(|x| x.step == h.step) {
+                Some(x) => {
+                    x.depth = x.depth.min(h.depth);
+                    x.first = x.first.min(h.first);
+                    x.calls += h.calls;
+                    x.ns.iter_mut().zip(h.ns).for_each(|(a, b)| *a += b);
+                }
+                None => self.hops.push(h.clone()),
+            }
+        }
+    }
+
     fn finish(mut self, workload: u32, replication: u32) -> LatencyBreakdown {
         let n = self.requests as f64;
         let per = |ns: u128| ns as f64 / 1e6 / n;
-        // Stable: first seen first within a depth.
-        self.hops.sort_by_key(|h| h.1);
+        // Shallowest first; within a depth, first seen first (in request order).
+        self.hops.sort_unstable_by_key(|h| (h.depth, h.first));
         LatencyBreakdown {
             workload,
             replication,
@@ -257,34 +302,169 @@ impl Breakdown {
             hops: self
                 .hops
                 .into_iter()
-                .map(|(step, depth, calls, t)| HopBreakdown {
-                    step,
-                    depth,
-                    calls_per_request: calls as f64 / n,
-                    network_ms: per(t[0]),
-                    queue_ms: per(t[1]),
-                    work_ms: per(t[2]),
-                    other_ms: per(t[3]),
+                .map(|h| HopBreakdown {
+                    step: h.step,
+                    depth: h.depth,
+                    calls_per_request: h.calls as f64 / n,
+                    network_ms: per(h.ns[0]),
+                    queue_ms: per(h.ns[1]),
+                    work_ms: per(h.ns[2]),
+                    other_ms: per(h.ns[3]),
                 })
                 .collect(),
         }
     }
 }
 
-/// Per flow of `sc`, the hop-by-hop average of `paths` (flows without a path are left
-/// out).
-pub fn average_paths<'p>(
-    sc: &Scenario,
-    replication: u32,
-    paths: impl Iterator<Item = &'p CriticalPath>,
-) -> Vec<LatencyBreakdown> {
-    let mut sums: Vec<Breakdown> = vec![Breakdown::default(); sc.workloads.len()];
-    for p in paths {
-        sums[p.workload as usize].add(p);
+/// Levels of a [`SampleSums`]: trailing zeros of a `u64` ordinal, 0 to 64.
+const LEVELS: usize = 65;
+
+/// The running hop-by-hop sums of one flow's systematic sample (every request whose
+/// ordinal in its flow is a multiple of the step, a power of two), kept by the number
+/// of trailing zeros of the ordinal. Doubling the step keeps exactly the levels at or
+/// above its new exponent, so thinning drops sums instead of stored paths: memory is
+/// a few levels times the distinct steps, not the sample times the path length. The
+/// sums are integers, so the average is exactly that of the paths retained.
+#[derive(Clone, Debug)]
+pub struct SampleSums {
+    levels: Vec<Breakdown>,
+    /// Levels below this are dropped.
+    lowest: u32,
+}
+
+impl Default for SampleSums {
+    fn default() -> Self {
+        SampleSums {
+            levels: vec![Breakdown::default(); LEVELS],
+            lowest: 0,
+        }
     }
-    sums.into_iter()
-        .enumerate()
-        .filter(|(_, b)| b.requests > 0)
-        .map(|(w, b)| b.finish(w as u32, replication))
-        .collect()
+}
+
+impl SampleSums {
+    /// Add the path of the request with ordinal `ordinal` in its flow.
+    pub fn add(&mut self, ordinal: u64, p: &CriticalPath) {
+        let level = ordinal.trailing_zeros();
+        debug_assert!(level >= self.lowest, "ordinal {ordinal} not in the sample");
+        self.levels[level as usize].add(ordinal, p);
+    }
+
+    /// Keep only the requests whose ordinal is a multiple of `2^exponent`.
+    pub fn keep_multiples_of_pow2(&mut self, exponent: u32) {
+        for level in self.lowest..exponent.min(LEVELS as u32) {
+            self.levels[level as usize] = Breakdown::default();
+        }
+        self.lowest = self.lowest.max(exponent);
+    }
+
+    /// Some retained path is asynchronous.
+    pub fn any_asynchronous(&self) -> bool {
+        self.levels.iter().any(|l| l.asynchronous)
+    }
+
+    /// The hop-by-hop average of the retained paths (`None` without any).
+    pub fn average(&self, workload: u32, replication: u32) -> Option<LatencyBreakdown> {
+        let mut all = Breakdown::default();
+        for l in &self.levels[self.lowest.min(LEVELS as u32) as usize..] {
+            all.merge(l);
+        }
+        (all.requests > 0).then(|| all.finish(workload, replication))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The average of stored paths as the tracer used to form it: sorted by ordinal,
+    /// steps in order of first appearance, then a stable sort by shallowest depth.
+    fn reference(mut paths: Vec<(u64, CriticalPath)>) -> Option<LatencyBreakdown> {
+        paths.sort_by_key(|(i, _)| *i);
+        let mut order: Vec<(Step, u32, u64, [u128; 4])> = Vec::new();
+        let mut latency = 0u128;
+        for (_, p) in &paths {
+            latency += p.latency_ns as u128;
+            for h in &p.hops {
+                let i = order.iter().position(|x| x.0 == h.step).unwrap_or_else(|| {
+                    order.push((h.step, h.depth, 0, [0; 4]));
+                    order.len() - 1
+                });
+                let x = &mut order[i];
+                x.1 = x.1.min(h.depth);
+                x.2 += 1;
+                for (s, v) in
+                    x.3.iter_mut()
+                        .zip([h.network_ns, h.queue_ns, h.work_ns, h.other_ns])
+                {
+                    *s += v as u128;
+                }
+            }
+        }
+        order.sort_by_key(|h| h.1);
+        let mut b = Breakdown {
+            requests: paths.len() as u64,
+            latency_ns: latency,
+            asynchronous: false,
+            hops: Vec::new(),
+        };
+        b.hops = (order.into_iter().enumerate())
+            .map(|(k, (step, depth, calls, ns))| HopSums {
+                step,
+                depth,
+                calls,
+                ns,
+                first: (0, k),
+            })
+            .collect();
+        (b.requests > 0).then(|| b.finish(0, 0))
+    }
+
+    fn path(hops: &[(u32, u32, u64)]) -> CriticalPath {
+        let hops: Vec<PathHop> = (hops.iter())
+            .map(|&(depth, op, ns)| PathHop {
+                network_ns: ns,
+                queue_ns: ns / 3,
+                work_ns: ns / 7,
+                ..PathHop::new(depth, Step::Op(OpId(op)), 1, HopEnd::None)
+            })
+            .collect();
+        CriticalPath {
+            workload: 0,
+            request: 0,
+            replication: 0,
+            latency_ns: hops.iter().map(PathHop::total_ns).sum(),
+            end: PathEnd::Response(HopEnd::None),
+            hops,
+            asynchronous: false,
+        }
+    }
+
+    proptest! {
+        /// Sums by level, thinned by dropping levels, give exactly the average of the
+        /// stored paths thinned by keeping the multiples, whatever order they arrive in.
+        #[test]
+        fn level_sums_equal_the_thinned_stored_paths(
+            shapes in proptest::collection::vec(
+                proptest::collection::vec((0u32..4, 0u32..6, 0u64..1_000_000), 1..8), 1..60),
+            order in proptest::collection::vec(0usize..1000, 60),
+            exponent in 0u32..4,
+        ) {
+            let mut items: Vec<(u64, CriticalPath)> =
+                shapes.iter().enumerate().map(|(i, s)| (i as u64, path(s))).collect();
+            // Arrival order: a shuffle by the drawn keys.
+            let mut keyed: Vec<(usize, (u64, CriticalPath))> =
+                order.iter().copied().zip(items.drain(..)).collect();
+            keyed.sort_by_key(|(k, _)| *k);
+            let mut sums = SampleSums::default();
+            for (_, (i, p)) in &keyed {
+                sums.add(*i, p);
+            }
+            sums.keep_multiples_of_pow2(exponent);
+            let kept: Vec<(u64, CriticalPath)> = (keyed.into_iter().map(|(_, x)| x))
+                .filter(|(i, _)| i % (1 << exponent) == 0)
+                .collect();
+            prop_assert_eq!(sums.average(0, 0), reference(kept));
+        }
+    }
 }

@@ -28,7 +28,7 @@ pub(super) use walk::NO_SPAN;
 use walk::{PathOf, RequestSpans, Span, SpanKind, NOT_YET};
 
 use crate::kernel::SimTime;
-use crate::metrics::paths::{average_paths, CriticalPath, Traced};
+use crate::metrics::paths::{CriticalPath, SampleSums, Traced};
 use crate::metrics::Outcome;
 use crate::model::{Arrivals, OpId, Scenario};
 use std::collections::VecDeque;
@@ -197,11 +197,13 @@ struct FlowPaths {
     /// Trace every n-th request of the flow (a power of two; doubled when the sample
     /// grows past twice [`BREAKDOWN_SAMPLE`]).
     sample_every: u64,
-    /// Sampled response paths of requests sent after the warm-up: (in_flow, path;
-    /// `None` when spans were dropped, kept so that the thinning does not depend on it).
-    sampled: Vec<(u64, Option<CriticalPath>)>,
-    /// Sampled completion paths, likewise.
-    sampled_completions: Vec<(u64, Option<CriticalPath>)>,
+    /// Sums of the sampled response paths of requests sent after the warm-up.
+    sampled: SampleSums,
+    /// Sums of the sampled completion paths, likewise.
+    sampled_completions: SampleSums,
+    /// Sampled responses retained, by the trailing zeros of their ordinal, with or
+    /// without a path (spans dropped): the thinning does not depend on the window.
+    sampled_by_level: [u64; 65],
 }
 
 impl FlowPaths {
@@ -212,13 +214,25 @@ impl FlowPaths {
         in_flow & (self.sample_every - 1) == 0
     }
 
-    /// Halve the sample while it is too big (every retained request stays a multiple).
-    fn thin(&mut self, fixed: bool) {
-        while !fixed && self.sampled.len() as u64 >= 2 * BREAKDOWN_SAMPLE {
+    /// Count a sampled response (`path`: its critical path, unless spans were dropped)
+    /// and halve the sample while it is too big (every retained request stays a
+    /// multiple of the step).
+    fn sample(&mut self, in_flow: u64, path: Option<&CriticalPath>, fixed: bool) {
+        self.sampled_by_level[in_flow.trailing_zeros() as usize] += 1;
+        if let Some(p) = path {
+            self.sampled.add(in_flow, p);
+        }
+        let exponent = |every: u64| every.trailing_zeros() as usize;
+        let retained = |f: &Self| {
+            f.sampled_by_level[exponent(f.sample_every)..]
+                .iter()
+                .sum::<u64>()
+        };
+        while !fixed && retained(self) >= 2 * BREAKDOWN_SAMPLE {
             self.sample_every *= 2;
-            let every = self.sample_every;
-            self.sampled.retain(|(i, _)| i % every == 0);
-            self.sampled_completions.retain(|(i, _)| i % every == 0);
+            let e = exponent(self.sample_every) as u32;
+            self.sampled.keep_multiples_of_pow2(e);
+            self.sampled_completions.keep_multiples_of_pow2(e);
         }
     }
 }
@@ -310,8 +324,9 @@ impl Tracer {
                     slowest: TopPaths::default(),
                     slowest_completions: TopPaths::default(),
                     sample_every,
-                    sampled: Vec::new(),
-                    sampled_completions: Vec::new(),
+                    sampled: SampleSums::default(),
+                    sampled_completions: SampleSums::default(),
+                    sampled_by_level: [0; 65],
                 })
                 .collect(),
             warmup: sc.sim.warmup,
@@ -483,8 +498,7 @@ impl Tracer {
             flow.slowest.offer(latency, request.ordinal, path.clone());
         }
         if sampled {
-            flow.sampled.push((request.in_flow, path));
-            flow.thin(fixed);
+            flow.sample(request.in_flow, path.as_ref(), fixed);
         }
     }
 
@@ -504,8 +518,8 @@ impl Tracer {
                     flow.slowest_completions
                         .offer(latency, request.ordinal, path.clone());
                 }
-                if sampled {
-                    flow.sampled_completions.push((request.in_flow, path));
+                if let Some(p) = path.as_ref().filter(|_| sampled) {
+                    flow.sampled_completions.add(request.in_flow, p);
                 }
             }
         }
@@ -517,13 +531,8 @@ impl Tracer {
 
     /// The critical paths of the slowest requests (by flow, slowest first) and the
     /// breakdowns of each flow's sampled requests.
-    pub fn analyse(mut self, sc: &Scenario) -> Traced {
+    pub fn analyse(self) -> Traced {
         let replication = self.replication;
-        // Responses and completions arrive out of request order; the average does not.
-        for f in &mut self.flows {
-            f.sampled.sort_unstable_by_key(|(i, _)| *i);
-            f.sampled_completions.sort_unstable_by_key(|(i, _)| *i);
-        }
         let slowest_of = |top: &TopPaths| -> Vec<CriticalPath> {
             top.kept.iter().filter_map(|(_, _, p)| p.clone()).collect()
         };
@@ -537,26 +546,14 @@ impl Tracer {
             .iter()
             .flat_map(|f| slowest_of(&f.slowest_completions))
             .collect();
-        let response_breakdowns = average_paths(
-            sc,
-            replication,
-            self.flows
-                .iter()
-                .flat_map(|f| f.sampled.iter().filter_map(|(_, p)| p.as_ref())),
-        );
+        let response_breakdowns = (self.flows.iter().zip(0..))
+            .filter_map(|(f, w)| f.sampled.average(w, replication))
+            .collect();
         // Only flows whose completions go beyond the response have a completion breakdown.
-        let completion_breakdowns = average_paths(
-            sc,
-            replication,
-            self.flows
-                .iter()
-                .filter(|f| {
-                    f.sampled_completions
-                        .iter()
-                        .any(|(_, p)| p.as_ref().is_some_and(|p| p.asynchronous))
-                })
-                .flat_map(|f| f.sampled_completions.iter().filter_map(|(_, p)| p.as_ref())),
-        );
+        let completion_breakdowns = (self.flows.iter().zip(0..))
+            .filter(|(f, _)| f.sampled_completions.any_asynchronous())
+            .filter_map(|(f, w)| f.sampled_completions.average(w, replication))
+            .collect();
         Traced {
             critical_paths,
             response_breakdowns,
@@ -607,7 +604,7 @@ mod tests {
             );
             let again = traced(&sc, Tracer::again(&sc, 0, &small));
             assert!(!again.incomplete());
-            let (a, b) = (roomy.analyse(&sc), again.analyse(&sc));
+            let (a, b) = (roomy.analyse(), again.analyse());
             assert!(!a.critical_paths.is_empty() && !a.response_breakdowns.is_empty());
             assert_eq!(a, b, "{file}");
         }

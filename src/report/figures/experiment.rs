@@ -474,11 +474,9 @@ pub(super) fn service_time_breakdown(ctx: &FigureContext, vi: usize) -> Option<F
     };
     let cats: Vec<String> = hops.iter().map(|h| h.0.clone()).collect();
     let has_queue = hops.iter().any(|h| h.1[1].mean.is_nan());
+    // Short enough that the whole caption fits the chart's width.
     let network = b.network_ms.map_or(String::new(), |n| {
-        format!(
-            " · network and client hops (traced responses): {}",
-            short_ms(n)
-        )
+        format!(" · client ↔ entry on the wire: {}", short_ms(n))
     });
     let title = if exp.is_comparison() {
         format!("Where the time goes — {flow}, variant {}", v.name)
@@ -490,7 +488,7 @@ pub(super) fn service_time_breakdown(ctx: &FigureContext, vi: usize) -> Option<F
         BarChart {
             title,
             x_label: format!(
-                "mean per execution over all of each service's operations; 95% CI{network}"
+                "mean per execution over all of a service's operations; 95% CI{network}"
             ),
             y_label: if log_y {
                 "mean time per execution (ms, log scale)".into()

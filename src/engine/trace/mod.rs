@@ -494,11 +494,12 @@ impl Tracer {
         let path = self.path(chain, |r| r.response_path(of));
         let fixed = matches!(self.selection, Selection::Chosen { .. });
         let flow = &mut self.flows[request.workload as usize];
-        if slow {
-            flow.slowest.offer(latency, request.ordinal, path.clone());
-        }
+        // The sample only reads the path (its sums), so the slowest list takes it whole.
         if sampled {
             flow.sample(request.in_flow, path.as_ref(), fixed);
+        }
+        if slow {
+            flow.slowest.offer(latency, request.ordinal, path);
         }
     }
 
@@ -514,12 +515,12 @@ impl Tracer {
             if sampled || slow {
                 let path = self.path(chain, |r| r.completion_path(of, now, ok));
                 let flow = &mut self.flows[request.workload as usize];
-                if slow {
-                    flow.slowest_completions
-                        .offer(latency, request.ordinal, path.clone());
-                }
                 if let Some(p) = path.as_ref().filter(|_| sampled) {
                     flow.sampled_completions.add(request.in_flow, p);
+                }
+                if slow {
+                    flow.slowest_completions
+                        .offer(latency, request.ordinal, path);
                 }
             }
         }

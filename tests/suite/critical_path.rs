@@ -568,3 +568,33 @@ operations.go = { work = "2ms" }
         }
     }
 }
+
+#[test]
+fn a_refused_attempt_spends_its_round_trip_on_the_network() {
+    // b has one worker and no queue: about half of a's attempts are refused (queue
+    // full) and retried at once. A refused attempt went to b and came back on the
+    // wire, 0.5 ms each way: network, like an admitted one's, not "other".
+    let toml = header(r#"poisson = "200/s""#, "20s")
+        + r#"
+[services.a]
+workers = 64
+operations.go = { work = "0.1ms", steps = [ { call = "b.go", retry = { attempts = 50 } } ] }
+[services.b]
+workers = 1
+queue = 0
+operations.go = { work = { dist = "exp", mean = "4ms" } }
+"#;
+    let (paths, breakdown) = traced(&toml);
+    let b = &breakdown.hops[1];
+    assert_eq!(b.operation, "b.go");
+    assert!(b.calls_per_request > 1.3, "attempts were refused: {b:?}");
+    assert!(
+        (b.network_ms - b.calls_per_request).abs() < 1e-6 && b.other_ms.abs() < 1e-9,
+        "1 ms on the wire per attempt, refused or not: {b:?}"
+    );
+    for p in paths {
+        for h in p.hops.iter().filter(|h| h.operation == "b.go") {
+            assert_eq!((h.network_ns, h.other_ns), (MS, 0), "{p:#?}");
+        }
+    }
+}

@@ -1,9 +1,9 @@
 //! The critical path of one traced request, from its spans.
 //!
 //! The path splits the response time exactly (integer nanoseconds) into, per hop, the
-//! network (request and reply on the wire), queueing, local work, and *other* time:
-//! retry backoff, a fallback's local work, a lost request or reply waited out until the
-//! timeout, a hang, a message publish. Time spent waiting on a downstream call belongs
+//! network (request and reply on the wire, also of an attempt the callee refused),
+//! queueing, local work, and *other* time: retry backoff, a fallback's local work, a
+//! lost request or reply waited out until the timeout, a hang, a message publish. Time spent waiting on a downstream call belongs
 //! to the hops below. A call that waited for a slot of a connection pool has that wait
 //! as a hop of its own ([`Step::Pool`], as queue time) just before the call's hop.
 //!
@@ -14,7 +14,7 @@
 
 use crate::kernel::SimTime;
 use crate::metrics::paths::{capped, CriticalPath, HopEnd, PathEnd, PathHop, Step};
-use crate::metrics::Outcome;
+use crate::metrics::{FailureReason, Outcome};
 use crate::model::OpId;
 
 /// Marker for "not traced".
@@ -260,8 +260,17 @@ impl Walk<'_> {
         let sent = self.pool_hop(call, until, depth);
         let hop = self.push_hop(depth, c.op, c.attempt, c.outcome);
         let Some(&exec) = self.children[call as usize].first() else {
-            // Never admitted: refused, lost on the way, or still on the wire.
-            self.hops[hop].other_ns = until - sent;
+            // Never admitted. Refused by the callee (a full queue, a crashed replica):
+            // the request went there and the refusal came back, both on the wire. Lost
+            // on the way, or still on the wire when the caller stopped waiting: the
+            // caller waited it out, which is "other".
+            let refused = c.end().is_some_and(|end| end <= until)
+                && matches!(c.outcome, Some(Outcome::Failed(reason, _)) if reason != FailureReason::Timeout);
+            if refused {
+                self.hops[hop].network_ns = until - sent;
+            } else {
+                self.hops[hop].other_ns = until - sent;
+            }
             return;
         };
         let e = &self.spans[exec as usize];

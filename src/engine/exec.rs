@@ -269,6 +269,7 @@ impl Engine<'_> {
         }
     }
 
+    #[inline]
     pub(super) fn work_done(&mut self, exec: Handle, queue: &mut EventQueue<Event>) {
         let Some(e) = self.execs.get(exec) else {
             return;
@@ -398,6 +399,7 @@ impl Engine<'_> {
     }
 
     /// Start queued executions while the replica has free workers.
+    #[inline]
     pub(super) fn start_queued(&mut self, replica: u32, queue: &mut EventQueue<Event>) {
         loop {
             let r = &mut self.replicas[replica as usize];

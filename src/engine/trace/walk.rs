@@ -3,9 +3,10 @@
 //! The path splits the response time exactly (integer nanoseconds) into, per hop, the
 //! network (request and reply on the wire, also of an attempt the callee refused),
 //! queueing, local work, and *other* time: retry backoff, a fallback's local work, a
-//! lost request or reply waited out until the timeout, a hang, a message publish. Time spent waiting on a downstream call belongs
-//! to the hops below. A call that waited for a slot of a connection pool has that wait
-//! as a hop of its own ([`Step::Pool`], as queue time) just before the call's hop.
+//! lost request or reply waited out until the timeout, a hang, a message publish. Time
+//! spent waiting on a downstream call belongs to the hops below. A call that waited for
+//! a slot of a connection pool has that wait as a hop of its own ([`Step::Pool`], as
+//! queue time) just before the call's hop.
 //!
 //! Every function here reads only what happened up to the instant the path ends (the
 //! response, or the completion): work that goes on afterwards (a zombie execution of a
@@ -264,8 +265,9 @@ impl Walk<'_> {
             // the request went there and the refusal came back, both on the wire. Lost
             // on the way, or still on the wire when the caller stopped waiting: the
             // caller waited it out, which is "other".
-            let refused = c.end().is_some_and(|end| end <= until)
-                && matches!(c.outcome, Some(Outcome::Failed(reason, _)) if reason != FailureReason::Timeout);
+            let answered = c.end().is_some_and(|end| end <= until);
+            let refused = answered
+                && matches!(c.outcome, Some(Outcome::Failed(r, _)) if r != FailureReason::Timeout);
             if refused {
                 self.hops[hop].network_ns = until - sent;
             } else {

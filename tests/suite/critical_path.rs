@@ -571,9 +571,10 @@ operations.go = { work = "2ms" }
 
 #[test]
 fn a_refused_attempt_spends_its_round_trip_on_the_network() {
-    // b has one worker and no queue: about half of a's attempts are refused (queue
-    // full) and retried at once. A refused attempt went to b and came back on the
-    // wire, 0.5 ms each way: network, like an admitted one's, not "other".
+    // b has one worker, no queue and is busy most of the time: most of a's attempts
+    // are refused (queue full) and retried at once, about ten per request. A refused
+    // attempt went to b and came back on the wire, 0.5 ms each way: network, like an
+    // admitted one's, not "other".
     let toml = header(r#"poisson = "200/s""#, "20s")
         + r#"
 [services.a]

@@ -2,7 +2,7 @@
 //! systematic sample, in the same run that measures everything else.
 //!
 //! Every request of the traced replication records its spans (calls, executions,
-//! messages) into a [`Window`], a deque addressed by ever-increasing span ids. When a
+//! messages) into a [`Window`], a ring addressed by ever-increasing span ids. When a
 //! request gets its response, the tracer decides whether its response path is wanted
 //! (it is among its flow's slowest so far, or in the sample) and computes it from the
 //! request's own spans; when all the request's work is over (its completion), the same
@@ -21,6 +21,7 @@
 
 mod record;
 mod walk;
+mod window;
 
 pub use record::{record_replication, RecordedKind, RecordedRequest, RecordedSpan};
 
@@ -31,7 +32,7 @@ use crate::kernel::SimTime;
 use crate::metrics::paths::{CriticalPath, SampleSums, Traced};
 use crate::metrics::Outcome;
 use crate::model::{Arrivals, OpId, Scenario};
-use std::collections::VecDeque;
+use window::Window;
 
 /// Responses per flow the breakdown averages over, about (between this and twice it).
 pub const BREAKDOWN_SAMPLE: u64 = 2000;
@@ -78,92 +79,6 @@ pub(super) enum Selection {
         /// Ordinals of the slowest completions, sorted.
         slowest_completions: Vec<u64>,
     },
-}
-
-/// Spans addressed by ever-increasing ids; the front is dropped once released.
-struct Window {
-    spans: VecDeque<Span>,
-    /// Id of `spans[0]`.
-    base: u32,
-    /// Spans were dropped before their request ended, or the ids ran out.
-    incomplete: bool,
-    /// Drop live spans beyond this many (only when tracing every request).
-    capacity: usize,
-}
-
-impl Window {
-    /// Spans kept at most when every request is traced (about 20 MiB).
-    const CAPACITY: usize = 1 << 18;
-
-    #[inline]
-    fn get(&self, id: u32) -> Option<&Span> {
-        let i = id.checked_sub(self.base)? as usize;
-        self.spans.get(i).filter(|s| !s.released)
-    }
-
-    #[inline]
-    fn get_mut(&mut self, id: u32) -> Option<&mut Span> {
-        let i = id.checked_sub(self.base)? as usize;
-        self.spans.get_mut(i).filter(|s| !s.released)
-    }
-
-    /// Append a span to `chain`; `NO_SPAN` when the ids have run out.
-    #[inline]
-    fn push(&mut self, span: Span, chain: &mut Chain) -> u32 {
-        let id = self.base as u64 + self.spans.len() as u64;
-        if id >= NO_SPAN as u64 {
-            self.incomplete = true;
-            return NO_SPAN;
-        }
-        let id = id as u32;
-        if let Some(tail) = self.get_mut(chain.tail) {
-            tail.next = id;
-        } else {
-            chain.head = id;
-        }
-        chain.tail = id;
-        self.spans.push_back(span);
-        if self.spans.len() > self.capacity {
-            self.spans.pop_front();
-            self.base += 1;
-            self.incomplete = true;
-        }
-        id
-    }
-
-    /// The spans of `chain` with parents as indices among them; `None` if some were
-    /// dropped.
-    fn collect(&self, chain: Chain) -> Option<Vec<Span>> {
-        let mut ids = Vec::new();
-        let mut id = chain.head;
-        while id != NO_SPAN {
-            ids.push(id);
-            id = self.get(id)?.next;
-        }
-        // Ids grow along the chain, so a parent's index is found by bisection.
-        ids.iter()
-            .map(|&id| {
-                let mut s = self.get(id)?.clone();
-                if s.parent != NO_SPAN {
-                    s.parent = ids.binary_search(&s.parent).ok()? as u32;
-                }
-                Some(s)
-            })
-            .collect()
-    }
-
-    /// Release the spans of `chain` and move the front past released spans.
-    fn release(&mut self, chain: Chain) {
-        let mut id = chain.head;
-        while let Some(s) = self.get_mut(id) {
-            s.released = true;
-            id = s.next;
-        }
-        while self.spans.front().is_some_and(|s| s.released) {
-            self.spans.pop_front();
-            self.base += 1;
-        }
-    }
 }
 
 /// The slowest paths of a flow, with the rule of [`crate::metrics::Slowest`]: slowest
@@ -312,12 +227,7 @@ impl Tracer {
     ) -> Self {
         Tracer {
             selection,
-            window: Window {
-                spans: VecDeque::with_capacity(1024),
-                base: 0,
-                incomplete: false,
-                capacity,
-            },
+            window: Window::new(capacity),
             flows: sample_every
                 .into_iter()
                 .map(|sample_every| FlowPaths {
@@ -337,7 +247,7 @@ impl Tracer {
 
     /// Some request could not be traced completely: run again with [`Tracer::again`].
     pub fn incomplete(&self) -> bool {
-        self.window.incomplete
+        self.window.incomplete()
     }
 
     /// Whether `request` is to be traced (called once per request, when it is sent).
@@ -597,7 +507,7 @@ mod tests {
             let roomy = traced(&sc, Tracer::all(&sc, 0));
             assert!(!roomy.incomplete(), "{file}: the default window suffices");
             let mut small = Tracer::all(&sc, 0);
-            small.window.capacity = 16;
+            small.window.set_capacity(16);
             let small = traced(&sc, small);
             assert!(
                 small.incomplete(),

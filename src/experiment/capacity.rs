@@ -170,11 +170,7 @@ pub(super) fn cost(sc: &Scenario, runs: &[RunMetrics]) -> CostSummary {
         replica_seconds: est(runs, total),
         replica_seconds_per_success: est(runs, |r| {
             let ok: u64 = r.flows.iter().map(|f| f.succeeded).sum();
-            if ok == 0 {
-                0.0
-            } else {
-                total(r) / ok as f64
-            }
+            super::stats::ratio(total(r), ok)
         }),
     }
 }

@@ -2,6 +2,7 @@
 //! fault window, blast radius, recovery time, availability; policy activity per call
 //! site; and the mean timeline.
 
+use super::stats::ratio;
 use super::Estimate;
 use crate::kernel::SimTime;
 use crate::metrics::{BreakerState, RunMetrics, Timeline};
@@ -183,14 +184,6 @@ pub struct QueueTimeline {
 fn est(values: impl Iterator<Item = f64>) -> Estimate {
     let v: Vec<f64> = values.collect();
     Estimate::from_samples(&v)
-}
-
-fn ratio(n: u64, d: u64) -> f64 {
-    if d == 0 {
-        0.0
-    } else {
-        n as f64 / d as f64
-    }
 }
 
 /// Intervals [first, last) overlapping the time range [start, end).

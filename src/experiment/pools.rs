@@ -1,6 +1,6 @@
 //! Per client connection pool: utilization, waits and exhaustion over replications.
 
-use super::stats::Estimate;
+use super::stats::{ratio, Estimate};
 use crate::metrics::RunMetrics;
 use crate::model::Scenario;
 use serde::Serialize;
@@ -37,14 +37,6 @@ fn est(runs: &[RunMetrics], f: impl Fn(&RunMetrics) -> f64) -> Estimate {
     Estimate::from_samples(&v)
 }
 
-fn ratio(n: u64, d: u64) -> f64 {
-    if d == 0 {
-        0.0
-    } else {
-        n as f64 / d as f64
-    }
-}
-
 /// The pools of `scenario` summarized over `runs`.
 pub fn pool_summaries(scenario: &Scenario, runs: &[RunMetrics]) -> Vec<PoolSummary> {
     scenario
@@ -67,12 +59,7 @@ pub fn pool_summaries(scenario: &Scenario, runs: &[RunMetrics]) -> Vec<PoolSumma
                 attempts_per_s: est(runs, |r| r.pools[i].requested as f64 / secs(r)),
                 wait_probability: est(runs, |r| ratio(r.pools[i].waited, r.pools[i].requested)),
                 mean_wait_ms: est(runs, |r| {
-                    let m = &r.pools[i];
-                    if m.acquired == 0 {
-                        0.0
-                    } else {
-                        m.wait_ns as f64 / m.acquired as f64 / 1e6
-                    }
+                    ratio(r.pools[i].wait_ns, r.pools[i].acquired) / 1e6
                 }),
                 exhausted_rate: est(runs, |r| ratio(r.pools[i].exhausted, r.pools[i].requested)),
                 exhausted: est(runs, |r| r.pools[i].exhausted as f64),

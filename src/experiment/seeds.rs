@@ -160,11 +160,7 @@ pub fn seed_sweep_of(
         }
     }
     for r in &mut rows {
-        r.probability = if r.runs == 0 {
-            0.0
-        } else {
-            r.metastable as f64 / r.runs as f64
-        };
+        r.probability = super::stats::ratio(r.metastable, r.runs);
         (r.ci_low, r.ci_high) = wilson(r.metastable, r.runs);
     }
     SeedSweep {

@@ -3,6 +3,40 @@
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
+/// A count or a sum that [`ratio`] divides.
+pub trait Amount: Copy {
+    /// The amount as a float (exact for counts below 2^53).
+    fn as_f64(self) -> f64;
+}
+
+impl Amount for u64 {
+    fn as_f64(self) -> f64 {
+        self as f64
+    }
+}
+
+impl Amount for u128 {
+    fn as_f64(self) -> f64 {
+        self as f64
+    }
+}
+
+impl Amount for f64 {
+    fn as_f64(self) -> f64 {
+        self
+    }
+}
+
+/// `part / whole`, or 0 when `whole` is 0: a share of no events, or a mean over none,
+/// is reported as 0, not NaN.
+pub fn ratio(part: impl Amount, whole: u64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        part.as_f64() / whole as f64
+    }
+}
+
 /// A figure estimated from independent replications: the mean and the half-width of
 /// its 95% confidence interval (Student t with n - 1 degrees of freedom).
 ///

@@ -1,6 +1,7 @@
 //! Reduction of per-replication metrics into the report's figures.
 
 use super::faults::{fault_summaries, site_summaries, timeline, transitions};
+use super::stats::ratio;
 use super::{Estimate, FaultSummary, SiteSummary, TimelineSummary, TransitionSummary};
 use crate::kernel::NANOS_PER_SEC;
 use crate::metrics::paths::Traced;
@@ -319,14 +320,7 @@ fn flow_summary(scenario: &Scenario, runs: &[RunMetrics], i: usize) -> FlowSumma
     let secs = |r: &RunMetrics| r.measured as f64 / NANOS_PER_SEC as f64;
     // Shares are of the responses received: a request still in flight at
     // the end has no outcome yet (it is reported separately).
-    let rate_of = |r: &RunMetrics, n: u64| {
-        let g = r.flows[i].completed();
-        if g == 0 {
-            0.0
-        } else {
-            n as f64 / g as f64
-        }
-    };
+    let rate_of = |r: &RunMetrics, n: u64| ratio(n, r.flows[i].completed());
     let (failures, failures_by_root_cause) = failure_summaries(scenario, runs, i, &rate_of);
     FlowSummary {
         flow: w.flow.clone(),
@@ -345,12 +339,11 @@ fn flow_summary(scenario: &Scenario, runs: &[RunMetrics], i: usize) -> FlowSumma
         collateral_rate: est(runs, |r| rate_of(r, r.flows[i].collateral)),
         during_faults: (!scenario.faults.is_empty()).then(|| {
             let d = |r: &RunMetrics| r.flows[i].during_fault.clone();
-            let share = |n: u64, of: u64| if of == 0 { 0.0 } else { n as f64 / of as f64 };
             DuringFaults {
                 requests: est(runs, |r| d(r).requests as f64),
-                failure_rate: est(runs, |r| share(d(r).failed, d(r).answered)),
-                cascade_rate: est(runs, |r| share(d(r).cascade, d(r).answered)),
-                collateral_rate: est(runs, |r| share(d(r).collateral, d(r).answered)),
+                failure_rate: est(runs, |r| ratio(d(r).failed, d(r).answered)),
+                cascade_rate: est(runs, |r| ratio(d(r).cascade, d(r).answered)),
+                collateral_rate: est(runs, |r| ratio(d(r).collateral, d(r).answered)),
             }
         }),
         completion: (!scenario.queues.is_empty() || !scenario.sagas.is_empty()).then(|| {
@@ -358,12 +351,7 @@ fn flow_summary(scenario: &Scenario, runs: &[RunMetrics], i: usize) -> FlowSumma
                 latency: latency(runs, i, |f| (&f.completion, f.completion_sum)),
                 success_rate: est(runs, |r| {
                     let f = &r.flows[i];
-                    let done = f.completed_ok + f.completed_failed;
-                    if done == 0 {
-                        0.0
-                    } else {
-                        f.completed_ok as f64 / done as f64
-                    }
+                    ratio(f.completed_ok, f.completed_ok + f.completed_failed)
                 }),
                 in_progress: est(runs, |r| r.flows[i].completion_in_progress as f64),
             }
@@ -427,14 +415,8 @@ impl Summary {
             .iter()
             .enumerate()
             .map(|(i, s)| {
-                let sojourn_ms = |r: &RunMetrics| {
-                    let m = &r.services[i];
-                    if m.completed == 0 {
-                        0.0
-                    } else {
-                        m.sojourn_sum as f64 / m.completed as f64 / NS_PER_MS
-                    }
-                };
+                let sojourn_ms =
+                    |r: &RunMetrics| per_completed(&r.services[i], r.services[i].sojourn_sum);
                 ServiceSummary {
                     name: s.name.clone(),
                     utilization: est(runs, |r| super::capacity::utilization(scenario, r, i)),
@@ -447,12 +429,7 @@ impl Summary {
                     rejected: est(runs, |r| r.services[i].rejected as f64),
                     rejection_rate: est(runs, |r| {
                         let m = &r.services[i];
-                        let offered = m.admitted + m.rejected;
-                        if offered == 0 {
-                            0.0
-                        } else {
-                            m.rejected as f64 / offered as f64
-                        }
+                        ratio(m.rejected, m.admitted + m.rejected)
                     }),
                     mean_queue_wait: est(runs, |r| {
                         per_completed(&r.services[i], r.services[i].queue_wait_sum)
@@ -510,12 +487,7 @@ impl Summary {
                         mean_depth: est(runs, |r| r.queues[q].depth.mean(r.measured)),
                         peak_depth: est(runs, |r| r.queues[q].depth.peak() as f64),
                         mean_wait_ms: est(runs, |r| {
-                            let x = &r.queues[q];
-                            if x.first_deliveries == 0 {
-                                0.0
-                            } else {
-                                x.wait_sum as f64 / x.first_deliveries as f64 / NS_PER_MS
-                            }
+                            ratio(r.queues[q].wait_sum, r.queues[q].first_deliveries) / NS_PER_MS
                         }),
                         delivery_latency: super::delivery::delivery_latency(runs, q),
                     }
@@ -553,11 +525,10 @@ fn saga_summary(
         let m = &r.sagas[i];
         m.committed + m.compensated + m.inconsistent + m.aborted
     };
-    let share = |n: u64, d: u64| if d == 0 { 0.0 } else { n as f64 / d as f64 };
     let count =
         |f: fn(&crate::metrics::SagaMetrics) -> u64| est(runs, move |r| f(&r.sagas[i]) as f64);
     let rate = |f: fn(&crate::metrics::SagaMetrics) -> u64| {
-        est(runs, move |r| share(f(&r.sagas[i]), settled(r)))
+        est(runs, move |r| ratio(f(&r.sagas[i]), settled(r)))
     };
     let q = |quantile: f64| {
         est(runs, |r| {
@@ -601,12 +572,12 @@ fn saga_summary(
             max: est(runs, |r| r.sagas[i].latency.max() as f64 / NS_PER_MS),
         },
         inconsistency_window_ms: est(runs, |r| {
-            share_f(r.sagas[i].window_sum, r.sagas[i].windows) / NS_PER_MS
+            ratio(r.sagas[i].window_sum, r.sagas[i].windows) / NS_PER_MS
         }),
         compensation_latency_ms: est(runs, |r| {
-            share_f(r.sagas[i].compensation_sum, r.sagas[i].compensations) / NS_PER_MS
+            ratio(r.sagas[i].compensation_sum, r.sagas[i].compensations) / NS_PER_MS
         }),
-        messages_per_saga: est(runs, |r| share(r.sagas[i].messages, settled(r))),
+        messages_per_saga: est(runs, |r| ratio(r.sagas[i].messages, settled(r))),
         steps: def
             .steps
             .iter()
@@ -620,19 +591,7 @@ fn saga_summary(
     }
 }
 
-fn share_f(sum: u128, n: u64) -> f64 {
-    if n == 0 {
-        0.0
-    } else {
-        sum as f64 / n as f64
-    }
-}
-
 /// Mean of a per-execution sum over the service's completed executions, in ms.
 fn per_completed(m: &crate::metrics::ServiceMetrics, sum: u128) -> f64 {
-    if m.completed == 0 {
-        0.0
-    } else {
-        sum as f64 / m.completed as f64 / NS_PER_MS
-    }
+    ratio(sum, m.completed) / NS_PER_MS
 }

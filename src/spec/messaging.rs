@@ -624,41 +624,37 @@ fn queue_ref(
     field: &str,
     verb: &str,
 ) -> Result<QueueId, SpecError> {
-    if let Some(&id) = bus.queues.get(&v.value) {
-        return Ok(id);
-    }
-    let valid = choices(candidates(&bus.queues, &v.value));
-    if bus.topics.contains_key(&v.value) {
-        let msg = format!(
-            "\"{}\" is a topic, but `{verb}` needs a queue (use `publish` for a topic); {valid}",
-            v.value
-        );
-        return Err(at.err(Kind::Invalid, v, field, msg));
-    }
-    let msg = format!(
-        "unknown queue \"{}\"{}; {valid}",
-        v.value,
-        format_hint(&v.value, "queue")
-    );
-    Err(at.err(Kind::Unknown, v, field, msg))
+    let misuse = || format!("a topic, but `{verb}` needs a queue (use `publish` for a topic)");
+    bus_ref(at, v, field, (&bus.queues, "queue"), (&bus.topics, &misuse))
 }
 
 fn topic_ref(at: &In, bus: &Bus, v: &Loc<String>, field: &str) -> Result<TopicId, SpecError> {
-    if let Some(&id) = bus.topics.get(&v.value) {
+    let misuse =
+        || "a queue, but `publish` needs a topic (use `send` or `request` for a queue)".to_owned();
+    bus_ref(at, v, field, (&bus.topics, "topic"), (&bus.queues, &misuse))
+}
+
+/// The id `v` names among `wanted` (queues or topics, called `noun`), or an error: if
+/// it names one of `other` instead, `misuse` says what it is and what to use.
+fn bus_ref<T: Copy, U>(
+    at: &In,
+    v: &Loc<String>,
+    field: &str,
+    (wanted, noun): (&BTreeMap<String, T>, &str),
+    (other, misuse): (&BTreeMap<String, U>, &dyn Fn() -> String),
+) -> Result<T, SpecError> {
+    if let Some(&id) = wanted.get(&v.value) {
         return Ok(id);
     }
-    let valid = choices(candidates(&bus.topics, &v.value));
-    if bus.queues.contains_key(&v.value) {
-        let msg = format!(
-            "\"{}\" is a queue, but `publish` needs a topic (use `send` or `request` for a queue); {valid}",
-            v.value
-        );
+    let valid = choices(candidates(wanted, &v.value));
+    if other.contains_key(&v.value) {
+        let msg = format!("\"{}\" is {}; {valid}", v.value, misuse());
         return Err(at.err(Kind::Invalid, v, field, msg));
     }
     let msg = format!(
-        "unknown topic \"{}\"{}; {valid}",
+        "unknown {noun} \"{}\"{}; {valid}",
         v.value,
-        format_hint(&v.value, "topic")
+        format_hint(&v.value, noun)
     );
     Err(at.err(Kind::Unknown, v, field, msg))
 }

@@ -54,10 +54,9 @@ How to read it
     cost is then spread over more customers, which is how a user runs it). With --quick
     start-up weighs ten times more: its ratios are a smoke test, not a measurement.
 
-    Whole process means all that `archsim run` does. When this script was written that
-    included simulating replication 1 a second time, with tracing, for the critical
-    paths and response breakdowns (experiment/compare.rs, run_traced_replications): a
-    one-replication run simulates twice, so its CPU is about twice the engine's alone.
+    Whole process means all that `archsim run` does, the tracing of replication 1 for
+    the critical paths and response breakdowns included (in the same run since 0.2;
+    when this script was written a one-replication run simulated twice).
     The mean response differs a little between the sides by chance (other random
     streams) and because the SimPy peer leaves its first 10% of customers out of it.
 
@@ -67,6 +66,17 @@ How to read it
     111 s with 8 replications on RAYON_NUM_THREADS=1 vs 2: the wall-clock speed-up
     (target >= 1.8x). Wall-clock figures need an otherwise idle machine.
 
+    --instructions adds, once each (the counts are deterministic), the instructions
+    executed by `archsim run` on mm1 and chain with 1 and with 2 replications and by
+    the bare loop, counted by valgrind's callgrind (Debian's `valgrind`): instructions
+    per customer, archsim's against the bare loop's, and what tracing adds. Replication
+    1 is traced and replication 2 is not, so the second run's extra instructions are an
+    untraced replication, and (1 replication - that) is a traced one (both carry the
+    fixed cost of start-up, loading and the report, about 1%). Unlike CPU seconds on a
+    shared machine (10% apart between rounds), these counts repeat to within a few
+    thousand and carry from one machine to another with the same binary; they are not
+    time (archsim runs more instructions per cycle than the bare loop).
+
     --json OUT writes every raw measurement (command, round, user/sys/wall seconds, peak
     RSS, customers, the child's parsed output) with the summary and the verdicts.
 """
@@ -74,6 +84,8 @@ import argparse
 import json
 import os
 import platform
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -279,6 +291,22 @@ CLIFFS = [
 ]
 
 
+def count_instructions(argv, env_extra=None):
+    """Instructions `argv` executes (valgrind's callgrind, its `I refs` line)."""
+    env = dict(os.environ)
+    env.update(env_extra or {})
+    vg = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
+    r = subprocess.run(vg + [str(a) for a in argv], capture_output=True, text=True,
+                       env=env)
+    if r.returncode != 0:
+        sys.exit(f"error: {' '.join(map(str, argv))} under valgrind exited"
+                 f" {r.returncode}\n{r.stderr.strip()[-2000:]}")
+    m = re.search(r"I\s+refs:\s+([\d,]+)", r.stderr)
+    if not m:
+        sys.exit(f"error: no `I refs` line from valgrind for {argv[0]}")
+    return int(m.group(1).replace(",", "")), r.stdout
+
+
 class Bench:
     def __init__(self, args):
         self.args = args
@@ -360,6 +388,68 @@ class Bench:
             for rnd in range(1, self.args.rounds + 1):
                 for (name, _, _, _), p in zip(CLIFFS, paths):
                     self.record(self.archsim("cliff", p, 10.0, 1, 1, name), rnd)
+
+
+def instruction_counts(bench):
+    """Instructions of archsim (1 and 2 replications) on both models and of the bare
+    loop, once each; see --instructions in the module's docstring."""
+    s, args = bench.scale, bench.args
+    out = {}
+    for model, toml, secs in (("mm1", MM1_TOML, MM1_SECONDS), ("chain", CHAIN_TOML,
+                                                                 CHAIN_SECONDS)):
+        for reps in (1, 2):
+            with tempfile.TemporaryDirectory() as tmp:
+                jpath = Path(tmp) / "out.json"
+                argv = [args.archsim, "run", toml, "--quiet", "--json", jpath,
+                        "--duration", fmt_seconds(secs * s), "--replications", str(reps)]
+                n, _ = count_instructions(argv, {"RAYON_NUM_THREADS": "1"})
+                doc = json.loads(jpath.read_text())
+            sent = [c["requests_sent"] for c in doc["variants"][0]["summary"]["conservation"]]
+            out[f"{model}/archsim/{reps}"] = {"instructions": n, "customers": sent}
+            if not args.quiet:
+                print(f"  instructions: {model:<5} archsim, {reps} replication(s):"
+                      f" {n:,}", file=sys.stderr, flush=True)
+    n, stdout = count_instructions([args.bare, "--customers", str(int(BARE_N * s))])
+    out["mm1/bare"] = {"instructions": n, "customers": [last_json_line(stdout)["customers"]]}
+    return out
+
+
+def report_instructions(counts):
+    rows, derived = [], {}
+    for key, label in (("mm1/archsim/1", "archsim run, 1 replication"),
+                       ("mm1/archsim/2", "archsim run, 2 replications"),
+                       ("mm1/bare", "bare loop"),
+                       ("chain/archsim/1", "archsim run, 1 replication"),
+                       ("chain/archsim/2", "archsim run, 2 replications")):
+        c = counts[key]
+        customers = sum(c["customers"])
+        c["per_customer"] = c["instructions"] / customers
+        rows.append([key.split("/")[0], label, f"{customers:,}",
+                     f"{c['instructions'] / 1e6:,.1f} M", f"{c['per_customer']:,.0f}"])
+    print()
+    print("Instructions (valgrind callgrind, once each: deterministic)")
+    print_table(rows, ["model", "run", "customers", "instructions", "per customer"])
+    rows = []
+    for model in ("mm1", "chain"):
+        one, two = counts[f"{model}/archsim/1"], counts[f"{model}/archsim/2"]
+        untraced = two["instructions"] - one["instructions"]
+        # Per customer of each replication, so their different counts do not matter.
+        per_untraced = untraced / two["customers"][1]
+        per_traced = one["instructions"] / one["customers"][0]
+        tracing = per_traced / per_untraced - 1
+        derived[model] = {"per_customer_untraced": per_untraced,
+                          "per_customer_one_replication": per_traced,
+                          "tracing_adds": tracing}
+        rows.append([model, "one-replication run / an untraced replication",
+                     f"+{tracing * 100:.1f}%"])
+    bare = counts["mm1/bare"]["per_customer"]
+    derived["mm1"]["vs_bare"] = counts["mm1/archsim/1"]["per_customer"] / bare
+    rows.append(["mm1", "archsim run / bare loop, per customer",
+                 f"{derived['mm1']['vs_bare']:.2f}x"])
+    print()
+    print("Derived (instructions, not time: compare them between commits)")
+    print_table(rows, ["model", "ratio", "measured"])
+    return derived
 
 
 def report_cliffs(bench):
@@ -568,6 +658,8 @@ def main():
                          " threads")
     ap.add_argument("--cliffs", action="store_true",
                     help="also 10^5 vs 10^3 pending timers and a 200- vs 4-service chain")
+    ap.add_argument("--instructions", action="store_true",
+                    help="also count instructions under valgrind (callgrind), once each")
     ap.add_argument("--archsim", type=Path, default=DEFAULT_ARCHSIM,
                     help="archsim binary (default target/release/archsim, built first)")
     ap.add_argument("--bare", type=Path, default=DEFAULT_BARE,
@@ -597,6 +689,8 @@ def main():
         if args.require_simpy:
             sys.exit(1)
 
+    if args.instructions and shutil.which("valgrind") is None:
+        sys.exit("error: --instructions needs valgrind (Debian: apt-get install valgrind)")
     build(args)
     for p in (args.archsim, args.bare):
         if not Path(p).is_file():
@@ -615,9 +709,15 @@ def main():
         bench.cliff_rounds()
         cliffs = report_cliffs(bench)
 
+    instructions = None
+    if args.instructions:
+        counts = instruction_counts(bench)
+        instructions = {"counts": counts, "derived": report_instructions(counts)}
+
     if args.json:
         doc = {
             "cliffs": cliffs,
+            "instructions": instructions,
             "git_rev": git_rev(),
             "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
                         "python": platform.python_version(), "simpy": version,

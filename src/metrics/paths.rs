@@ -137,8 +137,6 @@ pub const MAX_PATH_HOPS: usize = 200;
 /// summed parts, so the path still adds up to its latency.
 pub fn capped(mut hops: Vec<PathHop>) -> Vec<PathHop> {
     if hops.len() <= MAX_PATH_HOPS {
-        // Kept paths (thousands in a sample) hold no spare capacity.
-        hops.shrink_to_fit();
         return hops;
     }
     let rest = hops.split_off(MAX_PATH_HOPS - 1);
@@ -150,7 +148,6 @@ pub fn capped(mut hops: Vec<PathHop>) -> Vec<PathHop> {
         tail.other_ns += h.other_ns;
     }
     hops.push(tail);
-    hops.shrink_to_fit();
     hops
 }
 

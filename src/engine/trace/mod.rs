@@ -94,7 +94,11 @@ impl TopPaths {
         self.kept.len() < SLOWEST || self.kept.last().is_some_and(|&(l, ..)| latency > l)
     }
 
-    fn offer(&mut self, latency: SimTime, ordinal: u64, path: Option<CriticalPath>) {
+    fn offer(&mut self, latency: SimTime, ordinal: u64, mut path: Option<CriticalPath>) {
+        // A kept path holds no spare capacity (the sampled ones are only summed).
+        if let Some(p) = path.as_mut() {
+            p.hops.shrink_to_fit();
+        }
         let at = self.kept.partition_point(|&(l, ..)| l >= latency);
         self.kept.insert(at, (latency, ordinal, path));
         self.kept.truncate(SLOWEST);

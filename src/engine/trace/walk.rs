@@ -115,7 +115,7 @@ impl<'a> RequestSpans<'a> {
         Walk {
             spans: self.spans,
             children: &self.children,
-            hops: Vec::new(),
+            hops: Vec::with_capacity(self.spans.len()),
         }
     }
 

@@ -110,16 +110,17 @@ impl Window {
             chain.head = id;
         }
         chain.tail = id;
+        if self.len as usize >= self.capacity {
+            // Full: drop the oldest span before the ring would grow past the capacity.
+            self.base += 1;
+            self.len -= 1;
+            self.incomplete = true;
+        }
         if self.len as usize == self.slots.len() {
             self.grow();
         }
         self.slots[(id & self.mask) as usize] = span;
         self.len += 1;
-        if self.len as usize > self.capacity {
-            self.base += 1;
-            self.len -= 1;
-            self.incomplete = true;
-        }
         id
     }
 
@@ -139,22 +140,22 @@ impl Window {
     /// The spans of `chain` with parents as indices among them; `None` if some were
     /// dropped.
     pub fn collect(&self, chain: Chain) -> Option<Vec<Span>> {
-        let mut ids = Vec::new();
+        let mut ids = Vec::with_capacity(16);
         let mut id = chain.head;
         while id != NO_SPAN {
             ids.push(id);
             id = self.get(id)?.next;
         }
         // Ids grow along the chain, so a parent's index is found by bisection.
-        ids.iter()
-            .map(|&id| {
-                let mut s = self.get(id)?.clone();
-                if s.parent != NO_SPAN {
-                    s.parent = ids.binary_search(&s.parent).ok()? as u32;
-                }
-                Some(s)
-            })
-            .collect()
+        let mut spans = Vec::with_capacity(ids.len());
+        for &id in &ids {
+            let mut s = self.get(id)?.clone();
+            if s.parent != NO_SPAN {
+                s.parent = ids.binary_search(&s.parent).ok()? as u32;
+            }
+            spans.push(s);
+        }
+        Some(spans)
     }
 
     /// Release the spans of `chain` and move the front past released spans.
@@ -215,5 +216,19 @@ mod tests {
         assert!(small.incomplete());
         assert!(small.get(0).is_none() && small.get(2).is_some());
         assert!(small.collect(chain).is_none(), "the chain lost its head");
+
+        // A full window drops its oldest span rather than grow past its capacity.
+        let slots = Window::INITIAL_SLOTS;
+        let mut full = Window::new(slots);
+        let mut chain = Chain::EMPTY;
+        for i in 0..2 * slots as u64 {
+            full.push(span(i), &mut chain);
+        }
+        assert_eq!(full.slots.len(), slots);
+        assert_eq!((full.base, full.len), (slots as u32, slots as u32));
+        assert_eq!(
+            full.get(2 * slots as u32 - 1).map(|s| s.start),
+            Some(2 * slots as u64 - 1)
+        );
     }
 }

@@ -6,6 +6,9 @@
 //!   lognormal network latency on every hop.
 //! - `..._traced`: the same through `trace_replication`, as replication 1 of every run
 //!   goes (critical paths and breakdowns): the difference is the cost of tracing.
+//! - `bare_mm1`: the same M/M/1 customers on the bare heap loop of `crates/bare-loop`
+//!   (the side-by-side benchmark's floor). Absolute rates follow the machine; the
+//!   ratio of `mm1_rho0.9` to this one, measured in the same run, carries.
 
 use archsim::engine::{run_replication, trace_replication};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
@@ -72,6 +75,11 @@ fn run_toml(toml: &str, traced: bool) -> u64 {
 
 fn bench_engine(c: &mut Criterion) {
     let mut group = c.benchmark_group("engine");
+    let mm1_customers = run_toml(MM1, false);
+    group.throughput(Throughput::Elements(mm1_customers));
+    group.bench_function("bare_mm1", |b| {
+        b.iter(|| bare_loop::simulate(mm1_customers, 1).served)
+    });
     for (name, toml) in [("mm1_rho0.9", MM1), ("sync_chain_4hop", CHAIN)] {
         let customers = run_toml(toml, false);
         group.throughput(Throughput::Elements(customers));

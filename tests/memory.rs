@@ -1,9 +1,51 @@
 //! Memory stays flat in run length: streaming histograms and counters, nothing stored
-//! per request. This file holds a single test so that it owns its process and the peak
-//! resident set (VmHWM) measures only this run.
+//! per request; and what an experiment keeps per replication is small and what the
+//! load-time guard says it is. This file holds a single test so that it owns its
+//! process: the peak resident set (VmHWM) and the allocator's count of live bytes
+//! measure only this run.
 
 #[path = "suite/common.rs"]
 mod common;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicIsize, Ordering::Relaxed};
+
+/// The system allocator, counting the bytes currently allocated.
+struct Counting;
+
+static LIVE_BYTES: AtomicIsize = AtomicIsize::new(0);
+
+// SAFETY: every call goes to `System` unchanged; only a counter is updated beside it.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            LIVE_BYTES.fetch_add(layout.size() as isize, Relaxed);
+        }
+        p
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc_zeroed(layout) };
+        if !p.is_null() {
+            LIVE_BYTES.fetch_add(layout.size() as isize, Relaxed);
+        }
+        p
+    }
+    unsafe fn dealloc(&self, p: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(p, layout) };
+        LIVE_BYTES.fetch_sub(layout.size() as isize, Relaxed);
+    }
+    unsafe fn realloc(&self, p: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let q = unsafe { System.realloc(p, layout, new_size) };
+        if !q.is_null() {
+            LIVE_BYTES.fetch_add(new_size as isize - layout.size() as isize, Relaxed);
+        }
+        q
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
 
 fn peak_rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -76,5 +118,51 @@ fn peak_memory_is_flat_when_the_run_is_ten_times_longer() {
     assert!(
         tracer < 8 * 1024,
         "tracing added {tracer} KiB to the peak ({after_long} -> {after_traced})"
+    );
+    kept_metrics_per_replication_are_what_the_guard_estimates();
+}
+
+/// An experiment keeps every replication's metrics until it reduces them: each must be
+/// small (no per-interval histogram, nothing per request), and within a quarter of the
+/// estimate `spec::limits` refuses too many replications by.
+fn kept_metrics_per_replication_are_what_the_guard_estimates() {
+    use archsim::spec::limits;
+    let sc = |replications: u32| {
+        common::scenario(&format!(
+            r#"
+[simulation]
+seed = 5
+duration = "600s"
+timeline = "1s"
+replications = {replications}
+[services.api]
+workers = 4
+operations.get = {{ work = {{ dist = "exp", mean = "10ms" }} }}
+[[workload]]
+flow = "get"
+entry = "api.get"
+arrivals = {{ poisson = "100/s" }}
+"#
+        ))
+    };
+    // A first experiment starts the thread pool, whose own allocations stay.
+    drop(archsim::experiment::run_replications(&sc(2)).unwrap());
+    let before = LIVE_BYTES.load(Relaxed);
+    let runs = archsim::experiment::run_replications(&sc(16)).unwrap();
+    let per_replication = (LIVE_BYTES.load(Relaxed) - before) / runs.len() as isize;
+    assert_eq!(runs[0].timeline.intervals(), 600);
+    assert!(runs.iter().all(|r| r.conservation.requests_sent > 50_000));
+    // One flow and one service: three histograms and 600 intervals of each.
+    let estimate = 3 * limits::HISTOGRAM_BYTES
+        + 600 * (limits::FLOW_INTERVAL_BYTES + limits::SERVICE_INTERVAL_BYTES);
+    eprintln!("kept per replication: {per_replication} bytes (estimate {estimate})");
+    // Before intervals kept quantiles instead of histograms this was about 9.5 MB.
+    assert!(
+        per_replication as u64 <= estimate + estimate / 4,
+        "a replication keeps {per_replication} bytes, the guard estimates {estimate}"
+    );
+    assert!(
+        per_replication as u64 >= estimate / 2,
+        "a replication keeps {per_replication} bytes, far under the guard's {estimate}"
     );
 }

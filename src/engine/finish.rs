@@ -50,6 +50,7 @@ impl Engine<'_> {
         for f in &mut self.metrics.flows {
             f.seal();
         }
+        self.metrics.timeline.seal();
         for r in self.roots.iter() {
             if r.sent >= warmup {
                 self.metrics.flows[r.workload as usize].completion_in_progress += 1;

@@ -15,7 +15,6 @@ use crate::engine::{run_replication, trace_replication, RunError};
 use crate::metrics::paths::Traced;
 use crate::metrics::RunMetrics;
 use crate::model::{OpId, Scenario, Variant};
-use rayon::prelude::*;
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -102,16 +101,12 @@ pub fn run_replications_with(
     scenario: &Scenario,
     tick: &(dyn Fn() + Sync),
 ) -> Result<Vec<RunMetrics>, RunError> {
-    (0..scenario.sim.replications)
-        .into_par_iter()
-        .map(|r| {
-            let m = run_replication(scenario, r);
-            tick();
-            m
-        })
-        .collect::<Vec<_>>()
-        .into_iter()
-        .collect()
+    let replications: Vec<u32> = (0..scenario.sim.replications).collect();
+    super::in_order(replications, |r| {
+        let m = run_replication(scenario, r);
+        tick();
+        m
+    })
 }
 
 /// Like [`run_replications_with`], with replication 0 traced for the critical paths of
@@ -120,18 +115,12 @@ pub fn run_traced_replications(
     scenario: &Scenario,
     tick: &(dyn Fn() + Sync),
 ) -> Result<(Vec<RunMetrics>, Traced), RunError> {
-    let results = (0..scenario.sim.replications)
-        .into_par_iter()
-        .map(|r| {
-            let unit = run_unit(scenario, r, Tracing::SlowestRequests);
-            tick();
-            unit
-        })
-        .collect::<Vec<Result<_, RunError>>>();
-    let mut units = Vec::with_capacity(results.len());
-    for result in results {
-        units.push(result?);
-    }
+    let replications: Vec<u32> = (0..scenario.sim.replications).collect();
+    let units = super::in_order(replications, |r| {
+        let unit = run_unit(scenario, r, Tracing::SlowestRequests);
+        tick();
+        unit
+    })?;
     Ok(split_traced(units))
 }
 

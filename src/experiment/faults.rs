@@ -234,27 +234,21 @@ fn recovery(
     let base = interval_range(tl, warmup, start);
     // Only intervals entirely before the fault count as baseline.
     // A fault that starts before (or during) the warm-up has no baseline: empty range.
-    let base_end = base.end.min((start / tl.interval) as usize).max(base.start);
-    let base = base.start..base_end;
+    let before = ((start / tl.interval) as usize).min(tl.intervals());
+    let base = base.start..before.max(base.start);
     let (mut responses, mut failed) = (0u64, 0u64);
-    let mut hist = hdrhistogram::Histogram::<u32>::new_from(&ivs[0].latency);
     for iv in &ivs[base] {
         responses += iv.responses;
         failed += iv.failed;
-        let _ = hist.add(&iv.latency);
     }
     let base_failure = ratio(failed, responses);
-    let base_p99 = if hist.is_empty() {
-        0
-    } else {
-        hist.value_at_quantile(0.99)
-    };
+    let base_p99 = tl.baseline_p99(f, before).unwrap_or(0);
     let healthy = |i: usize| {
         let iv = &ivs[i];
         if iv.responses == 0 {
             return responses == 0;
         }
-        let p99 = iv.latency.value_at_quantile(0.99) as f64;
+        let p99 = iv.latency.map_or(0, |l| l.p99) as f64;
         ratio(iv.failed, iv.responses) <= base_failure + RECOVERY_FAILURE_SLACK
             && (responses == 0 || p99 <= base_p99 as f64 * RECOVERY_P99_FACTOR)
     };
@@ -535,12 +529,9 @@ pub(super) fn timeline(sc: &Scenario, runs: &[RunMetrics]) -> TimelineSummary {
                     )
                 }),
                 p99_ms: mean(&|r, i| {
-                    let h = &r.timeline.flows[f][i].latency;
-                    if h.is_empty() {
-                        0.0
-                    } else {
-                        h.value_at_quantile(0.99) as f64 / 1e6
-                    }
+                    r.timeline.flows[f][i]
+                        .latency
+                        .map_or(0.0, |l| l.p99 as f64 / 1e6)
                 }),
             })
             .collect(),

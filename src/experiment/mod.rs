@@ -1,9 +1,11 @@
 //! Experiments: replications run in parallel and reduced, in index order, into
 //! estimates with 95% confidence intervals.
 //!
-//! Architecture invariant: parallelism exists only across replications. Each
-//! replication is a sequential, self-contained simulation with its own RNG streams, so
-//! the result does not depend on the number of threads.
+//! Architecture invariant: parallelism exists only across independent units: the
+//! replications of an experiment, and the points (and seeds) of a sweep, whose own
+//! replications run in parallel inside them. Each replication is a sequential,
+//! self-contained simulation with its own RNG streams, and results are collected in
+//! index order ([`in_order`]), so the result does not depend on the number of threads.
 
 mod capacity;
 pub mod compare;
@@ -33,6 +35,18 @@ pub use summary::{
 use crate::engine::RunError;
 use crate::metrics::RunMetrics;
 use crate::model::Scenario;
+use rayon::prelude::*;
+
+/// `f` over `items` in parallel, the results in `items`' order; the first error in that
+/// order (not the first to happen) if any, so even a failure reads the same on any
+/// number of threads.
+pub(crate) fn in_order<T: Send, R: Send, E: Send>(
+    items: Vec<T>,
+    f: impl Fn(T) -> Result<R, E> + Sync + Send,
+) -> Result<Vec<R>, E> {
+    let results: Vec<Result<R, E>> = items.into_par_iter().map(f).collect();
+    results.into_iter().collect()
+}
 
 /// Run every replication of `scenario` (in parallel) and return their metrics in
 /// replication order.

@@ -209,14 +209,19 @@ pub fn run_seed_sweep(
     seeds: (u64, u64),
     tick: &(dyn Fn() + Sync),
 ) -> Result<SeedSweep, Error> {
-    let mut out = Vec::new();
-    for (index, sc) in points {
+    // Every (point, seed) at once: with `-r 1`, the usual choice, the replications
+    // alone would leave all cores but one idle.
+    let mut units = Vec::new();
+    for (index, sc) in &points {
         for seed in seeds.0..=seeds.1 {
-            let mut s = sc.clone();
-            s.sim.seed = seed;
-            out.push(run_seed_point(index.clone(), &s, tick)?);
+            units.push((index, sc, seed));
         }
     }
+    let out = super::in_order(units, |(index, sc, seed)| {
+        let mut s = sc.clone();
+        s.sim.seed = seed;
+        run_seed_point(index.clone(), &s, tick)
+    })?;
     Ok(seed_sweep_of(scenario, params, seeds, out))
 }
 

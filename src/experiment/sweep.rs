@@ -95,11 +95,12 @@ pub fn run_sweep(
     points: Vec<(Vec<usize>, Scenario)>,
     tick: &(dyn Fn() + Sync),
 ) -> Result<Sweep, Error> {
-    let mut out = Vec::with_capacity(points.len());
-    for (index, sc) in points {
+    // Points in parallel too (each keeps its replications' metrics only until it is
+    // reduced): with few replications per point the cores would otherwise idle.
+    let out = super::in_order(points, |(index, sc)| {
         let experiment = run_experiment_with(&sc, SWEEP_TRACING, tick)?;
-        out.push(sweep_point(&params, index, &sc, experiment));
-    }
+        Ok::<_, Error>(sweep_point(&params, index, &sc, experiment))
+    })?;
     Ok(sweep_of(scenario_name, params, out))
 }
 

@@ -16,7 +16,7 @@ pub use level::TimeIntegral;
 pub use outcome::{Component, FailureReason, Outcome};
 pub use pool::PoolMetrics;
 pub use scaling::{ScaleEvent, ScaleInterval, ScaleMetrics};
-pub use timeline::{FlowInterval, ServiceInterval, Timeline};
+pub use timeline::{FlowInterval, IntervalLatency, ServiceInterval, Timeline};
 
 use crate::kernel::SimTime;
 use crate::model::{Scenario, ServiceId};
@@ -31,6 +31,11 @@ const HIST_SIGFIG: u8 = 3;
 /// A latency histogram in nanoseconds.
 pub fn new_histogram() -> Histogram<u64> {
     Histogram::new_with_bounds(1, HIST_MAX_NS, HIST_SIGFIG).expect("valid static bounds")
+}
+
+/// A histogram with (almost) no buckets, in place of one the seal used up.
+fn spent_histogram() -> Histogram<u64> {
+    Histogram::new(1).expect("valid precision")
 }
 
 /// What one flow (workload) recorded in one replication, counting only requests sent
@@ -55,8 +60,10 @@ pub struct FlowMetrics {
     /// Response latency of successes only.
     #[serde(with = "crate::distribute::codec::hist")]
     pub success_latency: Histogram<u64>,
-    /// Response latency of failures only.
-    #[serde(with = "crate::distribute::codec::hist")]
+    /// Response latency of failures only, while the run records: used up by the seal
+    /// (which adds it into `latency`), so neither the kept metrics of a replication nor
+    /// part files carry it.
+    #[serde(skip, default = "spent_histogram")]
     pub failure_latency: Histogram<u64>,
     /// Exact sum of response latencies (ns), for an exact mean.
     pub latency_sum: u128,
@@ -80,8 +87,8 @@ pub struct FlowMetrics {
     /// a completion latency equal to its response latency, so the sealed completion
     /// histogram is `responses - late_response + late completions`, exactly, and a
     /// synchronous flow records one histogram per request instead of two. Used up by
-    /// the seal, so part files do not carry it.
-    #[serde(skip, default = "new_histogram")]
+    /// the seal, like `failure_latency`.
+    #[serde(skip, default = "spent_histogram")]
     pub late_response: Histogram<u64>,
     /// Exact sum of completion latencies (ns).
     pub completion_sum: u128,
@@ -247,6 +254,10 @@ impl FlowMetrics {
         self.completion
             .subtract(&self.late_response)
             .expect("late responses are a subset of the responses");
+        // A replication's metrics are kept until the experiment reduces them: do not
+        // keep two full-range histograms per flow that nothing reads any more.
+        self.failure_latency = spent_histogram();
+        self.late_response = spent_histogram();
     }
 
     /// Total failures.

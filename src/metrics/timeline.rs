@@ -1,12 +1,15 @@
 //! Per-interval figures (default 1 s of simulated time): throughput, failures and p99 per
 //! flow; utilization, queue length, completions and failures per service.
 //!
-//! Memory is bounded by the model, never by the run's length or its number of requests:
-//! at most [`crate::model::MAX_TIMELINE_INTERVALS`] intervals (a long run gets wider
-//! intervals), and interval histograms use 2 significant digits to stay small.
+//! Memory is bounded by the model, never by the run's length, its number of requests or
+//! (for an experiment that keeps every replication's metrics) its replications: at most
+//! [`crate::model::MAX_TIMELINE_INTERVALS`] intervals (a long run gets wider intervals),
+//! and an interval keeps three latency quantiles, not a histogram. One live histogram per
+//! flow (2 significant digits) records the interval the clock is in; when responses move
+//! on to a later interval, it leaves its p50, p90 and p99 behind and starts again empty.
 
 use crate::kernel::SimTime;
-use crate::model::Scenario;
+use crate::model::{FaultSchedule, Scenario};
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
@@ -21,9 +24,29 @@ pub struct FlowInterval {
     pub cascade: u64,
     /// Collateral failures.
     pub collateral: u64,
-    /// Response latencies (ns), 2 significant digits.
-    #[serde(with = "crate::distribute::codec::hist")]
-    pub latency: Histogram<u32>,
+    /// Response latency quantiles; `None` when the interval had no response.
+    pub latency: Option<IntervalLatency>,
+}
+
+/// Response latency quantiles of one interval (ns), read from the interval's histogram
+/// (2 significant digits) when responses moved on to a later interval.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntervalLatency {
+    /// Median.
+    pub p50: u64,
+    /// 90th percentile.
+    pub p90: u64,
+    /// 99th percentile.
+    pub p99: u64,
+}
+
+impl IntervalLatency {
+    /// The quantile for `percentile` (50, 90 or 99), if it is one of the kept ones.
+    pub fn at(&self, percentile: f64) -> Option<u64> {
+        [(50.0, self.p50), (90.0, self.p90), (99.0, self.p99)]
+            .into_iter()
+            .find_map(|(p, v)| (p == percentile).then_some(v))
+    }
 }
 
 /// One service's figures in one interval.
@@ -60,6 +83,38 @@ pub struct Timeline {
     /// share of the hot path (README, Performance).
     #[serde(skip)]
     window: Window,
+    /// Per flow, the latencies of interval `live_index` so far (empty after [`Self::seal`]
+    /// and in a deserialized timeline, which records nothing).
+    #[serde(skip)]
+    live: Vec<Histogram<u32>>,
+    /// The interval `live` records (responses arrive in time order, so it only grows).
+    #[serde(skip)]
+    live_index: usize,
+    /// Per window fault's start interval, the p99 of each flow's responses before it (the
+    /// recovery time's baseline), in increasing `before`.
+    #[serde(default)]
+    pub baselines: Vec<Baseline>,
+    /// Per flow, the latencies of every finished interval from `prefix_from` on (only
+    /// while a baseline is still open).
+    #[serde(skip)]
+    prefix: Vec<Histogram<u32>>,
+    /// The first interval of the baselines: the one the warm-up ends in.
+    #[serde(skip)]
+    prefix_from: usize,
+    /// Baselines `..open` are final.
+    #[serde(skip)]
+    open: usize,
+}
+
+/// The p99 of each flow's responses in intervals `[warm-up's interval, before)`: what a
+/// fault window starting in interval `before` is compared with after it ends. Exact: the
+/// p99 of the merged interval histograms.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Baseline {
+    /// The first interval after the baseline.
+    pub before: usize,
+    /// Per flow, the p99 (ns); 0 when the flow had no response in the baseline.
+    pub p99: Vec<u64>,
 }
 
 /// A cached interval: `[start, end)` maps to `index` (empty by default).
@@ -93,12 +148,27 @@ impl Timeline {
     }
 
     fn with_intervals(sc: &Scenario, interval: SimTime, n: usize) -> Self {
+        let mut starts: Vec<usize> = (sc.faults.iter())
+            .filter_map(|f| match f.schedule {
+                FaultSchedule::Window { at, .. } if at < sc.sim.duration => {
+                    Some((at / interval).min(n as SimTime) as usize)
+                }
+                _ => None,
+            })
+            .collect();
+        starts.sort_unstable();
+        starts.dedup();
+        let has_baselines = !starts.is_empty();
+        let baselines = starts.into_iter().map(|before| Baseline {
+            before,
+            p99: vec![0; sc.workloads.len()],
+        });
         let flow = || FlowInterval {
             responses: 0,
             failed: 0,
             cascade: 0,
             collateral: 0,
-            latency: interval_histogram(),
+            latency: None,
         };
         Timeline {
             interval,
@@ -118,7 +188,24 @@ impl Timeline {
                 .map(|_| vec![super::ScaleInterval::default(); n])
                 .collect(),
             window: Window::default(),
+            live: sc.workloads.iter().map(|_| interval_histogram()).collect(),
+            live_index: 0,
+            baselines: baselines.collect(),
+            prefix: if has_baselines {
+                sc.workloads.iter().map(|_| interval_histogram()).collect()
+            } else {
+                Vec::new()
+            },
+            prefix_from: (sc.sim.warmup / interval).min(n as SimTime) as usize,
+            open: 0,
         }
+    }
+
+    /// The p99 before interval `before` of flow `flow` (0 without responses), if a
+    /// fault window starts there.
+    pub fn baseline_p99(&self, flow: usize, before: usize) -> Option<u64> {
+        let b = self.baselines.iter().find(|b| b.before == before)?;
+        b.p99.get(flow).copied()
     }
 
     /// Number of intervals.
@@ -165,9 +252,74 @@ impl Timeline {
 
     /// The flow interval containing `t`.
     #[inline]
-    pub fn flow_at(&mut self, flow: usize, t: SimTime) -> &mut FlowInterval {
+    pub fn flow_at(&mut self, flow: usize, t: SimTime) -> (&mut FlowInterval, &mut Histogram<u32>) {
         let i = self.index_cached(t);
-        &mut self.flows[flow][i]
+        if i != self.live_index {
+            self.move_live(i);
+        }
+        (&mut self.flows[flow][i], &mut self.live[flow])
+    }
+
+    /// Responses moved on to interval `next`: the live histograms leave their quantiles
+    /// in interval `live_index` and start again empty.
+    #[cold]
+    fn move_live(&mut self, next: usize) {
+        debug_assert!(next > self.live_index, "responses arrive in time order");
+        self.close_live(next);
+        self.live_index = next;
+    }
+
+    /// Write the live histograms' quantiles into their interval and empty them (at the
+    /// end of the run, and whenever responses move on to a later interval).
+    pub fn seal(&mut self) {
+        self.close_live(usize::MAX);
+    }
+
+    /// Interval `live_index` is over and the next responses fall in interval `next`:
+    /// close the baselines that end before either, fold it into the baselines' prefix,
+    /// write its quantiles and empty the live histograms.
+    fn close_live(&mut self, next: usize) {
+        let i = self.live_index;
+        if self.open < self.baselines.len() {
+            self.close_baselines(i);
+            if i >= self.prefix_from {
+                for (p, h) in self.prefix.iter_mut().zip(&self.live) {
+                    p.add(h).expect("histograms of one layout add");
+                }
+            }
+            self.close_baselines(next);
+        }
+        for (intervals, h) in self.flows.iter_mut().zip(&mut self.live) {
+            if !h.is_empty() {
+                intervals[i].latency = Some(IntervalLatency {
+                    p50: h.value_at_quantile(0.5),
+                    p90: h.value_at_quantile(0.9),
+                    p99: h.value_at_quantile(0.99),
+                });
+                h.reset();
+            }
+        }
+    }
+
+    /// Every baseline ending at or before interval `upto` is final: take its p99s.
+    fn close_baselines(&mut self, upto: usize) {
+        while let Some(b) = self.baselines.get_mut(self.open) {
+            if b.before > upto {
+                return;
+            }
+            let from_warmup = b.before > self.prefix_from;
+            for (p99, h) in b.p99.iter_mut().zip(&self.prefix) {
+                *p99 = if from_warmup && !h.is_empty() {
+                    h.value_at_quantile(0.99)
+                } else {
+                    0
+                };
+            }
+            self.open += 1;
+        }
+        if self.open == self.baselines.len() {
+            self.prefix = Vec::new();
+        }
     }
 
     /// The service interval containing `t`.

@@ -64,14 +64,20 @@ pub const MAX_POOL_STREAMS: u32 = 10_000;
 /// flight or a pending think time.
 pub const MAX_CLOSED_USERS: u32 = 1_000_000;
 
-/// Largest estimated memory of the per-interval timelines of one experiment (2 GiB):
-/// replications x intervals x (flows x [`FLOW_INTERVAL_BYTES`] + services x
-/// [`SERVICE_INTERVAL_BYTES`] + queues x [`QUEUE_INTERVAL_BYTES`]).
-pub const MAX_TIMELINE_BYTES: u64 = 2 << 30;
+/// Largest estimated memory of the metrics one experiment keeps until it is reduced
+/// (2 GiB): replications x (histograms x [`HISTOGRAM_BYTES`] + intervals x (flows x
+/// [`FLOW_INTERVAL_BYTES`] + services x [`SERVICE_INTERVAL_BYTES`] + queues x
+/// [`QUEUE_INTERVAL_BYTES`])), where a replication keeps 3 histograms per flow
+/// (responses, successes, completions), 1 per queue and 1 per saga.
+pub const MAX_KEPT_METRICS_BYTES: u64 = 2 << 30;
 
-/// Approximate size of one flow's figures for one interval: mostly its latency
-/// histogram (HDR, 1 us to 1 h at 2 significant digits: 3456 u32 counters).
-pub const FLOW_INTERVAL_BYTES: u64 = 14_000;
+/// Size of one full-range latency histogram (HDR, 1 ns to 1 h at 3 significant digits:
+/// 33 792 u64 counters).
+pub const HISTOGRAM_BYTES: u64 = 270_336;
+
+/// Size of one flow's figures for one interval: four counts and three latency
+/// quantiles (the interval's histogram lives only while the clock is in it).
+pub const FLOW_INTERVAL_BYTES: u64 = 64;
 
 /// Size of one service's figures for one interval.
 pub const SERVICE_INTERVAL_BYTES: u64 = 40;
@@ -161,39 +167,57 @@ pub(crate) fn check_run(sc: &Scenario, timeline_given: bool) -> Result<(), Breac
         });
     }
     // A run widens its timeline interval past `model::MAX_TIMELINE_INTERVALS`, so only
-    // many replications of many flows can make the timelines big.
+    // many replications of many flows, queues and sagas make the kept metrics big.
     let intervals = sim.duration.div_ceil(sim.timeline_interval()).max(1);
     let per_interval = sc.workloads.len() as u64 * FLOW_INTERVAL_BYTES
         + sc.services.len() as u64 * SERVICE_INTERVAL_BYTES
         + sc.queues.len() as u64 * QUEUE_INTERVAL_BYTES;
+    let histograms = (3 * sc.workloads.len() + sc.queues.len() + sc.sagas.len()) as u64;
+    let per_histograms = histograms * HISTOGRAM_BYTES;
+    let per_replication = intervals
+        .saturating_mul(per_interval)
+        .saturating_add(per_histograms);
     let reps = u64::from(sim.replications);
-    let bytes = reps.saturating_mul(intervals).saturating_mul(per_interval);
-    if bytes > MAX_TIMELINE_BYTES {
-        let affordable = MAX_TIMELINE_BYTES / reps.saturating_mul(per_interval).max(1);
-        let blame = Blame::Sim(if timeline_given {
-            "timeline"
-        } else {
-            "replications"
-        });
+    let bytes = reps.saturating_mul(per_replication);
+    if bytes > MAX_KEPT_METRICS_BYTES {
         let why = format!(
-            "the timelines would take about {} MiB ({reps} replications x {intervals} intervals x {} flows, {} services, {} queues), more than the {} MiB allowed",
+            "the metrics kept per replication would take about {} MiB ({reps} replications x ({histograms} latency histograms + {intervals} timeline intervals of {} flows, {} services, {} queues)), more than the {} MiB allowed",
             bytes >> 20,
             sc.workloads.len(),
             sc.services.len(),
             sc.queues.len(),
-            MAX_TIMELINE_BYTES >> 20
+            MAX_KEPT_METRICS_BYTES >> 20
         );
-        let fix = if affordable == 0 {
-            "lower [simulation] replications".to_owned()
+        // Wider intervals help only if the histograms alone fit.
+        let left = (MAX_KEPT_METRICS_BYTES / reps.max(1)).saturating_sub(per_histograms);
+        let affordable = left / per_interval.max(1);
+        let most = MAX_KEPT_METRICS_BYTES / per_replication.max(1);
+        let (blame, fix) = if most == 0 {
+            (
+                "replications",
+                "even one replication is too many: split the flows, queues or sagas over several scenarios".to_owned(),
+            )
+        } else if affordable == 0 {
+            (
+                "replications",
+                format!("lower [simulation] replications to at most {most}"),
+            )
         } else {
             let t = round_up(sim.duration.div_ceil(affordable));
-            format!(
-                "lower [simulation] replications or set [simulation] timeline to at least {}",
-                fmt(t)
+            (
+                if timeline_given {
+                    "timeline"
+                } else {
+                    "replications"
+                },
+                format!(
+                    "lower [simulation] replications or set [simulation] timeline to at least {}",
+                    fmt(t)
+                ),
             )
         };
         return Err(Breach {
-            blame,
+            blame: Blame::Sim(blame),
             message: format!("{why}; {fix}"),
         });
     }

@@ -408,10 +408,10 @@ const CASES: &[(&str, usize, &str, &str)] = &[
         "duration (1001h) is longer than the 1000h limit on a run",
     ),
     (
-        "limit_timeline_memory",
+        "limit_kept_metrics",
         4,
         "simulation.replications",
-        "the timelines would take about 80337 MiB (10000 replications x 600 intervals x 1 flows, 1 services, 0 queues), more than the 2048 MiB allowed; lower [simulation] replications or set [simulation] timeline to at least 4m",
+        "the metrics kept per replication would take about 8329 MiB (10000 replications x (3 latency histograms + 600 timeline intervals of 1 flows, 1 services, 0 queues)), more than the 2048 MiB allowed; lower [simulation] replications to at most 2458",
     ),
     (
         "limit_fault_windows",

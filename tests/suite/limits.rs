@@ -204,7 +204,8 @@ arrivals = {{ poisson = "1e9/s" }}
         sc.workloads[1].arrivals,
         archsim::model::Arrivals::Closed { users, .. } if users == limits::MAX_CLOSED_USERS
     ));
-    // Many replications of two flows are over the timelines' memory budget.
+    // Many replications of two flows are over the kept metrics' memory budget: their
+    // histograms alone are, so a wider timeline would not help.
     let many = two.replace(
         "timeline = \"36s\"",
         "timeline = \"36s\"\nreplications = 10000",
@@ -213,21 +214,63 @@ arrivals = {{ poisson = "1e9/s" }}
         .unwrap_err()
         .to_string();
     assert!(
-        m.starts_with(
-            "edge.toml:4: simulation.timeline: the timelines would take about 160178 MiB"
-        ),
+        m.starts_with("edge.toml:5: simulation.replications: the metrics kept per replication would take about 16428 MiB (10000 replications x (6 latency histograms + 599 timeline intervals of 2 flows, 1 services, 0 queues))")
+            && m.ends_with("lower [simulation] replications to at most 1246"),
         "{m}"
     );
+    // At the most it names, the experiment loads.
+    let most = two.replace(
+        "timeline = \"36s\"",
+        "timeline = \"36s\"\nreplications = 1246",
+    );
+    spec::load_str(&most, Path::new("edge.toml")).unwrap_or_else(|e| panic!("{e}"));
 }
 
 #[test]
-fn the_timeline_cost_estimate_matches_the_histogram() {
-    // The same bounds as the per-interval latency histogram in `metrics::timeline`.
-    let h = hdrhistogram::Histogram::<u32>::new_with_bounds(1_000, 3_600_000_000_000, 2).unwrap();
-    let bytes = (h.distinct_values() * std::mem::size_of::<u32>()) as u64;
+fn many_services_make_the_timeline_the_fix() {
+    // 2000 services: 600 intervals x 2000 x 40 B = 46 MiB of timeline per replication,
+    // against 0.8 MiB of histograms; 60 replications are over 2 GiB, and 436 intervals
+    // (1.4 s wide) bring them under.
+    let mut text =
+        String::from("[simulation]\nduration = \"10m\"\nreplications = 60\ntimeline = \"1s\"\n");
+    for i in 0..2000 {
+        text.push_str(&format!(
+            "[services.s{i}]\noperations.op = {{ work = \"1ms\" }}\n"
+        ));
+    }
+    text.push_str("[[workload]]\nentry = \"s0.op\"\narrivals = { poisson = \"1/s\" }\n");
+    let m = spec::load_str(&text, Path::new("wide.toml"))
+        .unwrap_err()
+        .to_string();
     assert!(
-        bytes <= limits::FLOW_INTERVAL_BYTES && bytes * 10 >= limits::FLOW_INTERVAL_BYTES * 9,
-        "{bytes} bytes per interval histogram"
+        m.starts_with("wide.toml:4: simulation.timeline: the metrics kept per replication")
+            && m.ends_with(
+                "lower [simulation] replications or set [simulation] timeline to at least 1400ms"
+            ),
+        "{m}"
+    );
+    let wider = text.replace("timeline = \"1s\"", "timeline = \"1400ms\"");
+    spec::load_str(&wider, Path::new("wide.toml")).unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[test]
+fn the_kept_metrics_estimate_matches_their_sizes() {
+    // A full-range latency histogram, as every flow keeps three of.
+    let h = archsim::metrics::new_histogram();
+    let bytes = (h.distinct_values() * std::mem::size_of::<u64>()) as u64;
+    assert!(
+        bytes <= limits::HISTOGRAM_BYTES && bytes * 10 >= limits::HISTOGRAM_BYTES * 9,
+        "{bytes} bytes per histogram"
+    );
+    let interval = std::mem::size_of::<archsim::metrics::FlowInterval>() as u64;
+    assert!(
+        interval <= limits::FLOW_INTERVAL_BYTES,
+        "{interval} bytes per flow interval"
+    );
+    let service = std::mem::size_of::<archsim::metrics::ServiceInterval>() as u64;
+    assert!(
+        service <= limits::SERVICE_INTERVAL_BYTES,
+        "{service} bytes per service interval"
     );
 }
 
@@ -308,7 +351,7 @@ fn overrides_obey_the_same_limits() {
         },
     );
     assert!(
-        m.starts_with("--replications: the timelines would take about 8033 MiB"),
+        m.starts_with("--replications: the metrics kept per replication would take about 7793 MiB"),
         "{m}"
     );
     let m = override_err(
@@ -337,12 +380,23 @@ fn overrides_obey_the_same_limits() {
         (sc.sim.replications, sc.sim.duration, sc.sim.max_events),
         (100, 120_000_000_000, 1_000_000)
     );
-    // The most replications, with the timelines they can afford.
+    // The most replications the kept metrics afford: the message's own figure loads.
     let sc = loaded("timeline = \"10s\"", "");
-    applied(
+    let m = override_err(
         &sc,
         Overrides {
             replications: Some(limits::MAX_REPLICATIONS),
+            ..Default::default()
+        },
+    );
+    assert!(
+        m.ends_with("lower [simulation] replications to at most 2645"),
+        "{m}"
+    );
+    applied(
+        &sc,
+        Overrides {
+            replications: Some(2645),
             ..Default::default()
         },
     )

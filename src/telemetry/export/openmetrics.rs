@@ -85,8 +85,8 @@ const FAMILIES: [Family; 8] = [
         subject: Subject::Flow,
         percentile: Some(0.0),
         value: |t, k, i, p| {
-            let h = &t.flows[k][i].latency;
-            (!h.is_empty()).then(|| h.value_at_quantile(p.unwrap_or(50.0) / 100.0) as f64 / 1e9)
+            let l = t.flows[k][i].latency?;
+            Some(l.at(p.unwrap_or(50.0))? as f64 / 1e9)
         },
     },
     Family {

@@ -197,7 +197,7 @@ impl Engine<'_> {
                     t.responded(&request, chain, now - sent);
                 }
             }
-            let (iv, latency) = self.metrics.timeline.flow_at(w, now);
+            let iv = self.metrics.timeline.flow_at(w, now);
             iv.responses += 1;
             if let Outcome::Failed(_, root) = outcome {
                 iv.failed += 1;
@@ -205,7 +205,7 @@ impl Engine<'_> {
                 iv.cascade += cascade as u64;
                 iv.collateral += (cascade && !touched_fault) as u64;
             }
-            latency.saturating_record((now - sent).max(1));
+            self.metrics.timeline.record_latency(w, (now - sent).max(1));
         }
         if let Arrivals::Closed { think, .. } = &self.sc.workloads[w].arrivals {
             let mut t = think.sample(&mut self.workloads[w].think);

@@ -277,10 +277,11 @@ pub fn run_experiment_with(
     tick: &(dyn Fn() + Sync),
 ) -> Result<Experiment, RunError> {
     let focus = focus_workload(scenario);
-    let mut out = Vec::new();
-    for (name, sc) in variants(scenario) {
-        out.push(run_variant(&name, &sc, focus, tracing, tick)?);
-    }
+    // Variants in parallel too, each with its replications nested: with few
+    // replications the cores would otherwise idle.
+    let out = super::in_order(variants(scenario), |(name, sc)| {
+        run_variant(&name, &sc, focus, tracing, tick)
+    })?;
     Ok(experiment_of(scenario, out))
 }
 

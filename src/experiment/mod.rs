@@ -2,8 +2,8 @@
 //! estimates with 95% confidence intervals.
 //!
 //! Architecture invariant: parallelism exists only across independent units: the
-//! replications of an experiment, and the points (and seeds) of a sweep, whose own
-//! replications run in parallel inside them. Each replication is a sequential,
+//! replications of an experiment, its variants, and the points (and seeds) of a sweep,
+//! whose own replications run in parallel inside them. Each replication is a sequential,
 //! self-contained simulation with its own RNG streams, and results are collected in
 //! index order ([`in_order`]), so the result does not depend on the number of threads.
 

@@ -40,12 +40,11 @@ fn json_is_byte_identical_across_runs_and_thread_counts() {
     assert_ne!(a, d, "another seed gives other numbers");
 }
 
-/// `archsim sweep ARGS --json OUT` with `threads` threads: the JSON's bytes.
-fn sweep_json(args: &[&str], threads: &str, out: &Path) -> Vec<u8> {
+/// `archsim ARGS --json OUT` with `threads` threads: the JSON's bytes.
+fn json_of(args: &[&str], threads: &str, out: &Path) -> Vec<u8> {
     let status = Command::new(env!("CARGO_BIN_EXE_archsim"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("RAYON_NUM_THREADS", threads)
-        .arg("sweep")
         .args(args)
         .args(["--quiet", "--json"])
         .arg(out)
@@ -60,11 +59,17 @@ fn sweep_json(args: &[&str], threads: &str, out: &Path) -> Vec<u8> {
 }
 
 #[test]
-fn sweeps_run_points_and_seeds_in_parallel_with_the_same_bytes() {
-    // Points and seeds run at once (each with its replications nested), and are
-    // collected in order: 1 thread and 3 threads must agree.
+fn variants_points_and_seeds_run_in_parallel_with_the_same_bytes() {
+    // Variants, points and seeds run at once (each with its replications nested), and
+    // are collected in order: 1 thread and 3 threads must agree.
     let dir = tempfile::tempdir().unwrap();
+    let variants = ["run", "scenarios/patterns-compare.toml", "-r", "1"];
+    let a = json_of(&variants, "1", &dir.path().join("v1.json"));
+    let b = json_of(&variants, "3", &dir.path().join("v3.json"));
+    assert!(a.len() > 1000, "a real comparison");
+    assert_eq!(a, b, "compare: 1 thread vs 3 threads");
     let points = [
+        "sweep",
         "scenarios/checkout-sync.toml",
         "--set",
         "services.bank.workers=4,8,16",
@@ -73,19 +78,20 @@ fn sweeps_run_points_and_seeds_in_parallel_with_the_same_bytes() {
         "-r",
         "2",
     ];
-    let a = sweep_json(&points, "1", &dir.path().join("a.json"));
-    let b = sweep_json(&points, "3", &dir.path().join("b.json"));
+    let a = json_of(&points, "1", &dir.path().join("a.json"));
+    let b = json_of(&points, "3", &dir.path().join("b.json"));
     assert!(a.len() > 1000, "a real sweep");
     assert_eq!(a, b, "sweep: 1 thread vs 3 threads");
     let seeds = [
+        "sweep",
         "scenarios/failures/retry-storm.toml",
         "--seeds",
         "0..5",
         "-r",
         "1",
     ];
-    let c = sweep_json(&seeds, "1", &dir.path().join("c.json"));
-    let d = sweep_json(&seeds, "3", &dir.path().join("d.json"));
+    let c = json_of(&seeds, "1", &dir.path().join("c.json"));
+    let d = json_of(&seeds, "3", &dir.path().join("d.json"));
     assert!(c.len() > 200, "a real seed sweep");
     assert_eq!(c, d, "sweep --seeds: 1 thread vs 3 threads");
 }

@@ -152,8 +152,8 @@ arrivals = {{ poisson = "100/s" }}
     let per_replication = (LIVE_BYTES.load(Relaxed) - before) / runs.len() as isize;
     assert_eq!(runs[0].timeline.intervals(), 600);
     assert!(runs.iter().all(|r| r.conservation.requests_sent > 50_000));
-    // One flow and one service: three histograms and 600 intervals of each.
-    let estimate = 3 * limits::HISTOGRAM_BYTES
+    // One flow and one service: two histograms and 600 intervals of each.
+    let estimate = 2 * limits::HISTOGRAM_BYTES
         + 600 * (limits::FLOW_INTERVAL_BYTES + limits::SERVICE_INTERVAL_BYTES);
     eprintln!("kept per replication: {per_replication} bytes (estimate {estimate})");
     // Before intervals kept quantiles instead of histograms this was about 9.5 MB.

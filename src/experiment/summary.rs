@@ -5,7 +5,9 @@ use super::stats::ratio;
 use super::{Estimate, FaultSummary, SiteSummary, TimelineSummary, TransitionSummary};
 use crate::kernel::NANOS_PER_SEC;
 use crate::metrics::paths::Traced;
-use crate::metrics::{Component, Conservation, FailureReason, FlowMetrics, RunMetrics};
+use crate::metrics::{
+    Component, Conservation, FailureReason, FlowMetrics, LatencyFigures, RunMetrics,
+};
 use crate::model::Scenario;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -285,32 +287,26 @@ const NS_PER_MS: f64 = 1e6;
 fn latency(
     runs: &[RunMetrics],
     flow: usize,
-    pick: impl Fn(&FlowMetrics) -> (&hdrhistogram::Histogram<u64>, u128),
+    pick: impl Fn(&FlowMetrics) -> LatencyFigures,
 ) -> LatencySummary {
-    let q = |quantile: f64| {
-        est(runs, |r| {
-            let (h, _) = pick(&r.flows[flow]);
-            if h.is_empty() {
-                0.0
-            } else {
-                h.value_at_quantile(quantile) as f64 / NS_PER_MS
-            }
-        })
+    let figures: Vec<LatencyFigures> = runs.iter().map(|r| pick(&r.flows[flow])).collect();
+    let est = |f: &dyn Fn(&LatencyFigures) -> f64| {
+        Estimate::from_samples(&figures.iter().map(f).collect::<Vec<f64>>())
     };
+    let ms = |ns: u64| ns as f64 / NS_PER_MS;
     LatencySummary {
-        mean: est(runs, |r| {
-            let (h, sum) = pick(&r.flows[flow]);
-            if h.is_empty() {
+        mean: est(&|l| {
+            if l.count == 0 {
                 0.0
             } else {
-                sum as f64 / h.len() as f64 / NS_PER_MS
+                l.sum as f64 / l.count as f64 / NS_PER_MS
             }
         }),
-        p50: q(0.5),
-        p90: q(0.9),
-        p99: q(0.99),
-        p999: q(0.999),
-        max: est(runs, |r| pick(&r.flows[flow]).0.max() as f64 / NS_PER_MS),
+        p50: est(&|l| ms(l.p50)),
+        p90: est(&|l| ms(l.p90)),
+        p99: est(&|l| ms(l.p99)),
+        p999: est(&|l| ms(l.p999)),
+        max: est(&|l| ms(l.max)),
     }
 }
 
@@ -329,8 +325,8 @@ fn flow_summary(scenario: &Scenario, runs: &[RunMetrics], i: usize) -> FlowSumma
         throughput: est(runs, |r| r.flows[i].completed() as f64 / secs(r)),
         goodput: est(runs, |r| r.flows[i].succeeded as f64 / secs(r)),
         success_rate: est(runs, |r| rate_of(r, r.flows[i].succeeded)),
-        latency: latency(runs, i, |f| (&f.latency, f.latency_sum)),
-        success_latency: latency(runs, i, |f| (&f.success_latency, f.success_latency_sum)),
+        latency: latency(runs, i, |f| LatencyFigures::of(&f.latency, f.latency_sum)),
+        success_latency: latency(runs, i, |f| f.success),
         failures,
         failures_by_root_cause,
         in_flight: est(runs, |r| r.flows[i].in_flight as f64),
@@ -348,7 +344,9 @@ fn flow_summary(scenario: &Scenario, runs: &[RunMetrics], i: usize) -> FlowSumma
         }),
         completion: (!scenario.queues.is_empty() || !scenario.sagas.is_empty()).then(|| {
             CompletionSummary {
-                latency: latency(runs, i, |f| (&f.completion, f.completion_sum)),
+                latency: latency(runs, i, |f| {
+                    LatencyFigures::of(&f.completion, f.completion_sum)
+                }),
                 success_rate: est(runs, |r| {
                     let f = &r.flows[i];
                     ratio(f.completed_ok, f.completed_ok + f.completed_failed)

@@ -38,6 +38,48 @@ fn spent_histogram() -> Histogram<u64> {
     Histogram::new(1).expect("valid precision")
 }
 
+/// One replication's figures of a latency histogram (ns): what a latency summary
+/// reduces of it, so a histogram read only this way need not be kept.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LatencyFigures {
+    /// Values recorded.
+    pub count: u64,
+    /// Their exact sum.
+    pub sum: u128,
+    /// Median (0 without values).
+    pub p50: u64,
+    /// 90th percentile.
+    pub p90: u64,
+    /// 99th percentile.
+    pub p99: u64,
+    /// 99.9th percentile.
+    pub p999: u64,
+    /// Largest value (0 without values).
+    pub max: u64,
+}
+
+impl LatencyFigures {
+    /// The figures of `h`, whose values sum to `sum`.
+    pub fn of(h: &Histogram<u64>, sum: u128) -> Self {
+        let q = |quantile| {
+            if h.is_empty() {
+                0
+            } else {
+                h.value_at_quantile(quantile)
+            }
+        };
+        LatencyFigures {
+            count: h.len(),
+            sum,
+            p50: q(0.5),
+            p90: q(0.9),
+            p99: q(0.99),
+            p999: q(0.999),
+            max: h.max(),
+        }
+    }
+}
+
 /// What one flow (workload) recorded in one replication, counting only requests sent
 /// after the warm-up.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -57,9 +99,13 @@ pub struct FlowMetrics {
     /// ends ([`FlowMetrics::seal`]) from the two below: one record per response.
     #[serde(with = "crate::distribute::codec::hist")]
     pub latency: Histogram<u64>,
-    /// Response latency of successes only.
-    #[serde(with = "crate::distribute::codec::hist")]
+    /// Response latency of successes only, while the run records: the seal adds it
+    /// into `latency` and keeps only its figures (`success`).
+    #[serde(skip, default = "spent_histogram")]
     pub success_latency: Histogram<u64>,
+    /// The figures of `success_latency` (and its sum), filled by the seal: all that
+    /// is reduced of the successes.
+    pub success: LatencyFigures,
     /// Response latency of failures only, while the run records: used up by the seal
     /// (which adds it into `latency`), so neither the kept metrics of a replication nor
     /// part files carry it.
@@ -186,6 +232,7 @@ impl FlowMetrics {
             in_flight: 0,
             latency: new_histogram(),
             success_latency: new_histogram(),
+            success: LatencyFigures::default(),
             failure_latency: new_histogram(),
             latency_sum: 0,
             success_latency_sum: 0,
@@ -254,8 +301,10 @@ impl FlowMetrics {
         self.completion
             .subtract(&self.late_response)
             .expect("late responses are a subset of the responses");
+        self.success = LatencyFigures::of(&self.success_latency, self.success_latency_sum);
         // A replication's metrics are kept until the experiment reduces them: do not
-        // keep two full-range histograms per flow that nothing reads any more.
+        // keep three full-range histograms per flow that nothing reads any more.
+        self.success_latency = spent_histogram();
         self.failure_latency = spent_histogram();
         self.late_response = spent_histogram();
     }

@@ -67,8 +67,8 @@ pub const MAX_CLOSED_USERS: u32 = 1_000_000;
 /// Largest estimated memory of the metrics one experiment keeps until it is reduced
 /// (2 GiB): replications x (histograms x [`HISTOGRAM_BYTES`] + intervals x (flows x
 /// [`FLOW_INTERVAL_BYTES`] + services x [`SERVICE_INTERVAL_BYTES`] + queues x
-/// [`QUEUE_INTERVAL_BYTES`])), where a replication keeps 3 histograms per flow
-/// (responses, successes, completions), 1 per queue and 1 per saga.
+/// [`QUEUE_INTERVAL_BYTES`])), where a replication keeps 2 histograms per flow
+/// (responses, completions), 1 per queue and 1 per saga.
 pub const MAX_KEPT_METRICS_BYTES: u64 = 2 << 30;
 
 /// Size of one full-range latency histogram (HDR, 1 ns to 1 h at 3 significant digits:
@@ -172,7 +172,7 @@ pub(crate) fn check_run(sc: &Scenario, timeline_given: bool) -> Result<(), Breac
     let per_interval = sc.workloads.len() as u64 * FLOW_INTERVAL_BYTES
         + sc.services.len() as u64 * SERVICE_INTERVAL_BYTES
         + sc.queues.len() as u64 * QUEUE_INTERVAL_BYTES;
-    let histograms = (3 * sc.workloads.len() + sc.queues.len() + sc.sagas.len()) as u64;
+    let histograms = (2 * sc.workloads.len() + sc.queues.len() + sc.sagas.len()) as u64;
     let per_histograms = histograms * HISTOGRAM_BYTES;
     let per_replication = intervals
         .saturating_mul(per_interval)

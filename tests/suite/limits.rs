@@ -214,14 +214,14 @@ arrivals = {{ poisson = "1e9/s" }}
         .unwrap_err()
         .to_string();
     assert!(
-        m.starts_with("edge.toml:5: simulation.replications: the metrics kept per replication would take about 16428 MiB (10000 replications x (6 latency histograms + 599 timeline intervals of 2 flows, 1 services, 0 queues))")
-            && m.ends_with("lower [simulation] replications to at most 1246"),
+        m.starts_with("edge.toml:5: simulation.replications: the metrics kept per replication would take about 11272 MiB (10000 replications x (4 latency histograms + 599 timeline intervals of 2 flows, 1 services, 0 queues))")
+            && m.ends_with("lower [simulation] replications to at most 1816"),
         "{m}"
     );
     // At the most it names, the experiment loads.
     let most = two.replace(
         "timeline = \"36s\"",
-        "timeline = \"36s\"\nreplications = 1246",
+        "timeline = \"36s\"\nreplications = 1816",
     );
     spec::load_str(&most, Path::new("edge.toml")).unwrap_or_else(|e| panic!("{e}"));
 }
@@ -229,7 +229,7 @@ arrivals = {{ poisson = "1e9/s" }}
 #[test]
 fn many_services_make_the_timeline_the_fix() {
     // 2000 services: 600 intervals x 2000 x 40 B = 46 MiB of timeline per replication,
-    // against 0.8 MiB of histograms; 60 replications are over 2 GiB, and 436 intervals
+    // against 0.5 MiB of histograms; 60 replications are over 2 GiB, and 436 intervals
     // (1.4 s wide) bring them under.
     let mut text =
         String::from("[simulation]\nduration = \"10m\"\nreplications = 60\ntimeline = \"1s\"\n");
@@ -255,7 +255,7 @@ fn many_services_make_the_timeline_the_fix() {
 
 #[test]
 fn the_kept_metrics_estimate_matches_their_sizes() {
-    // A full-range latency histogram, as every flow keeps three of.
+    // A full-range latency histogram, as every flow keeps two of.
     let h = archsim::metrics::new_histogram();
     let bytes = (h.distinct_values() * std::mem::size_of::<u64>()) as u64;
     assert!(
@@ -351,7 +351,7 @@ fn overrides_obey_the_same_limits() {
         },
     );
     assert!(
-        m.starts_with("--replications: the metrics kept per replication would take about 7793 MiB"),
+        m.starts_with("--replications: the metrics kept per replication would take about 5215 MiB"),
         "{m}"
     );
     let m = override_err(
@@ -390,13 +390,13 @@ fn overrides_obey_the_same_limits() {
         },
     );
     assert!(
-        m.ends_with("lower [simulation] replications to at most 2645"),
+        m.ends_with("lower [simulation] replications to at most 3967"),
         "{m}"
     );
     applied(
         &sc,
         Overrides {
-            replications: Some(2645),
+            replications: Some(3967),
             ..Default::default()
         },
     )

@@ -426,6 +426,10 @@ impl Engine<'_> {
             .handles()
             .filter(|&h| self.execs.get(h).is_some_and(|e| e.replica == replica))
             .collect();
+        // First every victim is gone, then the callers hear of it: a caller on this same
+        // replica must not see its callee's failure (and finish with it, failing fast)
+        // before the crash takes it too.
+        let mut lost = Vec::with_capacity(victims.len());
         for exec in victims {
             let e = self.execs.get_mut(exec).expect("live");
             let (op, parent, running, root, span) = (e.op, e.parent, e.running, e.root, e.span);
@@ -444,6 +448,9 @@ impl Engine<'_> {
             }
             m.lost_to_crash += 1;
             self.metrics.conservation.executions_lost += 1;
+            lost.push((parent, root, span, service));
+        }
+        for (parent, root, span, service) in lost {
             let outcome =
                 Outcome::Failed(FailureReason::ConnectionError, Component::Service(service));
             self.trace_execution_end(span, outcome);

@@ -8,9 +8,11 @@ use serde::{Deserialize, Serialize};
 pub struct TimeIntegral {
     level: u64,
     last: SimTime,
-    area: u128,
     /// Area since time 0, never reset (for per-interval timelines).
     lifetime_area: u128,
+    /// `lifetime_area` at the last reset: the area since then is the difference, so
+    /// a change of level adds to one sum, not two.
+    area_at_reset: u128,
     peak: u64,
 }
 
@@ -18,9 +20,7 @@ impl TimeIntegral {
     /// Change the level by `delta` at time `now`.
     #[inline]
     pub fn add(&mut self, now: SimTime, delta: i64) {
-        let step = self.level as u128 * (now - self.last) as u128;
-        self.area += step;
-        self.lifetime_area += step;
+        self.lifetime_area += self.level as u128 * (now - self.last) as u128;
         self.last = now;
         self.level = (self.level as i64 + delta) as u64;
         self.peak = self.peak.max(self.level);
@@ -30,7 +30,7 @@ impl TimeIntegral {
     /// is the lifetime area (up to `now`).
     pub fn reset(&mut self, now: SimTime) {
         self.add(now, 0);
-        self.area = 0;
+        self.area_at_reset = self.lifetime_area;
         self.peak = self.level;
     }
 
@@ -60,7 +60,7 @@ impl TimeIntegral {
         if window == 0 {
             0.0
         } else {
-            self.area as f64 / window as f64
+            (self.lifetime_area - self.area_at_reset) as f64 / window as f64
         }
     }
 }

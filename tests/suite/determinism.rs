@@ -4,27 +4,18 @@ use std::path::Path;
 use std::process::Command;
 
 fn run_json(seed: u64, threads: &str, out: &Path) -> Vec<u8> {
-    let status = Command::new(env!("CARGO_BIN_EXE_archsim"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("RAYON_NUM_THREADS", threads)
-        .args([
-            "run",
-            "scenarios/checkout-sync.toml",
-            "--duration",
-            "90s",
-            "--replications",
-            "4",
-        ])
-        .args(["--seed", &seed.to_string(), "--json"])
-        .arg(out)
-        .output()
-        .expect("archsim runs");
-    assert!(
-        status.status.success(),
-        "{}",
-        String::from_utf8_lossy(&status.stderr)
-    );
-    std::fs::read(out).expect("json written")
+    let seed = seed.to_string();
+    let args = [
+        "run",
+        "scenarios/checkout-sync.toml",
+        "--duration",
+        "90s",
+        "--replications",
+        "4",
+        "--seed",
+        &seed,
+    ];
+    json_of(&args, threads, out)
 }
 
 #[test]

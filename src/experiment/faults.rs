@@ -242,7 +242,9 @@ fn recovery(
         failed += iv.failed;
     }
     let base_failure = ratio(failed, responses);
-    let base_p99 = tl.baseline_p99(f, before).unwrap_or(0);
+    let base_p99 = tl
+        .baseline_p99(f, before)
+        .expect("the timeline keeps a baseline for every window fault's start");
     let healthy = |i: usize| {
         let iv = &ivs[i];
         if iv.responses == 0 {

@@ -95,11 +95,10 @@ pub struct Timeline {
     #[serde(default)]
     pub baselines: Vec<Baseline>,
     /// Per flow, the latencies of every finished interval from `prefix_from` on (only
-    /// while a baseline is still open).
+    /// while a baseline is still open). u64 counters, as a baseline may hold many
+    /// intervals; filled by `record_n` of `Histogram<u64>`, which leaves the hot path's
+    /// u32 recording with one caller, inlined (`add` would record through the u32 one).
     #[serde(skip)]
-    // u64 counters (a baseline may hold many intervals), and `add` into them records
-    // through `Histogram<u64>`, which keeps the u32 recording of the hot path with one
-    // caller, inlined.
     prefix: Vec<Histogram<u64>>,
     /// The first interval of the baselines: the one the warm-up ends in.
     #[serde(skip)]

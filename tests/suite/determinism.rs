@@ -49,16 +49,21 @@ fn json_of(args: &[&str], threads: &str, out: &Path) -> Vec<u8> {
     std::fs::read(out).expect("json written")
 }
 
+/// `archsim ARGS` at 1 and at 3 threads: the same JSON, of at least `min_len` bytes.
+fn same_at_1_and_3_threads(args: &[&str], min_len: usize, what: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let one = json_of(args, "1", &dir.path().join("one.json"));
+    let three = json_of(args, "3", &dir.path().join("three.json"));
+    assert!(one.len() > min_len, "a real {what}");
+    assert_eq!(one, three, "{what}: 1 thread vs 3 threads");
+}
+
 #[test]
 fn variants_points_and_seeds_run_in_parallel_with_the_same_bytes() {
     // Variants, points and seeds run at once (each with its replications nested), and
     // are collected in order: 1 thread and 3 threads must agree.
-    let dir = tempfile::tempdir().unwrap();
     let variants = ["run", "scenarios/patterns-compare.toml", "-r", "1"];
-    let a = json_of(&variants, "1", &dir.path().join("v1.json"));
-    let b = json_of(&variants, "3", &dir.path().join("v3.json"));
-    assert!(a.len() > 1000, "a real comparison");
-    assert_eq!(a, b, "compare: 1 thread vs 3 threads");
+    same_at_1_and_3_threads(&variants, 1000, "comparison");
     let points = [
         "sweep",
         "scenarios/checkout-sync.toml",
@@ -69,10 +74,7 @@ fn variants_points_and_seeds_run_in_parallel_with_the_same_bytes() {
         "-r",
         "2",
     ];
-    let a = json_of(&points, "1", &dir.path().join("a.json"));
-    let b = json_of(&points, "3", &dir.path().join("b.json"));
-    assert!(a.len() > 1000, "a real sweep");
-    assert_eq!(a, b, "sweep: 1 thread vs 3 threads");
+    same_at_1_and_3_threads(&points, 1000, "sweep");
     let seeds = [
         "sweep",
         "scenarios/failures/retry-storm.toml",
@@ -81,8 +83,5 @@ fn variants_points_and_seeds_run_in_parallel_with_the_same_bytes() {
         "-r",
         "1",
     ];
-    let c = json_of(&seeds, "1", &dir.path().join("c.json"));
-    let d = json_of(&seeds, "3", &dir.path().join("d.json"));
-    assert!(c.len() > 200, "a real seed sweep");
-    assert_eq!(c, d, "sweep --seeds: 1 thread vs 3 threads");
+    same_at_1_and_3_threads(&seeds, 200, "seed sweep");
 }

@@ -5,7 +5,7 @@ sweep with two archsim builds and compares their JSON field by field.
     scripts/same-numbers.py BASE_REV            # builds BASE_REV in a worktree
     scripts/same-numbers.py --base-bin PATH      # or uses a binary already built
 
-The current build is `target/release/archsim` (built here if missing). The one
+The current build is `target/release/archsim` (built here), or `--new-bin PATH`. The one
 documented shape change is normalised: before 0.2 a run without [compare] printed its
 summary at the top level; it is now an experiment with one variant
 (`variants[0].summary`, `flow: null`, `slo: [...]`). Exit 1 on any other difference.
@@ -78,6 +78,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("rev", nargs="?")
     p.add_argument("--base-bin")
+    p.add_argument("--new-bin", help="the current build to compare (default: target/release/archsim, built)")
     o = p.parse_args()
     work = tempfile.mkdtemp(prefix="same-numbers-")
     tree = None
@@ -87,8 +88,11 @@ def main():
         base, tree = build_rev(o.rev, work)
     else:
         p.error("give BASE_REV or --base-bin")
-    new = os.path.join(ROOT, "target", "release", "archsim")
-    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+    if o.new_bin:
+        new = o.new_bin
+    else:
+        new = os.path.join(ROOT, "target", "release", "archsim")
+        subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
     cases = [(s, ["run", s] + ARGS) for s in scenarios()]
     cases.append(("sweep of checkout-sync", ["sweep", "scenarios/checkout-sync.toml", "--set",
                   "workload.0.arrivals.poisson=20,40"] + ARGS))

@@ -454,6 +454,11 @@ impl Engine<'_> {
             let outcome =
                 Outcome::Failed(FailureReason::ConnectionError, Component::Service(service));
             self.trace_execution_end(span, outcome);
+            // A crashed callee sends nothing: if its caller is gone (crashed with it,
+            // or it gave up earlier), no reply, late or not, exists to count.
+            if matches!(parent, Parent::Call(call) if !self.calls.contains(call)) {
+                continue;
+            }
             self.answer(parent, root, outcome, span, queue);
         }
         let r = &mut self.replicas[replica as usize];

@@ -432,3 +432,46 @@ rate_limit = { rate = "50/s", burst = 10 }"#,
         "refused at the entry: not a cascade"
     );
 }
+
+/// A crash that takes a caller and its callee together (both on one replica) loses both
+/// executions; the callee sends no reply, so none counts as late (it once counted one
+/// per pair, for a reply never sent). The pairs are there: every request is in flight
+/// through `front.handle -> front.inner` when the crash comes.
+#[test]
+fn a_crash_taking_a_caller_with_its_callee_counts_no_late_reply() {
+    let sc = scenario(
+        r#"
+[simulation]
+seed = 3
+duration = "60s"
+replications = 2
+[network]
+latency = "0s"
+[protocols.rest]
+per_message = "0s"
+per_kib = "0s"
+[services.front]
+workers = 400
+queue = 0
+operations.handle = { steps = [ { call = "front.inner" } ] }
+operations.inner = { work = { dist = "constant", value = "500ms" } }
+[[workload]]
+flow = "pairs"
+entry = "front.handle"
+arrivals = { poisson = "100/s" }
+[[fault]]
+target = "front"
+kind = "crash"
+at = "20s"
+duration = "1s"
+"#,
+    );
+    let s = run(&sc);
+    let f = &s.flows[0];
+    let failed: f64 = f.failures.iter().map(|x| x.count.mean).sum();
+    assert!(
+        failed > 20.0,
+        "the crash must fail the pairs in flight: {failed}"
+    );
+    assert_eq!(s.late_replies.mean, 0.0, "no reply was sent late");
+}

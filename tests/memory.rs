@@ -123,8 +123,8 @@ fn peak_memory_is_flat_when_the_run_is_ten_times_longer() {
 }
 
 /// An experiment keeps every replication's metrics until it reduces them: each must be
-/// small (no per-interval histogram, nothing per request), and within a quarter of the
-/// estimate `spec::limits` refuses too many replications by.
+/// small (no latency histogram, no per-interval histogram, nothing per request), and
+/// within a quarter of the estimate `spec::limits` refuses too many replications by.
 fn kept_metrics_per_replication_are_what_the_guard_estimates() {
     use archsim::spec::limits;
     let sc = |replications: u32| {
@@ -147,22 +147,39 @@ arrivals = {{ poisson = "100/s" }}
     };
     // A first experiment starts the thread pool, whose own allocations stay.
     drop(archsim::experiment::run_replications(&sc(2)).unwrap());
-    let before = LIVE_BYTES.load(Relaxed);
-    let runs = archsim::experiment::run_replications(&sc(16)).unwrap();
-    let per_replication = (LIVE_BYTES.load(Relaxed) - before) / runs.len() as isize;
-    assert_eq!(runs[0].timeline.intervals(), 600);
-    assert!(runs.iter().all(|r| r.conservation.requests_sent > 50_000));
-    // One flow and one service: two histograms and 600 intervals of each.
-    let estimate = 2 * limits::HISTOGRAM_BYTES
-        + 600 * (limits::FLOW_INTERVAL_BYTES + limits::SERVICE_INTERVAL_BYTES);
-    eprintln!("kept per replication: {per_replication} bytes (estimate {estimate})");
-    // Before intervals kept quantiles instead of histograms this was about 9.5 MB.
-    assert!(
-        per_replication as u64 <= estimate + estimate / 4,
-        "a replication keeps {per_replication} bytes, the guard estimates {estimate}"
-    );
-    assert!(
-        per_replication as u64 >= estimate / 2,
-        "a replication keeps {per_replication} bytes, far under the guard's {estimate}"
-    );
+    // The same for a scenario of many kinds of components (queues, a saga, faults,
+    // breakers), run as written (its first variant).
+    let many = common::scenario_file("scenarios/patterns-compare.toml");
+    for (name, sc) in [("one service", sc(16)), ("patterns-compare", many)] {
+        let before = LIVE_BYTES.load(Relaxed);
+        let reps = archsim::experiment::run_replications(&sc).unwrap();
+        let kept = (LIVE_BYTES.load(Relaxed) - before) as u64;
+        let n = reps.runs.len() as u64;
+        assert!(reps
+            .runs
+            .iter()
+            .all(|r| r.conservation.requests_sent > 5_000));
+        // Two merged histograms per flow, once; the rest per replication.
+        let merged = 2 * sc.workloads.len() as u64 * limits::HISTOGRAM_BYTES;
+        let per_replication = kept.saturating_sub(merged) / n;
+        let estimate = limits::kept_metrics(&sc);
+        let guess = estimate.per_replication();
+        eprintln!(
+            "{name}: {n} replications keep {kept} bytes: {per_replication} each (estimate {guess}, {} intervals)",
+            estimate.intervals
+        );
+        assert!(kept > merged, "{name}: the merged distributions are kept");
+        assert!(
+            per_replication <= guess + guess / 4,
+            "{name}: a replication keeps {per_replication} bytes, the guard estimates {guess}"
+        );
+        assert!(
+            per_replication >= guess / 2,
+            "{name}: a replication keeps {per_replication} bytes, far under the guard's {guess}"
+        );
+    }
+    // Before the replications' latency histograms were merged as they finished, one
+    // replication here kept 620 KB; before intervals kept quantiles instead of
+    // histograms, 9.5 MB.
+    assert!(limits::kept_metrics(&sc(1)).per_replication() < 100_000);
 }

@@ -4,15 +4,11 @@
 use super::part::{index_part, load_unit, UnitLoc, PART_EXTENSION};
 use super::plan::{Kind, Plan, Resolved};
 use super::DistributeError;
-use crate::experiment::compare::{
-    experiment_of, focus_workload, reduce_variant, split_traced, Experiment,
-};
+use crate::experiment::compare::{experiment_of, focus_workload, reduce_variant, Experiment};
+use crate::experiment::replications::{gather, Replications};
 use crate::experiment::seeds::{classify_runs, focus_flow_name, seed_sweep_of, SeedPoint};
 use crate::experiment::sweep::{sweep_of, sweep_point, Sweep};
-use crate::metrics::paths::Traced;
-use crate::metrics::RunMetrics;
 use crate::Error;
-use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
 /// What a merge reduces to: what the one-machine command would have computed.
@@ -141,16 +137,17 @@ pub fn merge(
         first_unit.push(k);
         k += p.variants.len() * p.replications as usize;
     }
-    let variant_units = |point: usize, variant: usize| -> Result<Vec<UnitLocRun>, Error> {
+    // A variant's units are loaded in parallel, each one's distributions merged as it
+    // is read: a merge keeps what the one-machine run keeps, not every unit's
+    // histograms.
+    let variant_units = |point: usize, variant: usize| -> Result<Replications, Error> {
         let r = plan.points[point].replications as usize;
         let start = first_unit[point] + variant * r;
-        locs[start..start + r]
-            .par_iter()
-            .map(|l| {
-                let d = load_unit(l)?;
-                Ok((d.run, d.traced))
-            })
-            .collect()
+        let (_, sc) = &resolved.points[point].variants[variant];
+        gather(sc, locs[start..start + r].iter().collect(), |l| {
+            let d = load_unit(l)?;
+            Ok::<_, Error>((d.run, d.traced))
+        })
     };
     match (plan.kind, plan.seeds) {
         (Kind::Run | Kind::Compare, _) => {
@@ -181,8 +178,8 @@ pub fn merge(
             for (i, point) in resolved.points.iter().enumerate() {
                 let mut per_variant = Vec::with_capacity(point.variants.len());
                 for (v, (name, sc)) in point.variants.iter().enumerate() {
-                    let units = variant_units(i, v)?;
-                    let verdicts = classify_runs(sc, units.iter().map(|(m, _)| m));
+                    let reps = variant_units(i, v)?;
+                    let verdicts = classify_runs(sc, reps.runs.iter());
                     per_variant.push((name.clone(), verdicts));
                 }
                 points.push(SeedPoint {
@@ -201,18 +198,15 @@ pub fn merge(
     }
 }
 
-type UnitLocRun = (RunMetrics, Option<Traced>);
-
 /// One point's experiment from its units, variant by variant.
 fn reduce_point(
     point: &super::plan::ResolvedPoint,
-    units: &dyn Fn(usize) -> Result<Vec<UnitLocRun>, Error>,
+    units: &dyn Fn(usize) -> Result<Replications, Error>,
 ) -> Result<Experiment, Error> {
     let focus = focus_workload(&point.scenario);
     let mut variants = Vec::with_capacity(point.variants.len());
     for (v, (name, sc)) in point.variants.iter().enumerate() {
-        let (runs, traced) = split_traced(units(v)?);
-        variants.push(reduce_variant(name, sc, focus, &runs, traced));
+        variants.push(reduce_variant(name, sc, focus, units(v)?));
     }
     Ok(experiment_of(&point.scenario, variants))
 }

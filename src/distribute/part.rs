@@ -28,7 +28,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Version of the part file format.
-pub const PART_FORMAT: u32 = 2;
+pub const PART_FORMAT: u32 = 3;
 /// Extension of part files (`merge` reads every `*.part` of a directory).
 pub const PART_EXTENSION: &str = "part";
 

@@ -3,7 +3,7 @@
 //! errors a replication can end with.
 
 use super::{Caller, Engine, GuardError};
-use crate::metrics::RunMetrics;
+use crate::metrics::{RunMetrics, SagaMetrics};
 
 /// Error raised when a run's books do not balance (a bug, never user error).
 #[derive(Debug, thiserror::Error)]
@@ -42,11 +42,13 @@ impl Engine<'_> {
         }
         for q in &mut self.metrics.queues {
             q.depth.close(end);
+            q.delivery.seal();
         }
         self.metrics.pools.iter_mut().for_each(|p| p.close(end));
         let pool_books = self.pool_conservation();
         self.scaling_finish(end);
         self.saga_finish();
+        self.metrics.sagas.iter_mut().for_each(SagaMetrics::seal);
         for f in &mut self.metrics.flows {
             f.seal();
         }

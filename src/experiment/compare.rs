@@ -10,6 +10,7 @@
 //! A scenario without `[compare]` is an experiment with a single variant, so reports
 //! treat both alike.
 
+use super::replications::{gather, Replications};
 use super::Summary;
 use crate::engine::{run_replication, trace_replication, RunError};
 use crate::metrics::paths::Traced;
@@ -95,18 +96,12 @@ pub fn variants(scenario: &Scenario) -> Vec<(String, Scenario)> {
     }
 }
 
-/// Run every replication of `scenario` in parallel, calling `tick` after each one,
-/// and return the metrics in replication order.
+/// Run every replication of `scenario` in parallel, calling `tick` after each one.
 pub fn run_replications_with(
     scenario: &Scenario,
     tick: &(dyn Fn() + Sync),
-) -> Result<Vec<RunMetrics>, RunError> {
-    let replications: Vec<u32> = (0..scenario.sim.replications).collect();
-    super::in_order(replications, |r| {
-        let m = run_replication(scenario, r);
-        tick();
-        m
-    })
+) -> Result<Replications, RunError> {
+    run_all(scenario, Tracing::Off, tick)
 }
 
 /// Like [`run_replications_with`], with replication 0 traced for the critical paths of
@@ -114,19 +109,26 @@ pub fn run_replications_with(
 pub fn run_traced_replications(
     scenario: &Scenario,
     tick: &(dyn Fn() + Sync),
-) -> Result<(Vec<RunMetrics>, Traced), RunError> {
+) -> Result<Replications, RunError> {
+    run_all(scenario, Tracing::SlowestRequests, tick)
+}
+
+fn run_all(
+    scenario: &Scenario,
+    tracing: Tracing,
+    tick: &(dyn Fn() + Sync),
+) -> Result<Replications, RunError> {
     let replications: Vec<u32> = (0..scenario.sim.replications).collect();
-    let units = super::in_order(replications, |r| {
-        let unit = run_unit(scenario, r, Tracing::SlowestRequests);
+    gather(scenario, replications, |r| {
+        let unit = run_unit(scenario, r, tracing);
         tick();
         unit
-    })?;
-    Ok(split_traced(units))
+    })
 }
 
 /// One work unit: replication `replication` of one variant's scenario, run as the
 /// one-machine path runs it (traced when `tracing` asks for it and this is replication
-/// 0). The metrics, and the paths when traced.
+/// 0). The metrics (distributions still in), and the paths when traced.
 pub fn run_unit(
     scenario: &Scenario,
     replication: u32,
@@ -138,55 +140,6 @@ pub fn run_unit(
     } else {
         Ok((run_replication(scenario, replication)?, None))
     }
-}
-
-/// A variant's units in replication order, split into the metrics and the paths of
-/// the traced one (empty when none was traced).
-pub fn split_traced(units: Vec<(RunMetrics, Option<Traced>)>) -> (Vec<RunMetrics>, Traced) {
-    let mut runs = Vec::with_capacity(units.len());
-    let mut traced = Traced::default();
-    for (m, t) in units {
-        runs.push(m);
-        if let Some(t) = t {
-            traced = t;
-        }
-    }
-    (runs, traced)
-}
-
-/// Quantiles at which the CDF is sampled: the body every 1%, then the tail.
-fn cdf_grid() -> Vec<f64> {
-    let mut q: Vec<f64> = (0..=99).map(|i| i as f64 / 100.0).collect();
-    q.extend([0.995, 0.999, 0.9995, 0.9999, 1.0]);
-    q
-}
-
-/// The response-latency CDF of flow `flow`, merged over replications (in order).
-pub fn latency_cdf(runs: &[RunMetrics], flow: usize) -> Vec<(f64, f64)> {
-    merged_cdf(runs, |r| &r.flows[flow].latency)
-}
-
-/// The completion-latency CDF of flow `flow`, merged over replications (in order).
-pub fn completion_cdf(runs: &[RunMetrics], flow: usize) -> Vec<(f64, f64)> {
-    merged_cdf(runs, |r| &r.flows[flow].completion)
-}
-
-fn merged_cdf(
-    runs: &[RunMetrics],
-    pick: impl Fn(&RunMetrics) -> &hdrhistogram::Histogram<u64>,
-) -> Vec<(f64, f64)> {
-    let mut merged = crate::metrics::new_histogram();
-    for r in runs {
-        // Same bounds and precision on both sides: adding cannot fail.
-        let _ = merged.add(pick(r));
-    }
-    if merged.is_empty() {
-        return Vec::new();
-    }
-    cdf_grid()
-        .into_iter()
-        .map(|q| (merged.value_at_quantile(q) as f64 / 1e6, q))
-        .collect()
 }
 
 /// Whether an experiment traces the critical paths of its slowest requests.
@@ -207,31 +160,31 @@ pub fn run_variant(
     tracing: Tracing,
     tick: &(dyn Fn() + Sync),
 ) -> Result<VariantRun, RunError> {
-    let (runs, traced) = match tracing {
-        Tracing::SlowestRequests => run_traced_replications(scenario, tick)?,
-        Tracing::Off => (run_replications_with(scenario, tick)?, Traced::default()),
-    };
-    Ok(reduce_variant(name, scenario, focus, &runs, traced))
+    let replications = run_all(scenario, tracing, tick)?;
+    Ok(reduce_variant(name, scenario, focus, replications))
 }
 
-/// Reduce one variant's replications (`runs`, in replication order, and the paths of
-/// its traced replication) into its summary and CDFs: the one reducer of the
+/// Reduce one variant's replications into its summary and CDFs: the one reducer of the
 /// one-machine path and of `archsim merge`.
 pub fn reduce_variant(
     name: &str,
     scenario: &Scenario,
     focus: Option<usize>,
-    runs: &[RunMetrics],
-    traced: Traced,
+    replications: Replications,
 ) -> VariantRun {
-    let mut summary = Summary::new(scenario, runs);
+    let Replications {
+        runs,
+        distributions,
+        traced,
+    } = replications;
+    let mut summary = Summary::new(scenario, &runs);
     summary.traced = traced;
-    let cdf = (0..scenario.workloads.len())
-        .map(|f| latency_cdf(runs, f))
+    let flows = 0..scenario.workloads.len();
+    let cdf = flows
+        .clone()
+        .map(|f| distributions.response_cdf(f))
         .collect();
-    let completion_cdf = (0..scenario.workloads.len())
-        .map(|f| completion_cdf(runs, f))
-        .collect();
+    let completion_cdf = flows.map(|f| distributions.completion_cdf(f)).collect();
     let entry = scenario.workloads.get(focus.unwrap_or(0)).map(|w| w.entry);
     VariantRun {
         name: name.to_string(),

@@ -9,9 +9,9 @@
 
 mod capacity;
 pub mod compare;
-mod delivery;
 mod faults;
 mod pools;
+pub mod replications;
 pub mod seeds;
 pub mod slo;
 mod stability;
@@ -33,9 +33,9 @@ pub use summary::{
 };
 
 use crate::engine::RunError;
-use crate::metrics::RunMetrics;
 use crate::model::Scenario;
 use rayon::prelude::*;
+use replications::Replications;
 
 /// `f` over `items` in parallel, the results in `items`' order; the first error in that
 /// order (not the first to happen) if any, so even a failure reads the same on any
@@ -48,16 +48,16 @@ pub(crate) fn in_order<T: Send, R: Send, E: Send>(
     results.into_iter().collect()
 }
 
-/// Run every replication of `scenario` (in parallel) and return their metrics in
-/// replication order.
-pub fn run_replications(scenario: &Scenario) -> Result<Vec<RunMetrics>, RunError> {
+/// Run every replication of `scenario` (in parallel): their metrics in replication
+/// order and their merged latency distributions.
+pub fn run_replications(scenario: &Scenario) -> Result<Replications, RunError> {
     compare::run_replications_with(scenario, &|| {})
 }
 
 /// Run `scenario` and summarise it, with the critical paths of its slowest requests.
 pub fn run(scenario: &Scenario) -> Result<Summary, RunError> {
-    let (runs, traced) = compare::run_traced_replications(scenario, &|| {})?;
-    let mut summary = Summary::new(scenario, &runs);
-    summary.traced = traced;
+    let reps = compare::run_traced_replications(scenario, &|| {})?;
+    let mut summary = Summary::new(scenario, &reps.runs);
+    summary.traced = reps.traced;
     Ok(summary)
 }

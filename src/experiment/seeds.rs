@@ -183,8 +183,8 @@ pub fn run_seed_point(
 ) -> Result<SeedPoint, Error> {
     let mut out = Vec::new();
     for (name, vsc) in variants(sc) {
-        let runs = run_replications_with(&vsc, tick)?;
-        out.push((name, classify_runs(&vsc, runs.iter())));
+        let reps = run_replications_with(&vsc, tick)?;
+        out.push((name, classify_runs(&vsc, reps.runs.iter())));
     }
     Ok(SeedPoint {
         index,

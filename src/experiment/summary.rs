@@ -289,7 +289,16 @@ fn latency(
     flow: usize,
     pick: impl Fn(&FlowMetrics) -> LatencyFigures,
 ) -> LatencySummary {
-    let figures: Vec<LatencyFigures> = runs.iter().map(|r| pick(&r.flows[flow])).collect();
+    latency_over(runs, |r| pick(&r.flows[flow]))
+}
+
+/// Mean, percentiles and max (ms) of the latencies `pick` gives of each replication,
+/// each an estimate over `runs`.
+fn latency_over(
+    runs: &[RunMetrics],
+    pick: impl Fn(&RunMetrics) -> LatencyFigures,
+) -> LatencySummary {
+    let figures: Vec<LatencyFigures> = runs.iter().map(pick).collect();
     let est = |f: &dyn Fn(&LatencyFigures) -> f64| {
         Estimate::from_samples(&figures.iter().map(f).collect::<Vec<f64>>())
     };
@@ -325,7 +334,7 @@ fn flow_summary(scenario: &Scenario, runs: &[RunMetrics], i: usize) -> FlowSumma
         throughput: est(runs, |r| r.flows[i].completed() as f64 / secs(r)),
         goodput: est(runs, |r| r.flows[i].succeeded as f64 / secs(r)),
         success_rate: est(runs, |r| rate_of(r, r.flows[i].succeeded)),
-        latency: latency(runs, i, |f| LatencyFigures::of(&f.latency, f.latency_sum)),
+        latency: latency(runs, i, |f| f.responses),
         success_latency: latency(runs, i, |f| f.success),
         failures,
         failures_by_root_cause,
@@ -344,9 +353,7 @@ fn flow_summary(scenario: &Scenario, runs: &[RunMetrics], i: usize) -> FlowSumma
         }),
         completion: (!scenario.queues.is_empty() || !scenario.sagas.is_empty()).then(|| {
             CompletionSummary {
-                latency: latency(runs, i, |f| {
-                    LatencyFigures::of(&f.completion, f.completion_sum)
-                }),
+                latency: latency(runs, i, |f| f.completions),
                 success_rate: est(runs, |r| {
                     let f = &r.flows[i];
                     ratio(f.completed_ok, f.completed_ok + f.completed_failed)
@@ -487,7 +494,7 @@ impl Summary {
                         mean_wait_ms: est(runs, |r| {
                             ratio(r.queues[q].wait_sum, r.queues[q].first_deliveries) / NS_PER_MS
                         }),
-                        delivery_latency: super::delivery::delivery_latency(runs, q),
+                        delivery_latency: latency_over(runs, |r| r.queues[q].delivery.figures),
                     }
                 })
                 .collect(),
@@ -528,16 +535,6 @@ fn saga_summary(
     let rate = |f: fn(&crate::metrics::SagaMetrics) -> u64| {
         est(runs, move |r| ratio(f(&r.sagas[i]), settled(r)))
     };
-    let q = |quantile: f64| {
-        est(runs, |r| {
-            let h = &r.sagas[i].latency;
-            if h.is_empty() {
-                0.0
-            } else {
-                h.value_at_quantile(quantile) as f64 / NS_PER_MS
-            }
-        })
-    };
     SagaSummary {
         name: def.name.clone(),
         style: match def.style {
@@ -554,21 +551,7 @@ fn saga_summary(
         inconsistent: count(|m| m.inconsistent),
         aborted: count(|m| m.aborted),
         in_progress: count(|m| m.in_progress),
-        latency: LatencySummary {
-            mean: est(runs, |r| {
-                let m = &r.sagas[i];
-                if m.latency.is_empty() {
-                    0.0
-                } else {
-                    m.latency_sum as f64 / m.latency.len() as f64 / NS_PER_MS
-                }
-            }),
-            p50: q(0.5),
-            p90: q(0.9),
-            p99: q(0.99),
-            p999: q(0.999),
-            max: est(runs, |r| r.sagas[i].latency.max() as f64 / NS_PER_MS),
-        },
+        latency: latency_over(runs, |r| r.sagas[i].settle),
         inconsistency_window_ms: est(runs, |r| {
             ratio(r.sagas[i].window_sum, r.sagas[i].windows) / NS_PER_MS
         }),

@@ -1,7 +1,7 @@
 //! Per queue (or topic subscription): the delivery latency of its messages, from the
 //! publish to the end of their processing (the ack).
 
-use super::new_histogram;
+use super::{new_histogram, spent_histogram, LatencyFigures};
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
@@ -9,9 +9,12 @@ use serde::{Deserialize, Serialize};
 /// warm-up).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct DeliveryLatency {
-    /// The latencies (ns, at least 1).
-    #[serde(with = "crate::distribute::codec::hist")]
+    /// The latencies (ns, at least 1), while the run records: [`DeliveryLatency::seal`]
+    /// keeps only their figures.
+    #[serde(skip, default = "spent_histogram")]
     pub hist: Histogram<u64>,
+    /// The figures of `hist` (and `sum`), filled by the seal.
+    pub figures: LatencyFigures,
     /// Their exact sum (ns).
     pub sum: u128,
 }
@@ -20,6 +23,7 @@ impl Default for DeliveryLatency {
     fn default() -> Self {
         DeliveryLatency {
             hist: new_histogram(),
+            figures: LatencyFigures::default(),
             sum: 0,
         }
     }
@@ -30,5 +34,11 @@ impl DeliveryLatency {
     pub fn record(&mut self, ns: u64) {
         self.hist.saturating_record(ns.max(1));
         self.sum += u128::from(ns);
+    }
+
+    /// Keep the figures, not the histogram. Called once, when the run ends.
+    pub fn seal(&mut self) {
+        self.figures = LatencyFigures::of(&self.hist, self.sum);
+        self.hist = spent_histogram();
     }
 }

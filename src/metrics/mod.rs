@@ -5,6 +5,7 @@
 //! running integrals, and nothing is stored per request.
 
 pub mod delivery;
+mod figures;
 mod level;
 mod outcome;
 pub mod paths;
@@ -12,6 +13,7 @@ mod pool;
 mod scaling;
 mod timeline;
 
+pub use figures::{new_histogram, LatencyFigures};
 pub use level::TimeIntegral;
 pub use outcome::{Component, FailureReason, Outcome};
 pub use pool::PoolMetrics;
@@ -20,65 +22,10 @@ pub use timeline::{FlowInterval, IntervalLatency, ServiceInterval, Timeline};
 
 use crate::kernel::SimTime;
 use crate::model::{Scenario, ServiceId};
+use figures::spent_histogram;
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-
-/// Lowest and highest trackable latency (1 ns .. 1 hour) and precision of histograms.
-const HIST_MAX_NS: u64 = 3_600_000_000_000;
-const HIST_SIGFIG: u8 = 3;
-
-/// A latency histogram in nanoseconds.
-pub fn new_histogram() -> Histogram<u64> {
-    Histogram::new_with_bounds(1, HIST_MAX_NS, HIST_SIGFIG).expect("valid static bounds")
-}
-
-/// A histogram with (almost) no buckets, in place of one the seal used up.
-fn spent_histogram() -> Histogram<u64> {
-    Histogram::new(1).expect("valid precision")
-}
-
-/// One replication's figures of a latency histogram (ns): what a latency summary
-/// reduces of it, so a histogram read only this way need not be kept.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LatencyFigures {
-    /// Values recorded.
-    pub count: u64,
-    /// Their exact sum.
-    pub sum: u128,
-    /// Median (0 without values).
-    pub p50: u64,
-    /// 90th percentile.
-    pub p90: u64,
-    /// 99th percentile.
-    pub p99: u64,
-    /// 99.9th percentile.
-    pub p999: u64,
-    /// Largest value (0 without values).
-    pub max: u64,
-}
-
-impl LatencyFigures {
-    /// The figures of `h`, whose values sum to `sum`.
-    pub fn of(h: &Histogram<u64>, sum: u128) -> Self {
-        let q = |quantile| {
-            if h.is_empty() {
-                0
-            } else {
-                h.value_at_quantile(quantile)
-            }
-        };
-        LatencyFigures {
-            count: h.len(),
-            sum,
-            p50: q(0.5),
-            p90: q(0.9),
-            p99: q(0.99),
-            p999: q(0.999),
-            max: h.max(),
-        }
-    }
-}
 
 /// What one flow (workload) recorded in one replication, counting only requests sent
 /// after the warm-up.
@@ -96,9 +43,14 @@ pub struct FlowMetrics {
     /// Requests still without a response when the run ended.
     pub in_flight: u64,
     /// Response latency of every response (success or failure), filled when the run
-    /// ends ([`FlowMetrics::seal`]) from the two below: one record per response.
+    /// ends ([`FlowMetrics::seal`]) from the two below: one record per response. An
+    /// experiment takes it out ([`FlowMetrics::take_distributions`]) into the
+    /// distribution it merges over replications.
     #[serde(with = "crate::distribute::codec::hist")]
     pub latency: Histogram<u64>,
+    /// The figures of `latency` (and its sum), filled by the seal: what a summary
+    /// reduces of the responses.
+    pub responses: LatencyFigures,
     /// Response latency of successes only, while the run records: the seal adds it
     /// into `latency` and keeps only its figures (`success`).
     #[serde(skip, default = "spent_histogram")]
@@ -126,8 +78,11 @@ pub struct FlowMetrics {
     /// Completion latency (send -> all triggered work done), of requests that completed.
     /// During the run it holds only the requests that completed after their response;
     /// [`FlowMetrics::seal`] adds the rest (see `late_response`).
+    /// Taken out by an experiment like `latency`.
     #[serde(with = "crate::distribute::codec::hist")]
     pub completion: Histogram<u64>,
+    /// The figures of the sealed `completion` (and `completion_sum`).
+    pub completions: LatencyFigures,
     /// Response latencies of the requests that did not complete at their response
     /// (they had asynchronous work left). A request that completes at its response has
     /// a completion latency equal to its response latency, so the sealed completion
@@ -231,6 +186,7 @@ impl FlowMetrics {
             failed_by_root: BTreeMap::new(),
             in_flight: 0,
             latency: new_histogram(),
+            responses: LatencyFigures::default(),
             success_latency: new_histogram(),
             success: LatencyFigures::default(),
             failure_latency: new_histogram(),
@@ -241,6 +197,7 @@ impl FlowMetrics {
             collateral: 0,
             during_fault: FaultCounters::default(),
             completion: new_histogram(),
+            completions: LatencyFigures::default(),
             late_response: new_histogram(),
             completion_sum: 0,
             completed_ok: 0,
@@ -302,11 +259,22 @@ impl FlowMetrics {
             .subtract(&self.late_response)
             .expect("late responses are a subset of the responses");
         self.success = LatencyFigures::of(&self.success_latency, self.success_latency_sum);
+        self.responses = LatencyFigures::of(&self.latency, self.latency_sum);
+        self.completions = LatencyFigures::of(&self.completion, self.completion_sum);
         // A replication's metrics are kept until the experiment reduces them: do not
         // keep three full-range histograms per flow that nothing reads any more.
         self.success_latency = spent_histogram();
         self.failure_latency = spent_histogram();
         self.late_response = spent_histogram();
+    }
+
+    /// The sealed response and completion histograms, taken out (spent ones left in
+    /// their place): a replication's figures stay, its distributions go to the merge.
+    pub fn take_distributions(&mut self) -> (Histogram<u64>, Histogram<u64>) {
+        (
+            std::mem::replace(&mut self.latency, spent_histogram()),
+            std::mem::replace(&mut self.completion, spent_histogram()),
+        )
     }
 
     /// Total failures.
@@ -531,9 +499,12 @@ pub struct SagaMetrics {
     pub aborted: u64,
     /// Still running forward at the end of the run.
     pub in_progress: u64,
-    /// Start -> settled latency.
-    #[serde(with = "crate::distribute::codec::hist")]
+    /// Start -> settled latency, while the run records: [`SagaMetrics::seal`] keeps
+    /// only its figures (`settle`).
+    #[serde(skip, default = "spent_histogram")]
     pub latency: Histogram<u64>,
+    /// The figures of `latency` (and `latency_sum`), filled by the seal.
+    pub settle: LatencyFigures,
     /// Exact sum of settle latencies (ns).
     pub latency_sum: u128,
     /// Sum of inconsistency windows (first effect -> settled), ns, and their count.
@@ -563,6 +534,7 @@ impl SagaMetrics {
             aborted: 0,
             in_progress: 0,
             latency: new_histogram(),
+            settle: LatencyFigures::default(),
             latency_sum: 0,
             window_sum: 0,
             windows: 0,
@@ -572,6 +544,13 @@ impl SagaMetrics {
             actions_ok: vec![0; steps],
             compensations_ok: vec![0; steps],
         }
+    }
+
+    /// Keep the figures of the settle latencies, not their histogram. Called once, when
+    /// the run ends.
+    pub fn seal(&mut self) {
+        self.settle = LatencyFigures::of(&self.latency, self.latency_sum);
+        self.latency = spent_histogram();
     }
 }
 

@@ -282,6 +282,8 @@ impl Timeline {
     /// end of the run, and whenever responses move on to a later interval).
     pub fn seal(&mut self) {
         self.close_live(usize::MAX);
+        // Kept until the experiment is reduced: nothing records any more.
+        self.live = Vec::new();
     }
 
     /// Interval `live_index` is over and the next responses fall in interval `next`:

@@ -64,16 +64,29 @@ pub const MAX_POOL_STREAMS: u32 = 10_000;
 /// flight or a pending think time.
 pub const MAX_CLOSED_USERS: u32 = 1_000_000;
 
-/// Largest estimated memory of the metrics one experiment keeps until it is reduced
-/// (2 GiB): replications x (histograms x [`HISTOGRAM_BYTES`] + intervals x (flows x
-/// [`FLOW_INTERVAL_BYTES`] + services x [`SERVICE_INTERVAL_BYTES`] + queues x
-/// [`QUEUE_INTERVAL_BYTES`])), where a replication keeps 2 histograms per flow
-/// (responses, completions), 1 per queue and 1 per saga.
+/// Largest estimated memory of the metrics one experiment holds until it is reduced
+/// (2 GiB), as [`kept_metrics`] estimates it.
 pub const MAX_KEPT_METRICS_BYTES: u64 = 2 << 30;
 
 /// Size of one full-range latency histogram (HDR, 1 ns to 1 h at 3 significant digits:
-/// 33 792 u64 counters).
+/// 33 792 u64 counters). A running replication records into five per flow and one per
+/// queue and saga; an experiment keeps two per flow and variant, merged over its
+/// replications.
 pub const HISTOGRAM_BYTES: u64 = 270_336;
+
+/// What a finished replication keeps besides its timeline: its counters, figures and
+/// spent histograms, per flow (measured: about 2 KiB) and per other component
+/// (service, queue, saga, call site, fault, pool: about 0.5 KiB each), on top of a
+/// fixed part (`tests/memory.rs` checks the sum against the allocator).
+pub const FLOW_BYTES: u64 = 2048;
+/// See [`FLOW_BYTES`].
+pub const COMPONENT_BYTES: u64 = 512;
+/// See [`FLOW_BYTES`].
+pub const REPLICATION_BYTES: u64 = 1024;
+
+/// The most a replication's list of breaker transitions, fault windows or scale events
+/// takes (`metrics::MAX_LISTED_EVENTS` entries of at most 24 bytes).
+pub const LISTED_EVENTS_BYTES: u64 = 1024 * 24;
 
 /// Size of one flow's figures for one interval: four counts and three latency
 /// quantiles (the interval's histogram lives only while the clock is in it).
@@ -84,6 +97,86 @@ pub const SERVICE_INTERVAL_BYTES: u64 = 40;
 
 /// Size of one queue's figure for one interval.
 pub const QUEUE_INTERVAL_BYTES: u64 = 8;
+
+/// Size of one autoscaled service's figures for one interval.
+pub const SCALE_INTERVAL_BYTES: u64 = 24;
+
+/// The memory estimate behind [`MAX_KEPT_METRICS_BYTES`]: what an experiment holds
+/// until it reduces its replications.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeptMetrics {
+    /// Variants run side by side (1 without `[compare]`).
+    pub variants: u64,
+    /// Replications per variant.
+    pub replications: u64,
+    /// Timeline intervals of a replication.
+    pub intervals: u64,
+    /// Bytes of one timeline interval.
+    pub per_interval: u64,
+    /// Bytes a replication keeps besides its timeline.
+    pub fixed: u64,
+    /// Full-range histograms held beside the replications: the merged distributions
+    /// of every variant, and those one running replication records into.
+    pub histograms: u64,
+}
+
+impl KeptMetrics {
+    /// Bytes one finished replication keeps.
+    pub fn per_replication(&self) -> u64 {
+        self.intervals
+            .saturating_mul(self.per_interval)
+            .saturating_add(self.fixed)
+    }
+
+    /// Bytes of the histograms beside the replications.
+    pub fn histogram_bytes(&self) -> u64 {
+        self.histograms.saturating_mul(HISTOGRAM_BYTES)
+    }
+
+    /// The whole estimate.
+    pub fn total(&self) -> u64 {
+        (self.variants.saturating_mul(self.replications))
+            .saturating_mul(self.per_replication())
+            .saturating_add(self.histogram_bytes())
+    }
+}
+
+/// What an experiment of `sc` holds until it is reduced, by estimate: every
+/// replication's timeline and counters (a replication's latency distributions are
+/// merged as it finishes, so none is kept per replication), the merged distributions
+/// (two per flow and variant), and the histograms of one running replication.
+pub fn kept_metrics(sc: &Scenario) -> KeptMetrics {
+    let count = |n: usize| n as u64;
+    let flows = count(sc.workloads.len());
+    let autoscaled = count(sc.services.iter().filter(|s| s.autoscale.is_some()).count());
+    let variants = sc.compare.as_ref().map_or(1, |c| count(c.variants.len()));
+    let others = count(
+        sc.services.len()
+            + sc.queues.len()
+            + sc.sagas.len()
+            + sc.policies.len()
+            + sc.faults.len()
+            + sc.pools.len(),
+    );
+    let lists = count(usize::from(!sc.policies.is_empty()) + usize::from(!sc.faults.is_empty()))
+        + 2 * u64::from(autoscaled > 0);
+    let running = 5 * flows + count(sc.queues.len() + sc.sagas.len());
+    KeptMetrics {
+        variants,
+        replications: u64::from(sc.sim.replications),
+        // A run widens its timeline interval past `model::MAX_TIMELINE_INTERVALS`.
+        intervals: sc.sim.duration.div_ceil(sc.sim.timeline_interval()).max(1),
+        per_interval: flows * FLOW_INTERVAL_BYTES
+            + count(sc.services.len()) * SERVICE_INTERVAL_BYTES
+            + count(sc.queues.len()) * QUEUE_INTERVAL_BYTES
+            + autoscaled * SCALE_INTERVAL_BYTES,
+        fixed: REPLICATION_BYTES
+            + flows * FLOW_BYTES
+            + others * COMPONENT_BYTES
+            + lists * LISTED_EVENTS_BYTES,
+        histograms: 2 * flows * variants + running,
+    }
+}
 
 /// Most fault windows expected over an experiment: replications x, for each stochastic
 /// fault, duration / (mean mtbf + mean mttr). The engine records one window per outage.
@@ -166,59 +259,18 @@ pub(crate) fn check_run(sc: &Scenario, timeline_given: bool) -> Result<(), Breac
             ),
         });
     }
-    // A run widens its timeline interval past `model::MAX_TIMELINE_INTERVALS`, so only
-    // many replications of many flows, queues and sagas make the kept metrics big.
-    let intervals = sim.duration.div_ceil(sim.timeline_interval()).max(1);
-    let per_interval = sc.workloads.len() as u64 * FLOW_INTERVAL_BYTES
-        + sc.services.len() as u64 * SERVICE_INTERVAL_BYTES
-        + sc.queues.len() as u64 * QUEUE_INTERVAL_BYTES;
-    let histograms = (2 * sc.workloads.len() + sc.queues.len() + sc.sagas.len()) as u64;
-    let per_histograms = histograms * HISTOGRAM_BYTES;
-    let per_replication = intervals
-        .saturating_mul(per_interval)
-        .saturating_add(per_histograms);
+    let kept = kept_metrics(sc);
     let reps = u64::from(sim.replications);
-    let bytes = reps.saturating_mul(per_replication);
-    if bytes > MAX_KEPT_METRICS_BYTES {
-        let why = format!(
-            "the metrics kept per replication would take about {} MiB ({reps} replications x ({histograms} latency histograms + {intervals} timeline intervals of {} flows, {} services, {} queues)), more than the {} MiB allowed",
-            bytes >> 20,
-            sc.workloads.len(),
-            sc.services.len(),
-            sc.queues.len(),
-            MAX_KEPT_METRICS_BYTES >> 20
-        );
-        // Wider intervals help only if the histograms alone fit.
-        let left = (MAX_KEPT_METRICS_BYTES / reps.max(1)).saturating_sub(per_histograms);
-        let affordable = left / per_interval.max(1);
-        let most = MAX_KEPT_METRICS_BYTES / per_replication.max(1);
-        let (blame, fix) = if most == 0 {
-            (
-                "replications",
-                "even one replication is too many: split the flows, queues or sagas over several scenarios".to_owned(),
-            )
-        } else if affordable == 0 {
-            (
-                "replications",
-                format!("lower [simulation] replications to at most {most}"),
-            )
-        } else {
-            let t = round_up(sim.duration.div_ceil(affordable));
-            (
-                if timeline_given {
+    if kept.total() > MAX_KEPT_METRICS_BYTES {
+        return Err(Breach {
+            blame: Blame::Sim(
+                if timeline_given && kept_fix(&kept, sim.duration).1.is_some() {
                     "timeline"
                 } else {
                     "replications"
                 },
-                format!(
-                    "lower [simulation] replications or set [simulation] timeline to at least {}",
-                    fmt(t)
-                ),
-            )
-        };
-        return Err(Breach {
-            blame: Blame::Sim(blame),
-            message: format!("{why}; {fix}"),
+            ),
+            message: kept_breach(sc, &kept),
         });
     }
     let mut expected = 0.0;
@@ -244,6 +296,49 @@ pub(crate) fn check_run(sc: &Scenario, timeline_given: bool) -> Result<(), Breac
         expected += windows;
     }
     Ok(())
+}
+
+/// How to bring `kept` under the budget: the most replications that fit (0: not even
+/// one), and the narrowest timeline interval that fits the replications as they are
+/// (`None` when no interval would: their counters or the histograms alone are over).
+fn kept_fix(kept: &KeptMetrics, duration: SimTime) -> (u64, Option<SimTime>) {
+    let left = MAX_KEPT_METRICS_BYTES.saturating_sub(kept.histogram_bytes());
+    let runs = kept.variants.max(1);
+    let most = left / runs / kept.per_replication().max(1);
+    let per_run = left / runs / kept.replications.max(1);
+    let affordable = per_run.saturating_sub(kept.fixed) / kept.per_interval.max(1);
+    let interval = (affordable > 0).then(|| round_up(duration.div_ceil(affordable)));
+    (most, interval)
+}
+
+/// The message of a breach of [`MAX_KEPT_METRICS_BYTES`], with its fix.
+fn kept_breach(sc: &Scenario, kept: &KeptMetrics) -> String {
+    let variants = match kept.variants {
+        1 => String::new(),
+        n => format!("{n} variants x "),
+    };
+    let why = format!(
+        "the metrics kept until the experiment is reduced would take about {} MiB ({variants}{} replications x ({} timeline intervals of {} flows, {} services, {} queues, and {} KiB of counters) + {} latency histograms), more than the {} MiB allowed",
+        kept.total() >> 20,
+        kept.replications,
+        kept.intervals,
+        sc.workloads.len(),
+        sc.services.len(),
+        sc.queues.len(),
+        kept.fixed >> 10,
+        kept.histograms,
+        MAX_KEPT_METRICS_BYTES >> 20
+    );
+    let fix = match kept_fix(kept, sc.sim.duration) {
+        (0, None) => "even one replication is too many: split the flows, services or queues over several scenarios".to_owned(),
+        (0, Some(t)) => format!("set [simulation] timeline to at least {}", fmt(t)),
+        (most, None) => format!("lower [simulation] replications to at most {most}"),
+        (_, Some(t)) => format!(
+            "lower [simulation] replications or set [simulation] timeline to at least {}",
+            fmt(t)
+        ),
+    };
+    format!("{why}; {fix}")
 }
 
 /// Checks the run-wide bounds of a scenario changed after loading (command-line

@@ -204,46 +204,72 @@ arrivals = {{ poisson = "1e9/s" }}
         sc.workloads[1].arrivals,
         archsim::model::Arrivals::Closed { users, .. } if users == limits::MAX_CLOSED_USERS
     ));
-    // Many replications of two flows are over the kept metrics' memory budget: their
-    // histograms alone are, so a wider timeline would not help.
+    // The most replications of both flows fit: a finished replication keeps its
+    // latency figures and timeline, not its histograms (two full-range histograms per
+    // flow and replication made this 11 GiB, 5.6 times the budget).
     let many = two.replace(
         "timeline = \"36s\"",
-        "timeline = \"36s\"\nreplications = 10000",
+        &format!(
+            "timeline = \"36s\"\nreplications = {}",
+            limits::MAX_REPLICATIONS
+        ),
     );
-    let m = spec::load_str(&many, Path::new("edge.toml"))
-        .unwrap_err()
-        .to_string();
+    let sc = spec::load_str(&many, Path::new("edge.toml")).unwrap_or_else(|e| panic!("{e}"));
+    let kept = limits::kept_metrics(&sc);
     assert!(
-        m.starts_with("edge.toml:5: simulation.replications: the metrics kept per replication would take about 11272 MiB (10000 replications x (4 latency histograms + 599 timeline intervals of 2 flows, 1 services, 0 queues))")
-            && m.ends_with("lower [simulation] replications to at most 1816"),
-        "{m}"
+        kept.total() < limits::MAX_KEPT_METRICS_BYTES && kept.per_replication() < 120_000,
+        "{kept:?}"
     );
-    // At the most it names, the experiment loads.
-    let most = two.replace(
-        "timeline = \"36s\"",
-        "timeline = \"36s\"\nreplications = 1816",
-    );
-    spec::load_str(&most, Path::new("edge.toml")).unwrap_or_else(|e| panic!("{e}"));
 }
 
-#[test]
-fn many_services_make_the_timeline_the_fix() {
-    // 2000 services: 600 intervals x 2000 x 40 B = 46 MiB of timeline per replication,
-    // against 0.5 MiB of histograms; 60 replications are over 2 GiB, and 436 intervals
-    // (1.4 s wide) bring them under.
-    let mut text =
-        String::from("[simulation]\nduration = \"10m\"\nreplications = 60\ntimeline = \"1s\"\n");
-    for i in 0..2000 {
+/// A scenario of `services` services in a row of one flow (`s0.op` its entry).
+fn wide(services: usize, sim: &str) -> String {
+    let mut text = format!("[simulation]\n{sim}\n");
+    for i in 0..services {
         text.push_str(&format!(
             "[services.s{i}]\noperations.op = {{ work = \"1ms\" }}\n"
         ));
     }
     text.push_str("[[workload]]\nentry = \"s0.op\"\narrivals = { poisson = \"1/s\" }\n");
+    text
+}
+
+#[test]
+fn when_the_counters_alone_are_over_only_fewer_replications_help() {
+    // 5000 services keep 2.6 MB of counters per replication (and a one-interval
+    // timeline of 0.2 MB): 10000 replications are 27 GB whatever the timeline.
+    let text = wide(
+        5000,
+        "duration = \"1s\"\ntimeline = \"1s\"\nreplications = 10000",
+    );
     let m = spec::load_str(&text, Path::new("wide.toml"))
         .unwrap_err()
         .to_string();
     assert!(
-        m.starts_with("wide.toml:4: simulation.timeline: the metrics kept per replication")
+        m.starts_with("wide.toml:4: simulation.replications: the metrics kept until the experiment is reduced would take about 26")
+            && m.contains("(10000 replications x (1 timeline intervals of 1 flows, 5000 services, 0 queues, and 2503 KiB of counters) + 7 latency histograms)")
+            && m.ends_with("lower [simulation] replications to at most 776"),
+        "{m}"
+    );
+    // At the most it names, the experiment loads.
+    let most = text.replace("replications = 10000", "replications = 776");
+    spec::load_str(&most, Path::new("wide.toml")).unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[test]
+fn many_services_make_the_timeline_the_fix() {
+    // 2000 services: 600 intervals x 2000 x 40 B = 46 MiB of timeline per replication,
+    // against 1 MiB of counters; 60 replications are over 2 GiB, and 436 intervals
+    // (1.4 s wide) bring them under.
+    let text = wide(
+        2000,
+        "duration = \"10m\"\nreplications = 60\ntimeline = \"1s\"",
+    );
+    let m = spec::load_str(&text, Path::new("wide.toml"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        m.starts_with("wide.toml:4: simulation.timeline: the metrics kept until the experiment is reduced would take about 2809 MiB")
             && m.ends_with(
                 "lower [simulation] replications or set [simulation] timeline to at least 1400ms"
             ),
@@ -271,6 +297,11 @@ fn the_kept_metrics_estimate_matches_their_sizes() {
     assert!(
         service <= limits::SERVICE_INTERVAL_BYTES,
         "{service} bytes per service interval"
+    );
+    let scale = std::mem::size_of::<archsim::metrics::ScaleInterval>() as u64;
+    assert!(
+        scale <= limits::SCALE_INTERVAL_BYTES,
+        "{scale} bytes per autoscaler interval"
     );
 }
 
@@ -342,16 +373,16 @@ fn overrides_obey_the_same_limits() {
         long.sim.timeline_interval(),
         6000 * archsim::kernel::NANOS_PER_SEC
     );
-    // Replications that would not fit the timelines' memory budget.
+    // Replications that would not fit the kept metrics' memory budget.
     let m = override_err(
-        &sc,
+        &wide(2000, "duration = \"10m\""),
         Overrides {
             replications: Some(10_000),
             ..Default::default()
         },
     );
     assert!(
-        m.starts_with("--replications: the metrics kept per replication would take about 5215 MiB"),
+        m.starts_with("--replications: the metrics kept until the experiment is reduced would take about 467926 MiB"),
         "{m}"
     );
     let m = override_err(
@@ -381,7 +412,7 @@ fn overrides_obey_the_same_limits() {
         (100, 120_000_000_000, 1_000_000)
     );
     // The most replications the kept metrics afford: the message's own figure loads.
-    let sc = loaded("timeline = \"10s\"", "");
+    let sc = wide(5000, "duration = \"1s\"");
     let m = override_err(
         &sc,
         Overrides {
@@ -390,13 +421,13 @@ fn overrides_obey_the_same_limits() {
         },
     );
     assert!(
-        m.ends_with("lower [simulation] replications to at most 3967"),
+        m.ends_with("lower [simulation] replications to at most 776"),
         "{m}"
     );
     applied(
         &sc,
         Overrides {
-            replications: Some(3967),
+            replications: Some(776),
             ..Default::default()
         },
     )

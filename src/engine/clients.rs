@@ -189,7 +189,7 @@ impl Engine<'_> {
             let flow = &mut self.metrics.flows[w];
             flow.record(facts);
             if completes_late {
-                flow.late_response.saturating_record((now - sent).max(1));
+                flow.record_late_response((now - sent).max(1));
             }
             flow.slowest.offer(now - sent, ordinal);
             if let Some((chain, request)) = traced {

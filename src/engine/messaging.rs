@@ -579,7 +579,7 @@ impl Engine<'_> {
             let latency = self.now - sent;
             if late {
                 // Completions at the response are added from the responses at the end.
-                f.completion.saturating_record(latency.max(1));
+                f.record_late_completion(latency.max(1));
             }
             f.completion_sum += latency as u128;
             f.slowest_completions.offer(latency, ordinal);

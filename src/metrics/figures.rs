@@ -18,9 +18,22 @@ pub fn new_histogram() -> Histogram<u64> {
     Histogram::new_with_bounds(1, HIST_MAX_NS, HIST_SIGFIG).expect("valid static bounds")
 }
 
-/// A histogram with (almost) no buckets, in place of one the seal used up.
+/// A histogram with (almost) no buckets, in place of one the seal used up, or of one
+/// not needed yet ([`full`]).
 pub(crate) fn spent_histogram() -> Histogram<u64> {
     Histogram::new(1).expect("valid precision")
+}
+
+/// `h` ready to record: a spent one becomes an empty full-range one first. A running
+/// replication creates the histograms most flows never record into (failures, late
+/// responses, late completions) on first use, so a flow costs one full-range histogram
+/// (270 KiB, all of it written when created) while it runs, not four.
+#[inline]
+pub(crate) fn full(h: &mut Histogram<u64>) -> &mut Histogram<u64> {
+    if h.sigfig() != HIST_SIGFIG {
+        *h = new_histogram();
+    }
+    h
 }
 
 /// One replication's figures of a latency histogram (ns): what a latency summary
@@ -62,5 +75,78 @@ impl LatencyFigures {
             p999: q(0.999),
             max: h.max(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::{Component, FailureReason, FlowMetrics, Outcome, ResponseFacts};
+    use crate::model::ServiceId;
+
+    fn response(latency: u64, outcome: Outcome) -> ResponseFacts {
+        ResponseFacts {
+            latency,
+            outcome,
+            entry: ServiceId(0),
+            touched_fault: false,
+            sent_during_fault: false,
+        }
+    }
+
+    fn is_full(h: &Histogram<u64>) -> bool {
+        h.sigfig() == HIST_SIGFIG
+    }
+
+    #[test]
+    fn a_flow_creates_the_histograms_it_records_into_on_first_use() {
+        let mut f = FlowMetrics::new();
+        for ms in 1..=100 {
+            f.record(response(ms * 1_000_000, Outcome::Ok));
+        }
+        // Only successes so far: one full-range histogram, not four.
+        assert!(is_full(&f.success_latency));
+        assert!(!is_full(&f.failure_latency) && !is_full(&f.late_response));
+        assert!(!is_full(&f.completion) && !is_full(&f.latency));
+        let failed = Outcome::Failed(FailureReason::Timeout, Component::Service(ServiceId(0)));
+        f.record(response(500_000_000, failed));
+        f.record_late_response(7_000_000);
+        f.record_late_completion(900_000_000);
+        assert!(is_full(&f.failure_latency) && is_full(&f.late_response));
+        assert!(is_full(&f.completion));
+        f.seal();
+        // Responses: 100 successes and the failure; completions: the responses less
+        // the late one, plus its completion.
+        assert_eq!(f.latency.len(), 101);
+        assert_eq!(f.responses.count, 101);
+        assert_eq!(f.success.count, 100);
+        assert!(f.responses.max >= 500_000_000 && f.success.max < 101_000_000);
+        assert_eq!(f.completion.len(), 101);
+        assert_eq!(f.completion.count_at(7_000_000), 0);
+        assert_eq!(f.completion.count_at(900_000_000), 1);
+        assert!(!is_full(&f.failure_latency) && !is_full(&f.late_response));
+    }
+
+    #[test]
+    fn a_sealed_flow_without_failures_or_late_work_has_its_successes_as_responses() {
+        let mut f = FlowMetrics::new();
+        let mut eager = new_histogram();
+        for ms in [3, 1, 4, 1, 5, 9, 2, 6] {
+            f.record(response(ms * 1_000_000, Outcome::Ok));
+            eager.record(ms * 1_000_000).unwrap();
+        }
+        f.seal();
+        for h in [&f.latency, &f.completion] {
+            assert!(is_full(h));
+            assert_eq!(h.len(), eager.len());
+            assert!(h.iter_recorded().eq(eager.iter_recorded()));
+        }
+        assert_eq!(f.responses, f.success);
+        // (The completions' sum is the engine's to add, at each completion.)
+        let unsummed = LatencyFigures {
+            sum: 0,
+            ..f.responses
+        };
+        assert_eq!(f.completions, unsummed);
     }
 }

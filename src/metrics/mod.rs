@@ -22,7 +22,7 @@ pub use timeline::{FlowInterval, IntervalLatency, ServiceInterval, Timeline};
 
 use crate::kernel::SimTime;
 use crate::model::{Scenario, ServiceId};
-use figures::spent_histogram;
+use figures::{full, spent_histogram};
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -42,8 +42,9 @@ pub struct FlowMetrics {
     pub failed_by_root: BTreeMap<(FailureReason, Component), u64>,
     /// Requests still without a response when the run ended.
     pub in_flight: u64,
-    /// Response latency of every response (success or failure), filled when the run
-    /// ends ([`FlowMetrics::seal`]) from the two below: one record per response. An
+    /// Response latency of every response (success or failure), formed when the run
+    /// ends ([`FlowMetrics::seal`]) from the two below (spent until then): one record
+    /// per response. An
     /// experiment takes it out ([`FlowMetrics::take_distributions`]) into the
     /// distribution it merges over replications.
     #[serde(with = "crate::distribute::codec::hist")]
@@ -58,7 +59,8 @@ pub struct FlowMetrics {
     /// The figures of `success_latency` (and its sum), filled by the seal: all that
     /// is reduced of the successes.
     pub success: LatencyFigures,
-    /// Response latency of failures only, while the run records: used up by the seal
+    /// Response latency of failures only, while the run records (spent until the first
+    /// failure: most flows never need it, see `figures::full`): used up by the seal
     /// (which adds it into `latency`), so neither the kept metrics of a replication nor
     /// part files carry it.
     #[serde(skip, default = "spent_histogram")]
@@ -76,7 +78,8 @@ pub struct FlowMetrics {
     /// Requests sent while a fault was active.
     pub during_fault: FaultCounters,
     /// Completion latency (send -> all triggered work done), of requests that completed.
-    /// During the run it holds only the requests that completed after their response;
+    /// During the run it holds only the requests that completed after their response
+    /// (spent until the first such one);
     /// [`FlowMetrics::seal`] adds the rest (see `late_response`).
     /// Taken out by an experiment like `latency`.
     #[serde(with = "crate::distribute::codec::hist")]
@@ -185,20 +188,20 @@ impl FlowMetrics {
             failed: [0; FailureReason::COUNT],
             failed_by_root: BTreeMap::new(),
             in_flight: 0,
-            latency: new_histogram(),
+            latency: spent_histogram(),
             responses: LatencyFigures::default(),
             success_latency: new_histogram(),
             success: LatencyFigures::default(),
-            failure_latency: new_histogram(),
+            failure_latency: spent_histogram(),
             latency_sum: 0,
             success_latency_sum: 0,
             degraded: 0,
             cascade: 0,
             collateral: 0,
             during_fault: FaultCounters::default(),
-            completion: new_histogram(),
+            completion: spent_histogram(),
             completions: LatencyFigures::default(),
-            late_response: new_histogram(),
+            late_response: spent_histogram(),
             completion_sum: 0,
             completed_ok: 0,
             completed_failed: 0,
@@ -224,7 +227,7 @@ impl FlowMetrics {
                 self.success_latency_sum += r.latency as u128;
             }
             Outcome::Failed(reason, root) => {
-                self.failure_latency.saturating_record(v);
+                full(&mut self.failure_latency).saturating_record(v);
                 self.failed[reason as usize] += 1;
                 *self.failed_by_root.entry((reason, root)).or_insert(0) += 1;
                 cascade = root != Component::Service(r.entry);
@@ -242,28 +245,48 @@ impl FlowMetrics {
         }
     }
 
+    /// Record the response latency (ns, at least 1) of a request that had work left
+    /// at its response ([`FlowMetrics::late_response`]).
+    #[inline]
+    pub fn record_late_response(&mut self, ns: SimTime) {
+        full(&mut self.late_response).saturating_record(ns);
+    }
+
+    /// Record the completion latency (ns, at least 1) of a request that completed
+    /// after its response ([`FlowMetrics::completion`]).
+    #[inline]
+    pub fn record_late_completion(&mut self, ns: SimTime) {
+        full(&mut self.completion).saturating_record(ns);
+    }
+
     /// Fill [`FlowMetrics::latency`] from the successes and failures, and
     /// [`FlowMetrics::completion`] with the requests that completed at their response
     /// (exact: HDR histograms of one layout add and subtract bucket by bucket). Called
     /// once, when the run ends.
     pub fn seal(&mut self) {
-        for part in [&self.success_latency, &self.failure_latency] {
-            self.latency
-                .add(part)
+        self.success = LatencyFigures::of(&self.success_latency, self.success_latency_sum);
+        // The responses are the successes plus the failures: the successes' histogram
+        // becomes it (nothing reads the successes' own any more).
+        let mut latency = std::mem::replace(&mut self.success_latency, spent_histogram());
+        if !self.failure_latency.is_empty() {
+            latency
+                .add(&self.failure_latency)
                 .expect("histograms of one layout add");
         }
-        self.completion
-            .add(&self.latency)
+        let completion = full(&mut self.completion);
+        completion
+            .add(&latency)
             .expect("histograms of one layout add");
-        self.completion
-            .subtract(&self.late_response)
-            .expect("late responses are a subset of the responses");
-        self.success = LatencyFigures::of(&self.success_latency, self.success_latency_sum);
+        if !self.late_response.is_empty() {
+            completion
+                .subtract(&self.late_response)
+                .expect("late responses are a subset of the responses");
+        }
+        self.latency = latency;
         self.responses = LatencyFigures::of(&self.latency, self.latency_sum);
         self.completions = LatencyFigures::of(&self.completion, self.completion_sum);
         // A replication's metrics are kept until the experiment reduces them: do not
-        // keep three full-range histograms per flow that nothing reads any more.
-        self.success_latency = spent_histogram();
+        // keep full-range histograms per flow that nothing reads any more.
         self.failure_latency = spent_histogram();
         self.late_response = spent_histogram();
     }

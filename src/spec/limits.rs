@@ -69,9 +69,10 @@ pub const MAX_CLOSED_USERS: u32 = 1_000_000;
 pub const MAX_KEPT_METRICS_BYTES: u64 = 2 << 30;
 
 /// Size of one full-range latency histogram (HDR, 1 ns to 1 h at 3 significant digits:
-/// 33 792 u64 counters). A running replication records into five per flow and one per
-/// queue and saga; an experiment keeps two per flow and variant, merged over its
-/// replications.
+/// 33 792 u64 counters). A running replication records into at most four per flow (the
+/// successes' always; the failures', the late responses' and the late completions'
+/// from the first one on) and one per queue and saga; an experiment keeps two per flow
+/// and variant, merged over its replications.
 pub const HISTOGRAM_BYTES: u64 = 270_336;
 
 /// What a finished replication keeps besides its timeline: its counters, figures and
@@ -160,7 +161,7 @@ pub fn kept_metrics(sc: &Scenario) -> KeptMetrics {
     );
     let lists = count(usize::from(!sc.policies.is_empty()) + usize::from(!sc.faults.is_empty()))
         + 2 * u64::from(autoscaled > 0);
-    let running = 5 * flows + count(sc.queues.len() + sc.sagas.len());
+    let running = 4 * flows + count(sc.queues.len() + sc.sagas.len());
     KeptMetrics {
         variants,
         replications: u64::from(sc.sim.replications),

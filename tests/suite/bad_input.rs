@@ -411,7 +411,7 @@ const CASES: &[(&str, usize, &str, &str)] = &[
         "limit_kept_metrics",
         4,
         "simulation.replications",
-        "the metrics kept until the experiment is reduced would take about 7410 MiB (10000 replications x (600 timeline intervals of 1 flows, 30 services, 0 queues, and 18 KiB of counters) + 7 latency histograms), more than the 2048 MiB allowed; lower [simulation] replications or set [simulation] timeline to at least 24s",
+        "the metrics kept until the experiment is reduced would take about 7409 MiB (10000 replications x (600 timeline intervals of 1 flows, 30 services, 0 queues, and 18 KiB of counters) + 6 latency histograms), more than the 2048 MiB allowed; lower [simulation] replications or set [simulation] timeline to at least 24s",
     ),
     (
         "limit_fault_windows",

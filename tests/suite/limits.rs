@@ -247,7 +247,7 @@ fn when_the_counters_alone_are_over_only_fewer_replications_help() {
         .to_string();
     assert!(
         m.starts_with("wide.toml:4: simulation.replications: the metrics kept until the experiment is reduced would take about 26")
-            && m.contains("(10000 replications x (1 timeline intervals of 1 flows, 5000 services, 0 queues, and 2503 KiB of counters) + 7 latency histograms)")
+            && m.contains("(10000 replications x (1 timeline intervals of 1 flows, 5000 services, 0 queues, and 2503 KiB of counters) + 6 latency histograms)")
             && m.ends_with("lower [simulation] replications to at most 776"),
         "{m}"
     );

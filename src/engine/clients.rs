@@ -1,4 +1,5 @@
-//! Clients: open-loop arrivals, closed-loop users, the entry rate limiter, responses.
+//! Clients: open-loop arrivals, closed-loop users, the entry rate limiter, responses,
+//! and a request's outstanding work up to its completion.
 
 use super::slab::Handle;
 use super::{Caller, Engine, Event, RootState, NO_DEADLINE, NO_SITE};
@@ -218,6 +219,55 @@ impl Engine<'_> {
             queue.schedule(now.saturating_add(t), Event::UserSend { workload, user });
         }
         self.root_done(root, failed, queue);
+    }
+
+    /// `n` more pieces of work (messages, pending replies) for the request at `root`.
+    pub(super) fn add_outstanding(&mut self, root: Handle, n: u32) {
+        if let Some(r) = self.roots.get_mut(root) {
+            r.outstanding += n;
+        }
+    }
+
+    /// One piece of a request's work is over; record the completion when it was the last.
+    pub(super) fn root_done(&mut self, root: Handle, failed: bool, _queue: &mut EventQueue<Event>) {
+        let Some(r) = self.roots.get_mut(root) else {
+            return;
+        };
+        r.async_failed |= failed;
+        r.outstanding -= 1;
+        if r.outstanding > 0 {
+            return;
+        }
+        let (w, sent, ok, ordinal, traced, late) = (
+            r.workload as usize,
+            r.sent,
+            !r.async_failed && !r.response_failed,
+            r.ordinal,
+            r.traced,
+            r.completes_late,
+        );
+        let (request, chain) = (r.trace_request(), r.chain);
+        self.roots.remove(root);
+        if traced {
+            if let Some(t) = self.tracer.as_deref_mut() {
+                t.completed(&request, chain, self.now, ok);
+            }
+        }
+        if sent >= self.sc.sim.warmup {
+            let f = &mut self.metrics.flows[w];
+            let latency = self.now - sent;
+            if late {
+                // Completions at the response are added from the responses at the end.
+                f.record_late_completion(latency.max(1));
+            }
+            f.completion_sum += latency as u128;
+            f.slowest_completions.offer(latency, ordinal);
+            if ok {
+                f.completed_ok += 1;
+            } else {
+                f.completed_failed += 1;
+            }
+        }
     }
 }
 

@@ -252,12 +252,6 @@ impl Engine<'_> {
         self.site_succeeded(exec, queue);
     }
 
-    fn add_outstanding(&mut self, root: Handle, n: u32) {
-        if let Some(r) = self.roots.get_mut(root) {
-            r.outstanding += n;
-        }
-    }
-
     /// Put a message for `root` on queue `q`, published by the execution with trace span
     /// `publisher`; returns the message's trace span.
     fn enqueue(
@@ -547,48 +541,6 @@ impl Engine<'_> {
         }
         self.metrics.queues[q as usize].depth.add(self.now, 1);
         self.dispatch(q, p, queue);
-    }
-
-    /// One piece of a request's work is over; record the completion when it was the last.
-    pub(super) fn root_done(&mut self, root: Handle, failed: bool, _queue: &mut EventQueue<Event>) {
-        let Some(r) = self.roots.get_mut(root) else {
-            return;
-        };
-        r.async_failed |= failed;
-        r.outstanding -= 1;
-        if r.outstanding > 0 {
-            return;
-        }
-        let (w, sent, ok, ordinal, traced, late) = (
-            r.workload as usize,
-            r.sent,
-            !r.async_failed && !r.response_failed,
-            r.ordinal,
-            r.traced,
-            r.completes_late,
-        );
-        let (request, chain) = (r.trace_request(), r.chain);
-        self.roots.remove(root);
-        if traced {
-            if let Some(t) = self.tracer.as_deref_mut() {
-                t.completed(&request, chain, self.now, ok);
-            }
-        }
-        if sent >= self.sc.sim.warmup {
-            let f = &mut self.metrics.flows[w];
-            let latency = self.now - sent;
-            if late {
-                // Completions at the response are added from the responses at the end.
-                f.record_late_completion(latency.max(1));
-            }
-            f.completion_sum += latency as u128;
-            f.slowest_completions.offer(latency, ordinal);
-            if ok {
-                f.completed_ok += 1;
-            } else {
-                f.completed_failed += 1;
-            }
-        }
     }
 
     /// A broker crash: non-durable queues lose every message.

@@ -15,7 +15,7 @@
 //! gives up abandons the attempt; the callee's execution goes on (wasted work) and its
 //! reply is dropped as late.
 //!
-//! Module map: `clients` (arrivals, rate limiting, responses), `calls` (attempts,
+//! Module map: `clients` (arrivals, rate limiting, responses, completions), `calls` (attempts,
 //! replies, timeouts, policies, root causes), `exec` (admission, workers, steps), `cpu`
 //! (processor sharing on replicas with `cpus`), `tick` (timeline intervals),
 //! `faults` (injection), `finish` (the conservation ledger and the run's errors),

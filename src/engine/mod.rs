@@ -15,12 +15,14 @@
 //! gives up abandons the attempt; the callee's execution goes on (wasted work) and its
 //! reply is dropped as late.
 //!
-//! Module map: `clients` (arrivals, rate limiting, responses, completions), `calls` (attempts,
-//! replies, timeouts, policies, root causes), `exec` (admission, workers, steps), `cpu`
-//! (processor sharing on replicas with `cpus`), `tick` (timeline intervals),
-//! `faults` (injection), `finish` (the conservation ledger and the run's errors),
-//! `guard` (what a halted run says), `reply` (request-reply continuations), `trace` (spans walked into `metrics::paths`), `breaker` (the circuit-breaker state machine), `slab` and
-//! `timers` (allocation-free bookkeeping).
+//! Module map: `clients` (arrivals, rate limiting, responses, completions), `calls`
+//! (attempts, the wire, replies, timeouts, root causes), `sites` (the resilience
+//! policies of a call site: retries, hedges, breaker, bulkhead, fallback), `exec`
+//! (admission, workers, steps), `cpu` (processor sharing on replicas with `cpus`),
+//! `tick` (timeline intervals), `faults` (injection), `finish` (the conservation ledger
+//! and the run's errors), `guard` (what a halted run says), `reply` (request-reply
+//! continuations), `trace` (spans walked into `metrics::paths`), `breaker` (the
+//! circuit-breaker state machine), `slab` and `timers` (allocation-free bookkeeping).
 
 mod autoscale;
 mod breaker;
@@ -36,6 +38,7 @@ mod messaging;
 mod pool;
 mod reply;
 mod saga;
+mod sites;
 mod slab;
 mod tick;
 mod timers;

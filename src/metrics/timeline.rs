@@ -306,11 +306,8 @@ impl Timeline {
         }
         for (intervals, h) in self.flows.iter_mut().zip(&mut self.live) {
             if !h.is_empty() {
-                intervals[i].latency = Some(IntervalLatency {
-                    p50: h.value_at_quantile(0.5),
-                    p90: h.value_at_quantile(0.9),
-                    p99: h.value_at_quantile(0.99),
-                });
+                let [p50, p90, p99] = super::figures::quantiles(h, [0.5, 0.9, 0.99]);
+                intervals[i].latency = Some(IntervalLatency { p50, p90, p99 });
                 h.reset();
             }
         }

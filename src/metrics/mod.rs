@@ -7,6 +7,7 @@
 pub mod delivery;
 mod figures;
 mod flow;
+mod interval;
 mod level;
 mod outcome;
 pub mod paths;

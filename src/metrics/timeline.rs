@@ -5,9 +5,11 @@
 //! (for an experiment that keeps every replication's metrics) its replications: at most
 //! [`crate::model::MAX_TIMELINE_INTERVALS`] intervals (a long run gets wider intervals),
 //! and an interval keeps three latency quantiles, not a histogram. One live histogram per
-//! flow (2 significant digits) records the interval the clock is in; when responses move
-//! on to a later interval, it leaves its p50, p90 and p99 behind and starts again empty.
+//! flow (2 significant digits, `metrics::interval`) records the interval the clock is in;
+//! when responses move on to a later interval, it leaves its p50, p90 and p99 behind and
+//! starts again empty.
 
+use super::interval::{interval_layout, IntervalHistogram};
 use crate::kernel::SimTime;
 use crate::model::{FaultSchedule, Scenario};
 use hdrhistogram::Histogram;
@@ -86,7 +88,7 @@ pub struct Timeline {
     /// Per flow, the latencies of interval `live_index` so far (empty after [`Self::seal`]
     /// and in a deserialized timeline, which records nothing).
     #[serde(skip)]
-    live: Vec<Histogram<u32>>,
+    live: Vec<IntervalHistogram>,
     /// The interval `live` records (responses arrive in time order, so it only grows).
     #[serde(skip)]
     live_index: usize,
@@ -96,8 +98,7 @@ pub struct Timeline {
     pub baselines: Vec<Baseline>,
     /// Per flow, the latencies of every finished interval from `prefix_from` on (only
     /// while a baseline is still open). u64 counters, as a baseline may hold many
-    /// intervals; filled by `record_n` of `Histogram<u64>`, which leaves the hot path's
-    /// u32 recording with one caller, inlined (`add` would record through the u32 one).
+    /// intervals; filled with `record_n` from the live histograms' recorded buckets.
     #[serde(skip)]
     prefix: Vec<Histogram<u64>>,
     /// The first interval of the baselines: the one the warm-up ends in.
@@ -125,10 +126,6 @@ struct Window {
     start: SimTime,
     end: SimTime,
     index: usize,
-}
-
-fn interval_histogram<T: hdrhistogram::Counter>() -> Histogram<T> {
-    Histogram::new_with_bounds(1_000, 3_600_000_000_000, 2).expect("valid static bounds")
 }
 
 impl Timeline {
@@ -190,11 +187,15 @@ impl Timeline {
                 .map(|_| vec![super::ScaleInterval::default(); n])
                 .collect(),
             window: Window::default(),
-            live: sc.workloads.iter().map(|_| interval_histogram()).collect(),
+            live: sc
+                .workloads
+                .iter()
+                .map(|_| IntervalHistogram::new())
+                .collect(),
             live_index: 0,
             baselines: baselines.collect(),
             prefix: if has_baselines {
-                sc.workloads.iter().map(|_| interval_histogram()).collect()
+                sc.workloads.iter().map(|_| interval_layout()).collect()
             } else {
                 Vec::new()
             },
@@ -266,7 +267,7 @@ impl Timeline {
     /// the last [`Self::flow_at`].
     #[inline]
     pub fn record_latency(&mut self, flow: usize, ns: SimTime) {
-        self.live[flow].saturating_record(ns);
+        self.live[flow].record(ns);
     }
 
     /// Responses moved on to interval `next`: the live histograms leave their quantiles
@@ -295,9 +296,9 @@ impl Timeline {
             self.close_baselines(i);
             if i >= self.prefix_from {
                 for (p, h) in self.prefix.iter_mut().zip(&self.live) {
-                    for v in h.iter_recorded() {
+                    for (value, count) in h.recorded() {
                         // The bucket's value lands in the same bucket of the same layout.
-                        p.record_n(v.value_iterated_to(), u64::from(v.count_at_value()))
+                        p.record_n(value, u64::from(count))
                             .expect("a value of the same bounds");
                     }
                 }
@@ -306,15 +307,8 @@ impl Timeline {
         }
         for (intervals, h) in self.flows.iter_mut().zip(&mut self.live) {
             if !h.is_empty() {
-                // Three scans, not `figures::quantiles`' one pass: each scan sums eight
-                // buckets at a time, and for three quantiles of this small histogram
-                // that is as fast (callgrind: 1.96 G against 1.97 G instructions over a
-                // ten-point sweep of checkout-sync).
-                intervals[i].latency = Some(IntervalLatency {
-                    p50: h.value_at_quantile(0.5),
-                    p90: h.value_at_quantile(0.9),
-                    p99: h.value_at_quantile(0.99),
-                });
+                let [p50, p90, p99] = h.quantiles([0.5, 0.9, 0.99]);
+                intervals[i].latency = Some(IntervalLatency { p50, p90, p99 });
                 h.reset();
             }
         }
@@ -391,7 +385,7 @@ mod tests {
         }
         tl.seal();
         let hist = |values: &[u64]| {
-            let mut h = interval_histogram::<u64>();
+            let mut h = interval_layout::<u64>();
             values.iter().for_each(|&v| h.record(v).unwrap());
             h
         };

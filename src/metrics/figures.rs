@@ -27,7 +27,7 @@ pub(crate) fn spent_histogram() -> Histogram<u64> {
 /// `h` ready to record: a spent one becomes an empty full-range one first. A running
 /// replication creates the histograms most flows never record into (failures, late
 /// responses, late completions) on first use, so a flow costs one full-range histogram
-/// (270 KiB, all of it written when created) while it runs, not four.
+/// (264 KiB, all of it written when created) while it runs, not four.
 #[inline]
 pub(crate) fn full(h: &mut Histogram<u64>) -> &mut Histogram<u64> {
     if h.sigfig() != HIST_SIGFIG {
@@ -78,8 +78,9 @@ impl LatencyFigures {
 
 /// `h.value_at_quantile(q)` for each of the ascending `qs`, in one pass over the
 /// buckets: each `value_at_quantile` scans the counts from the start (33 792 of them
-/// in a full-range histogram), which made a report's CDFs (105 quantiles per flow,
-/// response and completion, per variant) cost as much as a short run's simulation.
+/// in a full-range histogram). The report's CDFs (105 quantiles) read theirs the same
+/// way (`experiment::replications`), where one scan per quantile cost as much as a
+/// short run's simulation.
 pub fn quantiles<T: hdrhistogram::Counter, const N: usize>(
     h: &Histogram<T>,
     qs: [f64; N],

@@ -56,8 +56,9 @@ struct ScenarioOpts {
     #[arg(long)]
     duration: Option<String>,
     /// Override `[simulation] max_events`: a replication whose pace would take it past
-    /// this many events stops early with an error (default 1e10).
-    #[arg(long, value_name = "N")]
+    /// this many events stops early with an error (default 1e10; "3e7" and
+    /// "30_000_000" are counts too).
+    #[arg(long, value_name = "N", value_parser = archsim::spec::parse_count)]
     max_events: Option<u64>,
 }
 

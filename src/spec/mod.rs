@@ -87,7 +87,7 @@ mod workloads;
 pub use edit::{load_with, Overrides};
 pub use error::{Location, SpecError};
 pub use models::builtin_models;
-pub use units::{parse_duration, parse_rate};
+pub use units::{parse_count, parse_duration, parse_rate};
 
 use crate::model::Scenario;
 use std::path::Path;

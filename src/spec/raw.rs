@@ -61,8 +61,9 @@ pub(crate) struct RawSimulation {
     /// (0, 1], default 0.01.
     pub blast_threshold: Option<Loc<f64>>,
     /// Most events one replication may take, projected from its pace (>= 1e6), default
-    /// 1e10: a run that would take longer stops early with an error.
-    pub max_events: Option<Loc<i64>>,
+    /// 1e10: a run that would take longer stops early with an error. An integer, a
+    /// whole float (`1e10`) or a count string (`"3e7"`).
+    pub max_events: Option<Loc<RawCount>>,
 }
 
 /// `[network]`.
@@ -360,6 +361,38 @@ impl de::Visitor<'_> for StrOrNumVisitor {
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<StrOrNum, E> {
         Ok(StrOrNum::Num(v))
+    }
+}
+
+/// A count written as an integer, a whole float (`1e10`) or a string (`"3e7"`).
+#[derive(Clone, Debug)]
+pub(crate) struct RawCount(pub StrOrNum);
+
+impl<'de> Deserialize<'de> for RawCount {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(RawCountVisitor)
+    }
+}
+
+struct RawCountVisitor;
+
+impl de::Visitor<'_> for RawCountVisitor {
+    type Value = RawCount;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a count such as 30000000 or \"3e7\"")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<RawCount, E> {
+        StrOrNumVisitor.visit_str(v).map(RawCount)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawCount, E> {
+        StrOrNumVisitor.visit_i64(v).map(RawCount)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawCount, E> {
+        StrOrNumVisitor.visit_u64(v).map(RawCount)
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawCount, E> {
+        StrOrNumVisitor.visit_f64(v).map(RawCount)
     }
 }
 

@@ -97,7 +97,7 @@ pub(crate) fn simulation(
     };
     let max_events = match &s.max_events {
         None => crate::model::DEFAULT_MAX_EVENTS,
-        Some(v) => at.int(v, "simulation.max_events", 1_000_000, i64::MAX)? as u64,
+        Some(v) => at.event_count(v, "simulation.max_events", 1_000_000)?,
     };
     Ok(SimSettings {
         seed,

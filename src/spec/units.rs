@@ -189,6 +189,23 @@ pub(crate) fn check_rate(per_sec: f64) -> Result<f64, String> {
     }
 }
 
+/// Parses a count such as "30000000", "30_000_000" or "3e7" (a whole number, >= 0,
+/// at most `u64::MAX`).
+pub fn parse_count(s: &str) -> Result<u64, String> {
+    let t = s.trim().replace('_', "");
+    let bad =
+        || format!("invalid count \"{s}\"; expected a whole number, e.g. \"30000000\" or \"3e7\"");
+    if let Ok(n) = t.parse::<u64>() {
+        return Ok(n);
+    }
+    match t.parse::<f64>() {
+        Ok(v) if is_decimal(&t) && v >= 0.0 && v.fract() == 0.0 && v < u64::MAX as f64 => {
+            Ok(v as u64)
+        }
+        _ => Err(bad()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -255,6 +272,19 @@ mod tests {
             .unwrap_err()
             .contains("too long"));
         assert!(parse_duration("1.00000000000000000000000000000001s").is_ok());
+    }
+
+    #[test]
+    fn counts_take_digits_separators_and_scientific_notation() {
+        assert_eq!(parse_count("30000000"), Ok(30_000_000));
+        assert_eq!(parse_count("30_000_000"), Ok(30_000_000));
+        assert_eq!(parse_count("3e7"), Ok(30_000_000));
+        assert_eq!(parse_count(" 1E10 "), Ok(10_000_000_000));
+        assert_eq!(parse_count("18446744073709551615"), Ok(u64::MAX));
+        for bad in ["", "-5", "2.5", "1e-3", "1e30", "inf", "NaN", "e7", "10M"] {
+            let err = parse_count(bad).expect_err(bad);
+            assert!(err.contains("expected a whole number"), "{bad}: {err}");
+        }
     }
 
     #[test]

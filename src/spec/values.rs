@@ -3,7 +3,7 @@
 
 use super::error::{choices, FileId, Kind, Sources, SpecError};
 use super::loc::Loc;
-use super::raw::StrOrNum;
+use super::raw::{RawCount, StrOrNum};
 use super::units::{parse_duration, parse_rate};
 use crate::kernel::SimTime;
 use crate::model::{Balancer, Protocol};
@@ -130,6 +130,33 @@ impl In<'_> {
                 format!("must be <= {max}, got {}", v.value),
             ))
         }
+    }
+
+    /// A large count (of events) of at least `min`: an integer, a whole float (`1e10`) or a string that
+    /// [`parse_count`](super::units::parse_count) reads (`"3e7"`, `"30_000_000"`).
+    pub(crate) fn event_count(
+        &self,
+        v: &Loc<RawCount>,
+        field: &str,
+        min: u64,
+    ) -> Result<u64, SpecError> {
+        let n = match &v.value.0 {
+            StrOrNum::Str(s) => super::units::parse_count(s),
+            StrOrNum::Num(x) if *x >= 0.0 && x.fract() == 0.0 && *x < u64::MAX as f64 => {
+                Ok(*x as u64)
+            }
+            StrOrNum::Num(x) => Err(format!("invalid count {x}; expected a whole number >= 0")),
+        }
+        .map_err(|m| self.err(Kind::Invalid, v, field, m))?;
+        if n < min {
+            return Err(self.err(
+                Kind::Invalid,
+                v,
+                field,
+                format!("must be >= {min}, got {n}"),
+            ));
+        }
+        Ok(n)
     }
 
     /// An integer in `[min, max]` where `max` is a stated limit; `why` explains it in

@@ -73,6 +73,41 @@ fn bad_overrides_are_usage_errors() {
 }
 
 #[test]
+fn max_events_takes_scientific_notation_and_refuses_fractions() {
+    let run = |n: &str| {
+        archsim(&[
+            "run",
+            "scenarios/checkout-sync.toml",
+            "--duration",
+            "31s",
+            "--replications",
+            "1",
+            "-q",
+            "--max-events",
+            n,
+        ])
+    };
+    for ok in ["3e7", "30_000_000", "30000000"] {
+        let out = run(ok);
+        assert!(
+            out.status.success(),
+            "{ok}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let out = run("3.5e6x");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--max-events") && stderr.contains("expected a whole number"),
+        "{stderr}"
+    );
+    let out = run("1e5");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at least 1000000"));
+}
+
+#[test]
 fn validate_accepts_every_shipped_scenario() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut stack = vec![root.join("scenarios")];

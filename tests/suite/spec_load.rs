@@ -624,6 +624,37 @@ fn simulation_timeline_and_blast_threshold() {
 }
 
 #[test]
+fn max_events_is_a_count_in_any_notation() {
+    let with = |v: &str| {
+        let text = MODEL_USER.replace(
+            "duration = \"1m\"",
+            &format!("duration = \"1m\"\nmax_events = {v}"),
+        );
+        load_str(&text, Path::new("m.toml")).map(|s| s.sim.max_events)
+    };
+    assert_eq!(with("30000000").unwrap(), 30_000_000);
+    assert_eq!(with("30_000_000").unwrap(), 30_000_000);
+    assert_eq!(with("1e10").unwrap(), 10_000_000_000);
+    assert_eq!(with("\"3e7\"").unwrap(), 30_000_000);
+    let default = load_str(MODEL_USER, Path::new("m.toml")).unwrap();
+    assert_eq!(default.sim.max_events, archsim::model::DEFAULT_MAX_EVENTS);
+    for (bad, says) in [
+        ("2500000.5", "expected a whole number"),
+        ("-5", "expected a whole number"),
+        ("\"lots\"", "expected a whole number"),
+        ("1e5", "must be >= 1000000, got 100000"),
+        ("true", "expected a count such as 30000000"),
+    ] {
+        let e = with(bad).expect_err(bad).to_string();
+        assert!(
+            e.contains("m.toml:") && e.contains("simulation.max_events"),
+            "{bad}: {e}"
+        );
+        assert!(e.contains(says), "{bad}: {e}");
+    }
+}
+
+#[test]
 fn policies_land_at_their_call_site() {
     let s = load_str(RESILIENT, Path::new("r.toml")).unwrap();
     // Sites in operation, group, call order: gateway.checkout has sites 0, 1, 2;

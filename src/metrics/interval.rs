@@ -26,8 +26,6 @@ pub(super) struct IntervalHistogram {
     lo: usize,
     hi: usize,
     total: u64,
-    /// An empty `hdrhistogram` of the same layout: its bucket arithmetic for values.
-    layout: Histogram<u32>,
     unit_magnitude: u32,
     sub_bucket_half_count_magnitude: u32,
     sub_bucket_half_count: u32,
@@ -40,6 +38,12 @@ pub(super) fn interval_layout<T: hdrhistogram::Counter>() -> Histogram<T> {
     Histogram::new_with_bounds(LOW, HIGH, SIGFIG).expect("valid static bounds")
 }
 
+/// Buckets of the layout (`distinct_values`; computed once, not per flow).
+fn counts_len() -> usize {
+    static LEN: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *LEN.get_or_init(|| interval_layout::<u8>().distinct_values())
+}
+
 impl IntervalHistogram {
     pub fn new() -> Self {
         // `hdrhistogram`'s derivation of its layout from the bounds and precision.
@@ -48,13 +52,11 @@ impl IntervalHistogram {
         let sub_bucket_count_magnitude = f64::from(single_unit_resolution).log2().ceil() as u32;
         let sub_bucket_half_count_magnitude = sub_bucket_count_magnitude.max(1) - 1;
         let sub_bucket_count = 1u32 << (sub_bucket_half_count_magnitude + 1);
-        let layout = interval_layout::<u32>();
         IntervalHistogram {
-            counts: vec![0; layout.distinct_values()],
+            counts: vec![0; counts_len()],
             lo: usize::MAX,
             hi: 0,
             total: 0,
-            layout,
             unit_magnitude,
             sub_bucket_half_count_magnitude,
             sub_bucket_half_count: sub_bucket_count / 2,
@@ -72,7 +74,8 @@ impl IntervalHistogram {
         (base + sub_bucket - self.sub_bucket_half_count) as usize
     }
 
-    /// The lowest value of bucket `index` (`hdrhistogram`'s `value_for`).
+    /// The highest value of bucket `index`: `hdrhistogram`'s `highest_equivalent` of its
+    /// `value_for`, the bucket's lowest value plus its width less one.
     fn value_of(&self, index: usize) -> u64 {
         let half = self.sub_bucket_half_count as usize;
         let bucket = (index >> self.sub_bucket_half_count_magnitude) as i64 - 1;
@@ -82,7 +85,8 @@ impl IntervalHistogram {
         } else {
             (bucket as u32, sub_bucket)
         };
-        (sub_bucket as u64) << (bucket + self.unit_magnitude)
+        let shift = bucket + self.unit_magnitude;
+        ((sub_bucket as u64) << shift) + ((1u64 << shift) - 1)
     }
 
     /// Record `value` as `saturating_record` does: past the last bucket, in the bucket
@@ -117,7 +121,7 @@ impl IntervalHistogram {
                 below += u64::from(self.counts[index]);
                 index += 1;
             }
-            *slot = self.layout.highest_equivalent(self.value_of(index));
+            *slot = self.value_of(index);
         }
         out
     }
@@ -130,12 +134,9 @@ impl IntervalHistogram {
         } else {
             self.lo..self.hi + 1
         };
-        range.filter(|&i| self.counts[i] > 0).map(|i| {
-            (
-                self.layout.highest_equivalent(self.value_of(i)),
-                self.counts[i],
-            )
-        })
+        range
+            .filter(|&i| self.counts[i] > 0)
+            .map(|i| (self.value_of(i), self.counts[i]))
     }
 
     /// Empty it (only the buckets it recorded into).
@@ -167,11 +168,12 @@ mod tests {
     const GRID: [f64; 8] = [1e-9, 0.01, 0.5, 0.9, 0.99, 0.999, 0.999_999, 1.0];
 
     proptest! {
-        /// Bucket arithmetic: a value's bucket starts at `lowest_equivalent`.
+        /// Bucket arithmetic: a value's bucket ends at `highest_equivalent`.
         #[test]
         fn buckets_are_hdrhistograms(v in 1u64..HIGH) {
             let h = IntervalHistogram::new();
-            prop_assert_eq!(h.value_of(h.index_of(v)), h.layout.lowest_equivalent(v));
+            let layout = interval_layout::<u8>();
+            prop_assert_eq!(h.value_of(h.index_of(v)), layout.highest_equivalent(v));
         }
 
         /// Quantiles and recorded buckets equal `hdrhistogram`'s for the same values,

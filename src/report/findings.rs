@@ -19,6 +19,9 @@ use crate::kernel::format_duration;
 
 /// A rate worth a sentence.
 const NOTABLE: f64 = 0.005;
+/// Share of requests still in progress at the end past which the completion figures
+/// are said to leave them out.
+const INCOMPLETE: f64 = 0.01;
 
 /// Where a finding's numbers come from: a table (by title) and its rows (by label).
 #[derive(Clone, Debug, PartialEq)]
@@ -376,6 +379,36 @@ fn completion_findings(c: &Ctx) -> Vec<Finding> {
             refs: vec![Ref {
                 table: table.clone(),
                 rows: vec!["completed fully".into()],
+            }],
+        });
+    }
+    let incomplete: Vec<String> = c
+        .exp
+        .variants
+        .iter()
+        .filter_map(|v| {
+            let f = c.flow_of(v)?;
+            let share = f.completion.as_ref()?.in_progress.mean / f.requests.mean.max(1.0);
+            (share >= INCOMPLETE).then(|| {
+                let share = format!("{:.2}%", 100.0 * share);
+                if c.exp.is_comparison() {
+                    format!("{} {share}", v.name)
+                } else {
+                    share
+                }
+            })
+        })
+        .collect();
+    if !incomplete.is_empty() {
+        out.push(Finding {
+            text: format!(
+                "Some {} requests still had work in progress when the run ended: {}. The completion figures describe only the requests that finished; a longer run shows the rest.",
+                c.flow,
+                join(&incomplete)
+            ),
+            refs: vec![Ref {
+                table: table.clone(),
+                rows: vec!["incomplete at end".into()],
             }],
         });
     }

@@ -375,3 +375,60 @@ fn citations_drop_only_the_compared_suffix() {
     assert_eq!(cite("flow checkout (v2) (compared)"), "flow checkout (v2)");
     assert_eq!(cite("SLO verdicts"), "SLO verdicts");
 }
+
+/// A queue whose one consumer cannot keep up: a quarter or more of the requests' work is
+/// still queued when the run ends. The flow table says how many, and a finding warns
+/// that the completion figures leave them out, quoting that row.
+#[test]
+fn work_in_progress_at_the_end_is_counted_and_called_out() {
+    let (exp, findings, md) = report(
+        r#"
+[simulation]
+seed = 7
+duration = "20s"
+replications = 2
+[brokers.rabbit]
+queues.jobs = { consumer = "worker.run", concurrency = 1 }
+[services.front]
+operations.accept = { work = "1ms", steps = [ { send = "rabbit.jobs" } ] }
+[services.worker]
+operations.run = { work = { dist = "exp", mean = "20ms" } }
+[[workload]]
+flow = "jobs"
+entry = "front.accept"
+arrivals = { poisson = "100/s" }
+"#,
+    );
+    let flow = &exp.variants[0].summary.flows[0];
+    let c = flow
+        .completion
+        .as_ref()
+        .expect("a queue: completions are measured");
+    // Offered 100/s, served 50/s: about half the work of the run is still queued.
+    let share = c.in_progress.mean / flow.requests.mean;
+    assert!((0.3..0.7).contains(&share), "in progress {share}");
+    assert!(
+        flow.in_flight.mean < 1.0,
+        "answered at once: {:?}",
+        flow.in_flight
+    );
+    let row = md
+        .lines()
+        .find(|l| l.starts_with("| incomplete at end |"))
+        .unwrap_or_else(|| panic!("no incomplete row in:\n{md}"));
+    assert!(row.contains("% of requests"), "{row}");
+    let finding = findings
+        .iter()
+        .find(|f| f.text.contains("still had work in progress"))
+        .unwrap_or_else(|| panic!("no finding: {findings:#?}"));
+    assert_eq!(finding.refs[0].rows, ["incomplete at end"]);
+    assert!(check_quotes(std::slice::from_ref(finding), &md) >= 1);
+}
+
+/// A run that drains (checkout-sync: nothing asynchronous) has no such row or finding.
+#[test]
+fn a_run_without_triggered_work_has_no_incomplete_row() {
+    let (_, findings, md) = report(&scenario_text("scenarios/checkout-sync.toml", 2));
+    assert!(!md.contains("| incomplete at end |"));
+    assert!(!findings.iter().any(|f| f.text.contains("work in progress")));
+}

@@ -96,6 +96,20 @@ pub fn flow_sections(exp: &Experiment) -> Vec<Section> {
                 .as_ref()
                 .map_or_else(|| pct(f.success_rate), |c| pct(c.success_rate))
         });
+        // Completion figures describe the requests whose work finished: say how many
+        // had not (a superset of the unanswered ones).
+        let completes = exp.variants.iter().any(|v| {
+            v.summary
+                .flows
+                .get(fi)
+                .is_some_and(|f| f.completion.is_some())
+        });
+        if completes {
+            row("incomplete at end", &|f| {
+                let n = f.completion.as_ref().map_or(f.in_flight, |c| c.in_progress);
+                format!("{} ({})", num(n, 1), super::incomplete_share(f))
+            });
+        }
         row("failure rate", &|f| pct(failure_rate(f)));
         row("cascade rate", &|f| pct(f.cascade_rate));
         row("collateral rate", &|f| pct(f.collateral_rate));

@@ -91,6 +91,17 @@ pub fn in_flight_share(f: &FlowSummary) -> String {
     )
 }
 
+/// The share of a flow's requests whose work (response or triggered work) was still
+/// outstanding at the end, "2.50% of requests"; the unanswered share without
+/// triggered work.
+pub fn incomplete_share(f: &FlowSummary) -> String {
+    let n = f
+        .completion
+        .as_ref()
+        .map_or(f.in_flight.mean, |c| c.in_progress.mean);
+    format!("{:.2}% of requests", 100.0 * n / f.requests.mean.max(1.0))
+}
+
 /// What a table's figures are: "mean ±95% CI", or a note that one replication has no
 /// interval.
 fn mean_ci(exp: &Experiment) -> &'static str {

@@ -81,6 +81,21 @@ impl Ctx<'_> {
         v.summary.flows.get(self.focus)
     }
 
+    /// `figure` of the focus flow in each variant that has one, as "saga 12.00%" (or
+    /// "12.00%" for a single run).
+    fn per_variant(&self, figure: impl Fn(&FlowSummary) -> Option<String>) -> Vec<String> {
+        (self.exp.variants.iter())
+            .filter_map(|v| {
+                let value = figure(self.flow_of(v)?)?;
+                Some(if self.exp.is_comparison() {
+                    format!("{} {value}", v.name)
+                } else {
+                    value
+                })
+            })
+            .collect()
+    }
+
     /// "In the sync chain variant, " or "" for a single run.
     fn subject(&self, v: &VariantRun) -> String {
         if self.exp.is_comparison() {
@@ -353,22 +368,10 @@ fn latency_findings(c: &Ctx) -> Vec<Finding> {
 fn completion_findings(c: &Ctx) -> Vec<Finding> {
     let table = flow_title(c.exp, c.focus);
     let mut out = Vec::new();
-    let partial: Vec<String> = c
-        .exp
-        .variants
-        .iter()
-        .filter_map(|v| {
-            let f = c.flow_of(v)?;
-            let done = f.completion.as_ref()?.success_rate;
-            (done.mean < 0.99).then(|| {
-                if c.exp.is_comparison() {
-                    format!("{} {}", v.name, p(done))
-                } else {
-                    p(done)
-                }
-            })
-        })
-        .collect();
+    let partial = c.per_variant(|f| {
+        let done = f.completion.as_ref()?.success_rate;
+        (done.mean < 0.99).then(|| p(done))
+    });
     if !partial.is_empty() {
         out.push(Finding {
             text: format!(
@@ -382,23 +385,10 @@ fn completion_findings(c: &Ctx) -> Vec<Finding> {
             }],
         });
     }
-    let incomplete: Vec<String> = c
-        .exp
-        .variants
-        .iter()
-        .filter_map(|v| {
-            let f = c.flow_of(v)?;
-            let share = f.completion.as_ref()?.in_progress.mean / f.requests.mean.max(1.0);
-            (share >= INCOMPLETE).then(|| {
-                let share = format!("{:.2}%", 100.0 * share);
-                if c.exp.is_comparison() {
-                    format!("{} {share}", v.name)
-                } else {
-                    share
-                }
-            })
-        })
-        .collect();
+    let incomplete = c.per_variant(|f| {
+        let share = f.completion.as_ref()?.in_progress.mean / f.requests.mean.max(1.0);
+        (share >= INCOMPLETE).then(|| format!("{:.2}%", 100.0 * share))
+    });
     if !incomplete.is_empty() {
         out.push(Finding {
             text: format!(

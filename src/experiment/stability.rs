@@ -4,7 +4,8 @@
 //!
 //! The definitions (README, "Warnings"), all on means over replications:
 //! - a flow is **backlogged** when the requests still unanswered at the end exceed
-//!   max(1% of its requests, 10);
+//!   max(1% of its requests, 10), or, with triggered work (messages, sagas), when the
+//!   requests whose work is still in progress at the end do;
 //! - a service is **saturated** when its worker utilization (or, with `cpus`, its core
 //!   utilization if higher) is at least 99%;
 //! - a service queue or a message queue is **growing** when, over the intervals after
@@ -13,7 +14,8 @@
 //!
 //! A backlogged flow with a saturated or growing component on its path (reachable from
 //! its entry by calls, messages, replies or saga steps) is `unstable`; without one it
-//! is `unanswered` (responses slow compared with the run's length). A saturated or
+//! is `unanswered` (responses slow compared with the run's length) or, when only its
+//! triggered work is behind, `incomplete`. A saturated or
 //! growing component that explains no flow's warning gets its own (`saturated`,
 //! `backlog_growing`).
 
@@ -146,8 +148,8 @@ fn busiest(sv: &crate::experiment::summary::ServiceSummary) -> f64 {
         .map_or(sv.utilization.mean, |c| c.mean.max(sv.utilization.mean))
 }
 
-/// The warnings of a summary (flows first, in flow order; then components).
-pub(super) fn warnings(sc: &Scenario, s: &Summary) -> Vec<Warning> {
+/// The saturated services and growing queues of a summary.
+fn strains(s: &Summary) -> Vec<Strain> {
     let tl = &s.timeline;
     let mut strains = Vec::new();
     for (i, sv) in s.services.iter().enumerate() {
@@ -184,15 +186,35 @@ pub(super) fn warnings(sc: &Scenario, s: &Summary) -> Vec<Warning> {
             });
         }
     }
+    strains
+}
+
+/// The warnings of a summary (flows first, in flow order; then components).
+pub(super) fn warnings(sc: &Scenario, s: &Summary) -> Vec<Warning> {
+    let tl = &s.timeline;
+    let strains = strains(s);
     let mut out = Vec::new();
     let mut explained = vec![false; strains.len()];
     for (fi, f) in s.flows.iter().enumerate() {
-        let unanswered = f.in_flight.mean;
         let requests = f.requests.mean;
-        if unanswered <= (UNANSWERED_SHARE * requests).max(UNANSWERED_FLOOR) {
+        let backlogged = |n: f64| n > (UNANSWERED_SHARE * requests).max(UNANSWERED_FLOOR);
+        let unanswered = f.in_flight.mean;
+        // Requests with work still outstanding: the unanswered ones, and those answered
+        // whose triggered work (messages, sagas) has not finished.
+        let incomplete = f.completion.as_ref().map_or(0.0, |c| c.in_progress.mean);
+        let answered = if backlogged(unanswered) {
+            false
+        } else if backlogged(incomplete) {
+            true
+        } else {
             continue;
-        }
-        let share = pct(unanswered / requests.max(1.0));
+        };
+        let (behind, pending) = if answered {
+            (incomplete, "answered but not complete")
+        } else {
+            (unanswered, "unanswered")
+        };
+        let share = pct(behind / requests.max(1.0));
         let (services, queues) = if fi < sc.workloads.len() {
             reach(sc, fi)
         } else {
@@ -209,12 +231,17 @@ pub(super) fn warnings(sc: &Scenario, s: &Summary) -> Vec<Warning> {
             })
             .collect();
         if on_path.is_empty() {
+            let (kind, why) = if answered {
+                ("incomplete", "their triggered work is slow compared with the run's length; completion figures cover the finished ones only")
+            } else {
+                ("unanswered", "responses slow compared with the run's length; success and latency figures cover the answered ones only")
+            };
             out.push(Warning {
-                kind: "unanswered",
+                kind,
                 flow: Some(f.flow.clone()),
                 component: None,
                 message: format!(
-                    "flow {}: {share} of its requests unanswered at the end of the run (responses slow compared with the run's length); success and latency figures cover the answered ones only",
+                    "flow {}: {share} of its requests {pending} at the end of the run ({why})",
                     f.flow
                 ),
             });
@@ -237,7 +264,7 @@ pub(super) fn warnings(sc: &Scenario, s: &Summary) -> Vec<Warning> {
             flow: Some(f.flow.clone()),
             component: Some(strains[on_path[0]].component.clone()),
             message: format!(
-                "flow {} looks unstable: {share} of its requests unanswered at the end; {} — {load}; figures describe a transient, not a steady state",
+                "flow {} looks unstable: {share} of its requests {pending} at the end; {} — {load}; figures describe a transient, not a steady state",
                 f.flow,
                 causes.join("; ")
             ),

@@ -77,3 +77,82 @@ fn a_stable_queue_does_not_warn() {
     assert_eq!(json["warnings"], serde_json::json!([]));
     assert!(!terminal::render(&exp, &[]).contains("warning"));
 }
+
+/// A flow answered at once whose queued work falls behind: a consumer that does half
+/// the offered work. Its responses are all in, but half its requests are not complete,
+/// and the consumer and its queue are on its path.
+#[test]
+fn work_that_falls_behind_its_answers_is_unstable_too() {
+    let exp = experiment(&scenario(
+        r#"
+[simulation]
+seed = 7
+duration = "20s"
+replications = 2
+[brokers.rabbit]
+queues.jobs = { consumer = "worker.run", concurrency = 1 }
+[services.front]
+operations.accept = { work = "1ms", steps = [ { send = "rabbit.jobs" } ] }
+[services.worker]
+operations.run = { work = { dist = "exp", mean = "20ms" } }
+[[workload]]
+flow = "jobs"
+entry = "front.accept"
+arrivals = { poisson = "100/s" }
+"#,
+    ));
+    let s = &exp.variants[0].summary;
+    assert_eq!(s.warnings.len(), 1, "{:?}", s.warnings);
+    let w = &s.warnings[0];
+    assert_eq!((w.kind, w.flow.as_deref()), ("unstable", Some("jobs")));
+    assert!(
+        w.message
+            .contains("of its requests answered but not complete at the end")
+            && w.message
+                .contains("queue rabbit.jobs with its backlog growing")
+            && w.message.contains("service worker at 100% utilization"),
+        "{}",
+        w.message
+    );
+    assert!(s.flows[0].in_flight.mean < 1.0, "every request is answered");
+}
+
+/// Triggered work that is long but keeps up (5 s per message, capacity to spare):
+/// a quarter of the requests are still in progress at the end of a 20 s run, with
+/// nothing saturated or growing: `incomplete`, not `unstable`.
+#[test]
+fn long_triggered_work_is_incomplete_not_unstable() {
+    let exp = experiment(&scenario(
+        r#"
+[simulation]
+seed = 7
+duration = "20s"
+replications = 2
+[brokers.rabbit]
+queues.jobs = { consumer = "worker.run", concurrency = 2000 }
+[services.front]
+operations.accept = { work = "1ms", steps = [ { send = "rabbit.jobs" } ] }
+[services.worker]
+workers = 2000
+operations.run = { work = "5s" }
+[[workload]]
+flow = "jobs"
+entry = "front.accept"
+arrivals = { poisson = "100/s" }
+"#,
+    ));
+    let s = &exp.variants[0].summary;
+    assert_eq!(s.warnings.len(), 1, "{:?}", s.warnings);
+    let w = &s.warnings[0];
+    assert_eq!(
+        (w.kind, w.flow.as_deref(), w.component.as_deref()),
+        ("incomplete", Some("jobs"), None)
+    );
+    assert!(
+        w.message.starts_with("flow jobs: 2")
+            && w.message
+                .contains("completion figures cover the finished ones only"),
+        "{}",
+        w.message
+    );
+}

@@ -38,7 +38,7 @@ const MIN_INTERVALS: usize = 6;
 /// A warning about a run's figures.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Warning {
-    /// `unstable`, `unanswered`, `saturated` or `backlog_growing`.
+    /// `unstable`, `unanswered`, `incomplete`, `saturated` or `backlog_growing`.
     pub kind: &'static str,
     /// The flow concerned, if any.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -231,17 +231,25 @@ pub(super) fn warnings(sc: &Scenario, s: &Summary) -> Vec<Warning> {
             })
             .collect();
         if on_path.is_empty() {
-            let (kind, why) = if answered {
-                ("incomplete", "their triggered work is slow compared with the run's length; completion figures cover the finished ones only")
+            let (kind, why, covered) = if answered {
+                (
+                    "incomplete",
+                    "triggered work slow",
+                    "completion figures cover the finished",
+                )
             } else {
-                ("unanswered", "responses slow compared with the run's length; success and latency figures cover the answered ones only")
+                (
+                    "unanswered",
+                    "responses slow",
+                    "success and latency figures cover the answered",
+                )
             };
             out.push(Warning {
                 kind,
                 flow: Some(f.flow.clone()),
                 component: None,
                 message: format!(
-                    "flow {}: {share} of its requests {pending} at the end of the run ({why})",
+                    "flow {}: {share} of its requests {pending} at the end of the run ({why} compared with the run's length); {covered} ones only",
                     f.flow
                 ),
             });

@@ -99,8 +99,10 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_ARCHSIM = REPO / "target" / "release" / "archsim"
-DEFAULT_BARE = REPO / "target" / "release" / "bare-mm1"
+# Where `cargo build --release` puts the binaries (it honours CARGO_TARGET_DIR).
+TARGET = REPO / os.environ.get("CARGO_TARGET_DIR", "target")
+DEFAULT_ARCHSIM = TARGET / "release" / "archsim"
+DEFAULT_BARE = TARGET / "release" / "bare-mm1"
 DEFAULT_SIMPY = REPO / "benches" / "peers" / "simpy_bench.py"
 MM1_TOML = REPO / "benches" / "models" / "mm1.toml"
 CHAIN_TOML = REPO / "benches" / "models" / "chain.toml"
@@ -665,9 +667,11 @@ def main():
     ap.add_argument("--instructions", action="store_true",
                     help="also count instructions under valgrind (callgrind), once each")
     ap.add_argument("--archsim", type=Path, default=DEFAULT_ARCHSIM,
-                    help="archsim binary (default target/release/archsim, built first)")
+                    help="archsim binary (default target/release/archsim, under CARGO_TARGET_DIR if"
+                         " set; built first)")
     ap.add_argument("--bare", type=Path, default=DEFAULT_BARE,
-                    help="bare-mm1 binary (default target/release/bare-mm1, built first)")
+                    help="bare-mm1 binary (default target/release/bare-mm1, under CARGO_TARGET_DIR"
+                         " if set; built first)")
     ap.add_argument("--simpy-script", type=Path, default=DEFAULT_SIMPY,
                     help="the SimPy peer (default benches/peers/simpy_bench.py in the"
                          " repository root)")

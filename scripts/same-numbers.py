@@ -27,7 +27,10 @@ def build_rev(rev, work):
     tree = os.path.join(work, "base")
     subprocess.run(["git", "-C", ROOT, "worktree", "add", "--detach", tree, rev], check=True,
                    stdout=subprocess.DEVNULL)
-    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=tree, check=True)
+    # The base builds into its own tree, whatever CARGO_TARGET_DIR says: a shared target
+    # directory would have the current build overwrite it (and compare it with itself).
+    env = dict(os.environ, CARGO_TARGET_DIR=os.path.join(tree, "target"))
+    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=tree, check=True, env=env)
     return os.path.join(tree, "target", "release", "archsim"), tree
 
 
@@ -91,7 +94,8 @@ def main():
     if o.new_bin:
         new = o.new_bin
     else:
-        new = os.path.join(ROOT, "target", "release", "archsim")
+        target = os.path.join(ROOT, os.environ.get("CARGO_TARGET_DIR", "target"))
+        new = os.path.join(target, "release", "archsim")
         subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
     cases = [(s, ["run", s] + ARGS) for s in scenarios()]
     cases.append(("sweep of checkout-sync", ["sweep", "scenarios/checkout-sync.toml", "--set",

@@ -471,6 +471,10 @@ fn validate_command(file: &Path) -> Result<u8, archsim::Error> {
         scenario.operations.len(),
         scenario.workloads.len()
     ))?;
+    for w in archsim::experiment::model_warnings(&scenario) {
+        // Like the errors: a closed standard error is no reason to fail.
+        let _ = writeln!(io::stderr(), "warning: {}", visible(&w.message));
+    }
     Ok(0)
 }
 

@@ -25,7 +25,7 @@ pub use faults::{
     TimelineSummary, TransitionSummary, WindowFlow, WindowQueue, WindowSummary,
 };
 pub use pools::PoolSummary;
-pub use stability::Warning;
+pub use stability::{model_warnings, Warning};
 pub use stats::{t_quantile_975, Estimate};
 pub use summary::{
     CompletionSummary, DuringFaults, FailureSummary, FlowSummary, LatencySummary, QueueSummary,

@@ -20,7 +20,8 @@
 //! `backlog_growing`).
 
 use super::{Summary, TimelineSummary};
-use crate::model::{MessageKind, Scenario};
+use crate::model::reach::{endless_cycle, Trigger};
+use crate::model::{MessageKind, OpId, Scenario};
 use serde::Serialize;
 
 /// Unanswered share of a flow's requests above which it is backlogged.
@@ -189,11 +190,52 @@ fn strains(s: &Summary) -> Vec<Strain> {
     strains
 }
 
-/// The warnings of a summary (flows first, in flow order; then components).
+/// "a → queue q → b → a": an endless cycle as the scenario names it.
+fn cycle_text(sc: &Scenario, cycle: &[(OpId, Trigger)]) -> String {
+    let op = |o: OpId| sc.operations[o.0 as usize].name.as_str();
+    let mut text = op(cycle[0].0).to_string();
+    for &(o, how) in cycle[1..].iter().chain(&cycle[..1]) {
+        match how {
+            Trigger::Call => {}
+            Trigger::Queue(q) => text += &format!(" → queue {}", sc.queues[q.0 as usize].name),
+            Trigger::Reply => text += " → its reply",
+            Trigger::Saga(g) => text += &format!(" → saga {}", sc.sagas[g.0 as usize].name),
+        }
+        text += &format!(" → {}", op(o));
+    }
+    text
+}
+
+/// A flow whose requests certainly start work that never ends (`endless`).
+fn endless(sc: &Scenario, flow: usize) -> Option<Warning> {
+    let w = sc.workloads.get(flow)?;
+    let cycle = endless_cycle(sc, w.entry)?;
+    Some(Warning {
+        kind: "endless",
+        flow: Some(w.flow.clone()),
+        component: None,
+        message: format!(
+            "flow {}: every request starts work that never ends: {}, a cycle whose every pass starts the next when it succeeds, so its requests never complete (only failures or the end of the run stop it)",
+            w.flow,
+            cycle_text(sc, &cycle)
+        ),
+    })
+}
+
+/// What the model alone says about its runs, before any is run: the flows whose work
+/// never ends (`endless`), in flow order. Every run's warnings begin with these;
+/// `archsim validate` prints them.
+pub fn model_warnings(sc: &Scenario) -> Vec<Warning> {
+    (0..sc.workloads.len())
+        .filter_map(|fi| endless(sc, fi))
+        .collect()
+}
+
+/// The warnings of a summary (the model's, then flows in flow order; then components).
 pub(super) fn warnings(sc: &Scenario, s: &Summary) -> Vec<Warning> {
     let tl = &s.timeline;
     let strains = strains(s);
-    let mut out = Vec::new();
+    let mut out = model_warnings(sc);
     let mut explained = vec![false; strains.len()];
     for (fi, f) in s.flows.iter().enumerate() {
         let requests = f.requests.mean;

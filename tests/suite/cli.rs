@@ -108,6 +108,38 @@ fn max_events_takes_scientific_notation_and_refuses_fractions() {
 }
 
 #[test]
+fn validate_warns_of_work_that_never_ends_and_still_succeeds() {
+    let dir = std::env::temp_dir().join(format!("archsim-endless-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("loop.toml");
+    std::fs::write(
+        &file,
+        r#"
+[simulation]
+duration = "10s"
+[brokers.rabbit]
+queues.jobs = { consumer = "worker.run" }
+[services.worker]
+operations.run = { work = "10ms", steps = [ { send = "rabbit.jobs" } ] }
+[[workload]]
+flow = "jobs"
+entry = "worker.run"
+arrivals = { poisson = "10/s" }
+"#,
+    )
+    .unwrap();
+    let out = archsim(&["validate", file.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains(": ok ("));
+    assert_eq!(
+        stderr.trim_end(),
+        "warning: flow jobs: every request starts work that never ends: worker.run → queue rabbit.jobs → worker.run, a cycle whose every pass starts the next when it succeeds, so its requests never complete (only failures or the end of the run stop it)"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn validate_accepts_every_shipped_scenario() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut stack = vec![root.join("scenarios")];
@@ -120,7 +152,7 @@ fn validate_accepts_every_shipped_scenario() {
             } else if p.extension().is_some_and(|x| x == "toml") {
                 let out = archsim(&["validate", p.to_str().unwrap()]);
                 assert!(
-                    out.status.success(),
+                    out.status.success() && out.stderr.is_empty(),
                     "{}: {}",
                     p.display(),
                     String::from_utf8_lossy(&out.stderr)

@@ -156,3 +156,112 @@ arrivals = { poisson = "100/s" }
         w.message
     );
 }
+
+/// The endless-cycle warning for `toml`'s flow, if any.
+fn endless(toml: &str) -> Option<archsim::experiment::Warning> {
+    let exp = experiment(&scenario(toml));
+    let w = exp.variants[0]
+        .summary
+        .warnings
+        .iter()
+        .find(|w| w.kind == "endless");
+    w.cloned()
+}
+
+/// A consumer that sends to its own queue on success: each message begets the next,
+/// and no request ever completes. The warning names the cycle as the file does.
+#[test]
+fn work_that_restarts_itself_is_endless() {
+    let looped = r#"
+[simulation]
+duration = "10s"
+[brokers.rabbit]
+queues.jobs = { consumer = "worker.run" }
+[services.front]
+operations.accept = { work = "1ms", steps = [ { send = "rabbit.jobs" } ] }
+[services.worker]
+operations.run = { work = "10ms", steps = [ { call = "helper.help" }, { send = "rabbit.jobs" } ] }
+[services.helper]
+operations.help = { work = "1ms" }
+[[workload]]
+flow = "jobs"
+entry = "front.accept"
+arrivals = { poisson = "10/s" }
+"#;
+    let w = endless(looped).expect("an endless cycle");
+    assert_eq!(
+        (w.flow.as_deref(), w.component.as_deref()),
+        (Some("jobs"), None)
+    );
+    assert!(
+        w.message.starts_with(
+            "flow jobs: every request starts work that never ends: worker.run → queue rabbit.jobs → worker.run, a cycle"
+        ),
+        "{}",
+        w.message
+    );
+    // Without the send back, or when it follows a call that always fails, or when only
+    // a failure leads back (a saga's compensation), nothing certainly loops.
+    let once = looped.replace(
+        ", { send = \"rabbit.jobs\" } ] }\n[services.helper]",
+        " ] }\n[services.helper]",
+    );
+    assert!(endless(&once).is_none());
+    let failing = looped.replace(
+        "operations.help = { work = \"1ms\" }",
+        "operations.help = { work = \"1ms\", error = 1.0 }",
+    );
+    assert!(
+        endless(&failing).is_none(),
+        "the send after a failing call never runs"
+    );
+    let erring = looped.replace(
+        "work = \"10ms\", steps",
+        "work = \"10ms\", error = 1.0, steps",
+    );
+    assert!(
+        endless(&erring).is_none(),
+        "an operation that always fails runs no step"
+    );
+}
+
+/// A saga whose step action starts the same saga loops on success; one that leads back
+/// only through a compensation (or past a step that always fails) does not.
+#[test]
+fn a_saga_that_starts_itself_is_endless_only_on_its_success_path() {
+    let saga = |steps: &str| {
+        format!(
+            r#"
+[simulation]
+duration = "5s"
+[sagas.s]
+style = "orchestration"
+coordinator = "order"
+steps = [ {steps} ]
+[services.order]
+operations.place = {{ work = "1ms", steps = [ {{ saga = "s" }} ] }}
+operations.reserve = {{ work = "1ms" }}
+operations.undo = {{ work = "1ms" }}
+[[workload]]
+flow = "orders"
+entry = "order.place"
+arrivals = {{ poisson = "5/s" }}
+"#
+        )
+    };
+    let w = endless(&saga(
+        r#"{ action = "order.reserve" }, { action = "order.place" }"#,
+    ))
+    .expect("step 1 starts the saga again");
+    assert!(
+        w.message
+            .contains("order.place → saga s → order.place, a cycle"),
+        "{}",
+        w.message
+    );
+    assert!(endless(&saga(r#"{ action = "order.reserve", compensate = "order.place" }, { action = "order.undo", fail = 1.0 }"#)).is_none());
+    assert!(endless(&saga(
+        r#"{ action = "order.reserve", fail = 1.0 }, { action = "order.place" }"#
+    ))
+    .is_none());
+}

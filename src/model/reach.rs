@@ -216,10 +216,8 @@ pub fn endless_cycle(sc: &Scenario, entry: OpId) -> Option<Vec<(OpId, Trigger)>>
                 stack.push((t, 0, how));
             }
             Some(Mark::Active) => {
-                let from = stack
-                    .iter()
-                    .position(|&(o, ..)| o == t)
-                    .expect("active is on the stack");
+                // An active operation is on the stack (the marks follow it).
+                let from = stack.iter().position(|&(o, ..)| o == t)?;
                 let mut cycle: Vec<(OpId, Trigger)> = stack[from..]
                     .iter()
                     .map(|&(o, _, h)| (OpId(o as u32), h))

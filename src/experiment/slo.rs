@@ -6,6 +6,7 @@
 //! is reported beside it so a reader can tell a comfortable pass from a coin toss.
 
 use super::compare::Experiment;
+use super::LatencySummary;
 use crate::model::Scenario;
 use serde::Serialize;
 
@@ -51,6 +52,44 @@ fn ms_text(ms: f64) -> String {
     crate::kernel::format_duration(ms * 1e6)
 }
 
+/// Note of a latency check with nothing to measure.
+pub const NOTHING_MEASURED: &str =
+    "no request got this far in any replication: nothing measured, the target is missed";
+
+/// A p99 target (ms) against the p99 of `l`. With no latency recorded (no response or
+/// no completion in any replication) the p99 is unbounded, not zero: missed.
+fn latency_check(
+    metric: &str,
+    objective: String,
+    target: f64,
+    l: &LatencySummary,
+    note: Option<String>,
+) -> SloCheck {
+    if l.samples.mean == 0.0 {
+        return SloCheck {
+            metric: metric.into(),
+            objective,
+            target,
+            measured: None,
+            ci95: None,
+            margin: None,
+            pass: Some(false),
+            note: Some(NOTHING_MEASURED.to_string()),
+        };
+    }
+    let m = l.p99;
+    SloCheck {
+        metric: metric.into(),
+        objective,
+        target,
+        measured: Some(m.mean),
+        ci95: m.ci(),
+        margin: Some(target - m.mean),
+        pass: Some(m.mean <= target),
+        note,
+    }
+}
+
 /// Check every SLO of `scenario` against every variant of `exp`, SLO by SLO.
 pub fn evaluate(scenario: &Scenario, exp: &Experiment) -> Vec<SloVerdict> {
     let mut out = Vec::new();
@@ -63,17 +102,13 @@ pub fn evaluate(scenario: &Scenario, exp: &Experiment) -> Vec<SloVerdict> {
             let mut checks = Vec::new();
             if let Some(t) = slo.p99 {
                 let target = t as f64 / 1e6;
-                let m = f.latency.p99;
-                checks.push(SloCheck {
-                    metric: "p99".into(),
-                    objective: format!("p99 <= {}", ms_text(target)),
+                checks.push(latency_check(
+                    "p99",
+                    format!("p99 <= {}", ms_text(target)),
                     target,
-                    measured: Some(m.mean),
-                    ci95: m.ci(),
-                    margin: Some(target - m.mean),
-                    pass: Some(m.mean <= target),
-                    note: None,
-                });
+                    &f.latency,
+                    None,
+                ));
             }
             if let Some(target) = slo.success {
                 let m = f.success_rate;
@@ -91,20 +126,17 @@ pub fn evaluate(scenario: &Scenario, exp: &Experiment) -> Vec<SloVerdict> {
             if let Some(t) = slo.completion_p99 {
                 let target = t as f64 / 1e6;
                 // Without asynchronous work a request completes when it is answered.
-                let (m, note) = match &f.completion {
-                    Some(c) => (c.latency.p99, None),
-                    None => (f.latency.p99, Some(COMPLETION_NOTE.to_string())),
+                let (l, note) = match &f.completion {
+                    Some(c) => (&c.latency, None),
+                    None => (&f.latency, Some(COMPLETION_NOTE.to_string())),
                 };
-                checks.push(SloCheck {
-                    metric: "completion_p99".into(),
-                    objective: format!("completion p99 <= {}", ms_text(target)),
+                checks.push(latency_check(
+                    "completion_p99",
+                    format!("completion p99 <= {}", ms_text(target)),
                     target,
-                    measured: Some(m.mean),
-                    ci95: m.ci(),
-                    margin: Some(target - m.mean),
-                    pass: Some(m.mean <= target),
+                    l,
                     note,
-                });
+                ));
             }
             let pass = checks.iter().all(|c| c.pass != Some(false));
             out.push(SloVerdict {

@@ -15,6 +15,10 @@ use std::collections::BTreeMap;
 /// Latency figures of one flow, in milliseconds.
 #[derive(Clone, Debug, Serialize)]
 pub struct LatencySummary {
+    /// Latencies recorded per replication. When it is zero in every replication there
+    /// is no latency to report (every figure below is then 0 and shown as "-"); the
+    /// figures are estimates over the replications that recorded any.
+    pub samples: Estimate,
     /// Mean.
     pub mean: Estimate,
     /// Median.
@@ -298,12 +302,21 @@ fn latency_over(
     runs: &[RunMetrics],
     pick: impl Fn(&RunMetrics) -> LatencyFigures,
 ) -> LatencySummary {
-    let figures: Vec<LatencyFigures> = runs.iter().map(pick).collect();
+    let all: Vec<LatencyFigures> = runs.iter().map(pick).collect();
+    let samples = Estimate::from_samples(&all.iter().map(|l| l.count as f64).collect::<Vec<_>>());
+    // A replication that recorded nothing has no latency (its figures are zeros, not
+    // measurements): leave it out of the estimates, unless none recorded any (then
+    // every figure is 0 ± 0, and `samples` says there is nothing to show).
+    let mut figures: Vec<&LatencyFigures> = all.iter().filter(|l| l.count > 0).collect();
+    if figures.is_empty() {
+        figures = all.iter().collect();
+    }
     let est = |f: &dyn Fn(&LatencyFigures) -> f64| {
-        Estimate::from_samples(&figures.iter().map(f).collect::<Vec<f64>>())
+        Estimate::from_samples(&figures.iter().map(|l| f(l)).collect::<Vec<f64>>())
     };
     let ms = |ns: u64| ns as f64 / NS_PER_MS;
     LatencySummary {
+        samples,
         mean: est(&|l| {
             if l.count == 0 {
                 0.0

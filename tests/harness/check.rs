@@ -24,6 +24,10 @@ const NULLABLE: &[&str] = &[
     "during_faults",
     // The compared flow of an experiment: none for a scenario without [compare].
     "flow",
+    // An SLO latency check with nothing to measure (no request answered, or none
+    // completed): `slo_checks` requires it to fail.
+    "measured",
+    "margin",
 ];
 
 /// Keys that may be negative.
@@ -42,8 +46,36 @@ pub fn check(json: &Value) -> Vec<String> {
     let mut errs = Vec::new();
     walk(json, "", "", false, &mut errs);
     summaries(json, "", &mut errs);
+    slo_checks(json, &mut errs);
     errs.truncate(20);
     errs
+}
+
+/// An SLO check measured nothing only when nothing was there to measure, and then fails.
+fn slo_checks(json: &Value, errs: &mut Vec<String>) {
+    let verdicts = json
+        .get("slo")
+        .and_then(Value::as_array)
+        .map_or(&[][..], |v| v);
+    for (i, v) in verdicts.iter().enumerate() {
+        let checks = v
+            .get("checks")
+            .and_then(Value::as_array)
+            .map_or(&[][..], |c| c);
+        for (k, c) in checks.iter().enumerate() {
+            let unmeasured = c.get("measured").is_some_and(Value::is_null);
+            if unmeasured != c.get("margin").is_some_and(Value::is_null) {
+                errs.push(format!(
+                    ".slo[{i}].checks[{k}]: measured and margin disagree"
+                ));
+            }
+            if unmeasured && c.get("pass") != Some(&Value::Bool(false)) {
+                errs.push(format!(
+                    ".slo[{i}].checks[{k}]: nothing measured, yet not failed"
+                ));
+            }
+        }
+    }
 }
 
 fn num(v: &Value) -> Option<f64> {

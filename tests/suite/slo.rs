@@ -105,3 +105,72 @@ fn bad_slos_are_input_errors() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("slo[0].flow: unknown flow \"gte\""));
 }
+
+/// A consumer busy for 20 s per message in a 10 s run: every request is answered at
+/// once and none completes. Its p99 completion is unbounded, not 0 ns: the SLO fails
+/// with nothing measured, and the tables show "-" where there is no latency to give.
+#[test]
+fn a_latency_target_with_nothing_measured_fails() {
+    let toml = r#"
+[simulation]
+duration = "10s"
+replications = 2
+[brokers.rabbit]
+queues.jobs = { consumer = "worker.run" }
+[services.front]
+operations.accept = { work = "1ms", steps = [ { send = "rabbit.jobs" } ] }
+[services.worker]
+operations.run = { work = "20s" }
+[[workload]]
+flow = "jobs"
+entry = "front.accept"
+arrivals = { poisson = "10/s" }
+[[slo]]
+flow = "jobs"
+p99 = "1s"
+completion_p99 = "30s"
+"#;
+    let sc = common::scenario(toml);
+    let exp = common::experiment(&sc);
+    let flow = &exp.variants[0].summary.flows[0];
+    assert!(
+        flow.latency.samples.mean > 90.0,
+        "{:?}",
+        flow.latency.samples
+    );
+    let c = flow
+        .completion
+        .as_ref()
+        .expect("a queue: completions measured");
+    assert_eq!(c.latency.samples.mean, 0.0);
+    let v = evaluate(&sc, &exp);
+    let p99 = &v[0].checks[0];
+    assert_eq!((p99.metric.as_str(), p99.pass), ("p99", Some(true)));
+    let done = &v[0].checks[1];
+    assert_eq!(done.metric, "completion_p99");
+    assert_eq!(
+        (done.pass, done.measured, done.margin),
+        (Some(false), None, None)
+    );
+    assert_eq!(
+        done.note.as_deref(),
+        Some(archsim::experiment::slo::NOTHING_MEASURED)
+    );
+    assert!(!all_pass(&v));
+
+    let table = archsim::report::terminal::render(&exp, &v);
+    let cell = |label: &str| {
+        let line = table
+            .lines()
+            .find(|l| l.trim_start().starts_with(label))
+            .unwrap_or_else(|| panic!("no {label} in:\n{table}"));
+        line[line.find(label).unwrap() + label.len()..]
+            .trim()
+            .to_string()
+    };
+    assert_eq!(cell("p50 completion"), "-");
+    assert_eq!(cell("p99 completion"), "-");
+    assert_eq!(cell("completed fully"), "-");
+    assert_ne!(cell("p99 response "), "-");
+    assert!(table.contains("FAIL (nothing measured)"), "{table}");
+}

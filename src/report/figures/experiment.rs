@@ -2,10 +2,12 @@
 //! the figure it draws; `super::experiment_figures` calls them in the report's order.
 
 use super::{
-    cdf, completed_fully, completion_p99, fig, line, pct, short_ms, short_pct, time_breakdown,
-    time_series, BarChart, BarSeries, Estimate, Experiment, Figure, FigureContext, FlowSummary,
-    FlowTimeline, Heatmap, Hop, Measure, Reach, Series, Summary, VariantRun,
+    cdf, fig, line, pct, short_ms, short_pct, time_breakdown, time_series, BarChart, BarSeries,
+    Estimate, Experiment, Figure, FigureContext, FlowSummary, FlowTimeline, Heatmap, Hop, Measure,
+    Reach, Series, Summary, VariantRun,
 };
+use crate::experiment::LatencySummary;
+use crate::report::sections::verdict::{completed_fully, completions};
 
 /// The headline: p99 response (what the client waits for) against p99 completion (when
 /// the business outcome is done) per variant; drawn when some variant has completions.
@@ -20,18 +22,26 @@ pub(super) fn response_vs_completion(ctx: &FigureContext) -> Option<Figure> {
         .iter()
         .map(|v| v.summary.flows.get(focus))
         .collect();
-    let series = |name: &str, pick: &dyn Fn(&FlowSummary) -> Estimate| {
+    // A p99 of the latencies `pick` gives; no bar where nothing was recorded.
+    let p99 = |f: Option<&FlowSummary>, pick: &dyn Fn(&FlowSummary) -> &LatencySummary| {
+        f.map(pick).filter(|l| l.samples.mean > 0.0).map(|l| l.p99)
+    };
+    let series = |name: &str, pick: &dyn Fn(&FlowSummary) -> &LatencySummary| {
         BarSeries::new(
             name,
             flows
                 .iter()
-                .map(|f| f.map_or((f64::NAN, None), |f| secs(pick(f))))
+                .map(|&f| p99(f, pick).map_or((f64::NAN, None), secs))
                 .collect(),
         )
         .with_labels(
             flows
                 .iter()
-                .map(|f| f.map_or(String::new(), |f| short_ms(pick(f).mean)))
+                .map(|&f| match (f, p99(f, pick)) {
+                    (_, Some(e)) => short_ms(e.mean),
+                    (Some(_), None) => "none".to_string(),
+                    (None, None) => String::new(),
+                })
                 .collect(),
         )
     };
@@ -50,7 +60,11 @@ pub(super) fn response_vs_completion(ctx: &FigureContext) -> Option<Figure> {
                     "{}\n{} failed{degraded}\n{} completed",
                     v.name,
                     short_pct(1.0 - f.success_rate.mean),
-                    short_pct(completed_fully(f).mean)
+                    if completions(f).samples.mean > 0.0 {
+                        short_pct(completed_fully(f).mean)
+                    } else {
+                        "none".to_string()
+                    }
                 )
             }
             None => v.name.clone(),
@@ -64,8 +78,8 @@ pub(super) fn response_vs_completion(ctx: &FigureContext) -> Option<Figure> {
             y_label: "p99 latency (s, log scale)".into(),
             categories,
             groups: vec![
-                series("p99 response (client waits)", &|f| f.latency.p99),
-                series("p99 completion (outcome done)", &completion_p99),
+                series("p99 response (client waits)", &|f| &f.latency),
+                series("p99 completion (outcome done)", &completions),
             ],
             y_range: None,
             log_y: true,

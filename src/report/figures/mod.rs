@@ -101,22 +101,6 @@ fn short_pct(x: f64) -> String {
     }
 }
 
-/// The completion figures of a flow, or its response figures when it triggers no
-/// asynchronous work (completion = response then).
-fn completion_p99(f: &FlowSummary) -> Estimate {
-    f.completion
-        .as_ref()
-        .map_or(f.latency.p99, |c| c.latency.p99)
-}
-
-/// The share of a flow's requests whose triggered work all succeeded (its success rate
-/// when it triggers none).
-fn completed_fully(f: &FlowSummary) -> Estimate {
-    f.completion
-        .as_ref()
-        .map_or(f.success_rate, |c| c.success_rate)
-}
-
 /// A line chart over simulated time with the fault windows shaded.
 fn line(
     ctx: &FigureContext,

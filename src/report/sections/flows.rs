@@ -2,7 +2,8 @@
 //! response and completion latency, failure, cascade and collateral rates, failures by
 //! reason and root cause, and each fault window's effect.
 
-use super::{mean_ci, ms, num, pct, Section};
+use super::verdict::completions;
+use super::{mean_ci, ms_of, num, pct, Section};
 use crate::experiment::compare::Experiment;
 use crate::experiment::{Estimate, FlowSummary};
 
@@ -70,28 +71,31 @@ pub fn flow_sections(exp: &Experiment) -> Vec<Section> {
         row("requests / replication", &|f| num(f.requests, 0));
         row("throughput (/s)", &|f| num(f.throughput, 2));
         row("goodput (/s)", &|f| num(f.goodput, 2));
-        row("success (of answered)", &|f| pct(f.success_rate));
+        row("success (of answered)", &|f| {
+            if f.latency.samples.mean == 0.0 {
+                "-".to_string() // nothing answered
+            } else {
+                pct(f.success_rate)
+            }
+        });
         row("unanswered at end", &|f| {
             format!("{} ({})", num(f.in_flight, 1), super::in_flight_share(f))
         });
-        row("mean response", &|f| ms(f.latency.mean));
-        row("p50 response", &|f| ms(f.latency.p50));
-        row("p90 response", &|f| ms(f.latency.p90));
-        row("p99 response", &|f| ms(f.latency.p99));
-        row("p99.9 response", &|f| ms(f.latency.p999));
-        row("max response", &|f| ms(f.latency.max));
-        row("p99 response of successes", &|f| ms(f.success_latency.p99));
-        row("p50 completion", &|f| {
-            f.completion
-                .as_ref()
-                .map_or_else(|| ms(f.latency.p50), |c| ms(c.latency.p50))
+        row("mean response", &|f| ms_of(&f.latency, |l| l.mean));
+        row("p50 response", &|f| ms_of(&f.latency, |l| l.p50));
+        row("p90 response", &|f| ms_of(&f.latency, |l| l.p90));
+        row("p99 response", &|f| ms_of(&f.latency, |l| l.p99));
+        row("p99.9 response", &|f| ms_of(&f.latency, |l| l.p999));
+        row("max response", &|f| ms_of(&f.latency, |l| l.max));
+        row("p99 response of successes", &|f| {
+            ms_of(&f.success_latency, |l| l.p99)
         });
-        row("p99 completion", &|f| {
-            f.completion
-                .as_ref()
-                .map_or_else(|| ms(f.latency.p99), |c| ms(c.latency.p99))
-        });
+        row("p50 completion", &|f| ms_of(completions(f), |l| l.p50));
+        row("p99 completion", &|f| ms_of(completions(f), |l| l.p99));
         row("completed fully", &|f| {
+            if completions(f).samples.mean == 0.0 {
+                return "-".to_string(); // nothing completed: no share to give
+            }
             f.completion
                 .as_ref()
                 .map_or_else(|| pct(f.success_rate), |c| pct(c.success_rate))
@@ -121,40 +125,7 @@ pub fn flow_sections(exp: &Experiment) -> Vec<Section> {
                     .map_or("-".into(), |d| pct(d.failure_rate))
             });
         }
-        // Per fault window: failure rate and recovery time of this flow.
-        for (k, fault) in first.summary.faults.iter().enumerate() {
-            if fault.window.is_none() {
-                continue;
-            }
-            let window = |f: &str| {
-                exp.variants
-                    .iter()
-                    .map(|v| {
-                        v.summary
-                            .faults
-                            .get(k)
-                            .and_then(|x| x.window.as_ref())
-                            .and_then(|w| w.flows.iter().find(|wf| wf.flow == f).cloned())
-                    })
-                    .collect::<Vec<_>>()
-            };
-            let ws = window(&flow.flow);
-            let mut r = vec![format!("failed in \"{}\"", fault.name)];
-            r.extend(
-                ws.iter()
-                    .map(|w| w.as_ref().map_or("-".into(), |w| pct(w.failure_rate))),
-            );
-            rows.push(r);
-            let mut r = vec![format!("recovery after \"{}\"", fault.name)];
-            r.extend(ws.iter().map(|w| match w {
-                None => "-".into(),
-                Some(w) => match w.recovery_s {
-                    Some(e) if w.recovered_in > 0 => format!("{} s", num(e, 1)),
-                    _ => "not recovered".into(),
-                },
-            }));
-            rows.push(r);
-        }
+        fault_window_rows(exp, &flow.flow, &mut rows);
         failure_rows(exp, fi, &mut rows);
         out.push(Section {
             title: flow_title(exp, fi),
@@ -163,6 +134,46 @@ pub fn flow_sections(exp: &Experiment) -> Vec<Section> {
         });
     }
     out
+}
+
+/// Per fault window: the failure rate and recovery time of flow `flow` in each variant.
+fn fault_window_rows(exp: &Experiment, flow: &str, rows: &mut Vec<Vec<String>>) {
+    let Some(first) = exp.variants.first() else {
+        return;
+    };
+    for (k, fault) in first.summary.faults.iter().enumerate() {
+        if fault.window.is_none() {
+            continue;
+        }
+        let window = |f: &str| {
+            exp.variants
+                .iter()
+                .map(|v| {
+                    v.summary
+                        .faults
+                        .get(k)
+                        .and_then(|x| x.window.as_ref())
+                        .and_then(|w| w.flows.iter().find(|wf| wf.flow == f).cloned())
+                })
+                .collect::<Vec<_>>()
+        };
+        let ws = window(flow);
+        let mut r = vec![format!("failed in \"{}\"", fault.name)];
+        r.extend(
+            ws.iter()
+                .map(|w| w.as_ref().map_or("-".into(), |w| pct(w.failure_rate))),
+        );
+        rows.push(r);
+        let mut r = vec![format!("recovery after \"{}\"", fault.name)];
+        r.extend(ws.iter().map(|w| match w {
+            None => "-".into(),
+            Some(w) => match w.recovery_s {
+                Some(e) if w.recovered_in > 0 => format!("{} s", num(e, 1)),
+                _ => "not recovered".into(),
+            },
+        }));
+        rows.push(r);
+    }
 }
 
 /// One row per (failure reason, root cause) seen in any variant of flow `fi`: its share

@@ -41,7 +41,7 @@ pub use verdict::{verdict_section, VERDICT_TITLE};
 
 use super::escape::visible;
 use crate::experiment::compare::Experiment;
-use crate::experiment::{Estimate, FlowSummary};
+use crate::experiment::{Estimate, FlowSummary, LatencySummary};
 use crate::kernel::format_duration;
 use std::fmt::Write;
 
@@ -140,6 +140,16 @@ pub fn ms(e: Estimate) -> String {
         format!("{m} ±{}", format_duration(e.ci95 * 1e6))
     } else {
         m
+    }
+}
+
+/// Figure `pick` of `l` as [`ms`] writes it, or "-" when `l` recorded no latency in any
+/// replication (no response, or no completion, to measure).
+pub fn ms_of(l: &LatencySummary, pick: impl Fn(&LatencySummary) -> Estimate) -> String {
+    if l.samples.mean == 0.0 {
+        "-".to_string()
+    } else {
+        ms(pick(l))
     }
 }
 

@@ -41,6 +41,7 @@ pub fn slo_section(verdicts: &[SloVerdict]) -> Section {
             });
             let verdict = match c.pass {
                 Some(true) => "PASS".to_string(),
+                Some(false) if c.measured.is_none() => "FAIL (nothing measured)".to_string(),
                 Some(false) => "FAIL".to_string(),
                 None => "n/a (not measured yet)".to_string(),
             };

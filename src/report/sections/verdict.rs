@@ -7,10 +7,10 @@
 //! cost in replica-seconds shows when some variant autoscales. The cells use the same formatting as the flow tables, so a number quoted from one
 //! is found in the other.
 
-use super::{ms, num, pct, Section};
+use super::{ms_of, num, pct, Section};
 use crate::experiment::compare::Experiment;
 use crate::experiment::slo::SloVerdict;
-use crate::experiment::{Estimate, FlowSummary, Summary};
+use crate::experiment::{Estimate, FlowSummary, LatencySummary, Summary};
 
 /// The verdict table's title.
 pub const VERDICT_TITLE: &str = "verdict";
@@ -49,9 +49,12 @@ pub fn failure_rate(f: &FlowSummary) -> Estimate {
 
 /// p99 completion (the response's, for a flow without asynchronous work).
 pub fn completion_p99(f: &FlowSummary) -> Estimate {
-    f.completion
-        .as_ref()
-        .map_or(f.latency.p99, |c| c.latency.p99)
+    completions(f).p99
+}
+
+/// The completion latencies (the responses', for a flow without asynchronous work).
+pub fn completions(f: &FlowSummary) -> &LatencySummary {
+    f.completion.as_ref().map_or(&f.latency, |c| &c.latency)
 }
 
 /// The share completed fully (the success rate, without asynchronous work).
@@ -108,17 +111,23 @@ pub const COLUMNS: &[Column] = &[
     },
     Column {
         header: "p99 response",
-        cell: |r| ms(r.flow.latency.p99),
+        cell: |r| ms_of(&r.flow.latency, |l| l.p99),
         shown: always,
     },
     Column {
         header: "p99 completion",
-        cell: |r| ms(completion_p99(r.flow)),
+        cell: |r| ms_of(completions(r.flow), |l| l.p99),
         shown: always,
     },
     Column {
         header: "completed fully",
-        cell: |r| pct(completed_fully(r.flow)),
+        cell: |r| {
+            if completions(r.flow).samples.mean == 0.0 {
+                "-".to_string()
+            } else {
+                pct(completed_fully(r.flow))
+            }
+        },
         shown: always,
     },
     Column {

@@ -1,7 +1,7 @@
 //! Messaging: queues (delivery counts, backlog, consumer lag, backlog around fault
 //! windows) and sagas (outcomes, settle latency, compensation cost, per step).
 
-use super::{header_with_variant, mean_ci, ms, num, pct, with_variant, Section};
+use super::{header_with_variant, mean_ci, ms, ms_of, num, pct, with_variant, Section};
 use crate::experiment::compare::{Experiment, VariantRun};
 use crate::experiment::QueueSummary;
 
@@ -45,8 +45,8 @@ pub fn queue_row(q: &QueueSummary) -> [String; 12] {
         num(q.mean_depth, 1),
         num(q.peak_depth, 0),
         ms(q.mean_wait_ms),
-        ms(q.delivery_latency.mean),
-        ms(q.delivery_latency.p99),
+        ms_of(&q.delivery_latency, |l| l.mean),
+        ms_of(&q.delivery_latency, |l| l.p99),
     ]
 }
 
@@ -184,8 +184,8 @@ fn saga_section(exp: &Experiment) -> Section {
                 pct(s.inconsistent_rate),
                 pct(s.aborted_rate),
                 num(s.in_progress, 0),
-                ms(s.latency.p50),
-                ms(s.latency.p99),
+                ms_of(&s.latency, |l| l.p50),
+                ms_of(&s.latency, |l| l.p99),
                 ms(s.inconsistency_window_ms),
                 ms(s.compensation_latency_ms),
                 num(s.messages_per_saga, 1),

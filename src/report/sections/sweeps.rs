@@ -2,7 +2,7 @@
 //! When some point autoscales, each row also has its cost in replica-seconds (the
 //! sweep of an autoscaling target is p99 against cost).
 
-use super::{ms, num, pct, Section};
+use super::{ms_of, num, pct, Section};
 use crate::experiment::sweep::Sweep;
 
 /// A sweep: one row per (point, variant) for the focus flow, then the knees.
@@ -44,8 +44,8 @@ pub fn sweep_sections(s: &Sweep) -> Vec<Section> {
             r.push(num(f.throughput, 1));
             r.push(num(f.goodput, 1));
             r.push(pct(f.success_rate));
-            r.push(ms(f.latency.p50));
-            r.push(ms(f.latency.p99));
+            r.push(ms_of(&f.latency, |l| l.p50));
+            r.push(ms_of(&f.latency, |l| l.p99));
             if autoscales {
                 r.push(num(v.summary.cost.replica_seconds, 0));
             }

@@ -112,3 +112,37 @@ pub fn patterns_compare_report(extra: &[&str]) -> (tempfile::TempDir, String) {
     let out = archsim(tmp.path(), &args);
     (tmp, String::from_utf8_lossy(&out.stderr).into_owned())
 }
+
+/// Flow `jobs`: `front.accept` answers at once and sends each request's job to queue
+/// `rabbit.jobs` (`queue`: more of its table, e.g. ", concurrency = 1"), consumed by
+/// `worker.run` (`worker`: the rest of `[services.worker]`); 100 requests/s for 20 s,
+/// 2 replications.
+pub fn jobs_scenario(queue: &str, worker: &str) -> String {
+    format!(
+        r#"
+[simulation]
+seed = 7
+duration = "20s"
+replications = 2
+[brokers.rabbit]
+queues.jobs = {{ consumer = "worker.run"{queue} }}
+[services.front]
+operations.accept = {{ work = "1ms", steps = [ {{ send = "rabbit.jobs" }} ] }}
+[services.worker]
+{worker}
+[[workload]]
+flow = "jobs"
+entry = "front.accept"
+arrivals = {{ poisson = "100/s" }}
+"#
+    )
+}
+
+/// [`jobs_scenario`] with one consumer doing 20 ms of work per job: half the offered
+/// load, so the queue grows and half the requests are not complete at the end.
+pub fn slow_consumer() -> String {
+    jobs_scenario(
+        ", concurrency = 1",
+        r#"operations.run = { work = { dist = "exp", mean = "20ms" } }"#,
+    )
+}

@@ -381,24 +381,7 @@ fn citations_drop_only_the_compared_suffix() {
 /// that the completion figures leave them out, quoting that row.
 #[test]
 fn work_in_progress_at_the_end_is_counted_and_called_out() {
-    let (exp, findings, md) = report(
-        r#"
-[simulation]
-seed = 7
-duration = "20s"
-replications = 2
-[brokers.rabbit]
-queues.jobs = { consumer = "worker.run", concurrency = 1 }
-[services.front]
-operations.accept = { work = "1ms", steps = [ { send = "rabbit.jobs" } ] }
-[services.worker]
-operations.run = { work = { dist = "exp", mean = "20ms" } }
-[[workload]]
-flow = "jobs"
-entry = "front.accept"
-arrivals = { poisson = "100/s" }
-"#,
-    );
+    let (exp, findings, md) = report(&common::slow_consumer());
     let flow = &exp.variants[0].summary.flows[0];
     let c = flow
         .completion

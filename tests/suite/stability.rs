@@ -83,24 +83,7 @@ fn a_stable_queue_does_not_warn() {
 /// and the consumer and its queue are on its path.
 #[test]
 fn work_that_falls_behind_its_answers_is_unstable_too() {
-    let exp = experiment(&scenario(
-        r#"
-[simulation]
-seed = 7
-duration = "20s"
-replications = 2
-[brokers.rabbit]
-queues.jobs = { consumer = "worker.run", concurrency = 1 }
-[services.front]
-operations.accept = { work = "1ms", steps = [ { send = "rabbit.jobs" } ] }
-[services.worker]
-operations.run = { work = { dist = "exp", mean = "20ms" } }
-[[workload]]
-flow = "jobs"
-entry = "front.accept"
-arrivals = { poisson = "100/s" }
-"#,
-    ));
+    let exp = experiment(&scenario(&common::slow_consumer()));
     let s = &exp.variants[0].summary;
     assert_eq!(s.warnings.len(), 1, "{:?}", s.warnings);
     let w = &s.warnings[0];
@@ -122,25 +105,10 @@ arrivals = { poisson = "100/s" }
 /// nothing saturated or growing: `incomplete`, not `unstable`.
 #[test]
 fn long_triggered_work_is_incomplete_not_unstable() {
-    let exp = experiment(&scenario(
-        r#"
-[simulation]
-seed = 7
-duration = "20s"
-replications = 2
-[brokers.rabbit]
-queues.jobs = { consumer = "worker.run", concurrency = 2000 }
-[services.front]
-operations.accept = { work = "1ms", steps = [ { send = "rabbit.jobs" } ] }
-[services.worker]
-workers = 2000
-operations.run = { work = "5s" }
-[[workload]]
-flow = "jobs"
-entry = "front.accept"
-arrivals = { poisson = "100/s" }
-"#,
-    ));
+    let exp = experiment(&scenario(&common::jobs_scenario(
+        ", concurrency = 2000",
+        "workers = 2000\noperations.run = { work = \"5s\" }",
+    )));
     let s = &exp.variants[0].summary;
     assert_eq!(s.warnings.len(), 1, "{:?}", s.warnings);
     let w = &s.warnings[0];

@@ -132,6 +132,9 @@ pub struct ServiceSummary {
     pub rejected: Estimate,
     /// Rejected / (admitted + rejected).
     pub rejection_rate: Estimate,
+    /// Executions that finished per replication: the sojourn and its parts are means
+    /// over these (0, and shown as "-", when none finished).
+    pub completed: Estimate,
     /// Mean time in the service, queueing included (ms).
     pub mean_sojourn: Estimate,
     /// Where the sojourn goes (ms): waiting for a worker.
@@ -458,6 +461,7 @@ impl Summary {
                     mean_downstream: est(runs, |r| {
                         per_completed(&r.services[i], r.services[i].downstream_sum)
                     }),
+                    completed: est(runs, |r| r.services[i].completed as f64),
                     mean_sojourn: est(runs, sojourn_ms),
                     mean_in_system: est(runs, |r| {
                         r.services[i].busy.mean(r.measured) + r.services[i].queued.mean(r.measured)

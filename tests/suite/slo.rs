@@ -173,4 +173,20 @@ completion_p99 = "30s"
     assert_eq!(cell("completed fully"), "-");
     assert_ne!(cell("p99 response "), "-");
     assert!(table.contains("FAIL (nothing measured)"), "{table}");
+    // The worker finished no execution: no sojourn, no λW to give.
+    let worker = exp.variants[0]
+        .summary
+        .services
+        .iter()
+        .find(|s| s.name == "worker");
+    assert_eq!(worker.map(|w| w.completed.mean), Some(0.0));
+    let row: Vec<&str> = table
+        .lines()
+        .find(|l| l.trim_start().starts_with("worker "))
+        .expect("a services row for worker")
+        .split("   ")
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
+    assert_eq!(row.iter().filter(|&&c| c == "-").count(), 3, "{row:?}");
 }

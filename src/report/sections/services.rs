@@ -37,12 +37,19 @@ pub fn service_sections(exp: &Experiment) -> Vec<Section> {
             sv.arrival_rate.mean == 0.0 && sv.rejected.mean == 0.0 && sv.utilization.mean == 0.0
         };
         for sv in (v.summary.services.iter()).filter(|sv| !(exp.is_comparison() && idle(sv))) {
-            let split = format!(
-                "{} + {} + {}",
-                format_duration(sv.mean_queue_wait.mean * 1e6),
-                format_duration(sv.mean_work.mean * 1e6),
-                format_duration(sv.mean_downstream.mean * 1e6)
-            );
+            // Sojourns are of finished executions: none finished, none to give.
+            let finished = sv.completed.mean > 0.0;
+            let split = if finished {
+                format!(
+                    "{} + {} + {}",
+                    format_duration(sv.mean_queue_wait.mean * 1e6),
+                    format_duration(sv.mean_work.mean * 1e6),
+                    format_duration(sv.mean_downstream.mean * 1e6)
+                )
+            } else {
+                "-".to_string()
+            };
+            let or_none = |cell: String| if finished { cell } else { "-".to_string() };
             let row = vec![
                 sv.name.clone(),
                 match sv.core_utilization {
@@ -55,10 +62,10 @@ pub fn service_sections(exp: &Experiment) -> Vec<Section> {
                 num(sv.peak_queue, 0),
                 num(sv.arrival_rate, 2),
                 format!("{} ({})", num(sv.rejected, 0), pct(sv.rejection_rate)),
-                ms(sv.mean_sojourn),
+                or_none(ms(sv.mean_sojourn)),
                 split,
                 num(sv.mean_in_system, 2),
-                num(sv.little_lambda_w, 2),
+                or_none(num(sv.little_lambda_w, 2)),
             ];
             rows.push(with_variant(exp, &v.name, row));
         }
@@ -164,13 +171,20 @@ pub fn time_sections(exp: &Experiment) -> Vec<Section> {
                         let Some(s) = v.summary.services.get(svc.0 as usize) else {
                             continue;
                         };
+                        let mean = |e| {
+                            if s.completed.mean > 0.0 {
+                                ms(e)
+                            } else {
+                                "-".into()
+                            }
+                        };
                         rows.push(variant(vec![
                             s.name.clone(),
                             reach.label().to_string(),
-                            ms(s.mean_sojourn),
-                            ms(s.mean_queue_wait),
-                            ms(s.mean_work),
-                            ms(s.mean_downstream),
+                            mean(s.mean_sojourn),
+                            mean(s.mean_queue_wait),
+                            mean(s.mean_work),
+                            mean(s.mean_downstream),
                             pct(s.utilization),
                         ]));
                     }

@@ -151,7 +151,7 @@ enum Command {
     Import(ImportArgs),
     /// Simulated against observed traces: exit code 3 when a row is past the tolerance.
     Calibrate(CalibrateArgs),
-    /// Check a scenario file without running it.
+    /// Check a scenario file without running it (and warn of work that would never end).
     Validate {
         /// The scenario file (TOML).
         file: PathBuf,

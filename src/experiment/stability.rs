@@ -252,7 +252,7 @@ pub(super) fn warnings(sc: &Scenario, s: &Summary) -> Vec<Warning> {
             continue;
         };
         let (behind, pending) = if answered {
-            (incomplete, "answered but not complete")
+            (incomplete, "not complete")
         } else {
             (unanswered, "unanswered")
         };

@@ -338,17 +338,18 @@ pub(crate) enum StrOrNum {
 
 impl<'de> Deserialize<'de> for StrOrNum {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(StrOrNumVisitor)
+        d.deserialize_any(StrOrNumVisitor("a string such as \"5ms\" or \"50/s\""))
     }
 }
 
-struct StrOrNumVisitor;
+/// Reads a [`StrOrNum`]; a wrong type is reported as not being what `.0` describes.
+struct StrOrNumVisitor(&'static str);
 
 impl de::Visitor<'_> for StrOrNumVisitor {
     type Value = StrOrNum;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a string such as \"5ms\" or \"50/s\"")
+        f.write_str(self.0)
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<StrOrNum, E> {
         Ok(StrOrNum::Str(v.to_owned()))
@@ -370,29 +371,8 @@ pub(crate) struct RawCount(pub StrOrNum);
 
 impl<'de> Deserialize<'de> for RawCount {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(RawCountVisitor)
-    }
-}
-
-struct RawCountVisitor;
-
-impl de::Visitor<'_> for RawCountVisitor {
-    type Value = RawCount;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a count such as 30000000 or \"3e7\"")
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<RawCount, E> {
-        StrOrNumVisitor.visit_str(v).map(RawCount)
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawCount, E> {
-        StrOrNumVisitor.visit_i64(v).map(RawCount)
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawCount, E> {
-        StrOrNumVisitor.visit_u64(v).map(RawCount)
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawCount, E> {
-        StrOrNumVisitor.visit_f64(v).map(RawCount)
+        d.deserialize_any(StrOrNumVisitor("a count such as 30000000 or \"3e7\""))
+            .map(RawCount)
     }
 }
 

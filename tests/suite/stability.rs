@@ -90,7 +90,7 @@ fn work_that_falls_behind_its_answers_is_unstable_too() {
     assert_eq!((w.kind, w.flow.as_deref()), ("unstable", Some("jobs")));
     assert!(
         w.message
-            .contains("of its requests answered but not complete at the end")
+            .contains("of its requests not complete at the end")
             && w.message
                 .contains("queue rabbit.jobs with its backlog growing")
             && w.message.contains("service worker at 100% utilization"),

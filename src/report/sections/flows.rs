@@ -2,7 +2,7 @@
 //! response and completion latency, failure, cascade and collateral rates, failures by
 //! reason and root cause, and each fault window's effect.
 
-use super::verdict::completions;
+use super::verdict::{completed_fully_cell, completions};
 use super::{mean_ci, ms_of, num, pct, Section};
 use crate::experiment::compare::Experiment;
 use crate::experiment::{Estimate, FlowSummary};
@@ -92,14 +92,7 @@ pub fn flow_sections(exp: &Experiment) -> Vec<Section> {
         });
         row("p50 completion", &|f| ms_of(completions(f), |l| l.p50));
         row("p99 completion", &|f| ms_of(completions(f), |l| l.p99));
-        row("completed fully", &|f| {
-            if completions(f).samples.mean == 0.0 {
-                return "-".to_string(); // nothing completed: no share to give
-            }
-            f.completion
-                .as_ref()
-                .map_or_else(|| pct(f.success_rate), |c| pct(c.success_rate))
-        });
+        row("completed fully", &completed_fully_cell);
         // Completion figures describe the requests whose work finished: say how many
         // had not (a superset of the unanswered ones).
         let completes = exp.variants.iter().any(|v| {

@@ -64,6 +64,15 @@ pub fn completed_fully(f: &FlowSummary) -> Estimate {
         .map_or(f.success_rate, |c| c.success_rate)
 }
 
+/// [`completed_fully`] as a table cell: "-" when nothing completed (no share to give).
+pub fn completed_fully_cell(f: &FlowSummary) -> String {
+    if completions(f).samples.mean == 0.0 {
+        "-".to_string()
+    } else {
+        pct(completed_fully(f))
+    }
+}
+
 fn always(_: &Experiment, _: &[SloVerdict]) -> bool {
     true
 }
@@ -121,13 +130,7 @@ pub const COLUMNS: &[Column] = &[
     },
     Column {
         header: "completed fully",
-        cell: |r| {
-            if completions(r.flow).samples.mean == 0.0 {
-                "-".to_string()
-            } else {
-                pct(completed_fully(r.flow))
-            }
-        },
+        cell: |r| completed_fully_cell(r.flow),
         shown: always,
     },
     Column {

@@ -188,6 +188,40 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// One step of [`matches_a_sorted_reference`]: schedule at `now + delay`, pop, or
+    /// peek (which finishes a deferred removal without a schedule to replace it).
+    #[derive(Clone, Debug)]
+    enum Op {
+        Schedule(u64),
+        Pop,
+        Peek,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        // Delays from 0 to most of u64's range, biased to small ones and to ties.
+        let delay = prop_oneof![
+            Just(0u64),
+            0u64..4,
+            0u64..1_000,
+            (0u32..62).prop_map(|bits| 1u64 << bits),
+            (0u32..62, any::<u64>()).prop_map(|(bits, x)| x >> bits),
+        ];
+        prop_oneof![4 => delay.prop_map(Op::Schedule), 3 => Just(Op::Pop), 1 => Just(Op::Peek)]
+    }
+
+    #[test]
+    fn an_event_scheduled_before_a_peeked_one_comes_first() {
+        let mut q = EventQueue::new();
+        q.schedule(1 << 40, 'c');
+        q.schedule(100, 'b');
+        assert_eq!(q.peek_time(), Some(100));
+        // Still at time 0: 50 and 100 are both in the future.
+        q.schedule(50, 'a');
+        q.schedule(100, 'd');
+        let order: String = std::iter::from_fn(|| q.pop().map(|s| s.event)).collect();
+        assert_eq!(order, "abdc");
+    }
+
     proptest! {
         #[test]
         fn pops_sorted_by_time_then_insertion(times in proptest::collection::vec(0u64..50, 0..200)) {
@@ -238,6 +272,53 @@ mod tests {
                 }
                 prop_assert_eq!(q.peek_time(), reference.iter().min().map(|r| r.0));
             }
+        }
+
+        /// Any mix of schedules (at any distance, ties included), pops and peeks
+        /// delivers exactly what a sorted list of (time, sequence) does, and a horizon
+        /// drops only what lies beyond it.
+        #[test]
+        fn matches_a_sorted_reference(
+            ops in proptest::collection::vec(op(), 1..400),
+            horizon in prop_oneof![Just(u64::MAX), 0u64..5_000],
+        ) {
+            let mut q = EventQueue::new().with_horizon(horizon);
+            let mut reference: Vec<(u64, u64)> = Vec::new();
+            let (mut now, mut seq) = (0u64, 0u64);
+            for op in ops {
+                match op {
+                    Op::Schedule(delay) => {
+                        let time = now.saturating_add(delay);
+                        q.schedule(time, seq);
+                        if time <= horizon {
+                            reference.push((time, seq));
+                        }
+                        seq += 1;
+                    }
+                    Op::Pop => {
+                        reference.sort();
+                        let expected = (!reference.is_empty()).then(|| reference.remove(0));
+                        let got = q.pop().map(|s| {
+                            prop_assert_eq!(s.seq, s.event);
+                            Ok((s.time, s.event))
+                        });
+                        let got = got.transpose()?;
+                        prop_assert_eq!(got, expected);
+                        if let Some((time, _)) = got {
+                            now = time;
+                            prop_assert_eq!(q.now(), now);
+                        }
+                    }
+                    Op::Peek => {
+                        prop_assert_eq!(q.peek_time(), reference.iter().map(|r| r.0).min());
+                    }
+                }
+                prop_assert_eq!(q.len(), reference.len());
+                prop_assert_eq!(q.scheduled_count(), seq);
+            }
+            reference.sort();
+            let rest: Vec<(u64, u64)> = std::iter::from_fn(|| q.pop().map(|s| (s.time, s.event))).collect();
+            prop_assert_eq!(rest, reference);
         }
     }
 }

@@ -40,6 +40,23 @@ pub(super) fn guard(scenario: &crate::model::Scenario) -> Guard {
 }
 
 /// The limit of same-instant events for `scenario`.
+/// `count` in the shortest e-notation that reads back as it (`3e7`, `1.5e7`).
+fn exact(count: f64) -> String {
+    (0..=16)
+        .map(|digits| format!("{count:.digits$e}"))
+        .find(|s| s.parse::<f64>().ok() == Some(count))
+        .unwrap_or_else(|| format!("{count:e}"))
+}
+
+/// `projected` in e-notation with the digits that show it past `budget` (`3.04e7`
+/// against `3e7`, not `3.0e7`).
+fn above(projected: f64, budget: f64) -> String {
+    (1..=8)
+        .map(|digits| format!("{projected:.digits$e}"))
+        .find(|s| s.parse::<f64>().is_ok_and(|p| p > budget))
+        .unwrap_or_else(|| format!("{projected:e}"))
+}
+
 fn stall_limit(scenario: &crate::model::Scenario) -> u64 {
     let users: u64 = scenario
         .workloads
@@ -76,9 +93,11 @@ pub enum GuardError {
     /// The run's pace would take it far past the event budget: shorten the run, or
     /// remove what makes it so dense (the components named).
     #[error(
-        "replication {}: at its pace ({handled} events in the first {} simulated) the run would take about {projected:.1e} events, more than the {budget:.0e} a replication may take ([simulation] max_events, --max-events); busiest: {}; shorten the duration or lower what makes events this dense",
+        "replication {}: at its pace ({handled} events in the first {} simulated) the run would take about {} events, more than the {} a replication may take ([simulation] max_events, --max-events); busiest: {}; shorten the duration or lower what makes events this dense",
         .replication + 1,
         format_duration(*.time as f64),
+        above(*.projected, *.budget),
+        exact(*.budget),
         .components.join(", ")
     )]
     OverBudget {
@@ -257,5 +276,22 @@ impl Engine<'_> {
             Event::Tick => "the timeline".into(),
             Event::WarmupEnd => "the end of the warm-up".into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{above, exact};
+
+    #[test]
+    fn a_budget_reads_back_and_a_projection_shows_it_is_past_it() {
+        assert_eq!(exact(3e7), "3e7");
+        assert_eq!(exact(1.5e7), "1.5e7");
+        assert_eq!(exact(1e10), "1e10");
+        assert_eq!(exact(30_000_001.0), "3.0000001e7");
+        // One decimal would print 3.0e7, which reads as the budget itself.
+        assert_eq!(above(30_408_704.0, 3e7), "3.04e7");
+        assert_eq!(above(1.54e7, 1.5e7), "1.54e7");
+        assert_eq!(above(9.9e10, 1e10), "9.9e10");
     }
 }

@@ -3,7 +3,10 @@
 //! * `generated_scenarios_end_sane`: a structure-aware generator (`harness/gen.rs`)
 //!   writes valid scenarios; each runs end to end (`archsim run FILE --json - --quiet`)
 //!   under a wall-clock and a memory budget and must end with sane figures
-//!   (`harness/check.rs`) or a one-line `error:`.
+//!   (`harness/check.rs`) or a one-line `error:`. Every tenth sane case runs again on
+//!   2 threads (same bytes), another tenth writes its report (escaped), and another
+//!   its traces and metrics (`harness/exports.rs`: well formed, promtool accepts the
+//!   metrics, the OTLP traces import back to a valid scenario).
 //! * `loader_fuzz`: seeded mutations of every shipped and test TOML
 //!   (`harness/fuzz.rs`); `archsim validate` must exit 0, or 2 with one `error:` line
 //!   naming the file.
@@ -18,6 +21,8 @@
 
 #[path = "../harness/check.rs"]
 mod check;
+#[path = "../harness/exports.rs"]
+mod exports;
 #[path = "../harness/fuzz.rs"]
 mod fuzz;
 #[path = "../harness/gen.rs"]
@@ -245,6 +250,14 @@ fn generated_scenarios_end_sane() {
             verdict = judge_report(&path, &dir);
             let _ = std::fs::remove_dir_all(&dir);
         }
+        // And another tenth writes its traces (OTLP, or Chrome every other time) and
+        // metrics, which the real tools must accept (`harness/exports.rs`).
+        if verdict.is_none() && matches!(outcome, Outcome::Ok(_)) && i % 10 == 3 {
+            let dir = tmp.path().join(format!("exp-{i}"));
+            std::fs::create_dir_all(&dir).unwrap();
+            verdict = exports::judge(&path, &dir, i % 20 == 13, MAX_EVENTS, budget());
+            let _ = std::fs::remove_dir_all(&dir);
+        }
         let _ = std::fs::remove_file(&path);
         (i, text, outcome, verdict, t0.elapsed())
     });
@@ -295,6 +308,8 @@ fn generated_scenarios_end_sane() {
         slowest.1,
         slowest.0.as_secs_f64()
     );
+    extra.push('\n');
+    extra.push_str(&exports::summary());
     for (msg, (n, first)) in &rejections {
         extra.push_str(&format!("\n  rejected x{n} (first case {first}): {msg}"));
     }

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 /// Cases whose exports passed every check, and how many of their OTLP traces imported
@@ -18,6 +18,8 @@ use std::time::Duration;
 pub static PASSED: AtomicU64 = AtomicU64::new(0);
 pub static IMPORTED: AtomicU64 = AtomicU64::new(0);
 pub static IMPORT_REFUSED: AtomicU64 = AtomicU64::new(0);
+/// One of those refusals (whichever thread came first), for the report.
+static FIRST_REFUSAL: Mutex<Option<String>> = Mutex::new(None);
 
 /// One line for the harness's report: what the export checks covered.
 pub fn summary() -> String {
@@ -27,7 +29,11 @@ pub fn summary() -> String {
         IMPORTED.load(Ordering::Relaxed),
         IMPORT_REFUSED.load(Ordering::Relaxed),
         if have_promtool() { "ran" } else { "missing" },
-    )
+    ) + &FIRST_REFUSAL
+        .lock()
+        .unwrap()
+        .as_ref()
+        .map_or(String::new(), |l| format!("\n  an import refusal, e.g.:     {l}"))
 }
 
 /// Requests per run whose spans are written (`--trace-requests`): enough for every
@@ -261,8 +267,9 @@ fn import_back(dir: &Path, budget: Duration) -> Option<(String, String)> {
     let import = ["import", "t.json", "-o", "back.toml"];
     match run::run(&import, dir, &dir.join("import-run"), budget) {
         Outcome::Ok(_) => {}
-        Outcome::ClearError { .. } => {
+        Outcome::ClearError { line, .. } => {
             IMPORT_REFUSED.fetch_add(1, Ordering::Relaxed);
+            FIRST_REFUSAL.lock().unwrap().get_or_insert(line);
             return None;
         }
         other => return Some((format!("import {}", other.class()), other.detail())),

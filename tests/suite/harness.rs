@@ -6,7 +6,8 @@
 //!   (`harness/check.rs`) or a one-line `error:`. Every tenth sane case runs again on
 //!   2 threads (same bytes), another tenth writes its report (escaped), and another
 //!   its traces and metrics (`harness/exports.rs`: well formed, promtool accepts the
-//!   metrics, the OTLP traces import back to a valid scenario).
+//!   metrics, the OTLP traces import back to a valid scenario), and another runs as
+//!   a cluster would (`harness/distribute.rs`: plan, shards, merge, the same JSON).
 //! * `loader_fuzz`: seeded mutations of every shipped and test TOML
 //!   (`harness/fuzz.rs`); `archsim validate` must exit 0, or 2 with one `error:` line
 //!   naming the file.
@@ -21,6 +22,8 @@
 
 #[path = "../harness/check.rs"]
 mod check;
+#[path = "../harness/distribute.rs"]
+mod distribute;
 #[path = "../harness/exports.rs"]
 mod exports;
 #[path = "../harness/fuzz.rs"]
@@ -258,6 +261,13 @@ fn generated_scenarios_end_sane() {
             verdict = exports::judge(&path, &dir, i % 20 == 13, MAX_EVENTS, budget());
             let _ = std::fs::remove_dir_all(&dir);
         }
+        // And another tenth runs as a cluster would: plan, shards, merge, the same JSON.
+        if let (None, Outcome::Ok(first), 7) = (&verdict, &outcome, i % 10) {
+            let dir = tmp.path().join(format!("dist-{i}"));
+            std::fs::create_dir_all(&dir).unwrap();
+            verdict = distribute::judge(&path, &dir, first, MAX_EVENTS, budget());
+            let _ = std::fs::remove_dir_all(&dir);
+        }
         let _ = std::fs::remove_file(&path);
         (i, text, outcome, verdict, t0.elapsed())
     });
@@ -310,6 +320,8 @@ fn generated_scenarios_end_sane() {
     );
     extra.push('\n');
     extra.push_str(&exports::summary());
+    extra.push('\n');
+    extra.push_str(&distribute::summary());
     for (msg, (n, first)) in &rejections {
         extra.push_str(&format!("\n  rejected x{n} (first case {first}): {msg}"));
     }

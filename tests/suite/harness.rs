@@ -7,7 +7,8 @@
 //!   2 threads (same bytes), another tenth writes its report (escaped), and another
 //!   its traces and metrics (`harness/exports.rs`: well formed, promtool accepts the
 //!   metrics, the OTLP traces import back to a valid scenario), and another runs as
-//!   a cluster would (`harness/distribute.rs`: plan, shards, merge, the same JSON).
+//!   a cluster would (`harness/distribute.rs`: plan, shards, merge, the same JSON),
+//!   and another draws its topology (`harness/graph.rs`: Graphviz lays out the DOT).
 //! * `loader_fuzz`: seeded mutations of every shipped and test TOML
 //!   (`harness/fuzz.rs`); `archsim validate` must exit 0, or 2 with one `error:` line
 //!   naming the file.
@@ -30,6 +31,8 @@ mod exports;
 mod fuzz;
 #[path = "../harness/gen.rs"]
 mod gen;
+#[path = "../harness/graph.rs"]
+mod graph;
 #[path = "../harness/run.rs"]
 mod run;
 
@@ -268,6 +271,13 @@ fn generated_scenarios_end_sane() {
             verdict = distribute::judge(&path, &dir, first, MAX_EVENTS, budget());
             let _ = std::fs::remove_dir_all(&dir);
         }
+        // And another tenth draws its topology in the three syntaxes.
+        if verdict.is_none() && matches!(outcome, Outcome::Ok(_)) && i % 10 == 9 {
+            let dir = tmp.path().join(format!("graph-{i}"));
+            std::fs::create_dir_all(&dir).unwrap();
+            verdict = graph::judge(&path, &dir, MARKUP, budget());
+            let _ = std::fs::remove_dir_all(&dir);
+        }
         let _ = std::fs::remove_file(&path);
         (i, text, outcome, verdict, t0.elapsed())
     });
@@ -322,6 +332,8 @@ fn generated_scenarios_end_sane() {
     extra.push_str(&exports::summary());
     extra.push('\n');
     extra.push_str(&distribute::summary());
+    extra.push('\n');
+    extra.push_str(&graph::summary());
     for (msg, (n, first)) in &rejections {
         extra.push_str(&format!("\n  rejected x{n} (first case {first}): {msg}"));
     }

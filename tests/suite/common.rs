@@ -79,6 +79,16 @@ pub fn scale_events(s: &Summary, k: usize) -> Vec<(f64, u32, u32)> {
         .collect()
 }
 
+/// A test's tool is missing: a note and a skip on a developer's machine, a failure
+/// under `CI`, where `.ci/run` installs every tool the tests call.
+pub fn tool_missing(what: &str) {
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI: {what} is missing (.ci/run installs it)"
+    );
+    eprintln!("note: {what} is missing; skipping (.ci/run installs it)");
+}
+
 /// Chromium (as `--pdf` finds it) and, when `poppler` is set, poppler-utils
 /// (`pdftotext`, `pdfinfo`, `pdftoppm`) for test `test`: `None` (with a note) where
 /// they are missing, a failure under CI (`.ci/run` installs them, so CI never skips).

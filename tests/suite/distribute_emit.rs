@@ -124,12 +124,12 @@ fn the_kubernetes_manifest_is_an_indexed_job_with_the_plan_in_a_configmap() {
         });
     let out = match parsed {
         Ok(o) if String::from_utf8_lossy(&o.stderr).contains("No module named 'yaml'") => {
-            eprintln!("skipped: PyYAML is not installed (.ci/run installs it)");
+            crate::common::tool_missing("PyYAML");
             return;
         }
         Ok(o) => o,
         Err(e) => {
-            eprintln!("skipped: python3 not found ({e})");
+            crate::common::tool_missing(&format!("python3 ({e})"));
             return;
         }
     };
@@ -187,7 +187,7 @@ fn the_gnu_parallel_line_runs_every_shard() {
     let line = emit(d.path(), "parallel");
     assert!(line.starts_with("seq 0 2 | parallel "), "{line}");
     if Command::new("parallel").arg("--version").output().is_err() {
-        eprintln!("skipped running it: GNU parallel is not installed (.ci/run installs it)");
+        crate::common::tool_missing("GNU parallel");
         return;
     }
     let st = Command::new("bash")

@@ -30,7 +30,7 @@ fn slurm(cmd: &str, args: &[&str], cwd: &Path) -> std::process::Output {
 /// Whether a Slurm cluster answers; `None` (skip) without `sbatch`.
 fn cluster() -> Option<()> {
     if Command::new("sbatch").arg("--version").output().is_err() {
-        eprintln!("skipped: no sbatch here (.ci/run starts a local Slurm with .ci/slurm-up)");
+        crate::common::tool_missing("Slurm's sbatch (.ci/slurm-up starts a local Slurm)");
         return None;
     }
     let up = slurm("sinfo", &["-h", "-o", "%T"], Path::new("/"));

@@ -8,7 +8,6 @@ use super::run::{self, Outcome};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
@@ -40,24 +39,10 @@ pub fn summary() -> String {
 /// kind of span a generated topology has, small enough for promtool's pace.
 const TRACE_REQUESTS: &str = "40";
 
-/// Whether promtool (Debian's `prometheus`) is here; a note once if not, or a failure
-/// under `CI`, where `.ci/run` installs it.
+/// Whether promtool is here (asked once; see [`crate::common::have_promtool`]).
 fn have_promtool() -> bool {
     static HAVE: OnceLock<bool> = OnceLock::new();
-    *HAVE.get_or_init(|| {
-        let ok = Command::new("promtool")
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success());
-        if !ok {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI: promtool is missing (.ci/run installs Debian's prometheus)"
-            );
-            eprintln!("note: promtool not found; the harness skips its OpenMetrics check");
-        }
-        ok
-    })
+    *HAVE.get_or_init(crate::common::have_promtool)
 }
 
 /// Writes the traces and metrics of `file` in `dir` and checks them (see the module
@@ -239,21 +224,9 @@ fn check_openmetrics(dir: &Path) -> Option<String> {
     if !have_promtool() {
         return None;
     }
+    let blocks = crate::common::promtool_blocks(dir, "m.om", "blocks");
     let _ = std::fs::remove_dir_all(dir.join("blocks"));
-    let out = Command::new("promtool")
-        .args([
-            "tsdb",
-            "create-blocks-from",
-            "openmetrics",
-            "m.om",
-            "blocks",
-        ])
-        .current_dir(dir)
-        .output()
-        .expect("run promtool");
-    let _ = std::fs::remove_dir_all(dir.join("blocks"));
-    (!out.status.success()).then(|| {
-        let err = String::from_utf8_lossy(&out.stderr);
+    blocks.err().map(|err| {
         format!(
             "promtool tsdb create-blocks-from openmetrics: {}",
             err.lines().take(3).collect::<Vec<_>>().join(" | ")

@@ -79,6 +79,34 @@ pub fn scale_events(s: &Summary, k: usize) -> Vec<(f64, u32, u32)> {
         .collect()
 }
 
+/// Whether promtool (Debian's `prometheus`) answers; a note, or a failure under `CI`,
+/// when it does not.
+pub fn have_promtool() -> bool {
+    let ok = std::process::Command::new("promtool")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        tool_missing("promtool (Debian's prometheus)");
+    }
+    ok
+}
+
+/// `promtool tsdb create-blocks-from openmetrics FILE OUT` in `dir`: `Err` with
+/// promtool's complaint when it refuses the file.
+pub fn promtool_blocks(dir: &Path, file: &str, out: &str) -> Result<(), String> {
+    let run = std::process::Command::new("promtool")
+        .args(["tsdb", "create-blocks-from", "openmetrics", file, out])
+        .current_dir(dir)
+        .output()
+        .expect("run promtool");
+    if run.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&run.stderr).into_owned())
+    }
+}
+
 /// A test's tool is missing: a note and a skip on a developer's machine, a failure
 /// under `CI`, where `.ci/run` installs every tool the tests call.
 pub fn tool_missing(what: &str) {

@@ -17,11 +17,7 @@ fn root() -> &'static Path {
 /// Whether `tool` is usable; a skip note otherwise, or a failure under CI.
 fn have(ok: bool, what: &str) -> bool {
     if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI: {what} is missing (.ci/run installs it)"
-        );
-        eprintln!("note: {what} not found; skipping (.ci/run installs it)");
+        crate::common::tool_missing(what);
     }
     ok
 }
@@ -398,16 +394,9 @@ fn openmetrics_passes_promtool_and_becomes_tsdb_blocks() {
         String::from_utf8_lossy(&lint.stdout),
         String::from_utf8_lossy(&lint.stderr)
     );
-    let out = Command::new("promtool")
-        .args(["tsdb", "create-blocks-from", "openmetrics", "m.om", "tsdb"])
-        .current_dir(tmp.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    if let Err(e) = crate::common::promtool_blocks(tmp.path(), "m.om", "tsdb") {
+        panic!("{e}");
+    }
     let blocks = std::fs::read_dir(tmp.path().join("tsdb")).unwrap().count();
     assert!(blocks >= 1, "a block was written");
     // A query of the blocks: the responses counter of checkout, its last value
@@ -532,27 +521,10 @@ fn exports_of_every_pattern_import_back_to_valid_scenarios() {
         assert!(om.ends_with("# EOF\n"), "{file}");
         if file.contains("patterns-compare") {
             assert!(om.contains("{variant=\""), "{file}: variants are labelled");
-            let promtool = Command::new("promtool")
-                .arg("--version")
-                .output()
-                .is_ok_and(|o| o.status.success());
-            if have(promtool, "promtool (Debian package prometheus)") {
-                let out = Command::new("promtool")
-                    .args([
-                        "tsdb",
-                        "create-blocks-from",
-                        "openmetrics",
-                        "m.om",
-                        "blocks",
-                    ])
-                    .current_dir(tmp.path())
-                    .output()
-                    .unwrap();
-                assert!(
-                    out.status.success(),
-                    "{file}: {}",
-                    String::from_utf8_lossy(&out.stderr)
-                );
+            if crate::common::have_promtool() {
+                if let Err(e) = crate::common::promtool_blocks(tmp.path(), "m.om", "blocks") {
+                    panic!("{file}: {e}");
+                }
             }
         }
     }

@@ -39,7 +39,6 @@ pub(super) fn guard(scenario: &crate::model::Scenario) -> Guard {
     }
 }
 
-/// The limit of same-instant events for `scenario`.
 /// `count` in the shortest e-notation that reads back as it (`3e7`, `1.5e7`).
 fn exact(count: f64) -> String {
     (0..=16)
@@ -57,6 +56,7 @@ fn above(projected: f64, budget: f64) -> String {
         .unwrap_or_else(|| format!("{projected:e}"))
 }
 
+/// The limit of same-instant events for `scenario`.
 fn stall_limit(scenario: &crate::model::Scenario) -> u64 {
     let users: u64 = scenario
         .workloads

@@ -25,6 +25,10 @@ pub(super) struct Window {
     incomplete: bool,
     /// Drop live spans beyond this many (only when tracing every request).
     capacity: usize,
+    /// Spans the window takes before [`Window::push`] must grow the ring or drop the
+    /// oldest: the smaller of the ring's length and `capacity`, so the hot path tests
+    /// one bound.
+    room: u32,
 }
 
 /// What an unused slot holds (never read as a span: its id is outside the window).
@@ -59,7 +63,13 @@ impl Window {
             len: 0,
             incomplete: false,
             capacity,
+            room: Self::room(Self::INITIAL_SLOTS, capacity),
         }
+    }
+
+    /// [`Window::room`] of a ring of `slots` with `capacity`.
+    fn room(slots: usize, capacity: usize) -> u32 {
+        slots.min(capacity).min(u32::MAX as usize) as u32
     }
 
     /// Some span was dropped before its request ended, or the ids ran out.
@@ -71,6 +81,7 @@ impl Window {
     #[cfg(test)]
     pub fn set_capacity(&mut self, capacity: usize) {
         self.capacity = capacity;
+        self.room = Self::room(self.slots.len(), capacity);
     }
 
     /// The slot of `id`, if the window holds it.
@@ -110,22 +121,29 @@ impl Window {
             chain.head = id;
         }
         chain.tail = id;
-        if self.len as usize >= self.capacity {
-            // Full: drop the oldest span before the ring would grow past the capacity.
-            self.base += 1;
-            self.len -= 1;
-            self.incomplete = true;
-        }
-        if self.len as usize == self.slots.len() {
-            self.grow();
+        if self.len >= self.room {
+            self.make_room();
         }
         self.slots[(id & self.mask) as usize] = span;
         self.len += 1;
         id
     }
 
-    /// Double the ring, moving every held span to its slot under the wider mask.
+    /// Room for one more span: drop the oldest when at the capacity (the trace is then
+    /// incomplete), else double the ring.
     #[cold]
+    fn make_room(&mut self) {
+        if self.len as usize >= self.capacity {
+            self.base += 1;
+            self.len -= 1;
+            self.incomplete = true;
+        } else {
+            self.grow();
+        }
+        self.room = Self::room(self.slots.len(), self.capacity);
+    }
+
+    /// Double the ring, moving every held span to its slot under the wider mask.
     fn grow(&mut self) {
         let wider = self.slots.len() * 2;
         let mask = wider as u32 - 1;

@@ -7,7 +7,7 @@
 //! (it is among its flow's slowest so far, or in the sample) and computes it from the
 //! request's own spans; when all the request's work is over (its completion), the same
 //! for the completion path, and then its spans are released. The window's front moves
-//! past released spans, so it holds only the spans of requests in flight: memory
+//! past the spans of ended requests, so it holds only the spans of requests in flight: memory
 //! follows the model's concurrency, never the run's length.
 //!
 //! The slowest responses are kept with exactly the rule of [`crate::metrics::Slowest`],
@@ -26,7 +26,7 @@ mod window;
 pub use record::{record_replication, RecordedKind, RecordedRequest, RecordedSpan};
 
 pub(super) use walk::NO_SPAN;
-use walk::{PathOf, RequestSpans, Span, SpanKind, NOT_YET};
+use walk::{PathOf, RequestSpans, Scratch, SpanKind, NOT_YET};
 
 use crate::kernel::SimTime;
 use crate::metrics::paths::{CriticalPath, SampleSums, Traced};
@@ -53,18 +53,19 @@ pub(super) struct Request {
     pub sent: SimTime,
 }
 
-/// The spans of one request, as a list threaded through the window.
+/// Where one request's spans are in the window: the ids from its first to its last
+/// span that name the first as their request.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Chain {
-    head: u32,
-    tail: u32,
+    first: u32,
+    last: u32,
 }
 
 impl Chain {
     /// A request with no span yet.
     pub const EMPTY: Chain = Chain {
-        head: NO_SPAN,
-        tail: NO_SPAN,
+        first: NO_SPAN,
+        last: NO_SPAN,
     };
 }
 
@@ -168,6 +169,8 @@ impl FlowPaths {
 pub(super) struct Tracer {
     selection: Selection,
     window: Window,
+    /// Buffers reused by every path computed.
+    scratch: Scratch,
     flows: Vec<FlowPaths>,
     warmup: SimTime,
     replication: u32,
@@ -240,6 +243,7 @@ impl Tracer {
         Tracer {
             selection,
             window: Window::new(capacity),
+            scratch: Scratch::default(),
             flows: sample_every
                 .into_iter()
                 .map(|sample_every| FlowPaths {
@@ -288,24 +292,12 @@ impl Tracer {
         now: SimTime,
     ) -> u32 {
         if parent != NO_SPAN && self.window.get(parent).is_none() {
-            // The parent's request has ended (a zombie execution of a timed-out call).
+            // The window dropped the parent: the request is incomplete already. (A
+            // zombie execution of an ended request opens nothing: the engine opens spans
+            // only for requests still in flight.)
             return NO_SPAN;
         }
-        let span = Span {
-            kind,
-            op,
-            queue: 0,
-            attempt,
-            parent,
-            next: NO_SPAN,
-            start: now,
-            started_ns: NOT_YET,
-            work: 0,
-            end_ns: NOT_YET,
-            outcome: None,
-            released: false,
-        };
-        self.window.push(span, chain)
+        self.window.push(kind, op, attempt, parent, now, chain)
     }
 
     /// A traced call attempt was sent.
@@ -393,14 +385,17 @@ impl Tracer {
         }
     }
 
-    /// The path of `chain`, computed only when `wanted` (`None` if spans were dropped).
+    /// The path `f` computes from `chain`'s spans (`None` if spans were dropped).
     fn path(
-        &self,
+        &mut self,
         chain: Chain,
         f: impl FnOnce(&RequestSpans) -> Option<CriticalPath>,
     ) -> Option<CriticalPath> {
-        let spans = self.window.collect(chain)?;
-        f(&RequestSpans::new(&spans))
+        let s = &mut self.scratch;
+        if !self.window.collect_into(chain, &mut s.spans, &mut s.ids) {
+            return None;
+        }
+        f(&RequestSpans::new(s))
     }
 
     /// A traced request got its response (called where the metrics offer it to

@@ -43,8 +43,9 @@ pub(super) struct Span {
     pub attempt: u32,
     /// Enclosing span (the calling execution of a call, the call of an execution).
     pub parent: u32,
-    /// The next span of the same request (in the order they were opened).
-    pub next: u32,
+    /// The request's first span (the window's tag of whose span it is; on the first
+    /// span itself, [`NO_SPAN`] once the request has ended).
+    pub request: u32,
     /// Call: sent. Execution: arrived at the replica. Message: published.
     pub start: SimTime,
     /// Execution: got a worker ([`NOT_YET`] until then).
@@ -54,8 +55,6 @@ pub(super) struct Span {
     /// Ended ([`NOT_YET`] until then).
     pub end_ns: SimTime,
     pub outcome: Option<Outcome>,
-    /// Its request ended and nothing reads it any more.
-    pub released: bool,
 }
 
 /// "Has not happened": no span starts or ends at the end of time. A sentinel rather
@@ -81,7 +80,32 @@ const _: () = assert!(std::mem::size_of::<Span>() <= 72);
 /// they were opened (the client's call first).
 pub(super) struct RequestSpans<'a> {
     pub spans: &'a [Span],
-    children: Vec<Vec<u32>>,
+    children: Children<'a>,
+}
+
+/// Each span's children in opening order, as one list: span `i`'s are
+/// `kids[starts[i]..starts[i + 1]]`.
+#[derive(Clone, Copy)]
+struct Children<'a> {
+    starts: &'a [u32],
+    kids: &'a [u32],
+}
+
+impl<'a> Children<'a> {
+    fn of(&self, span: u32) -> &'a [u32] {
+        let i = span as usize;
+        &self.kids[self.starts[i] as usize..self.starts[i + 1] as usize]
+    }
+}
+
+/// The buffers [`RequestSpans::new`] fills, kept by the tracer from one path to the
+/// next so a sampled request's path allocates only its hops.
+#[derive(Default)]
+pub(super) struct Scratch {
+    pub spans: Vec<Span>,
+    pub ids: Vec<u32>,
+    starts: Vec<u32>,
+    kids: Vec<u32>,
 }
 
 /// Who a path belongs to.
@@ -93,14 +117,39 @@ pub(super) struct PathOf {
 }
 
 impl<'a> RequestSpans<'a> {
-    pub fn new(spans: &'a [Span]) -> Self {
-        let mut children: Vec<Vec<u32>> = vec![Vec::new(); spans.len()];
-        for (i, s) in spans.iter().enumerate() {
+    /// The request whose spans `Window::collect_into` put in `scratch.spans`.
+    pub fn new(scratch: &'a mut Scratch) -> Self {
+        let Scratch {
+            spans,
+            starts,
+            kids,
+            ..
+        } = scratch;
+        // A counting sort by parent: count each parent's children, sum them to where
+        // each parent's list ends, and fill backwards, so a span's children keep
+        // their opening order and `starts[i]` ends where span `i`'s list starts.
+        let n = spans.len();
+        starts.clear();
+        starts.resize(n + 1, 0);
+        for s in spans.iter().filter(|s| s.parent != NO_SPAN) {
+            starts[s.parent as usize] += 1;
+        }
+        for i in 1..=n {
+            starts[i] += starts[i - 1];
+        }
+        kids.clear();
+        kids.resize(starts[n] as usize, 0);
+        for (i, s) in spans.iter().enumerate().rev() {
             if s.parent != NO_SPAN {
-                children[s.parent as usize].push(i as u32);
+                let at = &mut starts[s.parent as usize];
+                *at -= 1;
+                kids[*at as usize] = i as u32;
             }
         }
-        RequestSpans { spans, children }
+        RequestSpans {
+            spans,
+            children: Children { starts, kids },
+        }
     }
 
     /// The client's call: the first call with no parent.
@@ -114,7 +163,7 @@ impl<'a> RequestSpans<'a> {
     fn walk(&self) -> Walk<'_> {
         Walk {
             spans: self.spans,
-            children: &self.children,
+            children: self.children,
             hops: Vec::with_capacity(self.spans.len()),
         }
     }
@@ -178,7 +227,7 @@ impl<'a> RequestSpans<'a> {
 /// The backward walk from a response to the spans it waited for.
 struct Walk<'a> {
     spans: &'a [Span],
-    children: &'a [Vec<u32>],
+    children: Children<'a>,
     hops: Vec<PathHop>,
 }
 
@@ -260,7 +309,7 @@ impl Walk<'_> {
         let until = until.max(c.start);
         let sent = self.pool_hop(call, until, depth);
         let hop = self.push_hop(depth, c.op, c.attempt, c.outcome);
-        let Some(&exec) = self.children[call as usize].first() else {
+        let Some(&exec) = self.children.of(call).first() else {
             // Never admitted. Refused by the callee (a full queue, a crashed replica):
             // the request went there and the refusal came back, both on the wire. Lost
             // on the way, or still on the wire when the caller stopped waiting: the
@@ -299,7 +348,9 @@ impl Walk<'_> {
         let mut other = 0;
         let mut path = Vec::new();
         loop {
-            let next = self.children[exec as usize]
+            let next = self
+                .children
+                .of(exec)
                 .iter()
                 .copied()
                 .filter(|&k| {

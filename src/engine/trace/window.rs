@@ -6,9 +6,19 @@
 //! here, so each access is a subtraction, a comparison and a mask (a `VecDeque` pays a
 //! wrap-around test per index and moves every popped span out); dropping the front is
 //! two integer updates.
+//!
+//! A span names its request by the id of the request's first span, and only that
+//! first span says whether the request has ended (then it names no span): opening a
+//! span links nothing, and releasing a request is one write. The front moves past a first span once its
+//! request has ended, and past any other span once its request's first span is behind
+//! it (it was released or dropped): so the window never holds less than every span of
+//! every request in flight. A request's spans are the ids from its first to its last
+//! that name it, found by a scan when a path is wanted (only for sampled or slow
+//! requests) instead of by links every request pays for.
 
-use super::walk::{Span, NOT_YET, NO_SPAN};
+use super::walk::{Span, SpanKind, NOT_YET, NO_SPAN};
 use super::Chain;
+use crate::kernel::SimTime;
 use crate::model::OpId;
 
 /// Spans addressed by ever-increasing ids; the front is dropped once released.
@@ -33,18 +43,17 @@ pub(super) struct Window {
 
 /// What an unused slot holds (never read as a span: its id is outside the window).
 const VACANT: Span = Span {
-    kind: super::walk::SpanKind::Call,
+    kind: SpanKind::Call,
     op: OpId(0),
     queue: 0,
     attempt: 0,
     parent: NO_SPAN,
-    next: NO_SPAN,
+    request: NO_SPAN,
     start: 0,
     started_ns: NOT_YET,
     work: 0,
     end_ns: NOT_YET,
     outcome: None,
-    released: true,
 };
 
 impl Window {
@@ -91,40 +100,59 @@ impl Window {
         (id.wrapping_sub(self.base) < self.len).then_some((id & self.mask) as usize)
     }
 
-    /// Span `id`, unless it is released or no longer (or not) held.
+    /// Span `id`, unless it is no longer (or not) held. A span of a request that has
+    /// ended may still be held (behind an older request in flight): the engine opens
+    /// spans only for requests in flight, and nothing reads an ended request's spans.
     #[inline]
     pub fn get(&self, id: u32) -> Option<&Span> {
-        let s = &self.slots[self.slot(id)?];
-        (!s.released).then_some(s)
+        Some(&self.slots[self.slot(id)?])
     }
 
     /// [`Window::get`], mutably.
     #[inline]
     pub fn get_mut(&mut self, id: u32) -> Option<&mut Span> {
         let i = self.slot(id)?;
-        let s = &mut self.slots[i];
-        (!s.released).then_some(s)
+        Some(&mut self.slots[i])
     }
 
-    /// Append a span to `chain`; `NO_SPAN` when the ids have run out.
+    /// Open a span of `kind` at `start` in `chain`'s request; `NO_SPAN` when the ids
+    /// have run out. (The span is written in its slot, not built and then copied.)
     #[inline]
-    pub fn push(&mut self, span: Span, chain: &mut Chain) -> u32 {
+    pub fn push(
+        &mut self,
+        kind: SpanKind,
+        op: OpId,
+        attempt: u32,
+        parent: u32,
+        start: SimTime,
+        chain: &mut Chain,
+    ) -> u32 {
         let id = self.base as u64 + self.len as u64;
         if id >= NO_SPAN as u64 {
             self.incomplete = true;
             return NO_SPAN;
         }
         let id = id as u32;
-        if let Some(tail) = self.get_mut(chain.tail) {
-            tail.next = id;
-        } else {
-            chain.head = id;
+        if chain.first == NO_SPAN {
+            chain.first = id;
         }
-        chain.tail = id;
+        chain.last = id;
         if self.len >= self.room {
             self.make_room();
         }
-        self.slots[(id & self.mask) as usize] = span;
+        self.slots[(id & self.mask) as usize] = Span {
+            kind,
+            op,
+            queue: 0,
+            attempt,
+            parent,
+            request: chain.first,
+            start,
+            started_ns: NOT_YET,
+            work: 0,
+            end_ns: NOT_YET,
+            outcome: None,
+        };
         self.len += 1;
         id
     }
@@ -137,6 +165,7 @@ impl Window {
             self.base += 1;
             self.len -= 1;
             self.incomplete = true;
+            self.advance();
         } else {
             self.grow();
         }
@@ -155,36 +184,63 @@ impl Window {
         self.mask = mask;
     }
 
-    /// The spans of `chain` with parents as indices among them; `None` if some were
-    /// dropped.
+    /// The spans of `chain` in the order they were opened, with parents as indices
+    /// among them; `None` if some were dropped.
     pub fn collect(&self, chain: Chain) -> Option<Vec<Span>> {
-        let mut ids = Vec::with_capacity(16);
-        let mut id = chain.head;
-        while id != NO_SPAN {
-            ids.push(id);
-            id = self.get(id)?.next;
-        }
-        // Ids grow along the chain, so a parent's index is found by bisection.
-        let mut spans = Vec::with_capacity(ids.len());
-        for &id in &ids {
-            let mut s = self.get(id)?.clone();
-            if s.parent != NO_SPAN {
-                s.parent = ids.binary_search(&s.parent).ok()? as u32;
-            }
-            spans.push(s);
-        }
-        Some(spans)
+        let (mut spans, mut ids) = (Vec::new(), Vec::new());
+        self.collect_into(chain, &mut spans, &mut ids)
+            .then_some(spans)
     }
 
-    /// Release the spans of `chain` and move the front past released spans.
+    /// [`Window::collect`] into `spans` (cleared first), with `ids` as scratch space:
+    /// `false` if some were dropped. The tracer reuses both for every path it computes.
+    pub fn collect_into(&self, chain: Chain, spans: &mut Vec<Span>, ids: &mut Vec<u32>) -> bool {
+        spans.clear();
+        ids.clear();
+        if chain.first == NO_SPAN {
+            return true;
+        }
+        // The front passes a request's first span only once it has ended, so while the
+        // first is held every later span of the request is too.
+        if self.slot(chain.first).is_none() {
+            return false;
+        }
+        for id in chain.first..=chain.last {
+            if let Some(s) = self.get(id).filter(|s| s.request == chain.first) {
+                ids.push(id);
+                spans.push(s.clone());
+            }
+        }
+        // Ids grow in opening order, so a parent's index is found by bisection.
+        for s in spans.iter_mut().filter(|s| s.parent != NO_SPAN) {
+            match ids.binary_search(&s.parent) {
+                Ok(i) => s.parent = i as u32,
+                Err(_) => return false,
+            }
+        }
+        true
+    }
+
+    /// Mark `chain`'s request ended and move the front past the spans of ended requests.
     #[inline]
     pub fn release(&mut self, chain: Chain) {
-        let mut id = chain.head;
-        while let Some(s) = self.get_mut(id) {
-            s.released = true;
-            id = s.next;
+        if let Some(first) = self.get_mut(chain.first) {
+            // A first span names itself; an ended one names no span.
+            first.request = NO_SPAN;
         }
-        while self.len > 0 && self.slots[(self.base & self.mask) as usize].released {
+        // Between releases the front is a first span in flight (or the window is empty),
+        // so only releasing that request (or one it has already passed) can move it.
+        if chain.first <= self.base {
+            self.advance();
+        }
+    }
+
+    /// Move the front past every span but the first span of a request in flight: a
+    /// later span's request has its first span behind the front (ended, or dropped and
+    /// then the request is incomplete anyway).
+    #[inline]
+    fn advance(&mut self) {
+        while self.len > 0 && self.slots[(self.base & self.mask) as usize].request != self.base {
             self.base += 1;
             self.len -= 1;
         }
@@ -195,12 +251,8 @@ impl Window {
 mod tests {
     use super::*;
 
-    fn span(start: u64) -> Span {
-        Span {
-            start,
-            released: false,
-            ..VACANT
-        }
+    fn push(w: &mut Window, start: u64, chain: &mut Chain) -> u32 {
+        w.push(SpanKind::Call, OpId(0), 1, NO_SPAN, start, chain)
     }
 
     /// Spans survive the ring's growth at their ids, released fronts are dropped, and a
@@ -212,15 +264,21 @@ mod tests {
         let n = 3 * Window::INITIAL_SLOTS as u32;
         for i in 0..n {
             let chain = if i % 2 == 0 { &mut even } else { &mut odd };
-            assert_eq!(w.push(span(i as u64), chain), i);
+            assert_eq!(push(&mut w, i as u64, chain), i);
         }
         assert!(w.slots.len() >= n as usize);
         assert!((0..n).all(|i| w.get(i).map(|s| s.start) == Some(i as u64)));
-        assert_eq!(w.collect(odd).map(|s| s.len()), Some(n as usize / 2));
+        let odd_starts = w
+            .collect(odd)
+            .map(|s| s.iter().map(|s| s.start).collect::<Vec<_>>());
+        assert_eq!(
+            odd_starts,
+            Some((0..n as u64).filter(|i| i % 2 == 1).collect())
+        );
         // Releasing the odd ids cannot move the front (id 0 is even and live).
         w.release(odd);
         assert_eq!((w.base, w.len), (0, n));
-        assert!(w.get(1).is_none() && w.get(2).is_some());
+        assert_eq!(w.collect(even).map(|s| s.len()), Some(n as usize / 2));
         w.release(even);
         assert_eq!((w.base, w.len), (n, 0));
         assert!(w.get(n - 1).is_none() && w.get(NO_SPAN).is_none());
@@ -229,7 +287,7 @@ mod tests {
         let mut small = Window::new(2);
         let mut chain = Chain::EMPTY;
         for i in 0..3 {
-            small.push(span(i), &mut chain);
+            push(&mut small, i, &mut chain);
         }
         assert!(small.incomplete());
         assert!(small.get(0).is_none() && small.get(2).is_some());
@@ -240,7 +298,7 @@ mod tests {
         let mut full = Window::new(slots);
         let mut chain = Chain::EMPTY;
         for i in 0..2 * slots as u64 {
-            full.push(span(i), &mut chain);
+            push(&mut full, i, &mut chain);
         }
         assert_eq!(full.slots.len(), slots);
         assert_eq!((full.base, full.len), (slots as u32, slots as u32));
@@ -248,5 +306,33 @@ mod tests {
             full.get(2 * slots as u32 - 1).map(|s| s.start),
             Some(2 * slots as u64 - 1)
         );
+    }
+
+    /// A request whose first span was dropped keeps opening spans, and the requests
+    /// after it still release theirs: the front never sticks behind it.
+    #[test]
+    fn the_front_moves_past_a_request_that_lost_its_first_span() {
+        let slots = Window::INITIAL_SLOTS;
+        let mut w = Window::new(slots);
+        let mut long = Chain::EMPTY;
+        push(&mut w, 0, &mut long);
+        let mut chains: Vec<Chain> = (1..slots as u64)
+            .map(|i| {
+                let mut c = Chain::EMPTY;
+                push(&mut w, i, &mut c);
+                c
+            })
+            .collect();
+        // One more span drops the oldest, the long request's first.
+        push(&mut w, slots as u64, &mut long);
+        assert!(w.incomplete() && w.collect(long).is_none());
+        for c in chains.drain(..) {
+            assert_eq!(w.collect(c).map(|s| s.len()), Some(1));
+            w.release(c);
+        }
+        // The long request's second span goes too: its request is incomplete already.
+        assert_eq!((w.base, w.len), (slots as u32 + 1, 0));
+        w.release(long);
+        assert_eq!((w.base, w.len), (slots as u32 + 1, 0));
     }
 }

@@ -64,10 +64,13 @@ How to read it
     replication, one thread): CPU ratio (target <= 11, i.e. 10x customers within 1.1x of
     10x time) and peak RSS ratio (target <= 1.25, and 10 M under 40 MiB); and mm1 at
     1111 s with 8 replications (8 M customers) on RAYON_NUM_THREADS=1 vs 2: the
-    wall-clock speed-up (target >= 1.8x). Until 2026-12-06 those were 111 s runs, about
-    20 ms of work each: 8 of them took 0.17 s on one thread, so the fixed costs of
-    starting two threads and the traced replication 1 finishing last weighed as much as
-    the parallelism (1.70x there, 1.9x at 1111 s, the same binary, the same hour).
+    wall-clock speed-up (target >= 1.8x); and mm1 at 1111 s with 2 replications, whose
+    replication 2 is untraced: the one-replication run's CPU per customer against that
+    replication's (the two-replication run's CPU minus the one-replication run's, paired
+    by round), what tracing adds to a one-replication run (target <= 1.15, issue 11).
+    Until 2026-12-06 the thread runs were 111 s runs, about 20 ms of work each: 8 of
+    them took 0.17 s on one thread, so the fixed costs of starting two threads and the
+    traced replication 1 finishing last weighed as much as the parallelism (1.70x there, 1.9x at 1111 s, the same binary, the same hour).
     Wall-clock figures need an otherwise idle machine.
 
     --instructions adds, once each (the counts are deterministic), the instructions
@@ -122,6 +125,7 @@ TARGETS = {
     "scaling_rss": 1.25,  # 10 M vs 1 M peak RSS, at most
     "scaling_rss_mib": 40.0,  # 10 M peak RSS, below
     "threads_speedup": 1.8,  # 8 replications on 2 threads vs 1, wall clock, at least
+    "tracing_cpu": 1.15,  # one-replication run / an untraced replication, CPU, at most
 }
 
 
@@ -379,6 +383,9 @@ class Bench:
         for rnd in range(1, self.args.rounds + 1):
             for tag, secs in (("scale-1x", short), ("scale-10x", long_)):
                 self.record(self.archsim("mm1", MM1_TOML, secs, 1, 1, tag), rnd)
+            # Replication 2 is untraced: against the one-replication run beside it, what
+            # tracing replication 1 adds to its CPU.
+            self.record(self.archsim("mm1", MM1_TOML, short, 1, 2, "reps2"), rnd)
             for threads in (1, 2):
                 tag = f"reps8-threads{threads}"
                 self.record(self.archsim("mm1", MM1_TOML, rep_s, threads, 8, tag), rnd)
@@ -590,6 +597,7 @@ def report_scaling(bench):
     cust_ratio = ten["customers"] / one["customers"]
     rss_ratio = ten["peak_rss_mib"] / one["peak_rss_mib"]
     speedup = t1["wall_s_median"] / t2["wall_s_median"]
+    tracing = tracing_cpu(runs)
     rows = [
         ["duration 1x", f"{one['customers']:,.0f}", f"{one['cpu_s_median']:.3f}",
          f"{one['wall_s_median']:.3f}", f"{one['peak_rss_mib']:.1f}"],
@@ -612,6 +620,8 @@ def report_scaling(bench):
          TARGETS["scaling_rss_mib"]),
         ("8 replications: wall 1 thread / 2 threads", speedup, ">=",
          TARGETS["threads_speedup"]),
+        ("1 replication / an untraced one, CPU per customer", tracing, "<=",
+         TARGETS["tracing_cpu"]),
     ]
     rows, verdicts = [], []
     for what, value, op, target in checks:
@@ -623,7 +633,24 @@ def report_scaling(bench):
     print_table(rows, ["check", "measured", "target", "verdict"])
     if os.cpu_count() and os.cpu_count() < 2:
         print("note: one CPU: the thread speed-up cannot reach its target here")
-    return {"1x": one, "10x": ten, "reps8_threads1": t1, "reps8_threads2": t2}, verdicts
+    return {"1x": one, "10x": ten, "reps8_threads1": t1, "reps8_threads2": t2,
+            "tracing_cpu": tracing}, verdicts
+
+
+def tracing_cpu(runs):
+    """What tracing adds to a one-replication run's CPU: per round, the one-replication
+    run's CPU per customer against the untraced replication 2's (the two-replication
+    run's CPU minus the one-replication run's, per customer of replication 2); the
+    median over the rounds. Paired by round, so a slow round moves both sides."""
+    one = {r["round"]: r for r in group(runs, "mm1", "archsim", "scale-1x")}
+    two = {r["round"]: r for r in group(runs, "mm1", "archsim", "reps2")}
+    ratios = []
+    for rnd in sorted(one.keys() & two.keys()):
+        a, b = one[rnd], two[rnd]
+        untraced = (b["cpu_s"] - a["cpu_s"]) / max(b["customers"] - a["customers"], 1)
+        if untraced > 0:
+            ratios.append(a["cpu_s"] / a["customers"] / untraced)
+    return statistics.median(ratios) if ratios else float("nan")
 
 
 def build(args):

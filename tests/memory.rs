@@ -119,7 +119,57 @@ fn peak_memory_is_flat_when_the_run_is_ten_times_longer() {
         tracer < 8 * 1024,
         "tracing added {tracer} KiB to the peak ({after_long} -> {after_traced})"
     );
+    endless_work_is_traced_in_bounded_memory();
     kept_metrics_per_replication_are_what_the_guard_estimates();
+}
+
+/// Requests whose work never ends keep opening spans until the end of the run: the
+/// tracer drops the oldest of them at its bound, and as no path it wants is lost it
+/// runs no second, unbounded, replication (which held every span of the sampled
+/// requests: 100 MiB at 20 s of this model, 490 MiB at 180 s, before 2026-12-07).
+fn endless_work_is_traced_in_bounded_memory() {
+    let endless = |duration: &str| {
+        common::scenario(&format!(
+            r#"
+[simulation]
+duration = "{duration}"
+[brokers.rabbit]
+queues.jobs = {{ consumer = "worker.run", concurrency = 64 }}
+[services.front]
+operations.accept = {{ work = "1ms", steps = [ {{ send = "rabbit.jobs" }} ] }}
+[services.worker]
+workers = 64
+operations.run = {{ work = "10ms", steps = [ {{ call = "helper.help" }}, {{ send = "rabbit.jobs" }} ] }}
+[services.helper]
+workers = 64
+operations.help = {{ work = "1ms" }}
+[[workload]]
+flow = "jobs"
+entry = "front.accept"
+arrivals = {{ poisson = "10/s" }}
+"#
+        ))
+    };
+    // A first run sets the allocator's thresholds (glibc raises its mmap threshold
+    // when a large block is freed), which moves the next peak by a constant 7 MiB.
+    drop(archsim::engine::trace_replication(&endless("30s"), 0).unwrap());
+    let (_, short) = archsim::engine::trace_replication(&endless("60s"), 0).unwrap();
+    let after_short = peak_rss_kib().unwrap();
+    let (_, long) = archsim::engine::trace_replication(&endless("240s"), 0).unwrap();
+    let after_long = peak_rss_kib().unwrap();
+    assert!(!short.critical_paths.is_empty() && !long.critical_paths.is_empty());
+    eprintln!("peak RSS KiB: endless work 60 s {after_short}, 240 s {after_long}");
+    let growth = after_long.saturating_sub(after_short);
+    assert!(
+        growth < 4 * 1024,
+        "tracing endless work for 4x as long grew the peak by {growth} KiB"
+    );
+    // One replication's run with the window at its bound (2^18 spans, 18 MiB, and the
+    // ring it grew from): a second run of the chosen requests would hold up to 2^20.
+    assert!(
+        after_long < 64 * 1024,
+        "tracing endless work peaked at {after_long} KiB: a second run?"
+    );
 }
 
 /// An experiment keeps every replication's metrics until it reduces them: each must be

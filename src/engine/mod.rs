@@ -328,9 +328,9 @@ pub use trace::{record_replication, RecordedKind, RecordedRequest, RecordedSpan}
 /// each flow's slowest responses and completions and each flow's time broken down by
 /// hop over a systematic sample of about [`BREAKDOWN_SAMPLE`] requests.
 ///
-/// Tracing happens in the same run; only when a request outlived the tracer's window
-/// (or the run exceeded `u32::MAX` spans) is the replication run a second time, tracing
-/// just the requests the first run chose. Either way the metrics equal
+/// Tracing happens in the same run; only when a request whose path is wanted outlived
+/// the tracer's window (or the run exceeded `u32::MAX` spans) is the replication run a
+/// second time, tracing just the requests the first run chose. Either way the metrics equal
 /// [`run_replication`]'s and the paths are the same. Fails only as `run_replication`
 /// does.
 pub fn trace_replication(

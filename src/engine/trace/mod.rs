@@ -12,10 +12,14 @@
 //!
 //! The slowest responses are kept with exactly the rule of [`crate::metrics::Slowest`],
 //! offered at the same points, so the traced requests are the ones the metrics report.
-//! A request whose spans the window had to drop (it outlived [`Window::CAPACITY`] spans
-//! of other requests) or a run past `u32::MAX` spans makes the trace incomplete; then
-//! [`super::trace_replication`] runs the replication again, tracing only the requests
-//! the first run chose, as [`Selection::Chosen`]. Determinism makes the second run
+//! A wanted path whose spans the window had to drop (its request outlived
+//! [`Window::CAPACITY`] spans of other requests) or a run past `u32::MAX` spans makes
+//! the trace incomplete; then [`super::trace_replication`] runs the replication again,
+//! tracing only the requests the first run chose, as [`Selection::Chosen`], in a window
+//! bounded by [`Window::CHOSEN_CAPACITY`] (a chosen request that outlives even that has
+//! no path). Spans
+//! dropped of requests whose paths were never wanted (work that never ends, a request
+//! still running at the end of the run) cost no second run. Determinism makes the second run
 //! follow the same trajectory (tracing draws no random numbers), so both ways give the
 //! same paths.
 
@@ -171,6 +175,8 @@ pub(super) struct Tracer {
     window: Window,
     /// Buffers reused by every path computed.
     scratch: Scratch,
+    /// A wanted path could not be computed: some of its request's spans were dropped.
+    lost: bool,
     flows: Vec<FlowPaths>,
     warmup: SimTime,
     replication: u32,
@@ -230,7 +236,9 @@ impl Tracer {
             slowest_completions: sorted(|f| &f.slowest_completions),
         };
         let every = first.flows.iter().map(|f| f.sample_every).collect();
-        Self::with(sc, replication, selection, every, usize::MAX)
+        // Bounded too: a chosen request whose work outlives the run keeps opening spans
+        // to the end, and a window without a bound would grow with the run's length.
+        Self::with(sc, replication, selection, every, Window::CHOSEN_CAPACITY)
     }
 
     fn with(
@@ -244,6 +252,7 @@ impl Tracer {
             selection,
             window: Window::new(capacity),
             scratch: Scratch::default(),
+            lost: false,
             flows: sample_every
                 .into_iter()
                 .map(|sample_every| FlowPaths {
@@ -261,9 +270,12 @@ impl Tracer {
         }
     }
 
-    /// Some request could not be traced completely: run again with [`Tracer::again`].
+    /// A path this run wanted could not be computed (its request's spans were dropped,
+    /// or the ids ran out): run again with [`Tracer::again`]. Spans dropped of requests
+    /// whose paths were never wanted (work that outlives the run, say) do not count:
+    /// the second run would compute the same paths.
     pub fn incomplete(&self) -> bool {
-        self.window.incomplete()
+        self.lost || self.window.exhausted()
     }
 
     /// Whether `request` is to be traced (called once per request, when it is sent).
@@ -393,6 +405,7 @@ impl Tracer {
     ) -> Option<CriticalPath> {
         let s = &mut self.scratch;
         if !self.window.collect_into(chain, &mut s.spans, &mut s.ids) {
+            self.lost = true;
             return None;
         }
         f(&RequestSpans::new(s))
@@ -526,6 +539,39 @@ mod tests {
             assert!(!a.critical_paths.is_empty() && !a.response_breakdowns.is_empty());
             assert_eq!(a, b, "{file}");
         }
+    }
+
+    /// Spans dropped of requests whose paths are never wanted (work that never ends)
+    /// cost no second run, and the paths are those of a window that dropped nothing.
+    #[test]
+    fn dropped_spans_no_path_wants_need_no_second_run() {
+        let text = r#"
+[simulation]
+duration = "2s"
+[brokers.rabbit]
+queues.jobs = { consumer = "worker.run" }
+[services.front]
+operations.accept = { work = "1ms", steps = [ { send = "rabbit.jobs" } ] }
+[services.worker]
+operations.run = { work = "10ms", steps = [ { call = "helper.help" }, { send = "rabbit.jobs" } ] }
+[services.helper]
+operations.help = { work = "1ms" }
+[[workload]]
+flow = "jobs"
+entry = "front.accept"
+arrivals = { poisson = "10/s" }
+"#;
+        let sc = crate::spec::load_str(text, Path::new("endless.toml")).expect("valid");
+        let roomy = traced(&sc, Tracer::all(&sc, 0));
+        let held = roomy.window.held();
+        assert!(held > 256, "the requests' endless work keeps {held} spans");
+        let mut small = Tracer::all(&sc, 0);
+        small.window.set_capacity(held / 4);
+        let small = traced(&sc, small);
+        assert!(!roomy.incomplete() && !small.incomplete());
+        let (a, b) = (roomy.analyse(), small.analyse());
+        assert!(!a.critical_paths.is_empty() && !a.response_breakdowns.is_empty());
+        assert_eq!(a, b);
     }
 
     #[test]

@@ -9,12 +9,13 @@
 //!
 //! A span names its request by the id of the request's first span, and only that
 //! first span says whether the request has ended (then it names no span): opening a
-//! span links nothing, and releasing a request is one write. The front moves past a first span once its
-//! request has ended, and past any other span once its request's first span is behind
-//! it (it was released or dropped): so the window never holds less than every span of
-//! every request in flight. A request's spans are the ids from its first to its last
-//! that name it, found by a scan when a path is wanted (only for sampled or slow
-//! requests) instead of by links every request pays for.
+//! span links nothing, and releasing a request is one write. The front moves past a
+//! first span once its request has ended, and past any other span once its request's
+//! first span is behind it (it was released or dropped): so the window holds every
+//! span of every request in flight, until the capacity makes it drop the oldest. A
+//! request's spans are the ids from its first to its last that name it, found by a
+//! scan when a path is wanted (only for sampled or slow requests) instead of by links
+//! every request pays for.
 
 use super::walk::{Span, SpanKind, NOT_YET, NO_SPAN};
 use super::Chain;
@@ -31,8 +32,8 @@ pub(super) struct Window {
     base: u32,
     /// Spans held (ids `base .. base + len`).
     len: u32,
-    /// Spans were dropped before their request ended, or the ids ran out.
-    incomplete: bool,
+    /// The ids ran out: no span opens any more.
+    exhausted: bool,
     /// Drop live spans beyond this many (only when tracing every request).
     capacity: usize,
     /// Spans the window takes before [`Window::push`] must grow the ring or drop the
@@ -60,6 +61,13 @@ impl Window {
     /// Spans kept at most when every request is traced (about 20 MiB).
     pub const CAPACITY: usize = 1 << 18;
 
+    /// Spans kept at most when only the requests a first run chose are traced (about 75
+    /// MiB): they are a few thousand, so this holds a request with a path of a million
+    /// hops (`tests/harness/found/path-of-millions-of-hops.toml` needs more than 2^19),
+    /// and it is still a bound: a chosen request whose work never ends would otherwise
+    /// keep every span it opens until the end of the run.
+    pub const CHOSEN_CAPACITY: usize = 1 << 20;
+
     /// Slots of a new window (grown by doubling as the requests in flight need).
     const INITIAL_SLOTS: usize = 1024;
 
@@ -70,7 +78,7 @@ impl Window {
             mask: Self::INITIAL_SLOTS as u32 - 1,
             base: 0,
             len: 0,
-            incomplete: false,
+            exhausted: false,
             capacity,
             room: Self::room(Self::INITIAL_SLOTS, capacity),
         }
@@ -81,9 +89,9 @@ impl Window {
         slots.min(capacity).min(u32::MAX as usize) as u32
     }
 
-    /// Some span was dropped before its request ended, or the ids ran out.
-    pub fn incomplete(&self) -> bool {
-        self.incomplete
+    /// The ids ran out: later requests have no spans at all.
+    pub fn exhausted(&self) -> bool {
+        self.exhausted
     }
 
     /// Drop live spans beyond `capacity` from now on (tests).
@@ -91,6 +99,12 @@ impl Window {
     pub fn set_capacity(&mut self, capacity: usize) {
         self.capacity = capacity;
         self.room = Self::room(self.slots.len(), capacity);
+    }
+
+    /// Spans held (tests).
+    #[cfg(test)]
+    pub fn held(&self) -> usize {
+        self.len as usize
     }
 
     /// The slot of `id`, if the window holds it.
@@ -129,7 +143,7 @@ impl Window {
     ) -> u32 {
         let id = self.base as u64 + self.len as u64;
         if id >= NO_SPAN as u64 {
-            self.incomplete = true;
+            self.exhausted = true;
             return NO_SPAN;
         }
         let id = id as u32;
@@ -157,14 +171,13 @@ impl Window {
         id
     }
 
-    /// Room for one more span: drop the oldest when at the capacity (the trace is then
-    /// incomplete), else double the ring.
+    /// Room for one more span: drop the oldest when at the capacity (its request's
+    /// paths can no longer be computed), else double the ring.
     #[cold]
     fn make_room(&mut self) {
         if self.len as usize >= self.capacity {
             self.base += 1;
             self.len -= 1;
-            self.incomplete = true;
             self.advance();
         } else {
             self.grow();
@@ -282,14 +295,13 @@ mod tests {
         w.release(even);
         assert_eq!((w.base, w.len), (n, 0));
         assert!(w.get(n - 1).is_none() && w.get(NO_SPAN).is_none());
-        assert!(!w.incomplete());
+        assert!(!w.exhausted());
 
         let mut small = Window::new(2);
         let mut chain = Chain::EMPTY;
         for i in 0..3 {
             push(&mut small, i, &mut chain);
         }
-        assert!(small.incomplete());
         assert!(small.get(0).is_none() && small.get(2).is_some());
         assert!(small.collect(chain).is_none(), "the chain lost its head");
 
@@ -325,7 +337,7 @@ mod tests {
             .collect();
         // One more span drops the oldest, the long request's first.
         push(&mut w, slots as u64, &mut long);
-        assert!(w.incomplete() && w.collect(long).is_none());
+        assert!(w.get(0).is_none() && w.collect(long).is_none());
         for c in chains.drain(..) {
             assert_eq!(w.collect(c).map(|s| s.len()), Some(1));
             w.release(c);

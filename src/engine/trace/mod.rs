@@ -526,8 +526,9 @@ mod tests {
             let sc = scenario(file);
             let roomy = traced(&sc, Tracer::all(&sc, 0));
             assert!(!roomy.incomplete(), "{file}: the default window suffices");
+            // 16 spans in the ring and none aside: requests lose their spans.
             let mut small = Tracer::all(&sc, 0);
-            small.window.set_capacity(16);
+            small.window.set_capacity(16, 0);
             let small = traced(&sc, small);
             assert!(
                 small.incomplete(),
@@ -535,9 +536,16 @@ mod tests {
             );
             let again = traced(&sc, Tracer::again(&sc, 0, &small));
             assert!(!again.incomplete());
-            let (a, b) = (roomy.analyse(), again.analyse());
+            // 16 spans in the ring and the rest aside: nothing is lost.
+            let mut aside = Tracer::all(&sc, 0);
+            aside.window.set_capacity(16, usize::MAX);
+            let aside = traced(&sc, aside);
+            assert!(aside.window.spilled() > 0, "{file}: spans were moved aside");
+            assert!(!aside.incomplete(), "{file}: a ring of 16 and spans aside");
+            let (a, b, c) = (roomy.analyse(), again.analyse(), aside.analyse());
             assert!(!a.critical_paths.is_empty() && !a.response_breakdowns.is_empty());
             assert_eq!(a, b, "{file}");
+            assert_eq!(a, c, "{file}: spans moved aside");
         }
     }
 
@@ -566,7 +574,7 @@ arrivals = { poisson = "10/s" }
         let held = roomy.window.held();
         assert!(held > 256, "the requests' endless work keeps {held} spans");
         let mut small = Tracer::all(&sc, 0);
-        small.window.set_capacity(held / 4);
+        small.window.set_capacity(held / 4, held / 4);
         let small = traced(&sc, small);
         assert!(!roomy.incomplete() && !small.incomplete());
         let (a, b) = (roomy.analyse(), small.analyse());

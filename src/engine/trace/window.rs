@@ -16,11 +16,19 @@
 //! request's spans are the ids from its first to its last that name it, found by a
 //! scan when a path is wanted (only for sampled or slow requests) instead of by links
 //! every request pays for.
+//!
+//! A full ring does not drop the request at its front: the slowest requests are the
+//! ones that live longest, so they would be the ones to lose their paths, at every
+//! high rate with a long tail. Their spans move to a side store, [`Spilled`], as the
+//! front passes them, and are found there by bisection; only past the side store's
+//! own bound are the oldest requests' spans dropped (work that never ends, whose paths
+//! nobody wants). Both bounds hold the window's memory whatever the run's length.
 
 use super::walk::{Span, SpanKind, NOT_YET, NO_SPAN};
 use super::Chain;
 use crate::kernel::SimTime;
 use crate::model::OpId;
+use std::collections::VecDeque;
 
 /// Spans addressed by ever-increasing ids; the front is dropped once released.
 pub(super) struct Window {
@@ -36,10 +44,89 @@ pub(super) struct Window {
     exhausted: bool,
     /// Drop live spans beyond this many (only when tracing every request).
     capacity: usize,
-    /// Spans the window takes before [`Window::push`] must grow the ring or drop the
+    /// Spans the window takes before [`Window::push`] must grow the ring or spill the
     /// oldest: the smaller of the ring's length and `capacity`, so the hot path tests
     /// one bound.
     room: u32,
+    /// Spans of requests in flight that the front had to pass.
+    spilled: Spilled,
+}
+
+/// Spans of requests in flight that outlived the ring, in the order of their ids (the
+/// front passes them in that order), so a span is found by bisection and the oldest
+/// request is at the front.
+struct Spilled {
+    spans: VecDeque<(u32, Span)>,
+    /// The first spans of the requests in flight among `spans`, in order: far fewer
+    /// than the spans, so whether a request is here is a short bisection.
+    requests: VecDeque<u32>,
+    /// Spans kept at most; past it the oldest are dropped.
+    capacity: usize,
+}
+
+impl Spilled {
+    /// Where span `id` is. Ids below the front were dropped (most of those asked for
+    /// when work never ends): no bisection for them.
+    fn position(&self, id: u32) -> Option<usize> {
+        match self.spans.front() {
+            Some(&(oldest, _)) if id >= oldest => {
+                self.spans.binary_search_by_key(&id, |&(i, _)| i).ok()
+            }
+            _ => None,
+        }
+    }
+
+    fn get(&self, id: u32) -> Option<&Span> {
+        self.position(id).map(|i| &self.spans[i].1)
+    }
+
+    fn get_mut(&mut self, id: u32) -> Option<&mut Span> {
+        self.position(id).map(|i| &mut self.spans[i].1)
+    }
+
+    /// Whether the request whose first span is `request` is kept here and in flight.
+    fn holds(&self, request: u32) -> bool {
+        self.requests.binary_search(&request).is_ok()
+    }
+
+    /// Keep span `id` (the largest kept so far), dropping the oldest spans past the
+    /// bound; then drop what leads the store without a request in flight.
+    fn keep(&mut self, id: u32, span: Span) {
+        if span.request == id {
+            self.requests.push_back(id);
+        }
+        self.spans.push_back((id, span));
+        while self.spans.len() > self.capacity {
+            if let Some((id, s)) = self.spans.pop_front() {
+                if s.request == id {
+                    // The oldest request in flight here loses its first span.
+                    debug_assert_eq!(self.requests.front(), Some(&id));
+                    self.requests.pop_front();
+                }
+            }
+        }
+        self.trim();
+    }
+
+    /// The request whose first span is `request` has ended: its spans are no longer
+    /// wanted (those behind the front go as it reaches them).
+    fn forget(&mut self, request: u32) {
+        if let Ok(i) = self.requests.binary_search(&request) {
+            self.requests.remove(i);
+            if let Some(first) = self.get_mut(request) {
+                first.request = NO_SPAN;
+            }
+            self.trim();
+        }
+    }
+
+    /// Drop the front while it is not the first span of a request in flight: a later
+    /// span at the front has lost its first span (ended or dropped).
+    fn trim(&mut self) {
+        while self.spans.front().is_some_and(|(id, s)| s.request != *id) {
+            self.spans.pop_front();
+        }
+    }
 }
 
 /// What an unused slot holds (never read as a span: its id is outside the window).
@@ -58,8 +145,13 @@ const VACANT: Span = Span {
 };
 
 impl Window {
-    /// Spans kept at most when every request is traced (about 20 MiB).
+    /// Spans kept in the ring at most when every request is traced (about 20 MiB).
     pub const CAPACITY: usize = 1 << 18;
+
+    /// Spans of requests that outlived the ring kept at most (about 7 MiB): at 10 000
+    /// requests a second with a mean of 1 s and an exponential tail, the requests older
+    /// than the ring's 2^18 spans hold a few hundred.
+    const SPILL_CAPACITY: usize = 1 << 16;
 
     /// Spans kept at most when only the requests a first run chose are traced (about 75
     /// MiB): they are a few thousand, so this holds a request with a path of a million
@@ -81,6 +173,11 @@ impl Window {
             exhausted: false,
             capacity,
             room: Self::room(Self::INITIAL_SLOTS, capacity),
+            spilled: Spilled {
+                spans: VecDeque::new(),
+                requests: VecDeque::new(),
+                capacity: Self::SPILL_CAPACITY,
+            },
         }
     }
 
@@ -94,11 +191,19 @@ impl Window {
         self.exhausted
     }
 
-    /// Drop live spans beyond `capacity` from now on (tests).
+    /// Spill live spans beyond `capacity` from now on, and drop spilled ones beyond
+    /// `spill` (tests).
     #[cfg(test)]
-    pub fn set_capacity(&mut self, capacity: usize) {
+    pub fn set_capacity(&mut self, capacity: usize, spill: usize) {
         self.capacity = capacity;
         self.room = Self::room(self.slots.len(), capacity);
+        self.spilled.capacity = spill;
+    }
+
+    /// Spans kept aside (tests).
+    #[cfg(test)]
+    pub fn spilled(&self) -> usize {
+        self.spilled.spans.len()
     }
 
     /// Spans held (tests).
@@ -119,14 +224,21 @@ impl Window {
     /// spans only for requests in flight, and nothing reads an ended request's spans.
     #[inline]
     pub fn get(&self, id: u32) -> Option<&Span> {
-        Some(&self.slots[self.slot(id)?])
+        match self.slot(id) {
+            Some(i) => Some(&self.slots[i]),
+            None if self.spilled.spans.is_empty() => None,
+            None => self.spilled.get(id),
+        }
     }
 
     /// [`Window::get`], mutably.
     #[inline]
     pub fn get_mut(&mut self, id: u32) -> Option<&mut Span> {
-        let i = self.slot(id)?;
-        Some(&mut self.slots[i])
+        match self.slot(id) {
+            Some(i) => Some(&mut self.slots[i]),
+            None if self.spilled.spans.is_empty() => None,
+            None => self.spilled.get_mut(id),
+        }
     }
 
     /// Open a span of `kind` at `start` in `chain`'s request; `NO_SPAN` when the ids
@@ -171,11 +283,20 @@ impl Window {
         id
     }
 
-    /// Room for one more span: drop the oldest when at the capacity (its request's
-    /// paths can no longer be computed), else double the ring.
+    /// Room for one more span: at the capacity, move the front's span aside, else
+    /// double the ring.
     #[cold]
     fn make_room(&mut self) {
         if self.len as usize >= self.capacity {
+            // The front is the first span of a request in flight, or a later span of a
+            // request already aside (opened when the ring was empty).
+            let id = self.base;
+            let s = &self.slots[(id & self.mask) as usize];
+            let request = s.request;
+            if request == id || (request < id && self.spilled.holds(request)) {
+                let span = s.clone();
+                self.spilled.keep(id, span);
+            }
             self.base += 1;
             self.len -= 1;
             self.advance();
@@ -213,15 +334,30 @@ impl Window {
         if chain.first == NO_SPAN {
             return true;
         }
-        // The front passes a request's first span only once it has ended, so while the
-        // first is held every later span of the request is too.
-        if self.slot(chain.first).is_none() {
+        // The front passes a request's first span only once it has ended or been moved
+        // aside, and then moves its later spans aside too: while the first is held in
+        // the ring or aside, every later span of the request is too.
+        let from = if self.slot(chain.first).is_some() {
+            chain.first
+        } else if self.spilled.holds(chain.first) {
+            let at = self.spilled.position(chain.first).expect("held");
+            for (id, s) in self.spilled.spans.range(at..) {
+                if s.request == chain.first {
+                    ids.push(*id);
+                    spans.push(s.clone());
+                }
+            }
+            self.base
+        } else {
             return false;
-        }
-        for id in chain.first..=chain.last {
-            if let Some(s) = self.get(id).filter(|s| s.request == chain.first) {
+        };
+        for id in from..=chain.last {
+            if let Some(i) = self
+                .slot(id)
+                .filter(|&i| self.slots[i].request == chain.first)
+            {
                 ids.push(id);
-                spans.push(s.clone());
+                spans.push(self.slots[i].clone());
             }
         }
         // Ids grow in opening order, so a parent's index is found by bisection.
@@ -237,9 +373,11 @@ impl Window {
     /// Mark `chain`'s request ended and move the front past the spans of ended requests.
     #[inline]
     pub fn release(&mut self, chain: Chain) {
-        if let Some(first) = self.get_mut(chain.first) {
+        if let Some(i) = self.slot(chain.first) {
             // A first span names itself; an ended one names no span.
-            first.request = NO_SPAN;
+            self.slots[i].request = NO_SPAN;
+        } else if !self.spilled.spans.is_empty() {
+            self.spilled.forget(chain.first);
         }
         // Between releases the front is a first span in flight (or the window is empty),
         // so only releasing that request (or one it has already passed) can move it.
@@ -249,11 +387,20 @@ impl Window {
     }
 
     /// Move the front past every span but the first span of a request in flight: a
-    /// later span's request has its first span behind the front (ended, or dropped and
-    /// then the request is incomplete anyway).
+    /// later span's request has its first span behind the front (ended, dropped, or
+    /// moved aside, and then the span goes aside too).
     #[inline]
     fn advance(&mut self) {
-        while self.len > 0 && self.slots[(self.base & self.mask) as usize].request != self.base {
+        while self.len > 0 {
+            let id = self.base;
+            let s = &self.slots[(id & self.mask) as usize];
+            if s.request == id {
+                break;
+            }
+            if !self.spilled.spans.is_empty() && s.request < id && self.spilled.holds(s.request) {
+                let span = s.clone();
+                self.spilled.keep(id, span);
+            }
             self.base += 1;
             self.len -= 1;
         }
@@ -298,6 +445,7 @@ mod tests {
         assert!(!w.exhausted());
 
         let mut small = Window::new(2);
+        small.set_capacity(2, 0);
         let mut chain = Chain::EMPTY;
         for i in 0..3 {
             push(&mut small, i, &mut chain);
@@ -308,6 +456,7 @@ mod tests {
         // A full window drops its oldest span rather than grow past its capacity.
         let slots = Window::INITIAL_SLOTS;
         let mut full = Window::new(slots);
+        full.set_capacity(slots, 0);
         let mut chain = Chain::EMPTY;
         for i in 0..2 * slots as u64 {
             push(&mut full, i, &mut chain);
@@ -326,6 +475,7 @@ mod tests {
     fn the_front_moves_past_a_request_that_lost_its_first_span() {
         let slots = Window::INITIAL_SLOTS;
         let mut w = Window::new(slots);
+        w.set_capacity(slots, 0);
         let mut long = Chain::EMPTY;
         push(&mut w, 0, &mut long);
         let mut chains: Vec<Chain> = (1..slots as u64)
@@ -346,5 +496,66 @@ mod tests {
         assert_eq!((w.base, w.len), (slots as u32 + 1, 0));
         w.release(long);
         assert_eq!((w.base, w.len), (slots as u32 + 1, 0));
+    }
+
+    /// A full ring moves the request at its front aside, with its later spans as the
+    /// front reaches them: the request keeps all its spans, addressable by id, in order,
+    /// and releasing it frees them; past its own bound the side store drops the oldest
+    /// request.
+    #[test]
+    fn a_full_ring_moves_its_oldest_request_aside() {
+        let slots = Window::INITIAL_SLOTS;
+        let mut w = Window::new(slots);
+        let mut long = Chain::EMPTY;
+        push(&mut w, 0, &mut long);
+        // The long request's second span, behind another request's.
+        let mut other = Chain::EMPTY;
+        push(&mut w, 1, &mut other);
+        push(&mut w, 2, &mut long);
+        w.release(other);
+        let mut chains: Vec<Chain> = (3..slots as u64 + 3)
+            .map(|i| {
+                let mut c = Chain::EMPTY;
+                push(&mut w, i, &mut c);
+                c
+            })
+            .collect();
+        // The ring is full of the short requests: the long one's two spans are aside.
+        assert_eq!(w.spilled(), 2);
+        assert!(w.get(0).is_some_and(|s| s.start == 0) && w.get(2).is_some());
+        assert!(
+            w.get(1).is_none(),
+            "an ended request's span is not kept aside"
+        );
+        let id = push(&mut w, 9, &mut long);
+        let starts = w
+            .collect(long)
+            .map(|s| s.iter().map(|s| s.start).collect::<Vec<_>>());
+        assert_eq!(starts, Some(vec![0, 2, 9]));
+        assert!(w.collect(long).unwrap().iter().all(|s| s.parent == NO_SPAN));
+        for c in chains.drain(..) {
+            w.release(c);
+        }
+        // The front reached the long request's third span, and moved it aside too
+        // (with the short request the last push moved aside, ended since: it goes
+        // when it leads the store).
+        assert_eq!((w.base, w.len), (id + 1, 0));
+        assert_eq!(w.collect(long).map(|s| s.len()), Some(3));
+        w.release(long);
+        assert_eq!(w.spilled(), 0);
+
+        // Nothing aside: the front's request is dropped instead.
+        let mut tight = Window::new(slots);
+        tight.set_capacity(slots, 1);
+        let (mut a, mut b) = (Chain::EMPTY, Chain::EMPTY);
+        push(&mut tight, 0, &mut a);
+        push(&mut tight, 1, &mut b);
+        for i in 2..slots as u64 + 2 {
+            let mut c = Chain::EMPTY;
+            push(&mut tight, i, &mut c);
+        }
+        // `a` went aside, then `b` pushed it out of a side store of one span.
+        assert_eq!(tight.spilled(), 1);
+        assert!(tight.collect(a).is_none() && tight.collect(b).is_some());
     }
 }

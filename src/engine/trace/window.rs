@@ -226,9 +226,16 @@ impl Window {
     pub fn get(&self, id: u32) -> Option<&Span> {
         match self.slot(id) {
             Some(i) => Some(&self.slots[i]),
-            None if self.spilled.spans.is_empty() => None,
-            None => self.spilled.get(id),
+            None => self.get_aside(id),
         }
+    }
+
+    /// [`Window::get`] of a span the ring does not hold, out of line: the hooks every
+    /// request runs stay small enough to be inlined.
+    #[cold]
+    #[inline(never)]
+    fn get_aside(&self, id: u32) -> Option<&Span> {
+        self.spilled.get(id)
     }
 
     /// [`Window::get`], mutably.
@@ -236,9 +243,15 @@ impl Window {
     pub fn get_mut(&mut self, id: u32) -> Option<&mut Span> {
         match self.slot(id) {
             Some(i) => Some(&mut self.slots[i]),
-            None if self.spilled.spans.is_empty() => None,
-            None => self.spilled.get_mut(id),
+            None => self.get_aside_mut(id),
         }
+    }
+
+    /// [`Window::get_aside`], mutably.
+    #[cold]
+    #[inline(never)]
+    fn get_aside_mut(&mut self, id: u32) -> Option<&mut Span> {
+        self.spilled.get_mut(id)
     }
 
     /// Open a span of `kind` at `start` in `chain`'s request; `NO_SPAN` when the ids
@@ -376,8 +389,8 @@ impl Window {
         if let Some(i) = self.slot(chain.first) {
             // A first span names itself; an ended one names no span.
             self.slots[i].request = NO_SPAN;
-        } else if !self.spilled.spans.is_empty() {
-            self.spilled.forget(chain.first);
+        } else if chain.first != NO_SPAN {
+            self.forget_aside(chain.first);
         }
         // Between releases the front is a first span in flight (or the window is empty),
         // so only releasing that request (or one it has already passed) can move it.
@@ -397,13 +410,31 @@ impl Window {
             if s.request == id {
                 break;
             }
-            if !self.spilled.spans.is_empty() && s.request < id && self.spilled.holds(s.request) {
-                let span = s.clone();
-                self.spilled.keep(id, span);
+            if !self.spilled.spans.is_empty() {
+                self.pass_aside(id);
             }
             self.base += 1;
             self.len -= 1;
         }
+    }
+
+    /// The front passes span `id`, a later span of a request: keep it aside if its
+    /// request's first span is (out of line, like every use of the side store).
+    #[cold]
+    #[inline(never)]
+    fn pass_aside(&mut self, id: u32) {
+        let s = &self.slots[(id & self.mask) as usize];
+        if s.request < id && self.spilled.holds(s.request) {
+            let span = s.clone();
+            self.spilled.keep(id, span);
+        }
+    }
+
+    /// Release a request whose first span the ring no longer holds.
+    #[cold]
+    #[inline(never)]
+    fn forget_aside(&mut self, first: u32) {
+        self.spilled.forget(first);
     }
 }
 

@@ -123,39 +123,23 @@ fn peak_memory_is_flat_when_the_run_is_ten_times_longer() {
     kept_metrics_per_replication_are_what_the_guard_estimates();
 }
 
-/// Requests whose work never ends keep opening spans until the end of the run: the
+/// Requests whose work never ends (`tests/data/endless-work.toml`) keep opening spans
+/// until the end of the run: the
 /// tracer drops the oldest of them at its bound, and as no path it wants is lost it
 /// runs no second, unbounded, replication (which held every span of the sampled
 /// requests: 100 MiB at 20 s of this model, 490 MiB at 180 s, before 2026-12-07).
 fn endless_work_is_traced_in_bounded_memory() {
-    let endless = |duration: &str| {
-        common::scenario(&format!(
-            r#"
-[simulation]
-duration = "{duration}"
-[brokers.rabbit]
-queues.jobs = {{ consumer = "worker.run", concurrency = 64 }}
-[services.front]
-operations.accept = {{ work = "1ms", steps = [ {{ send = "rabbit.jobs" }} ] }}
-[services.worker]
-workers = 64
-operations.run = {{ work = "10ms", steps = [ {{ call = "helper.help" }}, {{ send = "rabbit.jobs" }} ] }}
-[services.helper]
-workers = 64
-operations.help = {{ work = "1ms" }}
-[[workload]]
-flow = "jobs"
-entry = "front.accept"
-arrivals = {{ poisson = "10/s" }}
-"#
-        ))
+    let endless = |seconds: u64| {
+        let mut sc = common::scenario_file("tests/data/endless-work.toml");
+        sc.sim.duration = seconds * 1_000_000_000;
+        sc
     };
     // A first run sets the allocator's thresholds (glibc raises its mmap threshold
     // when a large block is freed), which moves the next peak by a constant 7 MiB.
-    drop(archsim::engine::trace_replication(&endless("30s"), 0).unwrap());
-    let (_, short) = archsim::engine::trace_replication(&endless("60s"), 0).unwrap();
+    drop(archsim::engine::trace_replication(&endless(30), 0).unwrap());
+    let (_, short) = archsim::engine::trace_replication(&endless(60), 0).unwrap();
     let after_short = peak_rss_kib().unwrap();
-    let (_, long) = archsim::engine::trace_replication(&endless("240s"), 0).unwrap();
+    let (_, long) = archsim::engine::trace_replication(&endless(240), 0).unwrap();
     let after_long = peak_rss_kib().unwrap();
     assert!(!short.critical_paths.is_empty() && !long.critical_paths.is_empty());
     eprintln!("peak RSS KiB: endless work 60 s {after_short}, 240 s {after_long}");

@@ -553,23 +553,8 @@ mod tests {
     /// cost no second run, and the paths are those of a window that dropped nothing.
     #[test]
     fn dropped_spans_no_path_wants_need_no_second_run() {
-        let text = r#"
-[simulation]
-duration = "2s"
-[brokers.rabbit]
-queues.jobs = { consumer = "worker.run" }
-[services.front]
-operations.accept = { work = "1ms", steps = [ { send = "rabbit.jobs" } ] }
-[services.worker]
-operations.run = { work = "10ms", steps = [ { call = "helper.help" }, { send = "rabbit.jobs" } ] }
-[services.helper]
-operations.help = { work = "1ms" }
-[[workload]]
-flow = "jobs"
-entry = "front.accept"
-arrivals = { poisson = "10/s" }
-"#;
-        let sc = crate::spec::load_str(text, Path::new("endless.toml")).expect("valid");
+        let mut sc = scenario("tests/data/endless-work.toml");
+        sc.sim.duration = 2 * crate::kernel::NANOS_PER_SEC;
         let roomy = traced(&sc, Tracer::all(&sc, 0));
         let held = roomy.window.held();
         assert!(held > 256, "the requests' endless work keeps {held} spans");

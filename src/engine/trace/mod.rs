@@ -13,7 +13,8 @@
 //! The slowest responses are kept with exactly the rule of [`crate::metrics::Slowest`],
 //! offered at the same points, so the traced requests are the ones the metrics report.
 //! A wanted path whose spans the window had to drop (its request outlived
-//! [`Window::CAPACITY`] spans of other requests) or a run past `u32::MAX` spans makes
+//! [`Window::CAPACITY`] spans of other requests, and then the side store the oldest
+//! requests move to) or a run past `u32::MAX` spans makes
 //! the trace incomplete; then [`super::trace_replication`] runs the replication again,
 //! tracing only the requests the first run chose, as [`Selection::Chosen`], in a window
 //! bounded by [`Window::CHOSEN_CAPACITY`] (a chosen request that outlives even that has

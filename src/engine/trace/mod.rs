@@ -14,15 +14,14 @@
 //! offered at the same points, so the traced requests are the ones the metrics report.
 //! A wanted path whose spans the window had to drop (its request outlived
 //! [`Window::CAPACITY`] spans of other requests, and then the side store the oldest
-//! requests move to) or a run past `u32::MAX` spans makes
-//! the trace incomplete; then [`super::trace_replication`] runs the replication again,
-//! tracing only the requests the first run chose, as [`Selection::Chosen`], in a window
-//! bounded by [`Window::CHOSEN_CAPACITY`] (a chosen request that outlives even that has
-//! no path). Spans
-//! dropped of requests whose paths were never wanted (work that never ends, a request
-//! still running at the end of the run) cost no second run. Determinism makes the second run
-//! follow the same trajectory (tracing draws no random numbers), so both ways give the
-//! same paths.
+//! requests move to) or a run past `u32::MAX` spans makes the trace incomplete; then
+//! [`super::trace_replication`] runs the replication again, tracing only the requests
+//! the first run chose, as [`Selection::Chosen`], in a window bounded by
+//! [`Window::CHOSEN_CAPACITY`] (a chosen request that outlives even that has no path).
+//! Spans dropped of requests whose paths were never wanted (work that never ends, a
+//! request still running at the end of the run) cost no second run. Determinism makes
+//! the second run follow the same trajectory (tracing draws no random numbers), so both
+//! ways give the same paths.
 
 mod record;
 mod walk;

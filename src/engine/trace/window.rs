@@ -11,8 +11,8 @@
 //! first span says whether the request has ended (then it names no span): opening a
 //! span links nothing, and releasing a request is one write. The front moves past a
 //! first span once its request has ended, and past any other span once its request's
-//! first span is behind it (it was released or dropped): so the window holds every
-//! span of every request in flight, until the capacity makes it drop the oldest. A
+//! first span is behind it (it was released, moved aside or dropped): so the window
+//! holds every span of every request in flight. A
 //! request's spans are the ids from its first to its last that name it, found by a
 //! scan when a path is wanted (only for sampled or slow requests) instead of by links
 //! every request pays for.
@@ -42,7 +42,7 @@ pub(super) struct Window {
     len: u32,
     /// The ids ran out: no span opens any more.
     exhausted: bool,
-    /// Drop live spans beyond this many (only when tracing every request).
+    /// Spans the ring holds at most; past it the front's are moved aside.
     capacity: usize,
     /// Spans the window takes before [`Window::push`] must grow the ring or spill the
     /// oldest: the smaller of the ring's length and `capacity`, so the hot path tests
@@ -303,13 +303,7 @@ impl Window {
         if self.len as usize >= self.capacity {
             // The front is the first span of a request in flight, or a later span of a
             // request already aside (opened when the ring was empty).
-            let id = self.base;
-            let s = &self.slots[(id & self.mask) as usize];
-            let request = s.request;
-            if request == id || (request < id && self.spilled.holds(request)) {
-                let span = s.clone();
-                self.spilled.keep(id, span);
-            }
+            self.pass_aside(self.base);
             self.base += 1;
             self.len -= 1;
             self.advance();
@@ -392,8 +386,9 @@ impl Window {
         } else if chain.first != NO_SPAN {
             self.forget_aside(chain.first);
         }
-        // Between releases the front is a first span in flight (or the window is empty),
-        // so only releasing that request (or one it has already passed) can move it.
+        // Between releases the front is a first span in flight, a later span of a
+        // request whose first it has passed (opened into an empty ring), or nothing: so
+        // only releasing that request, or one it has passed, can move it.
         if chain.first <= self.base {
             self.advance();
         }
@@ -418,13 +413,14 @@ impl Window {
         }
     }
 
-    /// The front passes span `id`, a later span of a request: keep it aside if its
-    /// request's first span is (out of line, like every use of the side store).
+    /// The front passes span `id`: keep it aside if it is the first span of a request
+    /// in flight, or a later span of a request whose first span is aside (out of line,
+    /// like every use of the side store).
     #[cold]
     #[inline(never)]
     fn pass_aside(&mut self, id: u32) {
         let s = &self.slots[(id & self.mask) as usize];
-        if s.request < id && self.spilled.holds(s.request) {
+        if s.request == id || (s.request < id && self.spilled.holds(s.request)) {
             let span = s.clone();
             self.spilled.keep(id, span);
         }

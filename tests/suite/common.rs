@@ -3,7 +3,7 @@
 
 use archsim::experiment::{self, Summary};
 use archsim::Scenario;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Load a scenario from TOML text (errors are test failures with the message).
 pub fn scenario(toml: &str) -> Scenario {
@@ -14,6 +14,31 @@ pub fn scenario(toml: &str) -> Scenario {
 pub fn scenario_file(path: &str) -> Scenario {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
     archsim::spec::load(&p).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Every shipped scenario (`scenarios/**/*.toml`), sorted: paths relative to the
+/// repository.
+pub fn shipped_scenarios() -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "toml") {
+                out.push(p);
+            }
+        }
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    walk(&root.join("scenarios"), &mut files);
+    files.sort();
+    let files: Vec<PathBuf> = files
+        .into_iter()
+        .map(|f| f.strip_prefix(root).unwrap().to_path_buf())
+        .collect();
+    assert!(files.len() >= 10, "{files:?}");
+    files
 }
 
 /// Run a scenario (all replications).

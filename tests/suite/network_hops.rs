@@ -6,18 +6,7 @@ use archsim::experiment::compare::{run_experiment, run_experiment_with, Experime
 use archsim::report::sections::{time_breakdown, time_sections, NOT_TRACED};
 use archsim::spec::{load_with, Overrides};
 use archsim::Scenario;
-use std::path::{Path, PathBuf};
-
-fn shipped(dir: &Path, out: &mut Vec<PathBuf>) {
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            shipped(&p, out);
-        } else if p.extension().is_some_and(|x| x == "toml") {
-            out.push(p);
-        }
-    }
-}
+use std::path::Path;
 
 /// `file` with 2 replications (the shipped durations: the overloads and fault
 /// windows that made the old subtraction negative need them).
@@ -46,13 +35,10 @@ fn network(exp: &Experiment) -> Vec<(String, String, Result<f64, &'static str>)>
 #[test]
 fn no_shipped_scenario_has_a_negative_time_breakdown() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = Vec::new();
-    shipped(&root.join("scenarios"), &mut files);
-    files.sort();
-    assert!(files.len() >= 10, "{files:?}");
-    for file in &files {
-        let name = file.strip_prefix(root).unwrap().display().to_string();
-        let exp = run_experiment(&load(file), &|| {}).unwrap_or_else(|e| panic!("{name}: {e}"));
+    for file in &crate::common::shipped_scenarios() {
+        let name = file.display().to_string();
+        let exp = run_experiment(&load(&root.join(file)), &|| {})
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
         for (variant, flow, n) in network(&exp) {
             if let Ok(n) = n {
                 assert!(n >= 0.0, "{name} {variant} {flow}: network {n} ms");

@@ -160,8 +160,8 @@ fn every_shipped_model_peaks_the_same_three_times_as_long() {
             let (short, long) = (run(1), run(3));
             eprintln!("{file} [{variant}]: peak heap {short} B as written, {long} B at 3x");
             // Most peak at the same byte; a longer run may reach a higher concurrency
-            // once and double a buffer (the event heap, a slab) where a shorter one did
-            // not: about 150 KB in `rest-pool-vs-grpc.toml`, the same at 9x as at 3x.
+            // once and double a buffer where a shorter one did not: the tracer's ring
+            // in `rest-pool-vs-grpc.toml` (147 KB), the same at 9x as at 3x.
             // 16 bytes per request would be +60% in `checkout-sync.toml`.
             assert!(
                 long <= short + short / 4,

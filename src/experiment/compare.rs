@@ -177,8 +177,7 @@ pub fn reduce_variant(
         distributions,
         traced,
     } = replications;
-    let mut summary = Summary::new(scenario, &runs);
-    summary.traced = traced;
+    let summary = Summary::new(scenario, &runs).with_traced(traced);
     let flows = 0..scenario.workloads.len();
     let cdf = flows
         .clone()

@@ -57,7 +57,5 @@ pub fn run_replications(scenario: &Scenario) -> Result<Replications, RunError> {
 /// Run `scenario` and summarise it, with the critical paths of its slowest requests.
 pub fn run(scenario: &Scenario) -> Result<Summary, RunError> {
     let reps = compare::run_traced_replications(scenario, &|| {})?;
-    let mut summary = Summary::new(scenario, &reps.runs);
-    summary.traced = reps.traced;
-    Ok(summary)
+    Ok(Summary::new(scenario, &reps.runs).with_traced(reps.traced))
 }

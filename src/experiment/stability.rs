@@ -39,7 +39,8 @@ const MIN_INTERVALS: usize = 6;
 /// A warning about a run's figures.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Warning {
-    /// `unstable`, `unanswered`, `incomplete`, `saturated` or `backlog_growing`.
+    /// `endless`, `unstable`, `unanswered`, `incomplete`, `saturated`,
+    /// `backlog_growing` or `untraced`.
     pub kind: &'static str,
     /// The flow concerned, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -231,6 +232,40 @@ pub fn model_warnings(sc: &Scenario) -> Vec<Warning> {
         .collect()
 }
 
+/// The flows some of whose slowest requests have no path in `traced` (`untraced`), in
+/// flow order.
+pub(super) fn untraced(s: &Summary, traced: &crate::metrics::paths::Traced) -> Vec<Warning> {
+    let count = |n: u32, what: &str| (n > 0).then(|| format!("{n} of its slowest {what}"));
+    traced
+        .untraced
+        .iter()
+        .filter_map(|u| {
+            let flow = s.flows.get(u.workload as usize)?.flow.clone();
+            let lists: Vec<String> = [
+                count(u.responses, "responses"),
+                count(u.completions, "completions"),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            let have = if u.responses + u.completions == 1 {
+                "has"
+            } else {
+                "have"
+            };
+            Some(Warning {
+                kind: "untraced",
+                message: format!(
+                    "flow {flow}: {} in replication 1 {have} no critical path, so fewer are listed: their requests' spans outlived the tracer's window (2^20 spans of the requests it traces at once)",
+                    lists.join(" and ")
+                ),
+                flow: Some(flow),
+                component: None,
+            })
+        })
+        .collect()
+}
+
 /// The warnings of a summary (the model's, then flows in flow order; then components).
 pub(super) fn warnings(sc: &Scenario, s: &Summary) -> Vec<Warning> {
     let tl = &s.timeline;
@@ -343,4 +378,58 @@ pub(super) fn warnings(sc: &Scenario, s: &Summary) -> Vec<Warning> {
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::experiment::Summary;
+    use crate::metrics::paths::{Traced, UntracedPaths};
+
+    /// Slowest requests without a path are said, by flow, in one warning each.
+    #[test]
+    fn slowest_requests_without_a_path_are_a_warning() {
+        let sc = crate::spec::load_str(
+            r#"
+[simulation]
+duration = "2s"
+[services.api]
+operations.get = { work = { dist = "exp", mean = "1ms" } }
+[[workload]]
+flow = "get"
+entry = "api.get"
+arrivals = { poisson = "100/s" }
+[[workload]]
+flow = "put"
+entry = "api.get"
+arrivals = { poisson = "100/s" }
+"#,
+            std::path::Path::new("untraced.toml"),
+        )
+        .expect("valid");
+        let run = crate::engine::run_replication(&sc, 0).expect("runs");
+        let summary = Summary::new(&sc, &[run]);
+        assert!(summary.warnings.is_empty());
+        let lost = |workload, responses, completions| UntracedPaths {
+            workload,
+            responses,
+            completions,
+        };
+        let traced = Traced {
+            untraced: vec![lost(0, 2, 1), lost(1, 0, 1)],
+            ..Traced::default()
+        };
+        let summary = summary.with_traced(traced.clone());
+        assert_eq!(summary.traced, traced);
+        let said: Vec<(&str, Option<&str>, &str)> = (summary.warnings.iter())
+            .map(|w| (w.kind, w.flow.as_deref(), w.message.as_str()))
+            .collect();
+        let why = "no critical path, so fewer are listed: their requests' spans outlived the tracer's window (2^20 spans of the requests it traces at once)";
+        assert_eq!(
+            said,
+            [
+                ("untraced", Some("get"), format!("flow get: 2 of its slowest responses and 1 of its slowest completions in replication 1 have {why}").as_str()),
+                ("untraced", Some("put"), format!("flow put: 1 of its slowest completions in replication 1 has {why}").as_str()),
+            ]
+        );
+    }
 }

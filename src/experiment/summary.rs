@@ -526,6 +526,15 @@ impl Summary {
         summary
     }
 
+    /// The summary with the paths of its traced replication, and a warning for each
+    /// flow some of whose slowest requests have none.
+    pub fn with_traced(mut self, traced: Traced) -> Self {
+        self.warnings
+            .extend(super::stability::untraced(&self, &traced));
+        self.traced = traced;
+        self
+    }
+
     /// The summary of a flow by name.
     pub fn flow(&self, name: &str) -> Option<&FlowSummary> {
         self.flows.iter().find(|f| f.flow == name)

@@ -206,6 +206,24 @@ pub struct Traced {
     /// Per flow with asynchronous work: its mean completion time split by hop (the
     /// completion paths of the same sample as `response_breakdowns`).
     pub completion_breakdowns: Vec<LatencyBreakdown>,
+    /// The flows some of whose slowest requests have no path (by flow; none for most
+    /// runs): the lists above are that much shorter.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub untraced: Vec<UntracedPaths>,
+}
+
+/// Slowest requests of one flow that tracing could not give a path: each request's
+/// spans outlived the tracer's window even in the run that traced only the chosen
+/// requests (a request of more than a million spans, or one among chosen requests
+/// that together held that many at once).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UntracedPaths {
+    /// The flow (workload index).
+    pub workload: u32,
+    /// Of its slowest responses.
+    pub responses: u32,
+    /// Of its slowest completions.
+    pub completions: u32,
 }
 
 /// Sums of sampled critical paths of one flow.

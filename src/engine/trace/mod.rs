@@ -33,7 +33,7 @@ pub(super) use walk::NO_SPAN;
 use walk::{PathOf, RequestSpans, Scratch, SpanKind, NOT_YET};
 
 use crate::kernel::SimTime;
-use crate::metrics::paths::{CriticalPath, SampleSums, Traced};
+use crate::metrics::paths::{CriticalPath, SampleSums, Traced, UntracedPaths};
 use crate::metrics::Outcome;
 use crate::model::{Arrivals, OpId, Scenario};
 use window::Window;
@@ -90,7 +90,7 @@ pub(super) enum Selection {
 /// first, a tie keeps the one offered first.
 #[derive(Default)]
 struct TopPaths {
-    kept: Vec<(SimTime, u64, Option<CriticalPath>)>,
+    kept: Vec<(SimTime, u64, Found)>,
     /// The latency a response must exceed to be kept: `None` while fewer than
     /// [`SLOWEST`] are (every response is), else the last kept one's. Every request of
     /// the traced replication asks, so the answer is one comparison.
@@ -104,9 +104,9 @@ impl TopPaths {
         self.bar.map_or(true, |bar| latency > bar)
     }
 
-    fn offer(&mut self, latency: SimTime, ordinal: u64, mut path: Option<CriticalPath>) {
+    fn offer(&mut self, latency: SimTime, ordinal: u64, mut path: Found) {
         // A kept path holds no spare capacity (the sampled ones are only summed).
-        if let Some(p) = path.as_mut() {
+        if let Ok(Some(p)) = path.as_mut() {
             p.hops.shrink_to_fit();
         }
         let at = self.kept.partition_point(|&(l, ..)| l >= latency);
@@ -120,7 +120,27 @@ impl TopPaths {
     fn ordinals(&self) -> impl Iterator<Item = u64> + '_ {
         self.kept.iter().map(|&(_, o, _)| o)
     }
+
+    /// The kept paths, slowest first.
+    fn paths(&self) -> impl Iterator<Item = CriticalPath> + '_ {
+        self.kept
+            .iter()
+            .filter_map(|(.., p)| p.as_ref().ok()?.clone())
+    }
+
+    /// How many kept requests lost their spans.
+    fn lost(&self) -> u32 {
+        self.kept.iter().filter(|(.., p)| p.is_err()).count() as u32
+    }
 }
+
+/// A request's spans were dropped: its path is unknown.
+#[derive(Clone, Copy, Debug)]
+struct SpansLost;
+
+/// What a request's spans give: its path (`None` for a request with no path, e.g.
+/// refused at the entry before any call), or [`SpansLost`].
+type Found = Result<Option<CriticalPath>, SpansLost>;
 
 /// What the tracer keeps of one flow.
 struct FlowPaths {
@@ -397,18 +417,18 @@ impl Tracer {
         }
     }
 
-    /// The path `f` computes from `chain`'s spans (`None` if spans were dropped).
+    /// The path `f` computes from `chain`'s spans.
     fn path(
         &mut self,
         chain: Chain,
         f: impl FnOnce(&RequestSpans) -> Option<CriticalPath>,
-    ) -> Option<CriticalPath> {
+    ) -> Found {
         let s = &mut self.scratch;
         if !self.window.collect_into(chain, &mut s.spans, &mut s.ids) {
             self.lost = true;
-            return None;
+            return Err(SpansLost);
         }
-        f(&RequestSpans::new(s))
+        Ok(f(&RequestSpans::new(s)))
     }
 
     /// A traced request got its response (called where the metrics offer it to
@@ -426,7 +446,11 @@ impl Tracer {
         let flow = &mut self.flows[request.workload as usize];
         // The sample only reads the path (its sums), so the slowest list takes it whole.
         if sampled {
-            flow.sample(request.in_flow, path.as_ref(), fixed);
+            flow.sample(
+                request.in_flow,
+                path.as_ref().ok().and_then(Option::as_ref),
+                fixed,
+            );
         }
         if slow {
             flow.slowest.offer(latency, request.ordinal, path);
@@ -445,7 +469,12 @@ impl Tracer {
             if sampled || slow {
                 let path = self.path(chain, |r| r.completion_path(of, now, ok));
                 let flow = &mut self.flows[request.workload as usize];
-                if let Some(p) = path.as_ref().filter(|_| sampled) {
+                if let Some(p) = path
+                    .as_ref()
+                    .ok()
+                    .and_then(Option::as_ref)
+                    .filter(|_| sampled)
+                {
                     flow.sampled_completions.add(request.in_flow, p);
                 }
                 if slow {
@@ -464,9 +493,7 @@ impl Tracer {
     /// breakdowns of each flow's sampled requests.
     pub fn analyse(self) -> Traced {
         let replication = self.replication;
-        let slowest_of = |top: &TopPaths| -> Vec<CriticalPath> {
-            top.kept.iter().filter_map(|(_, _, p)| p.clone()).collect()
-        };
+        let slowest_of = |top: &TopPaths| -> Vec<CriticalPath> { top.paths().collect() };
         let critical_paths = self
             .flows
             .iter()
@@ -485,11 +512,20 @@ impl Tracer {
             .filter(|(f, _)| f.sampled_completions.any_asynchronous())
             .filter_map(|(f, w)| f.sampled_completions.average(w, replication))
             .collect();
+        let untraced = (self.flows.iter().zip(0..))
+            .map(|(f, workload)| UntracedPaths {
+                workload,
+                responses: f.slowest.lost(),
+                completions: f.slowest_completions.lost(),
+            })
+            .filter(|u| u.responses + u.completions > 0)
+            .collect();
         Traced {
             critical_paths,
             response_breakdowns,
             completion_paths,
             completion_breakdowns,
+            untraced,
         }
     }
 }
@@ -547,6 +583,47 @@ mod tests {
             assert_eq!(a, b, "{file}");
             assert_eq!(a, c, "{file}: spans moved aside");
         }
+    }
+
+    /// A wanted path that loses its spans even in the run that traces only the chosen
+    /// requests is not made up: it is left out, and counted by flow in `untraced`.
+    #[test]
+    fn paths_lost_in_the_second_run_are_counted() {
+        let sc = scenario("scenarios/failures/retry-storm.toml");
+        let full = traced(&sc, Tracer::all(&sc, 0)).analyse();
+        let mut small = Tracer::all(&sc, 0);
+        small.window.set_capacity(16, 0);
+        let small = traced(&sc, small);
+        let mut again = Tracer::again(&sc, 0, &small);
+        again.window.set_capacity(2, 0);
+        let again = traced(&sc, again);
+        assert!(again.incomplete(), "2 spans cannot hold a chosen request");
+        let lost = again.analyse();
+        assert!(full.untraced.is_empty() && !lost.untraced.is_empty());
+        let of = |paths: &[CriticalPath], w: u32| {
+            paths.iter().filter(|p| p.workload == w).count() as u32
+        };
+        for w in 0..sc.workloads.len() as u32 {
+            let u = lost.untraced.iter().find(|u| u.workload == w);
+            let (responses, completions) = u.map_or((0, 0), |u| (u.responses, u.completions));
+            let listed = of(&lost.critical_paths, w);
+            assert_eq!(listed + responses, of(&full.critical_paths, w), "flow {w}");
+            let listed = of(&lost.completion_paths, w);
+            assert_eq!(
+                listed + completions,
+                of(&full.completion_paths, w),
+                "flow {w}"
+            );
+        }
+        // What is listed is exactly what a window with room gives.
+        assert!(lost
+            .critical_paths
+            .iter()
+            .all(|p| full.critical_paths.contains(p)));
+        assert!(lost
+            .completion_paths
+            .iter()
+            .all(|p| full.completion_paths.contains(p)));
     }
 
     /// Spans dropped of requests whose paths are never wanted (work that never ends)

@@ -186,14 +186,20 @@ pub const BREAKDOWN_HEADER: [&str; 8] = [
     "share",
 ];
 
+/// Call depths drawn by indentation; deeper hops say their depth instead (`↳ [57] `),
+/// or a path of a request retried at nanosecond intervals, hundreds of levels deep,
+/// would push its table hundreds of columns wide.
+pub const INDENTED_DEPTHS: u32 = 8;
+
 /// A hop name indented by call depth (non-breaking spaces: the indentation survives
-/// HTML and Markdown).
+/// HTML and Markdown), at most [`INDENTED_DEPTHS`] levels.
 fn indented(depth: u32, operation: &str) -> String {
-    format!(
-        "{}{}{operation}",
-        "\u{a0}\u{a0}".repeat(depth as usize),
-        if depth > 0 { "↳ " } else { "" }
-    )
+    let indent = "\u{a0}\u{a0}".repeat(depth.min(INDENTED_DEPTHS) as usize);
+    match depth {
+        0 => operation.to_string(),
+        d if d <= INDENTED_DEPTHS => format!("{indent}↳ {operation}"),
+        d => format!("{indent}↳ [{d}] {operation}"),
+    }
 }
 
 /// Rows of one flow's breakdown (see [`BREAKDOWN_HEADER`]): a row per hop, then the
@@ -300,4 +306,19 @@ pub fn completion_path_sections(exp: &Experiment) -> Vec<Section> {
         COMPLETION_PATH_TITLE.to_string(),
         &paths,
     )]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deep_hops_say_their_depth_instead_of_indenting_further() {
+        let nbsp = |n: usize| "\u{a0}".repeat(n);
+        assert_eq!(indented(0, "a.b"), "a.b");
+        assert_eq!(indented(1, "a.b"), format!("{}↳ a.b", nbsp(2)));
+        assert_eq!(indented(8, "a.b"), format!("{}↳ a.b", nbsp(16)));
+        assert_eq!(indented(9, "a.b"), format!("{}↳ [9] a.b", nbsp(16)));
+        assert_eq!(indented(4000, "a.b"), format!("{}↳ [4000] a.b", nbsp(16)));
+    }
 }

@@ -189,7 +189,7 @@ pub const BREAKDOWN_HEADER: [&str; 8] = [
 /// Call depths drawn by indentation; deeper hops say their depth instead (`↳ [57] `),
 /// or a path of a request retried at nanosecond intervals, hundreds of levels deep,
 /// would push its table hundreds of columns wide.
-pub const INDENTED_DEPTHS: u32 = 8;
+pub const INDENTED_DEPTHS: u32 = 12;
 
 /// A hop name indented by call depth (non-breaking spaces: the indentation survives
 /// HTML and Markdown), at most [`INDENTED_DEPTHS`] levels.
@@ -317,8 +317,8 @@ mod tests {
         let nbsp = |n: usize| "\u{a0}".repeat(n);
         assert_eq!(indented(0, "a.b"), "a.b");
         assert_eq!(indented(1, "a.b"), format!("{}↳ a.b", nbsp(2)));
-        assert_eq!(indented(8, "a.b"), format!("{}↳ a.b", nbsp(16)));
-        assert_eq!(indented(9, "a.b"), format!("{}↳ [9] a.b", nbsp(16)));
-        assert_eq!(indented(4000, "a.b"), format!("{}↳ [4000] a.b", nbsp(16)));
+        assert_eq!(indented(12, "a.b"), format!("{}↳ a.b", nbsp(24)));
+        assert_eq!(indented(13, "a.b"), format!("{}↳ [13] a.b", nbsp(24)));
+        assert_eq!(indented(4000, "a.b"), format!("{}↳ [4000] a.b", nbsp(24)));
     }
 }

@@ -2,7 +2,7 @@
 //! an external scheduler (Slurm job arrays, Kubernetes Indexed Jobs, GNU parallel) and
 //! merged back into the very bytes one machine writes.
 //!
-//! - [`plan`]: `archsim plan` resolves a `run`, `compare` or `sweep` into a [`Plan`]:
+//! - [`plan`]: `archsim plan` resolves a `run`, `compare` or `sweep` into a [`plan::Plan`]:
 //!   the resolved scenario texts, the units (point, variant, replication) in the
 //!   one-machine order, a shard count and a fingerprint.
 //! - [`part`]: `archsim shard` runs the units of one shard (unit `k` belongs to shard

@@ -5,7 +5,7 @@
 //! replications of an experiment, its variants, and the points (and seeds) of a sweep,
 //! whose own replications run in parallel inside them. Each replication is a sequential,
 //! self-contained simulation with its own RNG streams, and results are collected in
-//! index order ([`in_order`]), so the result does not depend on the number of threads.
+//! index order (`in_order`), so the result does not depend on the number of threads.
 
 mod capacity;
 pub mod compare;

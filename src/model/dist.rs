@@ -177,7 +177,7 @@ impl Dist {
     /// Draw one duration in nanoseconds.
     ///
     /// Constants (every zero-latency hop) and exponentials are drawn inline; the rest
-    /// in [`Dist::sample_other`], so the common cases pay no call and no spilled
+    /// in `Dist::sample_other`, so the common cases pay no call and no spilled
     /// registers (three draws per request in the M/M/1 bench).
     #[inline(always)]
     pub fn sample(&self, rng: &mut RngStream) -> u64 {

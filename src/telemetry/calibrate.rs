@@ -2,7 +2,7 @@
 //!
 //! The scenario runs (replication 0) with a systematic sample of its requests recorded
 //! ([`crate::engine::record_replication`]); the simulated spans go through the same
-//! [`topology::build`](super::topology::build) as the observed ones, so both sides are
+//! [`topology::build`] as the observed ones, so both sides are
 //! measured alike: a flow by its root span (the client's when observed), an operation
 //! by its SERVER or CONSUMER span. Per row: mean, p50, p90, p99 of each side, their
 //! relative error (simulated / observed − 1) and 95% CIs (the mean's by the normal

@@ -176,7 +176,7 @@ pub fn num(e: Estimate, d: usize) -> String {
 }
 
 /// A section as aligned plain text, for a terminal: every cell made
-/// [`visible`](super::escape::visible) (no control character, one line).
+/// [`visible`] (no control character, one line).
 pub fn section_text(s: &Section) -> String {
     let s = &Section {
         title: visible(&s.title),

@@ -164,8 +164,9 @@ pub struct Summary {
     pub duration_s: f64,
     /// Warm-up (s).
     pub warmup_s: f64,
-    /// Signs that the figures describe a transient, not a steady state (see
-    /// [`super::Warning`]; empty when the run looks stable).
+    /// What the figures do not cover: signs of a transient, not a steady state, work
+    /// that never ends, slowest requests without a path (see [`super::Warning`]; empty
+    /// for most runs).
     pub warnings: Vec<super::Warning>,
     /// Per flow.
     pub flows: Vec<FlowSummary>,

@@ -130,7 +130,8 @@ pub struct Report {
     pub variants_note: Option<String>,
     /// The reproducing command.
     pub command: String,
-    /// Warnings that figures describe a transient (unstable flows, saturation).
+    /// Warnings about what the figures cover (a transient, work that never ends, paths
+    /// the tracer could not give).
     pub warnings: Vec<String>,
     /// The verdict table (or a sweep's knees).
     pub verdict: Option<Section>,

@@ -306,7 +306,7 @@ pub fn render(r: &Report) -> String {
     if !r.warnings.is_empty() {
         let _ = writeln!(
             o,
-            "<p class=\"warning\"><strong>Warning:</strong> <a href=\"#warnings\">{} warning{} below the findings</a>: some figures describe a transient, not a steady state.</p>",
+            "<p class=\"warning\"><strong>Warning:</strong> <a href=\"#warnings\">{} warning{} below the findings</a>: read them before the figures they qualify.</p>",
             r.warnings.len(),
             if r.warnings.len() == 1 { "" } else { "s" }
         );

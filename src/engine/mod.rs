@@ -271,6 +271,10 @@ struct WorkloadState {
 /// Per call-site policy state (shared by the caller service's replicas).
 struct SiteState {
     call: Call,
+    /// Nothing to consult before an attempt (no breaker, bulkhead, hedge or pool;
+    /// retries and fallbacks act only on failures): `Engine::start_site_call` sends it
+    /// at once.
+    direct: bool,
     /// Attempts in flight (bulkhead).
     in_flight: u32,
     breaker: Option<Breaker>,
@@ -436,19 +440,24 @@ impl<'a> Engine<'a> {
                 }
             }
         }
-        let sites = sc
+        let mut sites: Vec<SiteState> = sc
             .policies
             .iter()
             .zip(site_calls)
             .zip(&site_names)
             .map(|((p, call), name)| SiteState {
                 call: call.expect("every site belongs to a call"),
+                direct: p.breaker.is_none() && p.bulkhead.is_none() && p.hedge.is_none(),
                 in_flight: 0,
                 breaker: p.breaker.clone().map(Breaker::new),
                 retry_tokens: 0.0,
                 retry_rng: key(name, purpose::RETRY),
             })
             .collect();
+        let pools = pool::Pools::new(sc);
+        for (i, site) in sites.iter_mut().enumerate() {
+            site.direct &= !pools.site_has_pool(i);
+        }
         let fault_rng = sc
             .faults
             .iter()
@@ -471,7 +480,7 @@ impl<'a> Engine<'a> {
             links,
             workloads,
             sites,
-            pools: pool::Pools::new(sc),
+            pools,
             timeouts: TimeoutLists::new(timeout_lengths(sc), sc.sim.duration),
             fault_rng,
             fault_open: vec![None; sc.faults.len()],

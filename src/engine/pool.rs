@@ -109,6 +109,11 @@ impl Pools {
     pub fn take_pending(&mut self, now: SimTime) -> (u32, SimTime) {
         self.pending.take().unwrap_or((NO_POOL, now))
     }
+
+    /// Whether the calls at `site` hold a connection pool's slot.
+    pub fn site_has_pool(&self, site: usize) -> bool {
+        self.site_pool.get(site).is_some_and(|&p| p != NO_POOL)
+    }
 }
 
 impl Engine<'_> {

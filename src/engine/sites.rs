@@ -128,10 +128,8 @@ impl Engine<'_> {
         queue: &mut EventQueue<Event>,
     ) {
         let e = self.execs.get(exec).expect("live execution");
-        let (deadline, own_service) = (e.deadline, self.sc.operations[e.op.0 as usize].service);
+        let (deadline, root, op) = (e.deadline, e.root, e.op);
         let s = site as usize;
-        let call = self.sites[s].call;
-        let target_service = self.sc.operations[call.target.0 as usize].service;
         let policies = &self.sc.policies[s];
         if attempt == 1 {
             self.metrics.sites[s].calls += 1;
@@ -142,10 +140,17 @@ impl Engine<'_> {
         }
         if deadline <= self.now {
             // The caller's deadline has passed: do not even try.
+            let own_service = self.sc.operations[op.0 as usize].service;
             let outcome = Outcome::Failed(FailureReason::Timeout, Component::Service(own_service));
             self.site_failed(exec, site, attempt, outcome, false, queue);
             return;
         }
+        if self.sites[s].direct {
+            // No breaker, bulkhead, pool or hedge to consult: send it.
+            self.send_attempt(exec, site, attempt, root, deadline, queue);
+            return;
+        }
+        let target_service = self.sc.operations[self.sites[s].call.target.0 as usize].service;
         if let Some(b) = self.sites[s].breaker.as_mut() {
             if b.admit() == Admission::Refuse {
                 self.metrics.sites[s].breaker_rejections += 1;
@@ -200,6 +205,7 @@ impl Engine<'_> {
 
     /// Send one attempt for `exec` and register it as a child. Returns the attempt if it
     /// is still outstanding (it may have completed inline over a zero-delay path).
+    #[inline(always)]
     fn send_attempt(
         &mut self,
         exec: Handle,

@@ -15,8 +15,15 @@ pub struct Handle {
 /// is valid exactly while one comparison holds: no separate `live` flag to test.
 struct Slot<T> {
     generation: u32,
+    /// The next free slot after this one while it is free ([`NO_SLOT`] at the end):
+    /// the free list lives in the slots (in what would be padding beside the
+    /// generation), so freeing and reusing a slot touch no second vector.
+    next_free: u32,
     value: T,
 }
+
+/// The end of the free list.
+const NO_SLOT: u32 = u32::MAX;
 
 impl<T> Slot<T> {
     #[inline(always)]
@@ -27,7 +34,8 @@ impl<T> Slot<T> {
 
 pub(crate) struct Slab<T> {
     slots: Vec<Slot<T>>,
-    free: Vec<u32>,
+    /// The slot freed last (reused first), or [`NO_SLOT`].
+    free_head: u32,
     len: usize,
 }
 
@@ -35,7 +43,7 @@ impl<T> Slab<T> {
     pub fn new() -> Self {
         Slab {
             slots: Vec::new(),
-            free: Vec::new(),
+            free_head: NO_SLOT,
             len: 0,
         }
     }
@@ -46,7 +54,7 @@ impl<T> Slab<T> {
     #[inline]
     pub fn insert_with(&mut self, fresh: impl FnOnce() -> T, reuse: impl FnOnce(&mut T)) -> Handle {
         self.len += 1;
-        if let Some(index) = self.free.pop() {
+        if let Some(index) = self.pop_free() {
             let slot = &mut self.slots[index as usize];
             reuse(&mut slot.value);
             slot.generation = slot.generation.wrapping_add(1);
@@ -68,7 +76,7 @@ impl<T> Slab<T> {
         recycle: impl FnOnce(&mut T, &mut T),
     ) -> Handle {
         self.len += 1;
-        if let Some(index) = self.free.pop() {
+        if let Some(index) = self.pop_free() {
             let slot = &mut self.slots[index as usize];
             recycle(&mut slot.value, &mut value);
             slot.value = value;
@@ -82,11 +90,23 @@ impl<T> Slab<T> {
         }
     }
 
+    /// Take the slot freed last, if any.
+    #[inline(always)]
+    fn pop_free(&mut self) -> Option<u32> {
+        let index = self.free_head;
+        if index == NO_SLOT {
+            return None;
+        }
+        self.free_head = self.slots[index as usize].next_free;
+        Some(index)
+    }
+
     /// A new slot at the end, live (generation 1).
     fn push(&mut self, value: T) -> Handle {
         let index = self.slots.len() as u32;
         self.slots.push(Slot {
             generation: 1,
+            next_free: NO_SLOT,
             value,
         });
         Handle {
@@ -140,7 +160,8 @@ impl<T> Slab<T> {
         }
         // Wrapping keeps the parity scheme: odd (live) + 1 is even (free).
         slot.generation = slot.generation.wrapping_add(1);
-        self.free.push(h.index);
+        slot.next_free = self.free_head;
+        self.free_head = h.index;
         self.len -= 1;
         true
     }

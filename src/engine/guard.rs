@@ -22,20 +22,28 @@ const STALL_BASE: u64 = 2_000_000;
 /// Same-instant events allowed per closed-loop user (each sends, is served and answered
 /// in a handful of events, possibly all at one instant).
 const STALL_PER_USER: u64 = 16;
-/// Most events pending at once (about 1 GiB of queue and the state behind it): past
-/// this the model schedules work faster than simulated time moves.
-const MAX_PENDING: usize = 10_000_000;
 /// Events stepped after a halt to see which components are busy.
 const DIAGNOSIS_EVENTS: usize = 20_000;
 /// Components named in the error.
 const NAMED: usize = 5;
+/// Backlogs named in a [`GuardError::Flooded`] error.
+const BACKLOGS: usize = 3;
 
 /// The kernel's guard for a replication of `scenario`.
 pub(super) fn guard(scenario: &crate::model::Scenario) -> Guard {
     Guard {
         stall_limit: stall_limit(scenario),
         event_budget: scenario.sim.max_events,
-        max_pending: MAX_PENDING,
+        max_pending: usize::try_from(scenario.sim.max_pending).unwrap_or(usize::MAX),
+    }
+}
+
+/// "; longest backlogs: a, b" when there are any.
+fn backlog_list(backlogs: &[String]) -> String {
+    if backlogs.is_empty() {
+        String::new()
+    } else {
+        format!("; longest backlogs: {}", backlogs.join(", "))
     }
 }
 
@@ -114,13 +122,17 @@ pub enum GuardError {
         /// The busiest components, e.g. "closed-loop users of flow f (50%)".
         components: Vec<String>,
     },
-    /// Events were scheduled faster than simulated time moved, until too many were
-    /// pending: remove what floods the queue (the components named).
+    /// Work was scheduled or queued faster than it was served, until too much was
+    /// pending: remove what floods the run (the components and backlogs named), or
+    /// raise the limit for a backlog that is meant to be this large.
     #[error(
-        "replication {}: {pending} events pending at {} simulated, more than the {max} a replication may hold (work is scheduled faster than time moves); busiest: {}; lower what makes events this dense",
+        "replication {}: {} pending at {} simulated ({pending} events, {held} requests, executions and messages in flight), more than the {} a replication may hold ([simulation] max_pending); work piles up faster than it is served; busiest: {}{}; lower what makes work pile up",
         .replication + 1,
+        .pending + .held,
         format_duration(*.time as f64),
-        .components.join(", ")
+        exact(*.max as f64),
+        .components.join(", "),
+        backlog_list(.backlogs)
     )]
     Flooded {
         /// The replication (0-based).
@@ -129,10 +141,14 @@ pub enum GuardError {
         time: SimTime,
         /// Events pending.
         pending: usize,
-        /// The limit.
-        max: usize,
+        /// Requests, executions and messages in flight.
+        held: usize,
+        /// The limit (`[simulation] max_pending`).
+        max: u64,
         /// The busiest components.
         components: Vec<String>,
+        /// The longest queues, e.g. "queue bus.q (7900000 messages waiting)".
+        backlogs: Vec<String>,
     },
 }
 
@@ -160,12 +176,14 @@ impl Engine<'_> {
                 budget: self.sc.sim.max_events as f64,
                 components,
             },
-            HaltReason::Flooded { pending } => GuardError::Flooded {
+            HaltReason::Flooded { pending, held } => GuardError::Flooded {
                 replication,
                 time: halt.time,
                 pending,
-                max: MAX_PENDING,
+                held,
+                max: self.sc.sim.max_pending,
                 components,
+                backlogs: self.backlogs(),
             },
         }
     }
@@ -193,6 +211,30 @@ impl Engine<'_> {
             .take(NAMED)
             .map(|(name, n)| format!("{name} ({:.0}%)", 100.0 * *n as f64 / seen.max(1) as f64))
             .collect()
+    }
+
+    /// The longest queues of work waiting for its turn (messages for a consumer,
+    /// requests for a worker), longest first.
+    fn backlogs(&self) -> Vec<String> {
+        let sc = self.sc;
+        let queues = self.metrics.queues.iter().enumerate().map(|(q, m)| {
+            let n = m.depth.level();
+            (
+                n,
+                format!("queue {} ({n} messages waiting)", sc.queues[q].name),
+            )
+        });
+        let services = self.metrics.services.iter().enumerate().map(|(s, m)| {
+            let n = m.queued.level();
+            (
+                n,
+                format!("service {} ({n} requests queued)", sc.services[s].name),
+            )
+        });
+        let mut all: Vec<(u64, String)> = queues.chain(services).filter(|(n, _)| *n > 0).collect();
+        // Stable: ties keep the scenario's order.
+        all.sort_by_key(|(n, _)| std::cmp::Reverse(*n));
+        all.into_iter().take(BACKLOGS).map(|(_, s)| s).collect()
     }
 
     /// The component an event belongs to, in the scenario's names.

@@ -72,6 +72,12 @@ pub(super) struct Messaging {
 }
 
 impl Messaging {
+    /// Messages in flight (waiting, in transit or being processed) and request-replies
+    /// waiting for their reply.
+    pub fn in_flight(&self) -> usize {
+        self.messages.len() + self.pending.len()
+    }
+
     pub fn new(sc: &Scenario, key: &impl Fn(&str, u64) -> RngStream) -> Self {
         Messaging {
             brokers: sc

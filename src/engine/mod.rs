@@ -508,6 +508,16 @@ impl<'a> Engine<'a> {
 impl kernel::Model for Engine<'_> {
     type Event = Event;
 
+    /// Requests, calls, executions, messages and sagas in flight: each is state the
+    /// run keeps until it ends.
+    fn held(&self) -> usize {
+        self.roots.len()
+            + self.calls.len()
+            + self.execs.len()
+            + self.msgs.in_flight()
+            + self.sagas.in_flight()
+    }
+
     #[inline]
     fn handle(&mut self, now: SimTime, event: Event, queue: &mut EventQueue<Event>) {
         self.now = now;

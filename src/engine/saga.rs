@@ -70,6 +70,11 @@ pub(super) struct Sagas {
 }
 
 impl Sagas {
+    /// Saga instances not yet settled.
+    pub fn in_flight(&self) -> usize {
+        self.instances.len()
+    }
+
     /// The saga definition of instance `inst`, if it is still running.
     pub fn saga_of(&self, inst: super::slab::Handle) -> Option<u32> {
         self.instances.get(inst).map(|i| i.saga)

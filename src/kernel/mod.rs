@@ -24,6 +24,13 @@ pub trait Model {
 
     /// Handle one event occurring at `now`.
     fn handle(&mut self, now: SimTime, event: Self::Event, queue: &mut EventQueue<Self::Event>);
+
+    /// Work the model holds outside the event queue (items waiting in its own queues
+    /// for their turn, with no event of their own), counted with the pending events
+    /// against [`Guard::max_pending`]. Asked once every [`Guard::CHECK_EVERY`] events.
+    fn held(&self) -> usize {
+        0
+    }
 }
 
 /// Run the event loop until the queue is empty or the next event lies after `until`.
@@ -47,8 +54,9 @@ pub struct Guard {
     /// [`Guard::PROJECT_AFTER`] events, a run whose events per simulated nanosecond
     /// would take it beyond this by `until` stops at once rather than after hours.
     pub event_budget: u64,
-    /// Most events pending at once: a model that schedules faster than time moves
-    /// would otherwise grow the queue until memory runs out.
+    /// Most work pending at once, events in the queue and what the model holds
+    /// ([`Model::held`]) together: a model that schedules or queues work faster than
+    /// time moves would otherwise grow until memory runs out.
     pub max_pending: usize,
 }
 
@@ -62,8 +70,8 @@ impl Guard {
     /// Events handled before the pace is trusted for a projection (a run's first
     /// instants can be denser than the rest).
     pub const PROJECT_AFTER: u64 = 1 << 22;
-    /// How often (in events) the projection is checked.
-    const CHECK_EVERY: u64 = 1 << 20;
+    /// How often (in events) the projection and the pending work are checked.
+    pub const CHECK_EVERY: u64 = 1 << 20;
 }
 
 /// Why a guarded run stopped early.
@@ -80,10 +88,12 @@ pub enum HaltReason {
         /// Projected events of the whole run.
         projected: u64,
     },
-    /// More than the guard's `max_pending` events were pending at once.
+    /// More than the guard's `max_pending` events and held items were pending at once.
     Flooded {
         /// Events pending.
         pending: usize,
+        /// Work the model held outside the queue ([`Model::held`]).
+        held: usize,
     },
 }
 
@@ -130,14 +140,15 @@ pub fn run_guarded<M: Model>(
             last = time;
             same_instant = 0;
         }
-        if handled % Guard::CHECK_EVERY == 0 && queue.len() > guard.max_pending {
-            return Err(Halt {
-                time,
-                handled,
-                reason: HaltReason::Flooded {
-                    pending: queue.len(),
-                },
-            });
+        if handled % Guard::CHECK_EVERY == 0 {
+            let (pending, held) = (queue.len(), model.held());
+            if pending.saturating_add(held) > guard.max_pending {
+                return Err(Halt {
+                    time,
+                    handled,
+                    reason: HaltReason::Flooded { pending, held },
+                });
+            }
         }
         if handled % Guard::CHECK_EVERY == 0 && handled >= Guard::PROJECT_AFTER {
             let pace = handled as f64 / time.max(1) as f64;
@@ -250,6 +261,46 @@ mod tests {
         assert_eq!(
             run_guarded(&mut Ticker, &mut q, Guard::PROJECT_AFTER, guard),
             Ok(Guard::PROJECT_AFTER + 1)
+        );
+    }
+
+    /// One event per nanosecond that leaves one more item waiting in the model.
+    struct Hoarder {
+        held: usize,
+    }
+
+    impl Model for Hoarder {
+        type Event = ();
+        fn handle(&mut self, now: SimTime, _: (), queue: &mut EventQueue<()>) {
+            self.held += 1;
+            queue.schedule(now + 1, ());
+        }
+        fn held(&self) -> usize {
+            self.held
+        }
+    }
+
+    #[test]
+    fn guard_counts_what_the_model_holds_with_the_pending_events() {
+        // One event pending throughout: only the held items can pass the limit, and
+        // they are counted at the checks, every `CHECK_EVERY` events.
+        let mut q = EventQueue::new();
+        q.schedule(0, ());
+        let guard = Guard {
+            max_pending: 1_500_000,
+            ..Guard::NONE
+        };
+        let mut m = Hoarder { held: 0 };
+        let halt = run_guarded(&mut m, &mut q, u64::MAX, guard).unwrap_err();
+        assert_eq!(halt.handled, 2 * Guard::CHECK_EVERY);
+        let held = 2 * Guard::CHECK_EVERY as usize;
+        assert_eq!(halt.reason, HaltReason::Flooded { pending: 1, held });
+        // A model that holds nothing runs on under the same limit.
+        let mut q = EventQueue::new();
+        q.schedule(0, ());
+        assert_eq!(
+            run_guarded(&mut Ticker, &mut q, 3 * Guard::CHECK_EVERY, guard),
+            Ok(3 * Guard::CHECK_EVERY + 1)
         );
     }
 

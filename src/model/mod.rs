@@ -60,12 +60,20 @@ pub struct SimSettings {
     /// Most events one replication may take, projected from its pace: a run that would
     /// take longer stops early with an error (default [`DEFAULT_MAX_EVENTS`]).
     pub max_events: u64,
+    /// Most work one replication may hold at once: pending events, and requests,
+    /// executions and messages in flight (default [`DEFAULT_MAX_PENDING`]).
+    pub max_pending: u64,
 }
 
 /// Default of [`SimSettings::max_events`]: about half an hour or more of CPU at the
 /// engine's speed. A run beyond it is almost always a model mistake (a 1 ns timeout in
 /// a closed loop, a rate far above what the services serve); raise it for a real one.
 pub const DEFAULT_MAX_EVENTS: u64 = 10_000_000_000;
+
+/// Default of [`SimSettings::max_pending`]: a few GiB of state. A model whose work
+/// piles up faster than it is served (a backlog that grows without end) stops with an
+/// error before it exhausts memory; raise it for a real backlog that large.
+pub const DEFAULT_MAX_PENDING: u64 = 10_000_000;
 
 /// Most intervals a timeline holds. A longer run widens its interval to a whole
 /// multiple of the requested one, so a timeline's memory never grows with the run's

@@ -64,6 +64,10 @@ pub(crate) struct RawSimulation {
     /// 1e10: a run that would take longer stops early with an error. An integer, a
     /// whole float (`1e10`) or a count string (`"3e7"`).
     pub max_events: Option<Loc<RawCount>>,
+    /// Most work one replication may hold at once (>= 1000), default 1e7: pending
+    /// events with requests, executions and messages in flight. A count, as
+    /// `max_events`.
+    pub max_pending: Option<Loc<RawCount>>,
 }
 
 /// `[network]`.

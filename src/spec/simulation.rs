@@ -99,6 +99,10 @@ pub(crate) fn simulation(
         None => crate::model::DEFAULT_MAX_EVENTS,
         Some(v) => at.event_count(v, "simulation.max_events", 1_000_000)?,
     };
+    let max_pending = match &s.max_pending {
+        None => crate::model::DEFAULT_MAX_PENDING,
+        Some(v) => at.event_count(v, "simulation.max_pending", 1_000)?,
+    };
     Ok(SimSettings {
         seed,
         duration,
@@ -107,6 +111,7 @@ pub(crate) fn simulation(
         timeline,
         blast_threshold,
         max_events,
+        max_pending,
     })
 }
 

@@ -310,6 +310,65 @@ arrivals = { closed = { users = 2 } }
 }
 
 #[test]
+fn a_backlog_that_outgrows_the_limit_stops_the_run_and_names_the_queue() {
+    // 20 000 messages a second for a consumer that takes 1 000: the backlog grows by
+    // 19 000 a second. The events stay few (each waiting message has none), so only the
+    // count of work in flight can stop it: harness case 4771 of seed 20261227, a
+    // subscriber whose every message starts two more, held 7 M messages and 17 GiB
+    // after two minutes at the default event budget before this guard counted them.
+    let toml = r#"
+[simulation]
+duration = "30s"
+replications = 1
+max_pending = 100000
+
+[network]
+latency = "0s"
+
+[brokers.b]
+queues.q = { consumer = "worker.process" }
+
+[services.front]
+workers = 1000
+operations.accept = { work = "1us", steps = [ { send = "b.q" } ] }
+
+[services.worker]
+workers = 1
+queue = 10
+operations.process = { work = "1ms" }
+
+[[workload]]
+flow = "f"
+entry = "front.accept"
+arrivals = { poisson = "20000/s" }
+"#;
+    let (code, stderr, took) = cli(toml, &["run"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(took < Duration::from_secs(30), "took {took:?}");
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.starts_with("error: replication 1: "), "{stderr}");
+    assert!(
+        stderr.contains("more than the 1e5 a replication may hold ([simulation] max_pending)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("longest backlogs: queue b.q ("),
+        "the queue that piles up is named: {stderr}"
+    );
+    // The limit is on the sum, and it was passed at the check.
+    let total: u64 = stderr
+        .split(" pending at ")
+        .next()
+        .and_then(|head| head.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .expect("a count before \"pending at\"");
+    assert!(total > 100_000, "{stderr}");
+    // As written, at the default limit (1e7), the same model runs to its end.
+    let (code, stderr, _) = cli(&toml.replace("max_pending = 100000\n", ""), &["run"]);
+    assert_eq!(code, 0, "{stderr}");
+}
+
+#[test]
 fn queue_counts_are_of_one_cohort() {
     // Many messages are published in the warm-up and acked after it, few after: counted
     // by when they were acked, "acked" would exceed "published".

@@ -655,6 +655,33 @@ fn max_events_is_a_count_in_any_notation() {
 }
 
 #[test]
+fn max_pending_is_a_count_of_at_least_a_thousand() {
+    let with = |v: &str| {
+        let text = MODEL_USER.replace(
+            "duration = \"1m\"",
+            &format!("duration = \"1m\"\nmax_pending = {v}"),
+        );
+        load_str(&text, Path::new("m.toml")).map(|s| s.sim.max_pending)
+    };
+    assert_eq!(with("1e8").unwrap(), 100_000_000);
+    assert_eq!(with("\"2e5\"").unwrap(), 200_000);
+    assert_eq!(with("1000").unwrap(), 1000);
+    let default = load_str(MODEL_USER, Path::new("m.toml")).unwrap();
+    assert_eq!(default.sim.max_pending, archsim::model::DEFAULT_MAX_PENDING);
+    for (bad, says) in [
+        ("999", "must be >= 1000, got 999"),
+        ("2500.5", "expected a whole number"),
+    ] {
+        let e = with(bad).expect_err(bad).to_string();
+        assert!(
+            e.contains("m.toml:") && e.contains("simulation.max_pending"),
+            "{bad}: {e}"
+        );
+        assert!(e.contains(says), "{bad}: {e}");
+    }
+}
+
+#[test]
 fn policies_land_at_their_call_site() {
     let s = load_str(RESILIENT, Path::new("r.toml")).unwrap();
     // Sites in operation, group, call order: gateway.checkout has sites 0, 1, 2;

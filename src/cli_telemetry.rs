@@ -94,8 +94,12 @@ pub fn export_telemetry(scenario: &Scenario, t: &TelemetryOut) -> Result<(), arc
         epoch_s: t.trace_epoch,
         requests: t.trace_requests,
     };
-    for (path, text) in export(scenario, &o)? {
+    let exported = export(scenario, &o)?;
+    for (path, text) in exported.files {
         archsim::report::deliver::write_file(&path, &text)?;
+    }
+    for w in exported.warnings {
+        eprintln!("warning: {w}");
     }
     Ok(())
 }

@@ -529,3 +529,44 @@ fn exports_of_every_pattern_import_back_to_valid_scenarios() {
         }
     }
 }
+
+#[test]
+fn a_flow_whose_requests_never_complete_is_named_not_exported_silently() {
+    // Every request of tests/data/endless-work.toml starts work that never ends, so none
+    // completes and none can be exported: the traces are empty, and the run says why.
+    let tmp = tempfile::tempdir().unwrap();
+    let endless = root().join("tests/data/endless-work.toml");
+    let args = ["run", endless.to_str().unwrap(), "-q", "--duration", "5s"];
+    let out = archsim(tmp.path(), &[&args[..], &["--traces", "t.json"]].concat());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let warning = stderr
+        .lines()
+        .find(|l| l.starts_with("warning: --traces: flow jobs: none of its "))
+        .unwrap_or_else(|| panic!("no warning for flow jobs: {stderr}"));
+    assert!(
+        warning.ends_with(
+            "requests sent after the warm-up completed by the end of replication 1, so t.json has none of them (only completed requests are exported)"
+        ),
+        "{warning}"
+    );
+    let text = std::fs::read_to_string(tmp.path().join("t.json")).unwrap();
+    assert_eq!(text.trim_end(), r#"{"resourceSpans":[]}"#);
+    // A flow whose requests complete is exported without a word.
+    let out = archsim(
+        tmp.path(),
+        &[
+            "run",
+            root()
+                .join("scenarios/checkout-sync.toml")
+                .to_str()
+                .unwrap(),
+            "-q",
+            "--duration",
+            "1m",
+            "--traces",
+            "c.json",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("--traces"), "{stderr}");
+}

@@ -33,18 +33,42 @@ pub struct ExportOptions {
 /// The files of an export: (path, text).
 pub type Written = Vec<(PathBuf, String)>;
 
+/// What an export wrote, and what it could not.
+#[derive(Debug)]
+pub struct Exported {
+    /// The files: (path, text).
+    pub files: Written,
+    /// Flows with requests in replication 0 of which the traces hold none (only
+    /// requests that completed are exported), and sampled requests whose spans the
+    /// tracer's window had dropped: one line each, for the user.
+    pub warnings: Vec<String>,
+}
+
 /// Run replication 0 of every variant of `scenario` with a span sample recorded and
 /// render what `o` asks for. A variant's spans carry `archsim.variant` when there are
 /// several, and its trace ids differ (the variant's index is mixed into the seed).
-pub fn export(scenario: &Scenario, o: &ExportOptions) -> Result<Written, crate::engine::RunError> {
+pub fn export(scenario: &Scenario, o: &ExportOptions) -> Result<Exported, crate::engine::RunError> {
     let variants = crate::experiment::compare::variants(scenario);
     let many = variants.len() > 1;
     let epoch_ns = o.epoch_s.saturating_mul(1_000_000_000);
     let mut spans = Vec::new();
     let mut runs = Vec::new();
+    let mut warnings = Vec::new();
     for (i, (name, sc)) in variants.iter().enumerate() {
-        let (metrics, recorded, _) = crate::engine::record_replication(sc, 0, o.requests)?;
-        if o.traces.is_some() {
+        let (metrics, recorded, dropped) = crate::engine::record_replication(sc, 0, o.requests)?;
+        if let Some((path, _)) = &o.traces {
+            let variant = if many {
+                format!(" (variant {name})")
+            } else {
+                String::new()
+            };
+            warnings.extend(untraced_flows(sc, &metrics, &recorded, path, &variant));
+            if dropped > 0 {
+                warnings.push(format!(
+                    "--traces: {dropped} sampled requests of replication 1{variant} outlived the tracer's window and are not in {}",
+                    path.display()
+                ));
+            }
             let mut sc_ids = sc.clone();
             sc_ids.sim.seed = sc
                 .sim
@@ -81,5 +105,38 @@ pub fn export(scenario: &Scenario, o: &ExportOptions) -> Result<Written, crate::
             .collect();
         out.push((path.clone(), openmetrics::openmetrics(&list, o.epoch_s)));
     }
-    Ok(out)
+    Ok(Exported {
+        files: out,
+        warnings,
+    })
+}
+
+/// A line for each flow of `sc` that sent requests after the warm-up of which none is
+/// in `recorded`: none completed by the end of the run (work that never ends, or a run
+/// shorter than its requests).
+fn untraced_flows(
+    sc: &Scenario,
+    metrics: &crate::metrics::RunMetrics,
+    recorded: &[crate::engine::RecordedRequest],
+    path: &std::path::Path,
+    variant: &str,
+) -> Vec<String> {
+    let mut seen = vec![false; sc.workloads.len()];
+    for r in recorded {
+        seen[r.workload as usize] = true;
+    }
+    sc.workloads
+        .iter()
+        .zip(&metrics.flows)
+        .zip(seen)
+        .filter(|((_, f), seen)| f.generated > 0 && !seen)
+        .map(|((w, f), _)| {
+            format!(
+                "--traces: flow {}{variant}: none of its {} requests sent after the warm-up completed by the end of replication 1, so {} has none of them (only completed requests are exported)",
+                w.flow,
+                f.generated,
+                path.display()
+            )
+        })
+        .collect()
 }

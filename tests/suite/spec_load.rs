@@ -623,15 +623,29 @@ fn simulation_timeline_and_blast_threshold() {
     assert_eq!(d.sim.timeline, 300_000_000);
 }
 
+/// `MODEL_USER` with `[simulation] key = v`, loaded.
+fn with_sim_key(key: &str, v: &str) -> Result<archsim::model::Scenario, archsim::spec::SpecError> {
+    let text = MODEL_USER.replace(
+        "duration = \"1m\"",
+        &format!("duration = \"1m\"\n{key} = {v}"),
+    );
+    load_str(&text, Path::new("m.toml"))
+}
+
+/// `[simulation] key = bad` is refused with an error naming the file and the key that
+/// contains `says`.
+fn assert_sim_key_refused(key: &str, bad: &str, says: &str) {
+    let e = with_sim_key(key, bad).expect_err(bad).to_string();
+    assert!(
+        e.contains("m.toml:") && e.contains(&format!("simulation.{key}")),
+        "{bad}: {e}"
+    );
+    assert!(e.contains(says), "{bad}: {e}");
+}
+
 #[test]
 fn max_events_is_a_count_in_any_notation() {
-    let with = |v: &str| {
-        let text = MODEL_USER.replace(
-            "duration = \"1m\"",
-            &format!("duration = \"1m\"\nmax_events = {v}"),
-        );
-        load_str(&text, Path::new("m.toml")).map(|s| s.sim.max_events)
-    };
+    let with = |v: &str| with_sim_key("max_events", v).map(|s| s.sim.max_events);
     assert_eq!(with("30000000").unwrap(), 30_000_000);
     assert_eq!(with("30_000_000").unwrap(), 30_000_000);
     assert_eq!(with("1e10").unwrap(), 10_000_000_000);
@@ -645,24 +659,13 @@ fn max_events_is_a_count_in_any_notation() {
         ("1e5", "must be >= 1000000, got 100000"),
         ("true", "expected a count such as 30000000"),
     ] {
-        let e = with(bad).expect_err(bad).to_string();
-        assert!(
-            e.contains("m.toml:") && e.contains("simulation.max_events"),
-            "{bad}: {e}"
-        );
-        assert!(e.contains(says), "{bad}: {e}");
+        assert_sim_key_refused("max_events", bad, says);
     }
 }
 
 #[test]
 fn max_pending_is_a_count_of_at_least_a_thousand() {
-    let with = |v: &str| {
-        let text = MODEL_USER.replace(
-            "duration = \"1m\"",
-            &format!("duration = \"1m\"\nmax_pending = {v}"),
-        );
-        load_str(&text, Path::new("m.toml")).map(|s| s.sim.max_pending)
-    };
+    let with = |v: &str| with_sim_key("max_pending", v).map(|s| s.sim.max_pending);
     assert_eq!(with("1e8").unwrap(), 100_000_000);
     assert_eq!(with("\"2e5\"").unwrap(), 200_000);
     assert_eq!(with("1000").unwrap(), 1000);
@@ -672,12 +675,7 @@ fn max_pending_is_a_count_of_at_least_a_thousand() {
         ("999", "must be >= 1000, got 999"),
         ("2500.5", "expected a whole number"),
     ] {
-        let e = with(bad).expect_err(bad).to_string();
-        assert!(
-            e.contains("m.toml:") && e.contains("simulation.max_pending"),
-            "{bad}: {e}"
-        );
-        assert!(e.contains(says), "{bad}: {e}");
+        assert_sim_key_refused("max_pending", bad, says);
     }
 }
 

@@ -78,10 +78,22 @@ pub struct CalibrateArgs {
     requests: usize,
 }
 
-/// `--traces` and `--metrics`: replication 0 of each variant, recorded and written.
-pub fn export_telemetry(scenario: &Scenario, t: &TelemetryOut) -> Result<(), archsim::Error> {
-    use archsim::telemetry::export::{export, ExportOptions, TraceFormat};
-    if t.traces.is_none() && t.metrics.is_none() {
+impl TelemetryOut {
+    /// Whether `--traces` or `--metrics` asks for an export.
+    pub fn wanted(&self) -> bool {
+        self.traces.is_some() || self.metrics.is_some()
+    }
+}
+
+/// `--traces` and `--metrics`: replication 0 of each variant (`recordings`, recorded
+/// in the experiment's run), written.
+pub fn export_telemetry(
+    scenario: &Scenario,
+    t: &TelemetryOut,
+    recordings: &[archsim::engine::Recording],
+) -> Result<(), archsim::Error> {
+    use archsim::telemetry::export::{render, ExportOptions, TraceFormat};
+    if !t.wanted() {
         return Ok(());
     }
     let format = match t.trace_format {
@@ -94,7 +106,7 @@ pub fn export_telemetry(scenario: &Scenario, t: &TelemetryOut) -> Result<(), arc
         epoch_s: t.trace_epoch,
         requests: t.trace_requests,
     };
-    let exported = export(scenario, &o)?;
+    let exported = render(scenario, recordings, &o);
     for (path, text) in exported.files {
         archsim::report::deliver::write_file(&path, &text)?;
     }

@@ -5,7 +5,9 @@ use archsim::distribute::merge;
 use archsim::distribute::outputs::{write_merged, MergeOutputs};
 use archsim::distribute::part::{check_index, part_name, run_shard, write_atomically};
 use archsim::distribute::plan::{make_plan, one_machine_args, Kind, Plan, Request, Seeds};
-use archsim::experiment::compare::{run_experiment, total_replications, Experiment};
+use archsim::experiment::compare::{
+    run_experiment, run_experiment_recorded, total_replications, Experiment,
+};
 use archsim::experiment::seeds::run_seed_sweep;
 use archsim::experiment::slo::{all_pass, evaluate};
 use archsim::experiment::sweep::{run_sweep, sweep_replications};
@@ -60,6 +62,11 @@ struct ScenarioOpts {
     /// "30_000_000" are counts too).
     #[arg(long, value_name = "N", value_parser = archsim::spec::parse_count)]
     max_events: Option<u64>,
+    /// Override `[simulation] max_pending`: a replication that holds more work than
+    /// this at once (pending events, requests, messages and sagas in flight) stops with
+    /// an error naming its longest backlogs (default 1e7, at least 1000).
+    #[arg(long, value_name = "N", value_parser = archsim::spec::parse_count)]
+    max_pending: Option<u64>,
 }
 
 /// Options shared by the commands that run a scenario.
@@ -231,6 +238,7 @@ fn overrides(o: &ScenarioOpts) -> Overrides {
         replications: o.replications,
         duration: o.duration.clone(),
         max_events: o.max_events,
+        max_pending: o.max_pending,
     }
 }
 
@@ -256,15 +264,25 @@ fn progress(total: u64, quiet: bool, what: &str) -> ProgressBar {
     pb
 }
 
-fn run_all(o: &RunOpts, scenario: &Scenario) -> Result<Experiment, archsim::Error> {
+/// Run the experiment; with `record` (`--traces`, `--metrics`: sampled requests per
+/// flow), replication 0 of each variant is recorded in the same run for the export.
+fn run_all(
+    o: &RunOpts,
+    scenario: &Scenario,
+    record: Option<usize>,
+) -> Result<(Experiment, Vec<archsim::engine::Recording>), archsim::Error> {
     let what = match &scenario.compare {
         Some(c) => format!("{} variants", c.variants.len()),
         None => scenario.name.clone(),
     };
     let pb = progress(total_replications(scenario), o.quiet, &what);
-    let exp = run_experiment(scenario, &|| pb.inc(1));
+    let tick = || pb.inc(1);
+    let out = match record {
+        Some(limit) => run_experiment_recorded(scenario, limit, &tick),
+        None => run_experiment(scenario, &tick).map(|exp| (exp, Vec::new())),
+    };
     pb.finish_and_clear();
-    Ok(exp?)
+    Ok(out?)
 }
 
 fn destinations(o: &RunOpts, report: Option<PathBuf>) -> Destinations {
@@ -284,8 +302,9 @@ fn run_command(
 ) -> Result<u8, archsim::Error> {
     let (opts, telemetry) = (opts.run, opts.telemetry);
     let (text, scenario) = load(&opts)?;
-    let exp = run_all(&opts, &scenario)?;
-    export_telemetry(&scenario, &telemetry)?;
+    let record = telemetry.wanted().then_some(telemetry.trace_requests);
+    let (exp, recordings) = run_all(&opts, &scenario, record)?;
+    export_telemetry(&scenario, &telemetry, &recordings)?;
     let dir = report.map(|d| d.unwrap_or_else(|| default_report_dir(&scenario, "")));
     let src = Source {
         scenario: &scenario,
@@ -337,7 +356,7 @@ fn check_command(opts: RunOpts) -> Result<u8, archsim::Error> {
         ))?;
         return Ok(0);
     }
-    let exp = run_all(&opts, &scenario)?;
+    let (exp, _) = run_all(&opts, &scenario, None)?;
     let verdicts = evaluate(&scenario, &exp);
     let pass = all_pass(&verdicts);
     let mut table = section_text(&slo_section(&verdicts));

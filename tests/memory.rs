@@ -130,6 +130,7 @@ fn peak_memory_is_flat_when_the_run_is_ten_times_longer() {
     endless_work_is_traced_in_bounded_memory();
     kept_metrics_per_replication_are_what_the_guard_estimates();
     every_shipped_model_peaks_the_same_three_times_as_long();
+    exporting_traces_holds_a_few_times_its_text();
 }
 
 /// The heap's peak, above what was live before, while `f` runs (its result dropped).
@@ -264,4 +265,38 @@ arrivals = {{ poisson = "100/s" }}
     // replication here kept 620 KB; before intervals kept quantiles instead of
     // histograms, 9.5 MB.
     assert!(limits::kept_metrics(&sc(1)).per_replication() < 100_000);
+}
+
+/// `--traces` serialises its document straight from the spans: while it renders, the
+/// heap holds the span model and the text, a few times the text's length, not the 35
+/// times a `serde_json::Value` tree of the document cost before 2026-12-07 (1.3 GiB
+/// for the 38 MB OTLP export of `patterns-compare.toml`).
+fn exporting_traces_holds_a_few_times_its_text() {
+    use archsim::telemetry::export::{render, ExportOptions, TraceFormat};
+    let mut sc = common::scenario_file("scenarios/patterns-compare.toml");
+    sc.sim.duration = 60_000_000_000;
+    let recordings: Vec<_> = archsim::experiment::compare::variants(&sc)
+        .iter()
+        .map(|(_, v)| archsim::engine::record_replication(v, 0, 1000).unwrap())
+        .collect();
+    for format in [TraceFormat::Otlp, TraceFormat::Chrome] {
+        let o = ExportOptions {
+            traces: Some(("t.json".into(), format)),
+            metrics: None,
+            epoch_s: 0,
+            requests: 1000,
+        };
+        let mut len = 0;
+        let peak = peak_of(|| {
+            let exported = render(&sc, &recordings, &o);
+            len = exported.files[0].1.len() as u64;
+            exported
+        });
+        eprintln!("{format:?} export: {len} bytes of text, peak heap {peak} B while rendering");
+        assert!(len > 5_000_000, "{format:?}: {len} bytes");
+        assert!(
+            peak < 8 * len,
+            "{format:?}: rendering {len} bytes of text peaked at {peak} B of heap"
+        );
+    }
 }

@@ -126,7 +126,7 @@ pub enum GuardError {
     /// pending: remove what floods the run (the components and backlogs named), or
     /// raise the limit for a backlog that is meant to be this large.
     #[error(
-        "replication {}: {} pending at {} simulated ({pending} events, {held} requests, calls, executions, messages and sagas in flight), more than the {} a replication may hold ([simulation] max_pending); work piles up faster than it is served; busiest: {}{}; lower what makes work pile up",
+        "replication {}: {} pending at {} simulated ({pending} events, {held} requests, calls, executions, messages and sagas in flight), more than the {} a replication may hold ([simulation] max_pending, --max-pending); work piles up faster than it is served; busiest: {}{}; lower what makes work pile up",
         .replication + 1,
         .pending + .held,
         format_duration(*.time as f64),

@@ -326,7 +326,7 @@ pub fn run_replication(scenario: &Scenario, replication: u32) -> Result<RunMetri
 }
 
 pub use trace::BREAKDOWN_SAMPLE;
-pub use trace::{record_replication, RecordedKind, RecordedRequest, RecordedSpan};
+pub use trace::{record_replication, RecordedKind, RecordedRequest, RecordedSpan, Recording};
 
 /// Run replication `replication` with tracing: its metrics, and the critical paths of
 /// each flow's slowest responses and completions and each flow's time broken down by
@@ -341,15 +341,52 @@ pub fn trace_replication(
     scenario: &Scenario,
     replication: u32,
 ) -> Result<(RunMetrics, Traced), RunError> {
-    let tracer = Box::new(Tracer::all(scenario, replication));
-    let (metrics, tracer) = run_engine(scenario, replication, Some(tracer), true)?;
-    let tracer = tracer.expect("the tracer comes back");
+    let tracer = Tracer::all(scenario, replication);
+    let (metrics, tracer) = run_engine(scenario, replication, Some(Box::new(tracer)), true)?;
+    let traced = analysed(
+        scenario,
+        replication,
+        tracer.expect("the tracer comes back"),
+    )?;
+    Ok((metrics, traced))
+}
+
+/// [`trace_replication`] that also records the spans of the sample
+/// [`record_replication`] records (at most `limit` requests per flow), in the same run:
+/// `--traces` and `--metrics` export replication 1 without simulating it again. The
+/// recording is the one `record_replication` makes, and the metrics and paths are
+/// `trace_replication`'s.
+pub fn trace_replication_recorded(
+    scenario: &Scenario,
+    replication: u32,
+    limit: usize,
+) -> Result<(Recording, Traced), RunError> {
+    let tracer = Tracer::all(scenario, replication).recording(scenario, limit);
+    let (metrics, tracer) = run_engine(scenario, replication, Some(Box::new(tracer)), true)?;
+    let mut tracer = tracer.expect("the tracer comes back");
+    let (requests, dropped) = tracer.take_recorded();
+    let traced = analysed(scenario, replication, tracer)?;
+    let recording = Recording {
+        metrics,
+        requests,
+        dropped,
+    };
+    Ok((recording, traced))
+}
+
+/// The paths of a traced run; when a wanted path lost its spans, from a second run
+/// tracing just the requests the first chose.
+fn analysed(
+    scenario: &Scenario,
+    replication: u32,
+    tracer: Box<Tracer>,
+) -> Result<Traced, RunError> {
     if !tracer.incomplete() {
-        return Ok((metrics, tracer.analyse()));
+        return Ok(tracer.analyse());
     }
     let again = Box::new(Tracer::again(scenario, replication, &tracer));
     let (_, again) = run_engine(scenario, replication, Some(again), false)?;
-    Ok((metrics, again.expect("the tracer comes back").analyse()))
+    Ok(again.expect("the tracer comes back").analyse())
 }
 
 fn run_engine(

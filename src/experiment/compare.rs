@@ -12,12 +12,14 @@
 
 use super::replications::{gather, Replications};
 use super::Summary;
-use crate::engine::{run_replication, trace_replication, RunError};
+use crate::engine::{
+    run_replication, trace_replication, trace_replication_recorded, Recording, RunError,
+};
 use crate::metrics::paths::Traced;
 use crate::metrics::RunMetrics;
 use crate::model::{OpId, Scenario, Variant};
 use serde::Serialize;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// The name of the only variant of a scenario without `[compare]`.
 pub const AS_WRITTEN: &str = "as written";
@@ -164,6 +166,38 @@ pub fn run_variant(
     Ok(reduce_variant(name, scenario, focus, replications))
 }
 
+/// [`run_variant`] with replication 0 traced and recorded for export (at most `limit`
+/// requests per flow): the run, and that replication's [`Recording`].
+fn run_variant_recorded(
+    name: &str,
+    scenario: &Scenario,
+    focus: Option<usize>,
+    limit: usize,
+    tick: &(dyn Fn() + Sync),
+) -> Result<(VariantRun, Recording), RunError> {
+    // Replication 0 leaves its recording here as it finishes (in whatever thread).
+    let recording = Mutex::new(None);
+    let replications: Vec<u32> = (0..scenario.sim.replications).collect();
+    let runs = gather(scenario, replications, |r| {
+        let unit = if r == 0 {
+            trace_replication_recorded(scenario, r, limit).map(|(rec, traced)| {
+                let metrics = rec.metrics.clone();
+                *recording.lock().unwrap_or_else(PoisonError::into_inner) = Some(rec);
+                (metrics, Some(traced))
+            })
+        } else {
+            run_unit(scenario, r, Tracing::SlowestRequests)
+        };
+        tick();
+        unit
+    })?;
+    let recording = recording
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner)
+        .expect("every run has a replication 0");
+    Ok((reduce_variant(name, scenario, focus, runs), recording))
+}
+
 /// Reduce one variant's replications into its summary and CDFs: the one reducer of the
 /// one-machine path and of `archsim merge`.
 pub fn reduce_variant(
@@ -235,6 +269,24 @@ pub fn run_experiment_with(
         run_variant(&name, &sc, focus, tracing, tick)
     })?;
     Ok(experiment_of(scenario, out))
+}
+
+/// [`run_experiment`] that also records replication 0 of every variant, in the run
+/// that traces it, for `--traces` and `--metrics` (at most `limit` sampled requests per
+/// flow): the experiment, and one [`Recording`] per variant in `[compare]` order. The
+/// experiment is `run_experiment`'s, and each recording is
+/// [`crate::engine::record_replication`]'s, without simulating the replication again.
+pub fn run_experiment_recorded(
+    scenario: &Scenario,
+    limit: usize,
+    tick: &(dyn Fn() + Sync),
+) -> Result<(Experiment, Vec<Recording>), RunError> {
+    let focus = focus_workload(scenario);
+    let out = super::in_order(variants(scenario), |(name, sc)| {
+        run_variant_recorded(&name, &sc, focus, limit, tick)
+    })?;
+    let (runs, recordings) = out.into_iter().unzip();
+    Ok((experiment_of(scenario, runs), recordings))
 }
 
 /// Replications an experiment will run in all (for progress bars).

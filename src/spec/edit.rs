@@ -458,6 +458,10 @@ pub struct Overrides {
     pub duration: Option<String>,
     /// Most events a replication may take (projected from its pace).
     pub max_events: Option<u64>,
+    /// Most work a replication may hold at once. Left out of a plan's JSON when not
+    /// given, so plans written before the flag existed keep their bytes (and read back).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_pending: Option<u64>,
 }
 
 fn flag(flag: &str, message: impl Into<String>) -> SpecError {
@@ -484,6 +488,12 @@ impl Overrides {
                 ));
             }
             scenario.sim.max_events = m;
+        }
+        if let Some(m) = self.max_pending {
+            if m < 1_000 {
+                return Err(flag("--max-pending", format!("at least 1000, got {m}")));
+            }
+            scenario.sim.max_pending = m;
         }
         if let Some(r) = self.replications {
             if r == 0 {

@@ -79,7 +79,7 @@ pub fn calibrate(
     tolerance: f64,
     limit: usize,
 ) -> Result<Calibration, RunError> {
-    let (_, recorded, _) = record_replication(sc, 0, limit)?;
+    let recorded = record_replication(sc, 0, limit)?.requests;
     let spans = super::sim::spans(sc, 0, &recorded, 0);
     let simulated = topology::build(&spans);
     let mut rows = Vec::new();

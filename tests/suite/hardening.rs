@@ -348,7 +348,9 @@ arrivals = { poisson = "20000/s" }
     assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
     assert!(stderr.starts_with("error: replication 1: "), "{stderr}");
     assert!(
-        stderr.contains("more than the 1e5 a replication may hold ([simulation] max_pending)"),
+        stderr.contains(
+            "more than the 1e5 a replication may hold ([simulation] max_pending, --max-pending)"
+        ),
         "{stderr}"
     );
     assert!(
@@ -364,8 +366,22 @@ arrivals = { poisson = "20000/s" }
         .expect("a count before \"pending at\"");
     assert!(total > 100_000, "{stderr}");
     // As written, at the default limit (1e7), the same model runs to its end.
-    let (code, stderr, _) = cli(&toml.replace("max_pending = 100000\n", ""), &["run"]);
+    let as_written = toml.replace("max_pending = 100000\n", "");
+    let (code, stderr, _) = cli(&as_written, &["run"]);
     assert_eq!(code, 0, "{stderr}");
+    // `--max-pending` sets the same limit from the command line, with the same checks.
+    let (code, flagged, _) = cli(&as_written, &["run", "--max-pending", "1e5"]);
+    assert_eq!(code, 1, "{flagged}");
+    assert!(
+        flagged.contains("more than the 1e5 a replication may hold"),
+        "{flagged}"
+    );
+    let (code, refused, _) = cli(&as_written, &["run", "--max-pending", "999"]);
+    assert_eq!(code, 2, "{refused}");
+    assert_eq!(
+        refused.trim_end(),
+        "error: --max-pending: at least 1000, got 999"
+    );
 }
 
 #[test]

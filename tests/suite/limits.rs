@@ -404,12 +404,18 @@ fn overrides_obey_the_same_limits() {
             replications: Some(100),
             duration: Some("2m".into()),
             max_events: Some(1_000_000),
+            max_pending: Some(1_000),
         },
     )
     .unwrap();
     assert_eq!(
-        (sc.sim.replications, sc.sim.duration, sc.sim.max_events),
-        (100, 120_000_000_000, 1_000_000)
+        (
+            sc.sim.replications,
+            sc.sim.duration,
+            sc.sim.max_events,
+            sc.sim.max_pending
+        ),
+        (100, 120_000_000_000, 1_000_000, 1_000)
     );
     // The most replications the kept metrics afford: the message's own figure loads.
     let sc = wide(5000, "duration = \"1s\"");

@@ -680,6 +680,28 @@ fn max_pending_is_a_count_of_at_least_a_thousand() {
 }
 
 #[test]
+fn max_pending_override_is_in_a_plan_only_when_given() {
+    // Plans carry the overrides as JSON: one written before `--max-pending` existed
+    // must read back, and a plan without the flag must keep its bytes.
+    let before = r#"{"seed":7,"replications":null,"duration":"1m","max_events":null}"#;
+    let o: spec::Overrides = serde_json::from_str(before).unwrap();
+    assert_eq!(o.max_pending, None);
+    assert_eq!(serde_json::to_string(&o).unwrap(), before);
+    let given = spec::Overrides {
+        max_pending: Some(5_000),
+        ..o
+    };
+    let text = serde_json::to_string(&given).unwrap();
+    assert!(text.ends_with(r#","max_pending":5000}"#), "{text}");
+    assert_eq!(
+        serde_json::from_str::<spec::Overrides>(&text).unwrap(),
+        given
+    );
+    let m = spec::load_with(MODEL_USER, Path::new("m.toml"), &given).unwrap();
+    assert_eq!(m.sim.max_pending, 5_000);
+}
+
+#[test]
 fn policies_land_at_their_call_site() {
     let s = load_str(RESILIENT, Path::new("r.toml")).unwrap();
     // Sites in operation, group, call order: gateway.checkout has sites 0, 1, 2;

@@ -570,3 +570,44 @@ fn a_flow_whose_requests_never_complete_is_named_not_exported_silently() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("--traces"), "{stderr}");
 }
+
+#[test]
+fn the_run_records_replication_1_for_the_export_without_simulating_it_again() {
+    use archsim::experiment::compare::{run_experiment, run_experiment_recorded};
+    use archsim::report::json::experiment_json;
+    use archsim::telemetry::export::{export, render, ExportOptions, TraceFormat};
+    // `archsim run --traces --metrics` records replication 1 of each variant in the run
+    // that traces it: the files must be those of a separate recording (`export`), and
+    // the experiment the one `run_experiment` gives. Six variants, two replications
+    // each (the one recorded runs beside another), and a one-variant file.
+    for (file, variants) in [
+        ("scenarios/patterns-compare.toml", 6),
+        ("scenarios/checkout-sync.toml", 1),
+    ] {
+        let mut sc = scenario_file(file);
+        sc.sim.duration = 50_000_000_000; // 20 s past the warm-up
+        sc.sim.replications = 2;
+        for format in [TraceFormat::Otlp, TraceFormat::Chrome] {
+            let o = ExportOptions {
+                traces: Some(("t.json".into(), format)),
+                metrics: Some("m.om".into()),
+                epoch_s: archsim::telemetry::sim::DEFAULT_EPOCH_S,
+                requests: 25,
+            };
+            let (exp, recordings) = run_experiment_recorded(&sc, o.requests, &|| {}).unwrap();
+            assert_eq!(recordings.len(), variants, "{file}");
+            assert!(recordings.iter().any(|r| !r.requests.is_empty()), "{file}");
+            let in_run = render(&sc, &recordings, &o);
+            let separate = export(&sc, &o).unwrap();
+            assert_eq!(in_run.files.len(), 2);
+            assert_eq!(in_run.files, separate.files, "{file} {format:?}");
+            assert_eq!(in_run.warnings, separate.warnings, "{file}");
+            let alone = run_experiment(&sc, &|| {}).unwrap();
+            assert_eq!(
+                experiment_json(&exp, &[]),
+                experiment_json(&alone, &[]),
+                "{file}: recording changed the experiment"
+            );
+        }
+    }
+}

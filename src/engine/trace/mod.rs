@@ -27,7 +27,7 @@ mod record;
 mod walk;
 mod window;
 
-pub use record::{record_replication, RecordedKind, RecordedRequest, RecordedSpan};
+pub use record::{record_replication, RecordedKind, RecordedRequest, RecordedSpan, Recording};
 
 pub(super) use walk::NO_SPAN;
 use walk::{PathOf, RequestSpans, Scratch, SpanKind, NOT_YET};

@@ -154,24 +154,52 @@ impl Tracer {
     }
 }
 
+/// The spans recorded of a sample of one replication's requests, with that
+/// replication's metrics (distributions in).
+#[derive(Clone, Debug)]
+pub struct Recording {
+    /// The replication's metrics, equal to [`super::super::run_replication`]'s.
+    pub metrics: RunMetrics,
+    /// The sampled requests, in completion order.
+    pub requests: Vec<RecordedRequest>,
+    /// Requests of the sample left out because the tracer's window had dropped their
+    /// spans (they outlived 2^18 spans of other requests).
+    pub dropped: u64,
+}
+
+impl Tracer {
+    /// Also record the spans of a systematic sample of at most `limit` requests per
+    /// flow (sent after the warm-up and completed before the end).
+    pub(in crate::engine) fn recording(mut self, sc: &Scenario, limit: usize) -> Self {
+        self.recorder = Some(Recorder::new(sc, limit));
+        self
+    }
+
+    /// The recorded requests and the count of the sample's dropped ones, taken out of
+    /// a tracer built with [`Tracer::recording`].
+    pub(in crate::engine) fn take_recorded(&mut self) -> (Vec<RecordedRequest>, u64) {
+        let rec = self.recorder.take().expect("a recording tracer");
+        (rec.requests, rec.dropped)
+    }
+}
+
 /// Run replication `replication` of `scenario` and record the spans of a systematic
 /// sample of at most `limit` requests per flow (sent after the warm-up and completed
-/// before the end), in completion order. The metrics equal [`super::super::run_replication`]'s.
+/// before the end), in completion order.
 ///
-/// A request of the sample whose spans the tracer's window had to drop is left out (it
-/// outlived 2^18 spans of other requests); their count is returned too.
+/// [`super::super::trace_replication_recorded`] records the same sample in the run that
+/// traces the critical paths.
 pub fn record_replication(
     scenario: &Scenario,
     replication: u32,
     limit: usize,
-) -> Result<(RunMetrics, Vec<RecordedRequest>, u64), RunError> {
-    let mut tracer = Tracer::all(scenario, replication);
-    tracer.recorder = Some(Recorder::new(scenario, limit));
+) -> Result<Recording, RunError> {
+    let tracer = Tracer::all(scenario, replication).recording(scenario, limit);
     let (metrics, tracer) = run_engine(scenario, replication, Some(Box::new(tracer)), true)?;
-    let rec = tracer
-        .expect("the tracer comes back")
-        .recorder
-        .take()
-        .expect("the recorder stays");
-    Ok((metrics, rec.requests, rec.dropped))
+    let (requests, dropped) = tracer.expect("the tracer comes back").take_recorded();
+    Ok(Recording {
+        metrics,
+        requests,
+        dropped,
+    })
 }

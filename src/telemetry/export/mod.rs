@@ -5,6 +5,7 @@ pub mod chrome;
 pub mod openmetrics;
 pub mod otlp;
 
+use crate::engine::Recording;
 use crate::model::Scenario;
 use std::path::PathBuf;
 
@@ -45,45 +46,62 @@ pub struct Exported {
 }
 
 /// Run replication 0 of every variant of `scenario` with a span sample recorded and
-/// render what `o` asks for. A variant's spans carry `archsim.variant` when there are
-/// several, and its trace ids differ (the variant's index is mixed into the seed).
+/// render what `o` asks for (see [`render`]). `archsim run` records in the experiment's
+/// own run instead ([`crate::experiment::compare::run_experiment_recorded`]).
 pub fn export(scenario: &Scenario, o: &ExportOptions) -> Result<Exported, crate::engine::RunError> {
+    let recordings = crate::experiment::compare::variants(scenario)
+        .iter()
+        .map(|(_, sc)| crate::engine::record_replication(sc, 0, o.requests))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(render(scenario, &recordings, o))
+}
+
+/// Render what `o` asks for from replication 0 of every variant of `scenario`
+/// (`recordings`, one per variant in `[compare]` order). A variant's spans carry
+/// `archsim.variant` when there are several, and its trace ids differ (the variant's
+/// index is mixed into the seed).
+pub fn render(scenario: &Scenario, recordings: &[Recording], o: &ExportOptions) -> Exported {
     let variants = crate::experiment::compare::variants(scenario);
     let many = variants.len() > 1;
     let epoch_ns = o.epoch_s.saturating_mul(1_000_000_000);
     let mut spans = Vec::new();
-    let mut runs = Vec::new();
     let mut warnings = Vec::new();
-    for (i, (name, sc)) in variants.iter().enumerate() {
-        let (metrics, recorded, dropped) = crate::engine::record_replication(sc, 0, o.requests)?;
-        if let Some((path, _)) = &o.traces {
-            let variant = if many {
-                format!(" (variant {name})")
-            } else {
-                String::new()
-            };
-            warnings.extend(untraced_flows(sc, &metrics, &recorded, path, &variant));
-            if dropped > 0 {
-                warnings.push(format!(
-                    "--traces: {dropped} sampled requests of replication 1{variant} outlived the tracer's window and are not in {}",
-                    path.display()
-                ));
-            }
-            let mut sc_ids = sc.clone();
-            sc_ids.sim.seed = sc
-                .sim
-                .seed
-                .wrapping_add((i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
-            let mut s = super::sim::spans(&sc_ids, 0, &recorded, epoch_ns);
-            if many {
-                for span in &mut s {
-                    span.attributes
-                        .insert("archsim.variant".into(), name.clone());
-                }
-            }
-            spans.extend(s);
+    for (i, ((name, sc), rec)) in variants.iter().zip(recordings).enumerate() {
+        let Some((path, _)) = &o.traces else {
+            break;
+        };
+        let variant = if many {
+            format!(" (variant {name})")
+        } else {
+            String::new()
+        };
+        warnings.extend(untraced_flows(
+            sc,
+            &rec.metrics,
+            &rec.requests,
+            path,
+            &variant,
+        ));
+        if rec.dropped > 0 {
+            warnings.push(format!(
+                "--traces: {} sampled requests of replication 1{variant} outlived the tracer's window and are not in {}",
+                rec.dropped,
+                path.display()
+            ));
         }
-        runs.push((name.clone(), metrics));
+        let mut sc_ids = sc.clone();
+        sc_ids.sim.seed = sc
+            .sim
+            .seed
+            .wrapping_add((i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        let mut s = super::sim::spans(&sc_ids, 0, &rec.requests, epoch_ns);
+        if many {
+            for span in &mut s {
+                span.attributes
+                    .insert("archsim.variant".into(), name.clone());
+            }
+        }
+        spans.extend(s);
     }
     let mut out = Vec::new();
     if let Some((path, format)) = &o.traces {
@@ -94,21 +112,21 @@ pub fn export(scenario: &Scenario, o: &ExportOptions) -> Result<Exported, crate:
         out.push((path.clone(), text));
     }
     if let Some(path) = &o.metrics {
-        let list: Vec<openmetrics::Run> = runs
+        let list: Vec<openmetrics::Run> = recordings
             .iter()
             .zip(&variants)
-            .map(|((name, m), (_, sc))| openmetrics::Run {
+            .map(|(rec, (name, sc))| openmetrics::Run {
                 variant: name,
                 scenario: sc,
-                timeline: &m.timeline,
+                timeline: &rec.metrics.timeline,
             })
             .collect();
         out.push((path.clone(), openmetrics::openmetrics(&list, o.epoch_s)));
     }
-    Ok(Exported {
+    Exported {
         files: out,
         warnings,
-    })
+    }
 }
 
 /// A line for each flow of `sc` that sent requests after the warm-up of which none is

@@ -131,6 +131,7 @@ fn peak_memory_is_flat_when_the_run_is_ten_times_longer() {
     kept_metrics_per_replication_are_what_the_guard_estimates();
     every_shipped_model_peaks_the_same_three_times_as_long();
     exporting_traces_holds_a_few_times_its_text();
+    answered_calls_leave_no_timeouts_behind();
 }
 
 /// The heap's peak, above what was live before, while `f` runs (its result dropped).
@@ -299,4 +300,44 @@ fn exporting_traces_holds_a_few_times_its_text() {
             "{format:?}: rendering {len} bytes of text peaked at {peak} B of heap"
         );
     }
+}
+
+/// A timeout answered in time is cancelled lazily: it stays in its list until the
+/// list is compacted (`engine/timers.rs`). What a run holds must depend on the calls
+/// waiting, not on rate × timeout: before 2026-12-07 this model held every timeout of
+/// the last 30 s, 1.2 M entries and 19 MB, where a 1 s timeout held 40 000.
+fn answered_calls_leave_no_timeouts_behind() {
+    let with_timeout = |timeout: &str| {
+        common::scenario(&format!(
+            r#"
+[simulation]
+seed = 4
+duration = "40s"
+timeline = "1s"
+[network]
+latency = {{ dist = "exp", mean = "0.2ms" }}
+[services.gateway]
+workers = 64
+operations.checkout = {{ work = {{ dist = "exp", mean = "0.1ms" }}, steps = [ {{ call = "order.place", timeout = "{timeout}" }} ] }}
+[services.order]
+workers = 64
+operations.place = {{ work = {{ dist = "exp", mean = "0.3ms" }} }}
+[[workload]]
+flow = "checkout"
+entry = "gateway.checkout"
+arrivals = {{ poisson = "20000/s" }}
+timeout = "{timeout}"
+"#
+        ))
+    };
+    let peak = |timeout: &str| {
+        let sc = with_timeout(timeout);
+        peak_of(|| archsim::engine::run_replication(&sc, 0).unwrap())
+    };
+    let (short, long) = (peak("1s"), peak("30s"));
+    eprintln!("peak heap with 1 s timeouts {short} B, with 30 s timeouts {long} B");
+    assert!(
+        long < short + 2 * 1024 * 1024,
+        "30 s timeouts peaked at {long} B against {short} B with 1 s ones"
+    );
 }

@@ -134,7 +134,8 @@ impl Engine<'_> {
             }
             (None, Some(d)) => queue.schedule(now.saturating_add(d), Event::Timeout { call }),
             (Some(t), _) => {
-                if let Some((list, at)) = self.timeouts.arm(now, t, call) {
+                let calls = &self.calls;
+                if let Some((list, at)) = self.timeouts.arm(now, t, call, |h| calls.contains(h)) {
                     queue.schedule(at, Event::Timeouts { list });
                 }
             }

@@ -27,10 +27,20 @@ pub struct SloCheck {
     pub margin: Option<f64>,
     /// Met, missed, or `None` when not evaluated (see `note`).
     pub pass: Option<bool>,
-    /// Why a target was not evaluated.
+    /// Why a target was not evaluated, or what its measurement leaves out.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// `completion_p99`: the share of the flow's requests still in progress when the
+    /// run ended, when at least [`UNFINISHED_SHARE`]. The p99 is of the requests that
+    /// completed, so a pass says less than it seems to: those left are the slowest
+    /// candidates (or were sent just before the end).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unfinished: Option<f64>,
 }
+
+/// Share of a flow's requests in progress at the end from which a `completion_p99`
+/// check says how many its p99 leaves out (what a p99 can hide: 1%).
+pub const UNFINISHED_SHARE: f64 = 0.01;
 
 /// The verdict of one SLO for one variant.
 #[derive(Clone, Debug, Serialize)]
@@ -75,6 +85,7 @@ fn latency_check(
             margin: None,
             pass: Some(false),
             note: Some(NOTHING_MEASURED.to_string()),
+            unfinished: None,
         };
     }
     let m = l.p99;
@@ -87,6 +98,7 @@ fn latency_check(
         margin: Some(target - m.mean),
         pass: Some(m.mean <= target),
         note,
+        unfinished: None,
     }
 }
 
@@ -121,6 +133,7 @@ pub fn evaluate(scenario: &Scenario, exp: &Experiment) -> Vec<SloVerdict> {
                     margin: Some(m.mean - target),
                     pass: Some(m.mean >= target),
                     note: None,
+                    unfinished: None,
                 });
             }
             if let Some(t) = slo.completion_p99 {
@@ -130,13 +143,25 @@ pub fn evaluate(scenario: &Scenario, exp: &Experiment) -> Vec<SloVerdict> {
                     Some(c) => (&c.latency, None),
                     None => (&f.latency, Some(COMPLETION_NOTE.to_string())),
                 };
-                checks.push(latency_check(
+                let mut check = latency_check(
                     "completion_p99",
                     format!("completion p99 <= {}", ms_text(target)),
                     target,
                     l,
                     note,
-                ));
+                );
+                let share = f
+                    .completion
+                    .as_ref()
+                    .map_or(0.0, |c| c.in_progress.mean / f.requests.mean.max(1.0));
+                if share >= UNFINISHED_SHARE && check.measured.is_some() {
+                    check.unfinished = Some(share);
+                    check.note = Some(format!(
+                        "{:.2}% of the requests were still in progress when the run ended: the p99 is of those that completed",
+                        100.0 * share
+                    ));
+                }
+                checks.push(check);
             }
             let pass = checks.iter().all(|c| c.pass != Some(false));
             out.push(SloVerdict {

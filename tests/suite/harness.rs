@@ -19,7 +19,9 @@
 //! `ARCHSIM_HARNESS_MUTATIONS` (loader mutations, default 3000), `ARCHSIM_HARNESS_SEED`
 //! (default 1), `ARCHSIM_HARNESS_THREADS` (default 2), `ARCHSIM_HARNESS_BUDGET_S`
 //! (wall-clock budget per run, default 10). A case is reproducible from (seed, index);
-//! failing cases are saved under `target/harness-failures/`.
+//! failing cases are saved under `target/harness-failures/`, and with
+//! `ARCHSIM_HARNESS_KEEP=DIR` every generated case is kept in DIR (to run two builds
+//! over the same files and compare their bytes).
 
 #[path = "../harness/check.rs"]
 mod check;
@@ -223,6 +225,11 @@ fn generated_scenarios_end_sane() {
         let text = gen::scenario(seed, i);
         let path = tmp.path().join(format!("gen-{seed}-{i}.toml"));
         std::fs::write(&path, &text).expect("write case");
+        if let Ok(keep) = std::env::var("ARCHSIM_HARNESS_KEEP") {
+            std::fs::create_dir_all(&keep).expect("create ARCHSIM_HARNESS_KEEP");
+            std::fs::write(Path::new(&keep).join(path.file_name().unwrap()), &text)
+                .expect("keep case");
+        }
         let t0 = Instant::now();
         let args = [
             "run",

@@ -190,3 +190,56 @@ completion_p99 = "30s"
         .collect();
     assert_eq!(row.iter().filter(|&&c| c == "-").count(), 3, "{row:?}");
 }
+
+/// A consumer that serves one message a second behind a queue fed ten a second: nine
+/// in ten requests are still waiting when the run ends. The completion p99 of those
+/// that completed meets a generous target, and the verdict says how many it leaves out.
+#[test]
+fn a_completion_target_says_how_many_requests_never_finished() {
+    let toml = r#"
+[simulation]
+duration = "60s"
+replications = 2
+[brokers.rabbit]
+queues.jobs = { consumer = "worker.run" }
+[services.front]
+operations.accept = { work = "1ms", steps = [ { send = "rabbit.jobs" } ] }
+[services.worker]
+workers = 1
+operations.run = { work = "1s" }
+[[workload]]
+flow = "jobs"
+entry = "front.accept"
+arrivals = { poisson = "10/s" }
+[[slo]]
+flow = "jobs"
+completion_p99 = "1h"
+"#;
+    let sc = common::scenario(toml);
+    let exp = common::experiment(&sc);
+    let v = evaluate(&sc, &exp);
+    let done = &v[0].checks[0];
+    assert_eq!(
+        (done.metric.as_str(), done.pass),
+        ("completion_p99", Some(true))
+    );
+    let share = done.unfinished.expect("the share left out is given");
+    assert!((0.8..0.95).contains(&share), "{share}");
+    let note = done.note.as_deref().unwrap();
+    assert!(
+        note.ends_with("of the requests were still in progress when the run ended: the p99 is of those that completed"),
+        "{note}"
+    );
+    let table = archsim::report::terminal::render(&exp, &v);
+    assert!(
+        table.contains(&format!("PASS ({:.2}% unfinished)", 100.0 * share)),
+        "{table}"
+    );
+    // A flow whose requests all complete has no such remark.
+    let quick = common::scenario(&toml.replace("work = \"1s\"", "work = \"10ms\""));
+    let v = evaluate(&quick, &common::experiment(&quick));
+    assert_eq!(
+        (v[0].checks[0].pass, v[0].checks[0].unfinished),
+        (Some(true), None)
+    );
+}

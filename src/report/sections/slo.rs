@@ -39,12 +39,15 @@ pub fn slo_section(verdicts: &[SloVerdict]) -> Section {
                     format!("-{}", fmt(-m))
                 }
             });
-            let verdict = match c.pass {
+            let mut verdict = match c.pass {
                 Some(true) => "PASS".to_string(),
                 Some(false) if c.measured.is_none() => "FAIL (nothing measured)".to_string(),
                 Some(false) => "FAIL".to_string(),
                 None => "n/a (not measured yet)".to_string(),
             };
+            if let Some(share) = c.unfinished {
+                verdict.push_str(&format!(" ({:.2}% unfinished)", 100.0 * share));
+            }
             rows.push(vec![
                 v.flow.clone(),
                 v.variant.clone(),

@@ -31,8 +31,9 @@ pub struct TelemetryOut {
     /// 2026-01-01T00:00:00Z; never the wall clock).
     #[arg(long, value_name = "SECONDS", default_value_t = archsim::telemetry::sim::DEFAULT_EPOCH_S)]
     pub trace_epoch: i64,
-    /// Requests per flow recorded for --traces at most (a systematic sample).
-    #[arg(long, value_name = "N", default_value_t = 1000)]
+    /// Requests per flow recorded for --traces at most (a systematic sample; 1 to
+    /// 100000: the recording is held in memory until it is written).
+    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = recorded_requests)]
     pub trace_requests: usize,
     /// Write the timelines as OpenMetrics text (simulated timestamps) to PATH.
     #[arg(long, value_name = "PATH")]
@@ -73,9 +74,25 @@ pub struct CalibrateArgs {
     /// Largest relative error allowed (0.1 = 10%).
     #[arg(long, default_value_t = 0.1)]
     tolerance: f64,
-    /// Simulated requests recorded per flow at most.
-    #[arg(long, value_name = "N", default_value_t = 20_000)]
+    /// Simulated requests recorded per flow at most (1 to 100000).
+    #[arg(long, value_name = "N", default_value_t = 20_000, value_parser = recorded_requests)]
     requests: usize,
+}
+
+/// Most requests per flow a recording may hold: their spans, and the documents written
+/// from them, are in memory until the export is written.
+pub const MAX_RECORDED_REQUESTS: usize = 100_000;
+
+/// `--trace-requests` and `calibrate --requests`: a count from 1 to
+/// [`MAX_RECORDED_REQUESTS`] (0 used to record one request per flow, silently).
+fn recorded_requests(s: &str) -> Result<usize, String> {
+    let n = archsim::spec::parse_count(s)?;
+    match usize::try_from(n) {
+        Ok(n @ 1..=MAX_RECORDED_REQUESTS) => Ok(n),
+        _ => Err(format!(
+            "between 1 and {MAX_RECORDED_REQUESTS} requests per flow, got {n}"
+        )),
+    }
 }
 
 impl TelemetryOut {

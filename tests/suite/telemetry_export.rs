@@ -611,3 +611,37 @@ fn the_run_records_replication_1_for_the_export_without_simulating_it_again() {
         }
     }
 }
+
+#[test]
+fn a_recording_size_outside_its_range_is_refused() {
+    // 0 used to record one request per flow without a word, and a huge count held
+    // every completed request of the run in memory.
+    let tmp = tempfile::tempdir().unwrap();
+    let file = root().join("scenarios/checkout-sync.toml");
+    let file = file.to_str().unwrap();
+    for (args, flag) in [
+        (
+            vec!["run", file, "--traces", "t.json", "--trace-requests"],
+            "--trace-requests",
+        ),
+        (
+            vec!["calibrate", file, "t.json", "--requests"],
+            "--requests",
+        ),
+    ] {
+        for bad in ["0", "100001", "1e12"] {
+            let out = Command::new(env!("CARGO_BIN_EXE_archsim"))
+                .current_dir(tmp.path())
+                .args([&args[..], &[bad]].concat())
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{flag} {bad}: {stderr}");
+            assert!(
+                stderr.starts_with(&format!("error: invalid value '{bad}' for '{flag} <N>': between 1 and 100000 requests per flow, got ")),
+                "{stderr}"
+            );
+        }
+    }
+    assert!(!tmp.path().join("t.json").exists());
+}

@@ -27,9 +27,14 @@ pub struct TelemetryOut {
     /// Format of --traces.
     #[arg(long, value_enum, default_value = "otlp")]
     pub trace_format: TraceFormatArg,
-    /// Unix time (seconds) of simulated time zero in --traces and --metrics (default
-    /// 2026-01-01T00:00:00Z; never the wall clock).
-    #[arg(long, value_name = "SECONDS", default_value_t = archsim::telemetry::sim::DEFAULT_EPOCH_S)]
+    /// Unix time (seconds) of simulated time zero in --traces and --metrics, from 0 to
+    /// 9000000000 (default 2026-01-01T00:00:00Z; never the wall clock).
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = archsim::telemetry::sim::DEFAULT_EPOCH_S,
+        value_parser = clap::value_parser!(i64).range(0..=MAX_EPOCH_S)
+    )]
     pub trace_epoch: i64,
     /// Requests per flow recorded for --traces at most (a systematic sample; 1 to
     /// 100000: the recording is held in memory until it is written).
@@ -78,6 +83,10 @@ pub struct CalibrateArgs {
     #[arg(long, value_name = "N", default_value_t = 20_000, value_parser = recorded_requests)]
     requests: usize,
 }
+
+/// Latest `--trace-epoch`: 9e9 s (the year 2255) plus the longest run (1000 h) stays
+/// inside the `i64` nanoseconds the exports count in (up to the year 2262).
+const MAX_EPOCH_S: i64 = 9_000_000_000;
 
 /// Most requests per flow a recording may hold: their spans, and the documents written
 /// from them, are in memory until the export is written.

@@ -52,9 +52,23 @@ pub struct Param {
 
 fn bad(arg: &str, msg: impl std::fmt::Display) -> SpecError {
     SpecError::Set {
-        arg: arg.to_string(),
+        arg: shortened(arg),
         message: msg.to_string(),
     }
+}
+
+/// Longest `--set` argument an error quotes whole (a list of a thousand values would
+/// make the one-line error tens of kilobytes).
+const QUOTED_ARG: usize = 100;
+
+/// `arg` as an error quotes it: whole, or its start and its length.
+fn shortened(arg: &str) -> String {
+    let n = arg.chars().count();
+    if n <= QUOTED_ARG {
+        return arg.to_string();
+    }
+    let start: String = arg.chars().take(QUOTED_ARG).collect();
+    format!("{start}... ({n} characters)")
 }
 
 /// A number as short text: integers without a decimal point.

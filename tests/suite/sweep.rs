@@ -92,6 +92,21 @@ fn bad_set_values_are_one_line_usage_errors() {
         assert!(err.contains(want), "{set}: {err}\nwanted {want}");
         assert!(!err.contains("panicked"));
     }
+    // Too many values: the error quotes the start of the argument and its length, not
+    // all 25 KB of it.
+    let values: Vec<String> = (1..=5000).map(|v| v.to_string()).collect();
+    let set = format!("services.bank.workers={}", values.join(","));
+    let out = archsim(&["sweep", file, "--set", &set]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.trim_end().ends_with(&format!(
+            "... ({} characters): at most 1000 values",
+            set.len()
+        )),
+        "{err}"
+    );
+    assert!(err.len() < 300, "{} bytes: {err}", err.len());
 }
 
 #[test]

@@ -613,7 +613,7 @@ fn the_run_records_replication_1_for_the_export_without_simulating_it_again() {
 }
 
 #[test]
-fn a_recording_size_outside_its_range_is_refused() {
+fn a_recording_size_or_epoch_outside_its_range_is_refused() {
     // 0 used to record one request per flow without a word, and a huge count held
     // every completed request of the run in memory.
     let tmp = tempfile::tempdir().unwrap();
@@ -642,6 +642,30 @@ fn a_recording_size_outside_its_range_is_refused() {
                 "{stderr}"
             );
         }
+    }
+    assert!(!tmp.path().join("t.json").exists());
+    // An epoch whose nanoseconds overflow stamped every span at i64::MAX, and OTLP
+    // times are unsigned: both ends are refused.
+    for bad in ["-1", "9000000001", "99999999999999"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_archsim"))
+            .current_dir(tmp.path())
+            .args([
+                "run",
+                file,
+                "--traces",
+                "t.json",
+                &format!("--trace-epoch={bad}"),
+            ])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{bad}: {stderr}");
+        assert!(
+            stderr.starts_with(&format!(
+                "error: invalid value '{bad}' for '--trace-epoch <SECONDS>': "
+            )),
+            "{stderr}"
+        );
     }
     assert!(!tmp.path().join("t.json").exists());
 }

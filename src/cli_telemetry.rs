@@ -25,20 +25,25 @@ pub struct TelemetryOut {
     #[arg(long, value_name = "PATH")]
     pub traces: Option<PathBuf>,
     /// Format of --traces.
-    #[arg(long, value_enum, default_value = "otlp")]
+    #[arg(long, value_enum, default_value = "otlp", requires = "traces")]
     pub trace_format: TraceFormatArg,
     /// Unix time (seconds) of simulated time zero in --traces and --metrics, from 0 to
     /// 9000000000 (default 2026-01-01T00:00:00Z; never the wall clock).
     #[arg(
         long,
         value_name = "SECONDS",
-        default_value_t = archsim::telemetry::sim::DEFAULT_EPOCH_S,
         value_parser = clap::value_parser!(i64).range(0..=MAX_EPOCH_S)
     )]
-    pub trace_epoch: i64,
+    pub trace_epoch: Option<i64>,
     /// Requests per flow recorded for --traces at most (a systematic sample; 1 to
     /// 100000: the recording is held in memory until it is written).
-    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = recorded_requests)]
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 1000,
+        value_parser = recorded_requests,
+        requires = "traces"
+    )]
     pub trace_requests: usize,
     /// Write the timelines as OpenMetrics text (simulated timestamps) to PATH.
     #[arg(long, value_name = "PATH")]
@@ -109,6 +114,19 @@ impl TelemetryOut {
     pub fn wanted(&self) -> bool {
         self.traces.is_some() || self.metrics.is_some()
     }
+
+    /// `--trace-epoch` without `--traces` or `--metrics` would be ignored: refused
+    /// before anything runs (clap's `requires` takes one argument, and the epoch
+    /// serves two).
+    pub fn check(&self) -> Result<(), archsim::Error> {
+        if self.trace_epoch.is_some() && !self.wanted() {
+            return Err(archsim::Error::Spec(archsim::spec::SpecError::Flag {
+                flag: "--trace-epoch".into(),
+                message: "only --traces and --metrics use it; give one of them".into(),
+            }));
+        }
+        Ok(())
+    }
 }
 
 /// `--traces` and `--metrics`: replication 0 of each variant (`recordings`, recorded
@@ -129,7 +147,9 @@ pub fn export_telemetry(
     let o = ExportOptions {
         traces: t.traces.clone().map(|p| (p, format)),
         metrics: t.metrics.clone(),
-        epoch_s: t.trace_epoch,
+        epoch_s: t
+            .trace_epoch
+            .unwrap_or(archsim::telemetry::sim::DEFAULT_EPOCH_S),
         requests: t.trace_requests,
     };
     let exported = render(scenario, recordings, &o);

@@ -497,7 +497,34 @@ fn validate_command(file: &Path) -> Result<u8, archsim::Error> {
     Ok(0)
 }
 
+/// `--json -` and `--csv -` together: standard output can take one of them, and the
+/// CSV used to be dropped without a word. Checked before anything runs.
+fn one_on_stdout(json: Option<&Path>, csv: Option<&Path>) -> Result<(), archsim::Error> {
+    let stdout = |p: Option<&Path>| p.is_some_and(|p| p == Path::new("-"));
+    if stdout(json) && stdout(csv) {
+        return Err(archsim::Error::Spec(archsim::spec::SpecError::Flag {
+            flag: "--csv".into(),
+            message: "standard output (\"-\") already takes the JSON of --json -; write one of them to a file".into(),
+        }));
+    }
+    Ok(())
+}
+
 fn try_main(cli: Cli, command: &str) -> Result<u8, archsim::Error> {
+    let outputs = match &cli.command {
+        Command::Run { opts, .. } | Command::Compare { opts, .. } => Some(&opts.run),
+        Command::Check { opts } | Command::Sweep { opts, .. } => Some(opts),
+        _ => None,
+    };
+    if let Some(o) = outputs {
+        one_on_stdout(o.json.as_deref(), o.csv.as_deref())?;
+    }
+    if let Command::Run { opts, .. } | Command::Compare { opts, .. } = &cli.command {
+        opts.telemetry.check()?;
+    }
+    if let Command::Merge(a) = &cli.command {
+        one_on_stdout(a.json.as_deref(), a.csv.as_deref())?;
+    }
     match cli.command {
         Command::Run { opts, report, pdf } => run_command(opts, report, pdf, command),
         Command::Compare {

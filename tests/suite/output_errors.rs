@@ -106,3 +106,35 @@ fn a_closed_pipe_ends_quietly() {
         assert_eq!(out.status.code(), Some(0));
     }
 }
+
+#[test]
+fn json_and_csv_cannot_both_take_standard_output() {
+    // The CSV used to be dropped without a word; now every command with both flags
+    // refuses before it runs anything.
+    let both = ["--json", "-", "--csv", "-"];
+    for command in [
+        vec!["run", SCENARIO],
+        vec!["compare", SCENARIO, "--no-report"],
+        vec!["check", SCENARIO],
+        vec!["sweep", SCENARIO, "--set", "services.server.workers=1,2"],
+        vec!["merge", "no-such-plan.json", "parts"],
+    ] {
+        let out = archsim().args(&command).args(both).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{command:?}: {err}");
+        assert_eq!(
+            err.trim_end(),
+            "error: --csv: standard output (\"-\") already takes the JSON of --json -; write one of them to a file",
+            "{command:?}"
+        );
+        assert!(out.stdout.is_empty(), "{command:?}");
+    }
+    // One of them on standard output is as before.
+    let out = archsim()
+        .args(["run", SCENARIO, "--csv", "-"])
+        .args(SHORT)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("variant,"));
+}

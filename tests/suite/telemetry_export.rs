@@ -613,7 +613,7 @@ fn the_run_records_replication_1_for_the_export_without_simulating_it_again() {
 }
 
 #[test]
-fn a_recording_size_or_epoch_outside_its_range_is_refused() {
+fn export_flags_out_of_range_or_without_an_export_are_refused() {
     // 0 used to record one request per flow without a word, and a huge count held
     // every completed request of the run in memory.
     let tmp = tempfile::tempdir().unwrap();
@@ -668,4 +668,23 @@ fn a_recording_size_or_epoch_outside_its_range_is_refused() {
         );
     }
     assert!(!tmp.path().join("t.json").exists());
+    // The flags of the export without the export were ignored: now refused.
+    for (flags, says) in [
+        (&["--trace-format", "chrome"][..], "--traces <PATH>"),
+        (&["--trace-requests", "10"][..], "--traces <PATH>"),
+        (
+            &["--trace-epoch", "0"][..],
+            "error: --trace-epoch: only --traces and --metrics use it; give one of them",
+        ),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_archsim"))
+            .current_dir(tmp.path())
+            .args(["run", file])
+            .args(flags)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flags:?}: {stderr}");
+        assert!(stderr.contains(says), "{flags:?}: {stderr}");
+    }
 }

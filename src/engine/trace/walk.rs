@@ -46,6 +46,10 @@ pub(super) struct Span {
     /// The request's first span (the window's tag of whose span it is; on the first
     /// span itself, [`NO_SPAN`] once the request has ended).
     pub request: u32,
+    /// The request's span opened just before this one ([`NO_SPAN`] on its first):
+    /// `Window::collect_into` walks these back from the request's last span, so finding
+    /// a request's spans costs their number, not every span opened while it lived.
+    pub prev: u32,
     /// Call: sent. Execution: arrived at the replica. Message: published.
     pub start: SimTime,
     /// Execution: got a worker ([`NOT_YET`] until then).

@@ -137,6 +137,7 @@ const VACANT: Span = Span {
     attempt: 0,
     parent: NO_SPAN,
     request: NO_SPAN,
+    prev: NO_SPAN,
     start: 0,
     started_ns: NOT_YET,
     work: 0,
@@ -275,6 +276,7 @@ impl Window {
         if chain.first == NO_SPAN {
             chain.first = id;
         }
+        let prev = chain.last;
         chain.last = id;
         if self.len >= self.room {
             self.make_room();
@@ -286,6 +288,7 @@ impl Window {
             attempt,
             parent,
             request: chain.first,
+            prev,
             start,
             started_ns: NOT_YET,
             work: 0,
@@ -341,6 +344,47 @@ impl Window {
         if chain.first == NO_SPAN {
             return true;
         }
+        if !self.walk_into(chain, spans, ids) {
+            // A span of the request is gone (dropped aside): scan what is left, which
+            // tells whether the path can still be computed.
+            self.scan_into(chain, spans, ids);
+        }
+        // Ids grow in opening order, so a parent's index is found by bisection.
+        for s in spans.iter_mut().filter(|s| s.parent != NO_SPAN) {
+            match ids.binary_search(&s.parent) {
+                Ok(i) => s.parent = i as u32,
+                Err(_) => return false,
+            }
+        }
+        !(spans.is_empty() || ids[0] != chain.first)
+    }
+
+    /// `chain`'s spans by their `prev` links from its last to its first, put in
+    /// opening order: `false` (and nothing collected) if a link leads to a span no
+    /// longer held. A request that lived long has many spans of others between its
+    /// first and last (a message that waited, a saga's steps), and a scan of them all
+    /// was a quarter of a traced run of `scenarios/patterns-compare.toml`.
+    fn walk_into(&self, chain: Chain, spans: &mut Vec<Span>, ids: &mut Vec<u32>) -> bool {
+        let mut id = chain.last;
+        while let Some(span) = self.get(id).filter(|s| s.request == chain.first) {
+            ids.push(id);
+            spans.push(span.clone());
+            if id == chain.first {
+                ids.reverse();
+                spans.reverse();
+                return true;
+            }
+            id = span.prev;
+        }
+        spans.clear();
+        ids.clear();
+        false
+    }
+
+    /// Every held span from `chain`'s first to its last that names the request, in
+    /// opening order (after a span of it was dropped).
+    #[cold]
+    fn scan_into(&self, chain: Chain, spans: &mut Vec<Span>, ids: &mut Vec<u32>) {
         // The front passes a request's first span only once it has ended or been moved
         // aside, and then moves its later spans aside too: while the first is held in
         // the ring or aside, every later span of the request is too.
@@ -356,7 +400,7 @@ impl Window {
             }
             self.base
         } else {
-            return false;
+            return;
         };
         for id in from..=chain.last {
             if let Some(i) = self
@@ -367,14 +411,6 @@ impl Window {
                 spans.push(self.slots[i].clone());
             }
         }
-        // Ids grow in opening order, so a parent's index is found by bisection.
-        for s in spans.iter_mut().filter(|s| s.parent != NO_SPAN) {
-            match ids.binary_search(&s.parent) {
-                Ok(i) => s.parent = i as u32,
-                Err(_) => return false,
-            }
-        }
-        true
     }
 
     /// Mark `chain`'s request ended and move the front past the spans of ended requests.
@@ -584,5 +620,38 @@ mod tests {
         // `a` went aside, then `b` pushed it out of a side store of one span.
         assert_eq!(tight.spilled(), 1);
         assert!(tight.collect(a).is_none() && tight.collect(b).is_some());
+    }
+
+    /// A request that lives while thousands of others come and go is collected by its
+    /// links: the same spans, parents and order as a scan of every id between its first
+    /// and last span finds.
+    #[test]
+    fn a_long_request_is_collected_by_its_links_as_a_scan_finds_it() {
+        let mut w = Window::new(Window::CAPACITY);
+        let mut long = Chain::EMPTY;
+        let first = push(&mut w, 0, &mut long);
+        let mut at = 1;
+        let mut others = Vec::new();
+        for parent in [first, NO_SPAN] {
+            for _ in 0..5_000 {
+                let mut c = Chain::EMPTY;
+                push(&mut w, at, &mut c);
+                others.push(c);
+                at += 1;
+            }
+            w.push(SpanKind::Execution, OpId(1), 1, parent, at, &mut long);
+            at += 1;
+        }
+        let walked = w.collect(long).expect("every span held");
+        let (mut spans, mut ids) = (Vec::new(), Vec::new());
+        w.scan_into(long, &mut spans, &mut ids);
+        assert_eq!(ids, vec![first, 5_001, 10_002]);
+        let view = |s: &[Span]| s.iter().map(|s| (s.start, s.prev)).collect::<Vec<_>>();
+        assert_eq!(view(&walked), view(&spans));
+        let parents: Vec<u32> = walked.iter().map(|s| s.parent).collect();
+        assert_eq!(parents, vec![NO_SPAN, 0, NO_SPAN]);
+        for c in others {
+            assert_eq!(w.collect(c).map(|s| s.len()), Some(1));
+        }
     }
 }

@@ -500,8 +500,8 @@ fn validate_command(file: &Path) -> Result<u8, archsim::Error> {
 /// `--json -` and `--csv -` together: standard output can take one of them, and the
 /// CSV used to be dropped without a word. Checked before anything runs.
 fn one_on_stdout(json: Option<&Path>, csv: Option<&Path>) -> Result<(), archsim::Error> {
-    let stdout = |p: Option<&Path>| p.is_some_and(|p| p == Path::new("-"));
-    if stdout(json) && stdout(csv) {
+    use archsim::report::deliver::is_stdout;
+    if json.is_some_and(is_stdout) && csv.is_some_and(is_stdout) {
         return Err(archsim::Error::Spec(archsim::spec::SpecError::Flag {
             flag: "--csv".into(),
             message: "standard output (\"-\") already takes the JSON of --json -; write one of them to a file".into(),

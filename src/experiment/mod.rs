@@ -29,7 +29,7 @@ pub use stability::{model_warnings, Warning};
 pub use stats::{t_quantile_975, Estimate};
 pub use summary::{
     CompletionSummary, DuringFaults, FailureSummary, FlowSummary, LatencySummary, QueueSummary,
-    SagaStepSummary, SagaSummary, ServiceSummary, Summary,
+    SagaStepSummary, SagaSummary, ServiceSummary, Summary, NOTABLE_IN_PROGRESS,
 };
 
 use crate::engine::RunError;

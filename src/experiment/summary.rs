@@ -86,6 +86,20 @@ pub struct FlowSummary {
     pub completion: Option<CompletionSummary>,
 }
 
+/// Share of a flow's requests still in progress at the end from which the completion
+/// figures are said to leave them out (a p99 can hide 1%): the report's findings and
+/// the `completion_p99` SLO check use it.
+pub const NOTABLE_IN_PROGRESS: f64 = 0.01;
+
+impl FlowSummary {
+    /// The share of the requests sent whose triggered work was still outstanding when
+    /// the run ended (`None` without completions, i.e. without asynchronous work).
+    pub fn in_progress_share(&self) -> Option<f64> {
+        let c = self.completion.as_ref()?;
+        Some(c.in_progress.mean / self.requests.mean.max(1.0))
+    }
+}
+
 /// Eventual completion of a flow's requests: send -> the last piece of work they
 /// triggered (messages, subscribers, continuations) finished.
 #[derive(Clone, Debug, Serialize)]

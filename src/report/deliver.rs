@@ -28,7 +28,8 @@ pub struct Destinations {
     pub report: Option<PathBuf>,
 }
 
-fn is_stdout(p: &Path) -> bool {
+/// Whether an output path means standard output (`-`).
+pub fn is_stdout(p: &Path) -> bool {
     p == Path::new("-")
 }
 

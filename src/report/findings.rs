@@ -14,14 +14,11 @@ use super::sections::verdict::{completed_fully, completion_p99, failure_rate};
 use super::sections::{flow_title, verdict_section, Section, VERDICT_TITLE};
 use crate::experiment::compare::{Experiment, VariantRun};
 use crate::experiment::slo::SloVerdict;
-use crate::experiment::{Estimate, FlowSummary};
+use crate::experiment::{Estimate, FlowSummary, NOTABLE_IN_PROGRESS};
 use crate::kernel::format_duration;
 
 /// A rate worth a sentence.
 const NOTABLE: f64 = 0.005;
-/// Share of requests still in progress at the end past which the completion figures
-/// are said to leave them out.
-const INCOMPLETE: f64 = 0.01;
 
 /// Where a finding's numbers come from: a table (by title) and its rows (by label).
 #[derive(Clone, Debug, PartialEq)]
@@ -386,8 +383,8 @@ fn completion_findings(c: &Ctx) -> Vec<Finding> {
         });
     }
     let incomplete = c.per_variant(|f| {
-        let share = f.completion.as_ref()?.in_progress.mean / f.requests.mean.max(1.0);
-        (share >= INCOMPLETE).then(|| format!("{:.2}%", 100.0 * share))
+        let share = f.in_progress_share()?;
+        (share >= NOTABLE_IN_PROGRESS).then(|| format!("{:.2}%", 100.0 * share))
     });
     if !incomplete.is_empty() {
         out.push(Finding {

@@ -62,14 +62,48 @@ pub fn export(scenario: &Scenario, o: &ExportOptions) -> Result<Exported, crate:
 /// index is mixed into the seed).
 pub fn render(scenario: &Scenario, recordings: &[Recording], o: &ExportOptions) -> Exported {
     let variants = crate::experiment::compare::variants(scenario);
-    let many = variants.len() > 1;
     let epoch_ns = o.epoch_s.saturating_mul(1_000_000_000);
-    let mut spans = Vec::new();
-    let mut warnings = Vec::new();
-    for (i, ((name, sc), rec)) in variants.iter().zip(recordings).enumerate() {
-        let Some((path, _)) = &o.traces else {
-            break;
+    let (spans, warnings) = match &o.traces {
+        Some((path, _)) => trace_spans(&variants, recordings, path, epoch_ns),
+        None => (Vec::new(), Vec::new()),
+    };
+    let mut out = Vec::new();
+    if let Some((path, format)) = &o.traces {
+        let text = match format {
+            TraceFormat::Otlp => otlp::otlp_json(&spans),
+            TraceFormat::Chrome => chrome::chrome_json(&spans, epoch_ns),
         };
+        out.push((path.clone(), text));
+    }
+    if let Some(path) = &o.metrics {
+        let list: Vec<openmetrics::Run> = recordings
+            .iter()
+            .zip(&variants)
+            .map(|(rec, (name, sc))| openmetrics::Run {
+                variant: name,
+                scenario: sc,
+                timeline: &rec.metrics.timeline,
+            })
+            .collect();
+        out.push((path.clone(), openmetrics::openmetrics(&list, o.epoch_s)));
+    }
+    Exported {
+        files: out,
+        warnings,
+    }
+}
+
+/// The spans of every variant's recording, and the warnings `--traces PATH` prints for
+/// them: flows with nothing to export, and sampled requests the tracer's window dropped.
+fn trace_spans(
+    variants: &[(String, Scenario)],
+    recordings: &[Recording],
+    path: &std::path::Path,
+    epoch_ns: i64,
+) -> (Vec<crate::telemetry::span::Span>, Vec<String>) {
+    let many = variants.len() > 1;
+    let (mut spans, mut warnings) = (Vec::new(), Vec::new());
+    for (i, ((name, sc), rec)) in variants.iter().zip(recordings).enumerate() {
         let variant = if many {
             format!(" (variant {name})")
         } else {
@@ -103,30 +137,7 @@ pub fn render(scenario: &Scenario, recordings: &[Recording], o: &ExportOptions) 
         }
         spans.extend(s);
     }
-    let mut out = Vec::new();
-    if let Some((path, format)) = &o.traces {
-        let text = match format {
-            TraceFormat::Otlp => otlp::otlp_json(&spans),
-            TraceFormat::Chrome => chrome::chrome_json(&spans, epoch_ns),
-        };
-        out.push((path.clone(), text));
-    }
-    if let Some(path) = &o.metrics {
-        let list: Vec<openmetrics::Run> = recordings
-            .iter()
-            .zip(&variants)
-            .map(|(rec, (name, sc))| openmetrics::Run {
-                variant: name,
-                scenario: sc,
-                timeline: &rec.metrics.timeline,
-            })
-            .collect();
-        out.push((path.clone(), openmetrics::openmetrics(&list, o.epoch_s)));
-    }
-    Exported {
-        files: out,
-        warnings,
-    }
+    (spans, warnings)
 }
 
 /// A line for each flow of `sc` that sent requests after the warm-up of which none is

@@ -120,11 +120,20 @@ fn run_all(
     tracing: Tracing,
     tick: &(dyn Fn() + Sync),
 ) -> Result<Replications, RunError> {
+    run_each(scenario, tick, |r| run_unit(scenario, r, tracing))
+}
+
+/// `unit` for every replication of `scenario`, in parallel, calling `tick` after each.
+fn run_each(
+    scenario: &Scenario,
+    tick: &(dyn Fn() + Sync),
+    unit: impl Fn(u32) -> Result<(RunMetrics, Option<Traced>), RunError> + Sync + Send,
+) -> Result<Replications, RunError> {
     let replications: Vec<u32> = (0..scenario.sim.replications).collect();
     gather(scenario, replications, |r| {
-        let unit = run_unit(scenario, r, tracing);
+        let done = unit(r);
         tick();
-        unit
+        done
     })
 }
 
@@ -177,19 +186,15 @@ fn run_variant_recorded(
 ) -> Result<(VariantRun, Recording), RunError> {
     // Replication 0 leaves its recording here as it finishes (in whatever thread).
     let recording = Mutex::new(None);
-    let replications: Vec<u32> = (0..scenario.sim.replications).collect();
-    let runs = gather(scenario, replications, |r| {
-        let unit = if r == 0 {
-            trace_replication_recorded(scenario, r, limit).map(|(rec, traced)| {
-                let metrics = rec.metrics.clone();
-                *recording.lock().unwrap_or_else(PoisonError::into_inner) = Some(rec);
-                (metrics, Some(traced))
-            })
-        } else {
-            run_unit(scenario, r, Tracing::SlowestRequests)
-        };
-        tick();
-        unit
+    let runs = run_each(scenario, tick, |r| {
+        if r > 0 {
+            return run_unit(scenario, r, Tracing::SlowestRequests);
+        }
+        trace_replication_recorded(scenario, r, limit).map(|(rec, traced)| {
+            let metrics = rec.metrics.clone();
+            *recording.lock().unwrap_or_else(PoisonError::into_inner) = Some(rec);
+            (metrics, Some(traced))
+        })
     })?;
     let recording = recording
         .into_inner()

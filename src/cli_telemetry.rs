@@ -136,7 +136,7 @@ pub fn export_telemetry(
     t: &TelemetryOut,
     recordings: &[archsim::engine::Recording],
 ) -> Result<(), archsim::Error> {
-    use archsim::telemetry::export::{render, ExportOptions, TraceFormat};
+    use archsim::telemetry::export::{write, ExportOptions, TraceFormat};
     if !t.wanted() {
         return Ok(());
     }
@@ -152,11 +152,7 @@ pub fn export_telemetry(
             .unwrap_or(archsim::telemetry::sim::DEFAULT_EPOCH_S),
         requests: t.trace_requests,
     };
-    let exported = render(scenario, recordings, &o);
-    for (path, text) in exported.files {
-        archsim::report::deliver::write_file(&path, &text)?;
-    }
-    for w in exported.warnings {
+    for w in write(scenario, recordings, &o)? {
         eprintln!("warning: {w}");
     }
     Ok(())

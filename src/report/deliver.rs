@@ -35,10 +35,23 @@ pub fn is_stdout(p: &Path) -> bool {
 
 /// Writes `text` to `path` (its directory created if needed).
 pub fn write_file(path: &Path, text: &str) -> Result<(), Error> {
+    write_with(path, &|w| w.write_all(text.as_bytes()))
+}
+
+/// Writes to `path` (its directory created if needed) what `write` writes to the
+/// buffered file it is given.
+pub fn write_with(
+    path: &Path,
+    write: &dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> Result<(), Error> {
+    use std::io::Write;
+    let failed = |e| Error::Output(path.to_path_buf(), e);
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| Error::Output(path.to_path_buf(), e))?;
+        std::fs::create_dir_all(dir).map_err(failed)?;
     }
-    std::fs::write(path, text).map_err(|e| Error::Output(path.to_path_buf(), e))
+    let mut file = std::io::BufWriter::new(std::fs::File::create(path).map_err(failed)?);
+    write(&mut file).map_err(failed)?;
+    file.flush().map_err(failed)
 }
 
 /// Writes `text` to `path`, or returns it for standard output when `path` is "-";

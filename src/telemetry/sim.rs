@@ -67,7 +67,8 @@ fn time(epoch_ns: i64, t: SimTime) -> i64 {
     epoch_ns.saturating_add(t.min(i64::MAX as u64) as i64)
 }
 
-fn request_spans(
+/// The spans of one recorded request, appended to `out` (what [`spans`] does for each).
+pub fn request_spans(
     sc: &Scenario,
     replication: u32,
     r: &RecordedRequest,

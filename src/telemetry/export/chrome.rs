@@ -5,19 +5,16 @@
 //! `request N`): in each row a request's spans in that service nest by time. Times are
 //! relative to the epoch given (the simulated time zero), so a run opens at 0.
 //!
-//! Serialised from borrowed structs, fields in name order, as `otlp` is (why: there).
+//! Streamed: one pass over the spans finds the services (every request's thread is
+//! named in every process), a second writes each event as it comes, serialised from a
+//! borrowed struct with its fields in name order, as `otlp` does (why: there). Nothing
+//! is held but the services and the traces seen.
 
+use super::Spans;
 use crate::telemetry::span::Span;
 use serde::Serialize;
 use std::collections::BTreeMap;
-
-#[derive(Serialize)]
-struct Document<'a> {
-    #[serde(rename = "displayTimeUnit")]
-    display_time_unit: &'static str,
-    #[serde(rename = "traceEvents")]
-    trace_events: Vec<Event<'a>>,
-}
+use std::io::{self, Write};
 
 /// A metadata event (`"ph": "M"`) naming a process or a thread.
 #[derive(Serialize)]
@@ -56,45 +53,72 @@ enum Event<'a> {
 
 /// The Chrome trace-event document of `spans`, times relative to `epoch_ns`.
 pub fn chrome_json(spans: &[Span], epoch_ns: i64) -> String {
-    let mut pids: BTreeMap<&str, usize> = BTreeMap::new();
-    for s in spans {
-        let n = pids.len();
-        pids.entry(&s.service).or_insert(n + 1);
-    }
-    let mut tids: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut events: Vec<Event> = Vec::new();
+    let mut text = Vec::new();
+    write_chrome(spans, epoch_ns, &mut text).expect("writing to memory");
+    String::from_utf8(text).expect("serde_json writes UTF-8")
+}
+
+/// Write the Chrome trace-event document of `spans` to `out`, times relative to
+/// `epoch_ns`.
+pub fn write_chrome(
+    spans: &(impl Spans + ?Sized),
+    epoch_ns: i64,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    // Processes numbered in order of appearance, named in name order.
+    let mut pids: BTreeMap<String, usize> = BTreeMap::new();
+    spans.each(&mut |s| {
+        if !pids.contains_key(s.service.as_str()) {
+            pids.insert(s.service.clone(), pids.len() + 1);
+        }
+        Ok(())
+    })?;
+    out.write_all(br#"{"displayTimeUnit":"ms","traceEvents":["#)?;
+    let mut first = true;
+    let mut event = |out: &mut dyn Write, e: &Event| -> io::Result<()> {
+        if !std::mem::take(&mut first) {
+            out.write_all(b",")?;
+        }
+        serde_json::to_writer(out, e).map_err(io::Error::from)
+    };
     for (service, &pid) in &pids {
-        events.push(Event::Naming(Naming {
+        let naming = Naming {
             args: NameArg {
-                name: (*service).into(),
+                name: service.as_str().into(),
             },
             name: "process_name",
             ph: "M",
             pid,
             tid: 0,
-        }));
+        };
+        event(out, &Event::Naming(naming))?;
     }
     let us = |ns: i64| (ns - epoch_ns) as f64 / 1e3;
-    for s in spans {
-        let n = tids.len();
-        let tid = *tids.entry(&s.trace).or_insert(n + 1);
-        let pid = pids[s.service.as_str()];
-        if tid == n + 1 {
-            let name = s
-                .attr("archsim.request")
-                .map_or(format!("trace {}", s.trace), |r| format!("request {r}"));
-            for &p in pids.values() {
-                events.push(Event::Naming(Naming {
-                    args: NameArg {
-                        name: name.clone().into(),
-                    },
-                    name: "thread_name",
-                    ph: "M",
-                    pid: p,
-                    tid,
-                }));
+    let mut tids: BTreeMap<String, usize> = BTreeMap::new();
+    spans.each(&mut |s| {
+        let tid = match tids.get(s.trace.as_str()) {
+            Some(&tid) => tid,
+            None => {
+                let tid = tids.len() + 1;
+                tids.insert(s.trace.clone(), tid);
+                let name = s
+                    .attr("archsim.request")
+                    .map_or(format!("trace {}", s.trace), |r| format!("request {r}"));
+                for &pid in pids.values() {
+                    let naming = Naming {
+                        args: NameArg {
+                            name: name.as_str().into(),
+                        },
+                        name: "thread_name",
+                        ph: "M",
+                        pid,
+                        tid,
+                    };
+                    event(out, &Event::Naming(naming))?;
+                }
+                tid
             }
-        }
+        };
         let mut args: BTreeMap<&str, &str> = s
             .attributes
             .iter()
@@ -104,22 +128,17 @@ pub fn chrome_json(spans: &[Span], epoch_ns: i64) -> String {
         if let Some(p) = &s.parent {
             args.insert("parent_span_id", p);
         }
-        events.push(Event::Complete(Complete {
+        let complete = Complete {
             args,
             cat: format!("{:?}", s.kind).to_lowercase(),
             dur: s.duration as f64 / 1e3,
             name: &s.name,
             ph: "X",
-            pid,
+            pid: pids[s.service.as_str()],
             tid,
             ts: us(s.start),
-        }));
-    }
-    let doc = Document {
-        display_time_unit: "ms",
-        trace_events: events,
-    };
-    let mut text = serde_json::to_string(&doc).expect("plain structs serialise");
-    text.push('\n');
-    text
+        };
+        event(out, &Event::Complete(complete))
+    })?;
+    out.write_all(b"]}\n")
 }

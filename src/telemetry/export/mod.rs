@@ -7,7 +7,9 @@ pub mod otlp;
 
 use crate::engine::Recording;
 use crate::model::Scenario;
-use std::path::PathBuf;
+use crate::telemetry::span::Span;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
 /// The trace file format of `--traces`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,23 +59,57 @@ pub fn export(scenario: &Scenario, o: &ExportOptions) -> Result<Exported, crate:
 }
 
 /// Render what `o` asks for from replication 0 of every variant of `scenario`
-/// (`recordings`, one per variant in `[compare]` order). A variant's spans carry
-/// `archsim.variant` when there are several, and its trace ids differ (the variant's
-/// index is mixed into the seed).
+/// (`recordings`, one per variant in `[compare]` order), as text. A variant's spans
+/// carry `archsim.variant` when there are several, and its trace ids differ (the
+/// variant's index is mixed into the seed). [`write`] streams the same bytes to the
+/// files instead.
 pub fn render(scenario: &Scenario, recordings: &[Recording], o: &ExportOptions) -> Exported {
+    let mut files = Vec::new();
+    let warnings = emit(scenario, recordings, o, &mut |path, document| {
+        let mut text = Vec::new();
+        document(&mut text).expect("writing to memory");
+        let text = String::from_utf8(text).expect("the exports are UTF-8");
+        files.push((path.to_path_buf(), text));
+        Ok(())
+    })
+    .expect("rendering to memory does not fail");
+    Exported { files, warnings }
+}
+
+/// Write what `o` asks for to its files (directories created as needed), streamed:
+/// the text of a trace document is never held whole. Returns the warnings of
+/// [`Exported::warnings`].
+pub fn write(
+    scenario: &Scenario,
+    recordings: &[Recording],
+    o: &ExportOptions,
+) -> Result<Vec<String>, crate::Error> {
+    emit(scenario, recordings, o, &mut |path, document| {
+        crate::report::deliver::write_with(path, document)
+    })
+}
+
+/// Writes a document to the writer it is given.
+type Document<'a> = &'a dyn Fn(&mut dyn Write) -> std::io::Result<()>;
+
+/// Hand each file `o` asks for, as a path and a [`Document`], to `sink`; returns the
+/// warnings.
+fn emit(
+    scenario: &Scenario,
+    recordings: &[Recording],
+    o: &ExportOptions,
+    sink: &mut dyn FnMut(&Path, Document) -> Result<(), crate::Error>,
+) -> Result<Vec<String>, crate::Error> {
     let variants = crate::experiment::compare::variants(scenario);
     let epoch_ns = o.epoch_s.saturating_mul(1_000_000_000);
-    let (spans, warnings) = match &o.traces {
-        Some((path, _)) => trace_spans(&variants, recordings, path, epoch_ns),
-        None => (Vec::new(), Vec::new()),
-    };
-    let mut out = Vec::new();
+    let mut warnings = Vec::new();
     if let Some((path, format)) = &o.traces {
-        let text = match format {
-            TraceFormat::Otlp => otlp::otlp_json(&spans),
-            TraceFormat::Chrome => chrome::chrome_json(&spans, epoch_ns),
-        };
-        out.push((path.clone(), text));
+        warnings = trace_warnings(&variants, recordings, path);
+        let spans = Recorded::new(&variants, recordings, epoch_ns);
+        match format {
+            TraceFormat::Otlp => sink(path, &|w| otlp::write_otlp(&spans, w))?,
+            TraceFormat::Chrome => sink(path, &|w| chrome::write_chrome(&spans, epoch_ns, w))?,
+        }
     }
     if let Some(path) = &o.metrics {
         let list: Vec<openmetrics::Run> = recordings
@@ -85,25 +121,85 @@ pub fn render(scenario: &Scenario, recordings: &[Recording], o: &ExportOptions) 
                 timeline: &rec.metrics.timeline,
             })
             .collect();
-        out.push((path.clone(), openmetrics::openmetrics(&list, o.epoch_s)));
+        // Bounded by the timeline's intervals: written whole.
+        let text = openmetrics::openmetrics(&list, o.epoch_s);
+        sink(path, &|w| w.write_all(text.as_bytes()))?;
     }
-    Exported {
-        files: out,
-        warnings,
+    Ok(warnings)
+}
+
+/// A source of spans a document can go over more than once, in the same order each
+/// time, one span at a time.
+pub trait Spans {
+    /// Call `visit` with every span in order; stops at its first error.
+    fn each(&self, visit: &mut dyn FnMut(&Span) -> std::io::Result<()>) -> std::io::Result<()>;
+}
+
+impl Spans for [Span] {
+    fn each(&self, visit: &mut dyn FnMut(&Span) -> std::io::Result<()>) -> std::io::Result<()> {
+        self.iter().try_for_each(visit)
     }
 }
 
-/// The spans of every variant's recording, and the warnings `--traces PATH` prints for
-/// them: flows with nothing to export, and sampled requests the tracer's window dropped.
-fn trace_spans(
+/// The recorded requests of every variant, made into spans one request at a time as a
+/// document goes over them (all of them at once held 4 times the text they print).
+struct Recorded<'a> {
+    /// Each variant's name, its scenario with the seed its trace ids come from, and its
+    /// recording.
+    parts: Vec<(&'a str, Scenario, &'a Recording)>,
+    epoch_ns: i64,
+}
+
+impl<'a> Recorded<'a> {
+    fn new(variants: &'a [(String, Scenario)], recordings: &'a [Recording], epoch_ns: i64) -> Self {
+        let parts = variants
+            .iter()
+            .zip(recordings)
+            .enumerate()
+            .map(|(i, ((name, sc), rec))| {
+                let mut ids = sc.clone();
+                ids.sim.seed = sc
+                    .sim
+                    .seed
+                    .wrapping_add((i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+                (name.as_str(), ids, rec)
+            })
+            .collect();
+        Recorded { parts, epoch_ns }
+    }
+}
+
+impl Spans for Recorded<'_> {
+    fn each(&self, visit: &mut dyn FnMut(&Span) -> std::io::Result<()>) -> std::io::Result<()> {
+        let many = self.parts.len() > 1;
+        let mut spans = Vec::new();
+        for (name, sc, rec) in &self.parts {
+            for r in &rec.requests {
+                spans.clear();
+                super::sim::request_spans(sc, 0, r, self.epoch_ns, &mut spans);
+                for span in &mut spans {
+                    if many {
+                        span.attributes
+                            .insert("archsim.variant".into(), name.to_string());
+                    }
+                    visit(span)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The warnings `--traces PATH` prints: flows with nothing to export, and sampled
+/// requests the tracer's window dropped.
+fn trace_warnings(
     variants: &[(String, Scenario)],
     recordings: &[Recording],
-    path: &std::path::Path,
-    epoch_ns: i64,
-) -> (Vec<crate::telemetry::span::Span>, Vec<String>) {
+    path: &Path,
+) -> Vec<String> {
     let many = variants.len() > 1;
-    let (mut spans, mut warnings) = (Vec::new(), Vec::new());
-    for (i, ((name, sc), rec)) in variants.iter().zip(recordings).enumerate() {
+    let mut warnings = Vec::new();
+    for ((name, sc), rec) in variants.iter().zip(recordings) {
         let variant = if many {
             format!(" (variant {name})")
         } else {
@@ -123,21 +219,8 @@ fn trace_spans(
                 path.display()
             ));
         }
-        let mut sc_ids = sc.clone();
-        sc_ids.sim.seed = sc
-            .sim
-            .seed
-            .wrapping_add((i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
-        let mut s = super::sim::spans(&sc_ids, 0, &rec.requests, epoch_ns);
-        if many {
-            for span in &mut s {
-                span.attributes
-                    .insert("archsim.variant".into(), name.clone());
-            }
-        }
-        spans.extend(s);
     }
-    (spans, warnings)
+    warnings
 }
 
 /// A line for each flow of `sc` that sent requests after the warm-up of which none is
@@ -147,7 +230,7 @@ fn untraced_flows(
     sc: &Scenario,
     metrics: &crate::metrics::RunMetrics,
     recorded: &[crate::engine::RecordedRequest],
-    path: &std::path::Path,
+    path: &Path,
     variant: &str,
 ) -> Vec<String> {
     let mut seen = vec![false; sc.workloads.len()];

@@ -74,9 +74,15 @@ How to read it
     Wall-clock figures need an otherwise idle machine.
 
     --instructions adds, once each (the counts are deterministic), the instructions
-    executed by `archsim run` on mm1 and chain with 1 and with 2 replications and by
-    the bare loop, counted by valgrind's callgrind (Debian's `valgrind`): instructions
-    per customer, archsim's against the bare loop's, and what tracing adds. Replication
+    executed by `archsim run` on mm1, chain and backlog with 1 and with 2 replications
+    and by the bare loop, counted by valgrind's callgrind (Debian's `valgrind`):
+    instructions per customer, archsim's against the bare loop's, and what tracing
+    adds. `benches/models/backlog.toml` (a queue whose one consumer falls 9 000
+    messages behind during a slow fault, 120 k requests, its own 600 s even under
+    --quick) is there for tracing alone: its requests live for seconds behind
+    thousands of others, which is where the tracer's cost once hid (+252% before
+    c5d34d4 found a request's spans by links; M/M/1 and the chain, whose requests are
+    short, showed nothing). Replication
     1 is traced and replication 2 is not, so the second run's extra instructions are an
     untraced replication, and (1 replication - that) is a traced one (both carry the
     fixed cost of start-up, loading and the report, about 1%). Unlike CPU seconds on a
@@ -109,6 +115,7 @@ DEFAULT_BARE = TARGET / "release" / "bare-mm1"
 DEFAULT_SIMPY = REPO / "benches" / "peers" / "simpy_bench.py"
 MM1_TOML = REPO / "benches" / "models" / "mm1.toml"
 CHAIN_TOML = REPO / "benches" / "models" / "chain.toml"
+BACKLOG_TOML = REPO / "benches" / "models" / "backlog.toml"
 
 # Full size. --quick divides every count and duration by 10.
 MM1_SECONDS = 1111.0  # 900/s -> ~1 M customers
@@ -408,13 +415,17 @@ def instruction_counts(bench):
     loop, once each; see --instructions in the module's docstring."""
     s, args = bench.scale, bench.args
     out = {}
-    for model, toml, secs in (("mm1", MM1_TOML, MM1_SECONDS), ("chain", CHAIN_TOML,
-                                                                 CHAIN_SECONDS)):
+    # The backlog model keeps its length under --quick: its fault window is at 100 s.
+    for model, toml, secs in (("mm1", MM1_TOML, MM1_SECONDS * s),
+                              ("chain", CHAIN_TOML, CHAIN_SECONDS * s),
+                              ("backlog", BACKLOG_TOML, None)):
         for reps in (1, 2):
             with tempfile.TemporaryDirectory() as tmp:
                 jpath = Path(tmp) / "out.json"
                 argv = [args.archsim, "run", toml, "--quiet", "--json", jpath,
-                        "--duration", fmt_seconds(secs * s), "--replications", str(reps)]
+                        "--replications", str(reps)]
+                if secs is not None:
+                    argv += ["--duration", fmt_seconds(secs)]
                 n, _ = count_instructions(argv, {"RAYON_NUM_THREADS": "1"})
                 doc = json.loads(jpath.read_text())
             sent = [c["requests_sent"] for c in doc["variants"][0]["summary"]["conservation"]]
@@ -433,7 +444,9 @@ def report_instructions(counts):
                        ("mm1/archsim/2", "archsim run, 2 replications"),
                        ("mm1/bare", "bare loop"),
                        ("chain/archsim/1", "archsim run, 1 replication"),
-                       ("chain/archsim/2", "archsim run, 2 replications")):
+                       ("chain/archsim/2", "archsim run, 2 replications"),
+                       ("backlog/archsim/1", "archsim run, 1 replication"),
+                       ("backlog/archsim/2", "archsim run, 2 replications")):
         c = counts[key]
         customers = sum(c["customers"])
         c["per_customer"] = c["instructions"] / customers
@@ -443,7 +456,7 @@ def report_instructions(counts):
     print("Instructions (valgrind callgrind, once each: deterministic)")
     print_table(rows, ["model", "run", "customers", "instructions", "per customer"])
     rows = []
-    for model in ("mm1", "chain"):
+    for model in ("mm1", "chain", "backlog"):
         one, two = counts[f"{model}/archsim/1"], counts[f"{model}/archsim/2"]
         untraced = two["instructions"] - one["instructions"]
         # Per customer of each replication, so their different counts do not matter.

@@ -61,7 +61,7 @@ pub fn export(scenario: &Scenario, o: &ExportOptions) -> Result<Exported, crate:
 /// Render what `o` asks for from replication 0 of every variant of `scenario`
 /// (`recordings`, one per variant in `[compare]` order), as text. A variant's spans
 /// carry `archsim.variant` when there are several, and its trace ids differ (the
-/// variant's index is mixed into the seed). [`write`] streams the same bytes to the
+/// variant's index is mixed into the seed). [`write()`] streams the same bytes to the
 /// files instead.
 pub fn render(scenario: &Scenario, recordings: &[Recording], o: &ExportOptions) -> Exported {
     let mut files = Vec::new();

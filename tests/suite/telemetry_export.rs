@@ -575,7 +575,7 @@ fn a_flow_whose_requests_never_complete_is_named_not_exported_silently() {
 fn the_run_records_replication_1_for_the_export_without_simulating_it_again() {
     use archsim::experiment::compare::{run_experiment, run_experiment_recorded};
     use archsim::report::json::experiment_json;
-    use archsim::telemetry::export::{export, render, ExportOptions, TraceFormat};
+    use archsim::telemetry::export::{export, render, write, ExportOptions, TraceFormat};
     // `archsim run --traces --metrics` records replication 1 of each variant in the run
     // that traces it: the files must be those of a separate recording (`export`), and
     // the experiment the one `run_experiment` gives. Six variants, two replications
@@ -602,6 +602,22 @@ fn the_run_records_replication_1_for_the_export_without_simulating_it_again() {
             assert_eq!(in_run.files.len(), 2);
             assert_eq!(in_run.files, separate.files, "{file} {format:?}");
             assert_eq!(in_run.warnings, separate.warnings, "{file}");
+            // What `archsim run` writes, streamed to the files, is what `render` gives.
+            let dir = tempfile::tempdir().unwrap();
+            let to = |name: &str| dir.path().join("out").join(name);
+            let streamed = ExportOptions {
+                traces: Some((to("t.json"), format)),
+                metrics: Some(to("m.om")),
+                ..o.clone()
+            };
+            assert_eq!(write(&sc, &recordings, &streamed).unwrap(), in_run.warnings);
+            for (name, (_, text)) in ["t.json", "m.om"].iter().zip(&in_run.files) {
+                let written = std::fs::read_to_string(to(name)).unwrap();
+                assert!(
+                    written == *text,
+                    "{file} {format:?}: {name} differs from render's"
+                );
+            }
             let alone = run_experiment(&sc, &|| {}).unwrap();
             assert_eq!(
                 experiment_json(&exp, &[]),

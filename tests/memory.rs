@@ -269,8 +269,9 @@ arrivals = {{ poisson = "100/s" }}
 }
 
 /// `--traces` streams its document to the file: the heap holds the recording and,
-/// for OTLP (spans grouped by service), the text of each service's spans until the
-/// envelope is written; for Chrome, only the services and traces seen. Before
+/// for OTLP (spans grouped by service), the text of each service's spans until they
+/// are written, at the end or past 64 MiB; for Chrome, only the services and traces
+/// seen. Before
 /// 2026-12-08 the span model and the whole text were held, 5 times the text (a 1 GB
 /// export of `patterns-compare.toml` at `--trace-requests 100000` peaked at 4.9 GB), and
 /// before 2026-12-07 a `serde_json::Value` tree of it, 35 times.

@@ -67,6 +67,24 @@ fn time(epoch_ns: i64, t: SimTime) -> i64 {
     epoch_ns.saturating_add(t.min(i64::MAX as u64) as i64)
 }
 
+/// The service each span of `r` runs in, into `service` (cleared first): an
+/// execution's own; a call or a message is its parent's, and the root call `client`.
+pub fn span_services<'a>(sc: &'a Scenario, r: &RecordedRequest, service: &mut Vec<&'a str>) {
+    service.clear();
+    for s in &r.spans {
+        let own = match (s.kind, s.parent) {
+            (RecordedKind::Execution, _) => service_of(sc, s.op.0),
+            (_, Some(p)) => service[p as usize],
+            (_, None) => "client",
+        };
+        service.push(own);
+    }
+}
+
+fn service_of(sc: &Scenario, op: u32) -> &str {
+    &sc.services[sc.operations[op as usize].service.0 as usize].name
+}
+
 /// The spans of one recorded request, appended to `out` (what [`spans`] does for each).
 pub fn request_spans(
     sc: &Scenario,
@@ -75,6 +93,8 @@ pub fn request_spans(
     epoch_ns: i64,
     out: &mut Vec<Span>,
 ) {
+    let mut service = Vec::with_capacity(r.spans.len());
+    span_services(sc, r, &mut service);
     let trace = trace_id(sc.sim.seed, replication, r.ordinal);
     let op = |i: u32| &sc.operations[i as usize];
     // An operation's name is "service.operation": spans name the operation alone.
@@ -82,22 +102,7 @@ pub fn request_spans(
         let n = &op(i).name;
         n.split_once('.').map_or(n.clone(), |(_, o)| o.to_string())
     };
-    let service_of = |i: u32| sc.services[op(i).service.0 as usize].name.as_str();
-    // The service each span runs in.
-    let mut service: Vec<&str> = Vec::with_capacity(r.spans.len());
-    for s in &r.spans {
-        let parent_service = s.parent.map(|p| service[p as usize]);
-        service.push(match s.kind {
-            RecordedKind::Execution => service_of(s.op.0),
-            _ => match s.parent {
-                Some(p) if r.spans[p as usize].kind == RecordedKind::Execution => {
-                    parent_service.unwrap_or("client")
-                }
-                Some(_) => parent_service.unwrap_or("client"),
-                None => "client",
-            },
-        });
-    }
+    let service_of = |i: u32| service_of(sc, i);
     for (i, s) in r.spans.iter().enumerate() {
         let mut attributes = BTreeMap::new();
         let parent_kind = s.parent.map(|p| r.spans[p as usize].kind);

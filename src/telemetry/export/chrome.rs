@@ -66,13 +66,7 @@ pub fn write_chrome(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     // Processes numbered in order of appearance, named in name order.
-    let mut pids: BTreeMap<String, usize> = BTreeMap::new();
-    spans.each(&mut |s| {
-        if !pids.contains_key(s.service.as_str()) {
-            pids.insert(s.service.clone(), pids.len() + 1);
-        }
-        Ok(())
-    })?;
+    let pids: BTreeMap<String, usize> = (spans.services().into_iter()).zip(1..).collect();
     out.write_all(br#"{"displayTimeUnit":"ms","traceEvents":["#)?;
     let mut first = true;
     let mut event = |out: &mut dyn Write, e: &Event| -> io::Result<()> {

@@ -133,11 +133,37 @@ fn emit(
 pub trait Spans {
     /// Call `visit` with every span in order; stops at its first error.
     fn each(&self, visit: &mut dyn FnMut(&Span) -> std::io::Result<()>) -> std::io::Result<()>;
+
+    /// The services of the spans, in order of first appearance.
+    fn services(&self) -> Vec<String> {
+        let mut seen = FirstSeen::default();
+        let _ = self.each(&mut |s| {
+            seen.add(&s.service);
+            Ok(())
+        });
+        seen.order
+    }
 }
 
 impl Spans for [Span] {
     fn each(&self, visit: &mut dyn FnMut(&Span) -> std::io::Result<()>) -> std::io::Result<()> {
         self.iter().try_for_each(visit)
+    }
+}
+
+/// Names in order of first appearance.
+#[derive(Default)]
+struct FirstSeen {
+    order: Vec<String>,
+    seen: std::collections::BTreeSet<String>,
+}
+
+impl FirstSeen {
+    fn add(&mut self, name: &str) {
+        if !self.seen.contains(name) {
+            self.seen.insert(name.to_string());
+            self.order.push(name.to_string());
+        }
     }
 }
 
@@ -187,6 +213,18 @@ impl Spans for Recorded<'_> {
             }
         }
         Ok(())
+    }
+
+    /// From the recorded spans' services alone, without making the spans.
+    fn services(&self) -> Vec<String> {
+        let (mut seen, mut services) = (FirstSeen::default(), Vec::new());
+        for (_, sc, rec) in &self.parts {
+            for r in &rec.requests {
+                super::sim::span_services(sc, r, &mut services);
+                services.iter().for_each(|s| seen.add(s));
+            }
+        }
+        seen.order
     }
 }
 

@@ -5,8 +5,8 @@
 //! `request N`): in each row a request's spans in that service nest by time. Times are
 //! relative to the epoch given (the simulated time zero), so a run opens at 0.
 //!
-//! Streamed: one pass over the spans finds the services (every request's thread is
-//! named in every process), a second writes each event as it comes, serialised from a
+//! Streamed: the services come first ([`Spans::services`]: every request's thread is
+//! named in every process), then each event is written as it comes, serialised from a
 //! borrowed struct with its fields in name order, as `otlp` does (why: there). Nothing
 //! is held but the services and the traces seen.
 

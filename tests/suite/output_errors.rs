@@ -52,6 +52,24 @@ fn csv_to_a_full_disk_is_one_error_line() {
 }
 
 #[test]
+fn traces_and_metrics_to_a_full_disk_are_one_error_line() {
+    // The trace documents are streamed to their file: the error comes mid-document.
+    for export in [
+        &["--traces", "/dev/full"][..],
+        &["--traces", "/dev/full", "--trace-format", "chrome"],
+        &["--metrics", "/dev/full"],
+    ] {
+        let out = archsim()
+            .args(["run", SCENARIO])
+            .args(SHORT)
+            .args(export)
+            .output()
+            .unwrap();
+        assert_write_error(&out, "/dev/full");
+    }
+}
+
+#[test]
 fn a_full_standard_output_is_one_error_line() {
     for extra in [&[][..], &["--json", "-"], &["--csv", "-"]] {
         let out = archsim()

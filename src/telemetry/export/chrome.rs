@@ -28,7 +28,7 @@ struct Naming<'a> {
 
 #[derive(Serialize)]
 struct NameArg<'a> {
-    name: std::borrow::Cow<'a, str>,
+    name: &'a str,
 }
 
 /// A complete event (`"ph": "X"`): one span.
@@ -49,6 +49,20 @@ struct Complete<'a> {
 enum Event<'a> {
     Naming(Naming<'a>),
     Complete(Complete<'a>),
+}
+
+impl<'a> Event<'a> {
+    /// A metadata event `what` (`process_name`, `thread_name`) naming process `pid` or
+    /// its thread `tid`.
+    fn naming(what: &'static str, name: &'a str, pid: usize, tid: usize) -> Self {
+        Event::Naming(Naming {
+            args: NameArg { name },
+            name: what,
+            ph: "M",
+            pid,
+            tid,
+        })
+    }
 }
 
 /// The Chrome trace-event document of `spans`, times relative to `epoch_ns`.
@@ -76,16 +90,7 @@ pub fn write_chrome(
         serde_json::to_writer(out, e).map_err(io::Error::from)
     };
     for (service, &pid) in &pids {
-        let naming = Naming {
-            args: NameArg {
-                name: service.as_str().into(),
-            },
-            name: "process_name",
-            ph: "M",
-            pid,
-            tid: 0,
-        };
-        event(out, &Event::Naming(naming))?;
+        event(out, &Event::naming("process_name", service, pid, 0))?;
     }
     let us = |ns: i64| (ns - epoch_ns) as f64 / 1e3;
     let mut tids: BTreeMap<String, usize> = BTreeMap::new();
@@ -99,16 +104,7 @@ pub fn write_chrome(
                     .attr("archsim.request")
                     .map_or(format!("trace {}", s.trace), |r| format!("request {r}"));
                 for &pid in pids.values() {
-                    let naming = Naming {
-                        args: NameArg {
-                            name: name.as_str().into(),
-                        },
-                        name: "thread_name",
-                        ph: "M",
-                        pid,
-                        tid,
-                    };
-                    event(out, &Event::Naming(naming))?;
+                    event(out, &Event::naming("thread_name", &name, pid, tid))?;
                 }
                 tid
             }

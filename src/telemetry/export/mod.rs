@@ -134,7 +134,8 @@ pub trait Spans {
     /// Call `visit` with every span in order; stops at its first error.
     fn each(&self, visit: &mut dyn FnMut(&Span) -> std::io::Result<()>) -> std::io::Result<()>;
 
-    /// The services of the spans, in order of first appearance.
+    /// The services of the spans, in order of first appearance: every one `each`
+    /// visits (the Chrome writer numbers its processes from them).
     fn services(&self) -> Vec<String> {
         let mut seen = FirstSeen::default();
         let _ = self.each(&mut |s| {

@@ -83,15 +83,15 @@ fn write_chunked(
     out: &mut dyn Write,
     chunk: usize,
 ) -> io::Result<()> {
-    let mut by_service: BTreeMap<String, Vec<u8>> = (spans.services().into_iter())
-        .map(|s| (s, Vec::new()))
-        .collect();
+    let mut by_service: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     let (mut held, mut first) = (0, true);
     out.write_all(br#"{"resourceSpans":["#)?;
     spans.each(&mut |s| {
-        let text = by_service
-            .get_mut(s.service.as_str())
-            .expect("a service listed");
+        // A lookup by `&str` first: `entry` would allocate the key for every span.
+        if !by_service.contains_key(s.service.as_str()) {
+            by_service.insert(s.service.clone(), Vec::new());
+        }
+        let text = by_service.get_mut(s.service.as_str()).expect("inserted");
         let before = text.len();
         if before > 0 {
             text.push(b',');
